@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+// Nexus: a distributed actor-learner system for imitation learning.
+// Dependencies point one way: CLI → bench/runtime → transport → wire → generated C.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Nexus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "nexus", targets: ["nexus"]),
+        .library(name: "NexusWire", targets: ["NexusWire"]),
+        .library(name: "NexusTransport", targets: ["NexusTransport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header each.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CProtobufC", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // protoc-c output, committed; regenerate with proto/generate.sh.
+        .target(name: "CNexusProto", dependencies: ["CProtobufC"], linkerSettings: [.linkedLibrary("protobuf-c")]),
+
+        .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC"], swiftSettings: strict),
+        .target(
+            name: "NexusTransport",
+            dependencies: [
+                "CZeroMQ", "NexusWire",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "NexusBench",
+            dependencies: ["NexusWire", "NexusTransport", "NexusTestKit", "CZeroMQ"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "nexus",
+            dependencies: [
+                "NexusBench", "NexusWire", "NexusTransport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Sample messages and a seeded generator, shared by tests and benchmarks.
+        .target(name: "NexusTestKit", dependencies: ["NexusWire"], swiftSettings: strict),
+        .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
+        .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
+    ]
+)

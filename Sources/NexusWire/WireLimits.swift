@@ -1,0 +1,68 @@
+/// Upper bounds applied to every decoded message. Bytes from the network are never trusted:
+/// the size is checked before parsing, the parser runs under an allocation budget, and every
+/// count is checked against these limits before a Swift value is built.
+public struct WireLimits: Sendable, Equatable {
+    /// Largest encoded message accepted, in bytes. Also the ZeroMQ `ZMQ_MAXMSGSIZE`.
+    public var maxMessageBytes: Int
+    /// Largest number of elements in one tensor.
+    public var maxTensorElements: Int
+    /// Largest tensor rank.
+    public var maxTensorRank: Int
+    /// Longest string field, in bytes.
+    public var maxStringBytes: Int
+    /// Most entries in a repeated message field (models, parameters, events, metrics).
+    public var maxRepeatedMessages: Int
+    /// The parser may allocate at most `allocationFactor × size + allocationSlack` bytes.
+    public var allocationFactor: Int
+    public var allocationSlack: Int
+
+    public init(
+        maxMessageBytes: Int = 32 << 20,
+        maxTensorElements: Int = 8 << 20,
+        maxTensorRank: Int = 8,
+        maxStringBytes: Int = 1 << 20,
+        maxRepeatedMessages: Int = 1 << 16,
+        allocationFactor: Int = 8,
+        allocationSlack: Int = 1 << 20
+    ) {
+        self.maxMessageBytes = maxMessageBytes
+        self.maxTensorElements = maxTensorElements
+        self.maxTensorRank = maxTensorRank
+        self.maxStringBytes = maxStringBytes
+        self.maxRepeatedMessages = maxRepeatedMessages
+        self.allocationFactor = allocationFactor
+        self.allocationSlack = allocationSlack
+    }
+
+    public static let `default` = WireLimits()
+
+    func allocationBudget(forMessageBytes bytes: Int) -> Int {
+        bytes.multipliedReportingOverflow(by: allocationFactor).partialValue &+ allocationSlack
+    }
+}
+
+/// What the receiver knows about the run, checked against decoded messages: a trajectory of
+/// another environment or of the wrong observation size is refused before it reaches a queue.
+/// `nil` means "not checked".
+public struct WireExpectations: Sendable, Equatable {
+    public var envID: String?
+    public var observationDim: Int?
+    public var actionDim: Int?
+    /// Number of discrete actions; actions must then be integral indices below it.
+    public var discreteActions: Int?
+    /// Longest trajectory segment accepted, in steps.
+    public var maxSegmentSteps: Int?
+
+    public init(
+        envID: String? = nil, observationDim: Int? = nil, actionDim: Int? = nil,
+        discreteActions: Int? = nil, maxSegmentSteps: Int? = nil
+    ) {
+        self.envID = envID
+        self.observationDim = observationDim
+        self.actionDim = actionDim
+        self.discreteActions = discreteActions
+        self.maxSegmentSteps = maxSegmentSteps
+    }
+
+    public static let none = WireExpectations()
+}
