@@ -1,0 +1,22 @@
+/// Counters for one socket, safe to read from any task.
+public struct SocketStatistics: Sendable, Equatable {
+    public var messagesSent: UInt64 = 0
+    public var bytesSent: UInt64 = 0
+    public var messagesReceived: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+    /// Messages with the wrong number of frames for this socket kind, dropped.
+    public var malformedMessages: UInt64 = 0
+    /// Messages whose payload failed to decode or validate, dropped (see `MessageChannel`).
+    public var rejectedMessages: UInt64 = 0
+    /// ROUTER replies to a peer that is no longer connected, dropped.
+    public var unroutableMessages: UInt64 = 0
+    /// Connections whose ZMTP handshake failed (garbage or a foreign protocol on the port).
+    public var handshakeFailures: UInt64 = 0
+    public var connectionsOpened: UInt64 = 0
+    public var disconnections: UInt64 = 0
+
+    public init() {}
+
+    /// Everything that arrived and was dropped as bad input.
+    public var droppedInput: UInt64 { malformedMessages + rejectedMessages + handshakeFailures }
+}
