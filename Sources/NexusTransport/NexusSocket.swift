@@ -61,20 +61,29 @@ public final class NexusSocket<Role: SocketRole>: Sendable {
 }
 
 extension NexusSocket where Role: SendsPayloads {
-    public func send(_ payload: [UInt8]) async throws { try await core.send([payload]) }
-    public func send(_ message: WireMessage) async throws { try await send(WireCodec.encode(message)) }
+    public func send(_ payload: [UInt8], isolation: isolated (any Actor)? = #isolation) async throws {
+        try await core.send([payload])
+    }
+
+    public func send(_ message: WireMessage, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await send(WireCodec.encode(message))
+    }
 }
 
 extension NexusSocket where Role: ReceivesPayloads {
     /// The next payload, whatever its content.
-    public func receive() async throws -> [UInt8] { try await core.receive()[0] }
+    public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Payload {
+        try await core.receive()[0]
+    }
 
     /// The next payload that decodes and validates; others are counted and dropped.
-    public func receiveMessage(limits: WireLimits = .default, expecting: WireExpectations = .none) async throws -> WireMessage {
+    public func receiveMessage(
+        limits: WireLimits = .default, expecting: WireExpectations = .none, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> WireMessage {
         while true {
             let payload = try await receive()
             do {
-                return try WireCodec.decode(payload, limits: limits, expecting: expecting)
+                return try payload.withUnsafeBytes { try WireCodec.decode($0, limits: limits, expecting: expecting) }
             } catch {
                 reject(error, from: "a \(Role.kind) peer")
             }
@@ -93,16 +102,18 @@ public struct PeerID: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension NexusSocket where Role == Router {
-    public func receive() async throws -> (peer: PeerID, payload: [UInt8]) {
+    public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> (peer: PeerID, payload: Payload) {
         let frames = try await core.receive()
-        return (PeerID(frames[0]), frames[1])
+        return (PeerID(Array(frames[0])), frames[1])
     }
 
-    public func receiveMessage(limits: WireLimits = .default, expecting: WireExpectations = .none) async throws -> (peer: PeerID, message: WireMessage) {
+    public func receiveMessage(
+        limits: WireLimits = .default, expecting: WireExpectations = .none, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> (peer: PeerID, message: WireMessage) {
         while true {
             let (peer, payload) = try await receive()
             do {
-                return (peer, try WireCodec.decode(payload, limits: limits, expecting: expecting))
+                return (peer, try payload.withUnsafeBytes { try WireCodec.decode($0, limits: limits, expecting: expecting) })
             } catch {
                 reject(error, from: "peer \(peer)")
             }
@@ -110,8 +121,13 @@ extension NexusSocket where Role == Router {
     }
 
     /// Sends to one peer; a peer that has gone is counted in `unroutableMessages`.
-    public func send(to peer: PeerID, _ payload: [UInt8]) async throws { try await core.send([peer.bytes, payload]) }
-    public func send(to peer: PeerID, _ message: WireMessage) async throws { try await send(to: peer, WireCodec.encode(message)) }
+    public func send<Bytes: Collection<UInt8>>(to peer: PeerID, _ payload: Bytes, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await core.send([peer.bytes, Array(payload)])
+    }
+
+    public func send(to peer: PeerID, _ message: WireMessage, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await send(to: peer, WireCodec.encode(message))
+    }
 }
 
 /// Logs the first rejection of each kind from each sender; the rest are only counted.
@@ -141,4 +157,12 @@ final class RejectionLog: Sendable {
 
 extension String {
     fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+extension NexusSocket {
+    /// The socket's own thread as a task executor. A request/reply loop started with
+    /// `Task(executorPreference: socket.taskExecutor)` runs between the socket's reads and
+    /// writes, so a message and its reply cross no thread boundary. Keep such tasks' work
+    /// short: the socket waits while they run.
+    public var taskExecutor: any TaskExecutor { core }
 }

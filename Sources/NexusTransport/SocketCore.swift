@@ -3,35 +3,49 @@ import DequeModule
 import Foundation
 import Synchronization
 
-/// One ZeroMQ socket and the thread that owns it.
+/// One ZeroMQ socket, its bounded queues, and the thread that waits for it.
 ///
-/// libzmq sockets are not thread-safe and their calls block, so exactly one thread touches
-/// the socket: it polls the socket, an `eventfd` (to be woken for outgoing messages) and the
-/// socket's monitor, and moves messages between libzmq and two bounded queues. Swift tasks
-/// only touch the queues, under a mutex, and suspend on continuations: nothing ever blocks
-/// a thread of the cooperative pool.
-final class SocketCore: @unchecked Sendable {
+/// libzmq sockets are not thread-safe, so the socket lives inside `state` and is only ever
+/// touched under that mutex (libzmq allows a socket to move between threads across a full
+/// memory barrier, which the mutex provides). Sending tasks call `zmq_send` with
+/// `ZMQ_DONTWAIT` themselves: it never blocks, and it saves a thread wake-up per message.
+/// A dedicated poller thread sleeps in `poll(2)` on the socket's signalling fd, an eventfd
+/// (to be woken by tasks) and the monitor; when woken it reads messages into the bounded
+/// inbound queue and retries sends that were parked because a high-water mark was reached.
+/// Swift tasks suspend on continuations; no thread of the cooperative pool ever blocks.
+final class SocketCore: TaskExecutor, @unchecked Sendable {
+    /// Outgoing frames are Swift arrays (libzmq copies them); incoming ones are read in place.
     typealias Frames = [[UInt8]]
+    typealias Received = [Payload]
 
     let kind: SocketKind
     let boundEndpoints: [Endpoint]
     let options: SocketOptions
     private let context: ZMQContext
-    private let socket: ZMQSocketHandle
+    private let socketFD: Int32
     private let monitor: ZMQSocketHandle
+    private let monitorFD: Int32
     private let wakeFD: Int32
     private let state: Mutex<State>
     private let finished = DispatchSemaphore(value: 0)
+    private static let monitorCounter = Atomic<UInt64>(0)
+    private static let batchLimit = 256
 
     private struct State {
-        var inbound = Deque<Frames>()
-        var receivers = Deque<(id: UInt64, continuation: CheckedContinuation<Frames, any Error>)>()
-        var outbound = Deque<Frames>()
-        var senders = Deque<(id: UInt64, frames: Frames, continuation: CheckedContinuation<Void, any Error>)>()
+        let socket: ZMQSocketHandle
+        var inbound = Deque<Received>()
+        var inboundBytes = 0
+        var receivers = Deque<(id: UInt64, continuation: CheckedContinuation<Received, any Error>)>()
+        /// Senders whose message libzmq would not take yet (high-water mark); FIFO.
+        var parkedSenders = Deque<(id: UInt64, frames: Frames, continuation: CheckedContinuation<Void, any Error>)>()
+        /// Jobs of tasks that prefer this socket's thread (see `enqueue`).
+        var jobs: [UnownedJob] = []
         var nextWaiterID: UInt64 = 0
-        /// Messages the owner thread has taken but libzmq has not yet accepted; they count
-        /// against `outboundCapacity` together with `outbound`.
-        var inFlight = 0
+        /// The poller thread is running its loop; it will look again before sleeping.
+        var pollerAwake = true
+        /// Something asked the poller to look at the socket, the queues or the jobs again.
+        var serviceRequested = false
+        /// The eventfd was written and the poller has not yet run since.
         var wakePending = false
         var readingPaused = false
         var closing = false
@@ -39,7 +53,16 @@ final class SocketCore: @unchecked Sendable {
         var statistics = SocketStatistics()
     }
 
-    private static let monitorCounter = Atomic<UInt64>(0)
+    /// Continuations to resume once the lock is released.
+    private struct Resumptions {
+        var receivers: [(CheckedContinuation<Received, any Error>, Received)] = []
+        var senders: [CheckedContinuation<Void, any Error>] = []
+
+        func run() {
+            for (continuation, frames) in receivers { continuation.resume(returning: frames) }
+            for sender in senders { sender.resume() }
+        }
+    }
 
     init(kind: SocketKind, bind: [Endpoint], connect: [Endpoint], options: SocketOptions, context: ZMQContext) throws {
         self.kind = kind
@@ -60,6 +83,8 @@ final class SocketCore: @unchecked Sendable {
             try pair.connect(try Endpoint(parsing: monitorEndpoint))
             self.boundEndpoints = try bind.map { try socket.bind($0) }
             for endpoint in connect { try socket.connect(endpoint) }
+            self.socketFD = try socket.signalingFD()
+            self.monitorFD = try pair.signalingFD()
             wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
             guard wakeFD >= 0 else {
                 throw TransportError.zmq(call: "eventfd", errno: errno, message: String(cString: strerror(errno)))
@@ -70,11 +95,10 @@ final class SocketCore: @unchecked Sendable {
             socket.close()
             throw error
         }
-        self.socket = socket
         self.monitor = monitor!
         self.wakeFD = wakeFD
-        self.state = Mutex(State())
-        let thread = Thread { [self] in self.run() }
+        self.state = Mutex(State(socket: socket))
+        let thread = Thread { [self] in self.pollLoop() }
         thread.name = "nexus-zmq-\(kind)"
         thread.start()
     }
@@ -103,40 +127,60 @@ final class SocketCore: @unchecked Sendable {
 
     // MARK: - Called from Swift tasks
 
-    /// Queues a message for the owner thread; suspends while the outbound queue is full.
-    func send(_ frames: Frames) async throws {
-        try await withWaiterCancellation { id, continuation in
-            enum Step { case accepted(wake: Bool), parked, failed }
+    /// Hands the message to libzmq at once; if a high-water mark is reached, suspends until
+    /// the poller thread gets it in. Messages from one task stay in order.
+    func send(_ frames: Frames, isolation: isolated (any Actor)? = #isolation) async throws {
+        try await withWaiter(isolation: isolation) { id, continuation in
+            enum Step { case sent(wake: Bool), parked(wake: Bool), failed(any Error) }
             let step = state.withLock { state -> Step in
-                if state.closing { return .failed }
-                if state.outbound.count + state.inFlight < self.options.outboundCapacity && state.senders.isEmpty {
-                    state.outbound.append(frames)
-                    return .accepted(wake: Self.claimWake(&state))
+                if state.closing { return .failed(TransportError.closed) }
+                // Someone is already waiting: queue behind them to keep the order.
+                if !state.parkedSenders.isEmpty {
+                    state.parkedSenders.append((id, frames, continuation))
+                    return .parked(wake: false)
                 }
-                // Full: the owner thread moves the message in and resumes us when there is room.
-                state.senders.append((id, frames, continuation))
-                return .parked
+                do {
+                    switch try state.socket.send(frames) {
+                    case .sent:
+                        Self.countSent(frames, &state)
+                    case .unroutable:
+                        state.statistics.unroutableMessages += 1
+                    case .wouldBlock:
+                        state.parkedSenders.append((id, frames, continuation))
+                        return .parked(wake: Self.claimWake(&state))
+                    }
+                } catch {
+                    return .failed(error)
+                }
+                // The send may have consumed the signal for an incoming message
+                // (the fd is edge-triggered): make sure the poller looks.
+                let incoming = kind.receives && !state.readingPaused && state.socket.events() & ZMQ_POLLIN != 0
+                return .sent(wake: incoming && Self.claimWake(&state))
             }
             switch step {
-            case .accepted(let wake):
+            case .sent(let wake):
                 if wake { signalWake() }
                 continuation.resume()
-            case .parked: break
-            case .failed: continuation.resume(throwing: TransportError.closed)
+            case .parked(let wake):
+                if wake { signalWake() }
+            case .failed(let error):
+                continuation.resume(throwing: error)
             }
         } cancel: { id in
             self.state.withLock { state in
-                state.senders.firstIndex { $0.id == id }.map { state.senders.remove(at: $0).continuation }
+                state.parkedSenders.firstIndex { $0.id == id }.map { state.parkedSenders.remove(at: $0).continuation }
             }
         }
     }
 
     /// The next well-formed message; suspends until one arrives or the socket closes.
-    func receive() async throws -> Frames {
-        try await withWaiterCancellation { id, continuation in
-            enum Step { case deliver(Frames, wake: Bool), wait, failed }
+    func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Received {
+        try await withWaiter(isolation: isolation) { id, continuation in
+            enum Step { case deliver(Received, wake: Bool), wait, failed }
             let step = state.withLock { state -> Step in
                 if let frames = state.inbound.popFirst() {
+                    state.inboundBytes -= Self.size(of: frames)
+                    // The poller stopped reading when the queue was full: room again.
                     let wake = state.readingPaused && Self.claimWake(&state)
                     return .deliver(frames, wake: wake)
                 }
@@ -160,7 +204,9 @@ final class SocketCore: @unchecked Sendable {
 
     /// Registers a waiter whose continuation can be taken back (and failed with
     /// `CancellationError`) if its task is cancelled while it waits.
-    private func withWaiterCancellation<T: Sendable>(
+    /// Runs in the caller's isolation: an actor on this socket's executor never hops away.
+    private func withWaiter<T: Sendable>(
+        isolation: isolated (any Actor)?,
         _ register: (UInt64, CheckedContinuation<T, any Error>) -> Void,
         cancel: @escaping @Sendable (UInt64) -> CheckedContinuation<T, any Error>?
     ) async throws -> T {
@@ -168,20 +214,21 @@ final class SocketCore: @unchecked Sendable {
             state.nextWaiterID += 1
             return state.nextWaiterID
         }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                if Task.isCancelled {
-                    continuation.resume(throwing: CancellationError())
-                } else {
-                    register(id, continuation)
+        return try await withTaskCancellationHandler(
+            operation: {
+                try await withCheckedThrowingContinuation(isolation: isolation) { continuation in
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        register(id, continuation)
+                    }
                 }
-            }
-        } onCancel: {
-            cancel(id)?.resume(throwing: CancellationError())
-        }
+            },
+            onCancel: { cancel(id)?.resume(throwing: CancellationError()) },
+            isolation: isolation)
     }
 
-    /// Asks the owner thread to flush and close; returns at once.
+    /// Asks the poller thread to flush and close; returns at once.
     func requestClose() {
         let wake = state.withLock { state -> Bool in
             guard !state.closing else { return false }
@@ -191,7 +238,7 @@ final class SocketCore: @unchecked Sendable {
         if wake { signalWake() }
     }
 
-    /// Closes and waits (off the cooperative pool) until the owner thread has let go.
+    /// Closes and waits (off the cooperative pool) until the poller thread has let go.
     func close() async {
         requestClose()
         await withCheckedContinuation { continuation in
@@ -203,11 +250,28 @@ final class SocketCore: @unchecked Sendable {
         }
     }
 
-    /// Only one wake-up is written until the owner thread has seen it.
+    /// Records that the poller must look again; true if the caller must write the eventfd
+    /// (only when the poller sleeps, and only once until it has woken).
     private static func claimWake(_ state: inout State) -> Bool {
-        guard !state.wakePending else { return false }
+        state.serviceRequested = true
+        guard !state.pollerAwake, !state.wakePending else { return false }
         state.wakePending = true
         return true
+    }
+
+    // MARK: - Task executor: request/reply loops can run on the socket's thread
+
+    /// Tasks that prefer this executor (`Task(executorPreference:)`) run on the poller thread,
+    /// between socket operations: a message handed to such a task, and its reply, cross no
+    /// thread boundary (each wake-up of a sleeping thread costs tens of microseconds on a
+    /// small VM, more than a whole request/reply turn).
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let wake = state.withLock { state -> Bool in
+            state.jobs.append(job)
+            return Self.claimWake(&state)
+        }
+        if wake { signalWake() }
     }
 
     private func signalWake() {
@@ -215,109 +279,117 @@ final class SocketCore: @unchecked Sendable {
         _ = write(wakeFD, &one, 8)
     }
 
-    // MARK: - The owner thread
+    private static func size(of frames: Frames) -> Int { frames.reduce(0) { $0 + $1.count } }
+    private static func size(of frames: Received) -> Int { frames.reduce(0) { $0 + $1.count } }
 
-    private func run() {
-        var pending = Deque<Frames>()
-        var received: [Frames] = []
-        received.reserveCapacity(256)
-        let batchLimit = 256
+    private static func countSent(_ frames: Frames, _ state: inout State) {
+        state.statistics.messagesSent += 1
+        state.statistics.bytesSent += UInt64(frames.last?.count ?? 0)
+    }
+
+    // MARK: - The poller thread
+
+    private func pollLoop() {
+        var descriptors = [
+            pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: monitorFD, events: Int16(POLLIN), revents: 0),
+        ]
+        // A pipe signals its reader only after a read found it empty: read once up front.
+        drainMonitor()
         while true {
-            // Take outgoing messages and see how much room the consumer has left.
-            let (closing, room) = state.withLock { state -> (Bool, Int) in
-                state.wakePending = false
-                pending.append(contentsOf: state.outbound)
-                state.outbound.removeAll(keepingCapacity: true)
-                let room = options.conflate ? batchLimit : min(batchLimit, options.inboundCapacity - state.inbound.count)
-                state.readingPaused = kind.receives && room <= 0
-                return (state.closing, room)
-            }
-            flush(&pending)
-            // Let parked senders in for the room libzmq just made; if they brought messages,
-            // poll without sleeping so that those go out on the next pass.
-            let (resumed, moreToSend) = state.withLock { state in Self.admitParkedSenders(&state, inFlight: pending.count, capacity: options.outboundCapacity) }
-            for sender in resumed { sender.resume() }
-            if closing { break }
-
-            var items = [
-                zmq_pollitem_t(socket: socket.raw, fd: 0, events: Int16((room > 0 && kind.receives ? ZMQ_POLLIN : 0) | (pending.isEmpty ? 0 : ZMQ_POLLOUT)), revents: 0),
-                zmq_pollitem_t(socket: nil, fd: wakeFD, events: Int16(ZMQ_POLLIN), revents: 0),
-                zmq_pollitem_t(socket: monitor.raw, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
-            ]
-            let ready = zmq_poll(&items, 3, moreToSend ? 0 : -1)
-            if ready == -1 { continue }  // EINTR
-            if items[1].revents != 0 {
+            if descriptors[1].revents != 0 {
                 var counter: UInt64 = 0
                 _ = read(wakeFD, &counter, 8)
             }
-            if items[2].revents != 0 { drainMonitor() }
-            if items[0].revents & Int16(ZMQ_POLLIN) != 0 && room > 0 {
-                received.removeAll(keepingCapacity: true)
-                while received.count < room, let frames = try? socket.receive() {
-                    received.append(frames)
-                }
-                deliver(received)
+            var resumptions = Resumptions()
+            let (closing, jobs) = state.withLock { state -> (Bool, [UnownedJob]) in
+                state.pollerAwake = true
+                state.wakePending = false
+                state.serviceRequested = false
+                serviceSocket(&state, &resumptions)
+                defer { state.jobs.removeAll(keepingCapacity: true) }
+                return (state.closing, state.jobs)
             }
-        }
-        shutDown(pending: &pending)
-    }
-
-    private static func admitParkedSenders(
-        _ state: inout State, inFlight: Int, capacity: Int
-    ) -> ([CheckedContinuation<Void, any Error>], Bool) {
-        state.inFlight = inFlight
-        var resumed: [CheckedContinuation<Void, any Error>] = []
-        while state.outbound.count + state.inFlight < capacity, !state.senders.isEmpty {
-            let sender = state.senders.removeFirst()
-            state.outbound.append(sender.frames)
-            resumed.append(sender.continuation)
-        }
-        return (resumed, !state.outbound.isEmpty)
-    }
-
-    /// Sends what libzmq will take now; the rest waits for POLLOUT.
-    private func flush(_ pending: inout Deque<Frames>) {
-        var sent = 0, bytes = 0, unroutable = 0
-        while let frames = pending.first {
-            let outcome = (try? socket.send(frames)) ?? .unroutable
-            if outcome == .wouldBlock { break }
-            pending.removeFirst()
-            if outcome == .sent {
-                sent += 1
-                bytes += frames.last?.count ?? 0
+            resumptions.run()
+            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            if descriptors[2].revents != 0 { drainMonitor() }
+            if closing { break }
+            // Sleep only if nothing asked for another look since the top of the loop.
+            let sleep = state.withLock { state -> Bool in
+                guard !state.serviceRequested, state.jobs.isEmpty else { return false }
+                state.pollerAwake = false
+                return true
+            }
+            if sleep {
+                _ = poll(&descriptors, 3, -1)
             } else {
-                unroutable += 1
+                for index in descriptors.indices { descriptors[index].revents = 0 }
             }
         }
-        if sent + unroutable > 0 {
-            state.withLock { state in
-                state.statistics.messagesSent += UInt64(sent)
-                state.statistics.bytesSent += UInt64(bytes)
-                state.statistics.unroutableMessages += UInt64(unroutable)
+        shutDown()
+    }
+
+    /// Does everything the socket allows now: parked sends, then reads while there is room.
+    /// Loops because every libzmq call may change what the (edge-triggered) fd would report.
+    private func serviceSocket(_ state: inout State, _ resumptions: inout Resumptions) {
+        while true {
+            let events = state.socket.events()
+            var progressed = false
+            if events & ZMQ_POLLOUT != 0, !state.parkedSenders.isEmpty {
+                progressed = flushParkedSenders(&state, &resumptions) || progressed
             }
+            if events & ZMQ_POLLIN != 0, kind.receives {
+                progressed = readAvailable(&state, &resumptions) || progressed
+            }
+            if !progressed { return }
         }
     }
 
-    private func deliver(_ batch: [Frames]) {
-        guard !batch.isEmpty else { return }
-        var handOff: [(CheckedContinuation<Frames, any Error>, Frames)] = []
-        state.withLock { state in
-            for frames in batch {
-                guard frames.count == kind.expectedFrames else {
-                    state.statistics.malformedMessages += 1
-                    continue
+    private func flushParkedSenders(_ state: inout State, _ resumptions: inout Resumptions) -> Bool {
+        var progressed = false
+        while let sender = state.parkedSenders.first {
+            let outcome = (try? state.socket.send(sender.frames)) ?? .unroutable
+            if outcome == .wouldBlock { break }
+            state.parkedSenders.removeFirst()
+            if outcome == .sent { Self.countSent(sender.frames, &state) } else { state.statistics.unroutableMessages += 1 }
+            resumptions.senders.append(sender.continuation)
+            progressed = true
+        }
+        return progressed
+    }
+
+    /// Reads up to a batch into waiting receivers or the inbound queue, within its bounds.
+    private func readAvailable(_ state: inout State, _ resumptions: inout Resumptions) -> Bool {
+        var count = 0
+        while count < Self.batchLimit {
+            let full = !options.conflate
+                && (state.inbound.count >= options.inboundCapacity || state.inboundBytes >= options.inboundCapacityBytes)
+            if full && state.receivers.isEmpty {
+                state.readingPaused = true
+                return count > 0
+            }
+            guard let frames = try? state.socket.receive() else { break }
+            count += 1
+            guard frames.count == kind.expectedFrames else {
+                state.statistics.malformedMessages += 1
+                continue
+            }
+            state.statistics.messagesReceived += 1
+            state.statistics.bytesReceived += UInt64(frames.last!.count)
+            if let receiver = state.receivers.popFirst() {
+                resumptions.receivers.append((receiver.continuation, frames))
+            } else {
+                if options.conflate {
+                    state.inbound.removeAll()
+                    state.inboundBytes = 0
                 }
-                state.statistics.messagesReceived += 1
-                state.statistics.bytesReceived += UInt64(frames.last!.count)
-                if let receiver = state.receivers.popFirst() {
-                    handOff.append((receiver.continuation, frames))
-                } else {
-                    if options.conflate { state.inbound.removeAll() }
-                    state.inbound.append(frames)
-                }
+                state.inbound.append(frames)
+                state.inboundBytes += Self.size(of: frames)
             }
         }
-        for (continuation, frames) in handOff { continuation.resume(returning: frames) }
+        state.readingPaused = false
+        return count > 0
     }
 
     private func drainMonitor() {
@@ -336,33 +408,40 @@ final class SocketCore: @unchecked Sendable {
         }
     }
 
-    /// Gives queued messages up to the linger time to leave, then fails every waiter.
-    private func shutDown(pending: inout Deque<Frames>) {
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(options.lingerMilliseconds, 0)) * 1_000_000
+    /// Gives parked sends up to the linger time, then fails every waiter and closes. libzmq
+    /// itself keeps delivering what it already accepted for the linger time after zmq_close.
+    private func shutDown() {
+        let deadline = MonotonicClock.now() + UInt64(max(options.lingerMilliseconds, 0)) * 1_000_000
+        var descriptor = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
         while true {
-            state.withLock { state in
-                while let frames = state.outbound.popFirst() { pending.append(frames) }
+            var resumptions = Resumptions()
+            let done = state.withLock { state -> Bool in
+                if state.socket.events() & ZMQ_POLLOUT != 0 { _ = flushParkedSenders(&state, &resumptions) }
+                return state.parkedSenders.isEmpty
             }
-            flush(&pending)
-            let now = DispatchTime.now().uptimeNanoseconds
-            if pending.isEmpty || now >= deadline { break }
-            var item = zmq_pollitem_t(socket: socket.raw, fd: 0, events: Int16(ZMQ_POLLOUT), revents: 0)
-            _ = zmq_poll(&item, 1, Int((deadline - now) / 1_000_000) + 1)
+            resumptions.run()
+            let now = MonotonicClock.now()
+            if done || now >= deadline { break }
+            _ = poll(&descriptor, 1, Int32((deadline - now) / 1_000_000) + 1)
         }
         let (receivers, senders) = state.withLock { state in
             state.closed = true
             defer {
                 state.receivers.removeAll()
-                state.senders.removeAll()
+                state.parkedSenders.removeAll()
+                zmq_socket_monitor(state.socket.raw, nil, 0)
+                state.socket.close()
             }
-            return (Array(state.receivers.map(\.continuation)), Array(state.senders.map(\.continuation)))
+            return (Array(state.receivers.map(\.continuation)), Array(state.parkedSenders.map(\.continuation)))
         }
         for receiver in receivers { receiver.resume(throwing: TransportError.closed) }
         for sender in senders { sender.resume(throwing: TransportError.closed) }
-        zmq_socket_monitor(socket.raw, nil, 0)
-        socket.close()
         monitor.close()
         Glibc.close(wakeFD)
         finished.signal()
     }
+}
+
+enum MonotonicClock {
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }

@@ -1,8 +1,9 @@
 import NexusWire
 
-/// Per-socket settings. Every queue is bounded: `inboundCapacity` messages wait for the
-/// consumer (when full, the socket stops reading and ZeroMQ's high-water mark pushes back on
-/// the sender), `outboundCapacity` messages wait for the wire (when full, `send` suspends).
+/// Per-socket settings. Every queue is bounded. Incoming: up to `inboundCapacity` messages and
+/// `inboundCapacityBytes` wait for the consumer; when full, the socket stops reading and
+/// ZeroMQ's receive high-water mark pushes back on the sender. Outgoing: libzmq queues up to
+/// `sendHighWaterMark` messages per peer; past that, `send` suspends until there is room.
 public struct SocketOptions: Sendable {
     public var sendHighWaterMark: Int32 = 1000
     public var receiveHighWaterMark: Int32 = 1000
@@ -11,7 +12,7 @@ public struct SocketOptions: Sendable {
     /// Larger messages make libzmq drop the connection (ZMQ_MAXMSGSIZE).
     public var maxMessageBytes: Int = WireLimits.default.maxMessageBytes + 4096
     public var inboundCapacity: Int = 1024
-    public var outboundCapacity: Int = 1024
+    public var inboundCapacityBytes: Int = 16 << 20
     /// Keep only the newest message (ZMQ_CONFLATE on the socket and a one-slot inbound queue).
     public var conflate = false
     /// Routing identity of a DEALER, as ROUTER peers see it.

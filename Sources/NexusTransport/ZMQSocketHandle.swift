@@ -63,8 +63,8 @@ struct ZMQSocketHandle {
     }
 
     /// Receives one whole multipart message without blocking, or nil if none is waiting.
-    func receive() throws -> [[UInt8]]? {
-        var frames: [[UInt8]] = []
+    func receive() throws -> [Payload]? {
+        var frames: [Payload] = []
         var message = zmq_msg_t()
         zmq_msg_init(&message)
         defer { zmq_msg_close(&message) }
@@ -75,15 +75,29 @@ struct ZMQSocketHandle {
                 if code == EAGAIN && frames.isEmpty { return nil }
                 try zmqCheck(rc, "zmq_msg_recv")
             }
-            let size = zmq_msg_size(&message)
-            let data = zmq_msg_data(&message)
-            frames.append([UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                if size > 0, let data { buffer.baseAddress!.update(from: data.assumingMemoryBound(to: UInt8.self), count: size) }
-                count = size
-            })
-            if zmq_msg_more(&message) == 0 { return frames }
+            let more = zmq_msg_more(&message) != 0
+            frames.append(Payload(taking: &message))
+            if !more { return frames }
         }
     }
 
     func close() { zmq_close(raw) }
+}
+
+extension ZMQSocketHandle {
+    /// The file descriptor libzmq signals when the socket's state may have changed. It is
+    /// edge-triggered: after it fires, `events()` must be read until nothing more can be done.
+    func signalingFD() throws -> Int32 {
+        var fd: Int32 = -1
+        var size = MemoryLayout<Int32>.size
+        try zmqCheck(zmq_getsockopt(raw, ZMQ_FD, &fd, &size), "zmq_getsockopt(ZMQ_FD)")
+        return fd
+    }
+
+    /// ZMQ_POLLIN / ZMQ_POLLOUT as of now (this also processes libzmq's pending commands).
+    func events() -> Int32 {
+        var events: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        return zmq_getsockopt(raw, ZMQ_EVENTS, &events, &size) == 0 ? events : 0
+    }
 }

@@ -74,8 +74,8 @@ struct RouterDealerTests {
         try await dealer.send([42])
         let (peer, payload) = try await withTimeout(seconds: 5) { try await router.receive() }
         #expect(peer.description == "worker-7")
-        #expect(payload == [42])
+        #expect(Array(payload) == [42])
         try await router.send(to: peer, [43])
-        #expect(try await withTimeout(seconds: 5) { try await dealer.receive() } == [43])
+        #expect(Array(try await withTimeout(seconds: 5) { try await dealer.receive() }) == [43])
     }
 }

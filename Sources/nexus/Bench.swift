@@ -1,0 +1,46 @@
+import ArgumentParser
+import NexusBench
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Nexus against a baseline measured in the same run.",
+        discussion: """
+            Every figure is printed with its baseline (the same work done the simplest fast way) \
+            and the ratio value/baseline. With --json, one JSON object per line: \
+            {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
+            """,
+        subcommands: [Wire.self, Transport.self])
+
+    struct Options: ParsableArguments {
+        @Flag(help: "Print one JSON object per line instead of a table.")
+        var json = false
+
+        @Flag(help: "Shorter rounds: for smoke tests, not for figures worth quoting.")
+        var quick = false
+
+        @Option(help: "Run only the cases whose name contains this text.")
+        var filter: String?
+    }
+
+    struct Wire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encode and decode MB/s for a 1,000-step trajectory and 100k-parameter weights; baseline memcpy.")
+
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            WireBench(quick: options.quick).run(BenchReporter(json: options.json))
+        }
+    }
+
+    struct Transport: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "PUSH/PULL throughput (64 B to 1 MiB) and ROUTER/DEALER round trips over tcp loopback; baseline raw libzmq.")
+
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            try await TransportBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+        }
+    }
+}
