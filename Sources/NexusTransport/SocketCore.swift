@@ -30,6 +30,7 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private static let monitorCounter = Atomic<UInt64>(0)
     private static let batchLimit = 256
+    private let pollerThread = Atomic<UInt>(0)
 
     private struct State {
         let socket: ZMQSocketHandle
@@ -152,9 +153,15 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
                 } catch {
                     return .failed(error)
                 }
-                // The send may have consumed the signal for an incoming message
-                // (the fd is edge-triggered): make sure the poller looks.
-                let incoming = kind.receives && !state.readingPaused && state.socket.events() & ZMQ_POLLIN != 0
+                guard kind.receives, !state.readingPaused else { return .sent(wake: false) }
+                // The send may have consumed the signal for an incoming message (the fd is
+                // edge-triggered): make sure the poller looks. On the poller thread itself
+                // (a task preferring this executor) it looks anyway before it sleeps.
+                if UInt(pthread_self()) == pollerThread.load(ordering: .acquiring) {
+                    state.serviceRequested = true
+                    return .sent(wake: false)
+                }
+                let incoming = state.socket.events() & ZMQ_POLLIN != 0
                 return .sent(wake: incoming && Self.claimWake(&state))
             }
             switch step {
@@ -295,6 +302,7 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
             pollfd(fd: monitorFD, events: Int16(POLLIN), revents: 0),
         ]
+        pollerThread.store(UInt(pthread_self()), ordering: .releasing)
         // A pipe signals its reader only after a read found it empty: read once up front.
         drainMonitor()
         while true {
@@ -303,15 +311,20 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
                 _ = read(wakeFD, &counter, 8)
             }
             var resumptions = Resumptions()
-            let (closing, jobs) = state.withLock { state -> (Bool, [UnownedJob]) in
+            let closing = state.withLock { state -> Bool in
                 state.pollerAwake = true
                 state.wakePending = false
                 state.serviceRequested = false
                 serviceSocket(&state, &resumptions)
-                defer { state.jobs.removeAll(keepingCapacity: true) }
-                return (state.closing, state.jobs)
+                return state.closing
             }
+            // Resuming first lets tasks that prefer this executor enqueue here, so that they
+            // run in this same pass.
             resumptions.run()
+            let jobs = state.withLock { state in
+                defer { state.jobs.removeAll(keepingCapacity: true) }
+                return state.jobs
+            }
             for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
             if descriptors[2].revents != 0 { drainMonitor() }
             if closing { break }
@@ -331,18 +344,16 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
     }
 
     /// Does everything the socket allows now: parked sends, then reads while there is room.
-    /// Loops because every libzmq call may change what the (edge-triggered) fd would report.
+    /// The signalling fd is edge-triggered; a libzmq call that returns EAGAIN has processed
+    /// the pending commands, so the fd fires again for anything new. Loop until both sides
+    /// ended that way (or reading paused on a full queue).
     private func serviceSocket(_ state: inout State, _ resumptions: inout Resumptions) {
         while true {
-            let events = state.socket.events()
-            var progressed = false
-            if events & ZMQ_POLLOUT != 0, !state.parkedSenders.isEmpty {
-                progressed = flushParkedSenders(&state, &resumptions) || progressed
-            }
-            if events & ZMQ_POLLIN != 0, kind.receives {
-                progressed = readAvailable(&state, &resumptions) || progressed
-            }
-            if !progressed { return }
+            let flushed = state.parkedSenders.isEmpty ? false : flushParkedSenders(&state, &resumptions)
+            let reading = kind.receives ? readAvailable(&state, &resumptions) : .drained
+            let readMore = reading == .batchFull
+            let sendMore = flushed && !state.parkedSenders.isEmpty
+            if !readMore && !sendMore && !(reading == .gotSome && !state.parkedSenders.isEmpty) { return }
         }
     }
 
@@ -359,17 +370,22 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         return progressed
     }
 
+    enum ReadOutcome { case drained, gotSome, batchFull, paused }
+
     /// Reads up to a batch into waiting receivers or the inbound queue, within its bounds.
-    private func readAvailable(_ state: inout State, _ resumptions: inout Resumptions) -> Bool {
+    private func readAvailable(_ state: inout State, _ resumptions: inout Resumptions) -> ReadOutcome {
         var count = 0
         while count < Self.batchLimit {
             let full = !options.conflate
                 && (state.inbound.count >= options.inboundCapacity || state.inboundBytes >= options.inboundCapacityBytes)
             if full && state.receivers.isEmpty {
                 state.readingPaused = true
-                return count > 0
+                return .paused
             }
-            guard let frames = try? state.socket.receive() else { break }
+            guard let frames = try? state.socket.receive() else {
+                state.readingPaused = false
+                return count > 0 ? .gotSome : .drained
+            }
             count += 1
             guard frames.count == kind.expectedFrames else {
                 state.statistics.malformedMessages += 1
@@ -389,7 +405,7 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
             }
         }
         state.readingPaused = false
-        return count > 0
+        return .batchFull
     }
 
     private func drainMonitor() {
