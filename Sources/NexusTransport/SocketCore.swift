@@ -111,8 +111,11 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         try socket.set(ZMQ_MAXMSGSIZE, Int64(options.maxMessageBytes), "ZMQ_MAXMSGSIZE")
         try socket.set(ZMQ_RECONNECT_IVL, options.reconnectIntervalMilliseconds, "ZMQ_RECONNECT_IVL")
         try socket.set(ZMQ_RECONNECT_IVL_MAX, options.reconnectIntervalMaxMilliseconds, "ZMQ_RECONNECT_IVL_MAX")
-        try socket.set(ZMQ_HEARTBEAT_IVL, options.heartbeatIntervalMilliseconds, "ZMQ_HEARTBEAT_IVL")
-        try socket.set(ZMQ_HEARTBEAT_TIMEOUT, options.heartbeatTimeoutMilliseconds, "ZMQ_HEARTBEAT_TIMEOUT")
+        if options.heartbeatIntervalMilliseconds > 0 {
+            try socket.set(ZMQ_HEARTBEAT_IVL, options.heartbeatIntervalMilliseconds, "ZMQ_HEARTBEAT_IVL")
+            try socket.set(ZMQ_HEARTBEAT_TIMEOUT, options.heartbeatTimeoutMilliseconds, "ZMQ_HEARTBEAT_TIMEOUT")
+        }
+        try socket.set(ZMQ_TCP_KEEPALIVE, Int32(options.tcpKeepalive ? 1 : 0), "ZMQ_TCP_KEEPALIVE")
         if options.conflate { try socket.set(ZMQ_CONFLATE, Int32(1), "ZMQ_CONFLATE") }
         if let routingID = options.routingID { try socket.set(ZMQ_ROUTING_ID, bytes: routingID, "ZMQ_ROUTING_ID") }
         switch kind {
@@ -123,6 +126,9 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
     }
 
     var statistics: SocketStatistics { state.withLock { $0.statistics } }
+
+    /// Messages waiting for a receiver (for tests and status).
+    var queuedInbound: Int { state.withLock { $0.inbound.count } }
 
     func noteRejected() { state.withLock { $0.statistics.rejectedMessages += 1 } }
 
@@ -272,13 +278,20 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
     /// between socket operations: a message handed to such a task, and its reply, cross no
     /// thread boundary (each wake-up of a sleeping thread costs tens of microseconds on a
     /// small VM, more than a whole request/reply turn).
+    /// Once the poller has stopped, jobs go to the global executor instead: a task that
+    /// closed its own socket still has to finish.
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let wake = state.withLock { state -> Bool in
+        enum Step { case queued(wake: Bool), pollerGone }
+        let step = state.withLock { state -> Step in
+            if state.closed { return .pollerGone }
             state.jobs.append(job)
-            return Self.claimWake(&state)
+            return .queued(wake: Self.claimWake(&state))
         }
-        if wake { signalWake() }
+        switch step {
+        case .queued(let wake): if wake { signalWake() }
+        case .pollerGone: globalConcurrentExecutor.enqueue(job)
+        }
     }
 
     private func signalWake() {
@@ -440,18 +453,20 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
             if done || now >= deadline { break }
             _ = poll(&descriptor, 1, Int32((deadline - now) / 1_000_000) + 1)
         }
-        let (receivers, senders) = state.withLock { state in
+        let (receivers, senders, jobs) = state.withLock { state in
             state.closed = true
             defer {
                 state.receivers.removeAll()
                 state.parkedSenders.removeAll()
+                state.jobs.removeAll()
                 zmq_socket_monitor(state.socket.raw, nil, 0)
                 state.socket.close()
             }
-            return (Array(state.receivers.map(\.continuation)), Array(state.parkedSenders.map(\.continuation)))
+            return (Array(state.receivers.map(\.continuation)), Array(state.parkedSenders.map(\.continuation)), state.jobs)
         }
         for receiver in receivers { receiver.resume(throwing: TransportError.closed) }
         for sender in senders { sender.resume(throwing: TransportError.closed) }
+        for job in jobs { globalConcurrentExecutor.enqueue(job) }
         monitor.close()
         Glibc.close(wakeFD)
         finished.signal()

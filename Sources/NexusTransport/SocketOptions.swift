@@ -19,9 +19,15 @@ public struct SocketOptions: Sendable {
     public var routingID: [UInt8]? = nil
     public var reconnectIntervalMilliseconds: Int32 = 100
     public var reconnectIntervalMaxMilliseconds: Int32 = 2000
-    /// ZMTP heartbeats detect a peer that vanished without closing its connection.
-    public var heartbeatIntervalMilliseconds: Int32 = 1000
-    public var heartbeatTimeoutMilliseconds: Int32 = 5000
+    /// ZMTP heartbeats, off by default (0): a PING waits behind the data when the receiver
+    /// applies back-pressure, so a consumer that stalls longer than the timeout gets its
+    /// connection dropped, and the messages queued on it lost (seen in the test suite under
+    /// load). Liveness is the control channel's job; TCP keepalive finds dead hosts.
+    public var heartbeatIntervalMilliseconds: Int32 = 0
+    public var heartbeatTimeoutMilliseconds: Int32 = 0
+    /// Kernel TCP keepalive (ZMQ_TCP_KEEPALIVE): finds a peer host that vanished, without
+    /// touching the message stream.
+    public var tcpKeepalive = true
 
     public init() {}
 

@@ -53,6 +53,58 @@ struct PushPullTests {
         #expect(pull.statistics.rejectedMessages == 2)
     }
 
+    @Test("4 tasks sending at once through a high-water mark of 4: every message arrives, each task's in order")
+    func concurrentSendersThroughATinyHighWaterMark() async throws {
+        var options = SocketOptions()
+        options.sendHighWaterMark = 4
+        options.receiveHighWaterMark = 4
+        let pull = try PullSocket(bind: [.loopbackAnyPort], options: options)
+        let push = try PushSocket(connect: pull.endpoints, options: options)
+        let perSender = 2500
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sender in 0..<4 {
+                group.addTask {
+                    for sequence in 0..<perSender { try await push.send([UInt8(sender)] + withUnsafeBytes(of: UInt32(sequence), Array.init)) }
+                }
+            }
+            var next = [Int](repeating: 0, count: 4)
+            for _ in 0..<(4 * perSender) {
+                let payload = Array(try await withTimeout(seconds: 10) { try await pull.receive() })
+                let sender = Int(payload[0])
+                let sequence = payload[1...].withUnsafeBytes { Int($0.loadUnaligned(as: UInt32.self)) }
+                #expect(sequence == next[sender], "sender \(sender): got \(sequence), expected \(next[sender])")
+                next[sender] = sequence + 1
+            }
+            try await group.waitForAll()
+            #expect(next == [perSender, perSender, perSender, perSender])
+        }
+    }
+
+    @Test("a consumer that does not read leaves at most the inbound capacity queued in Nexus")
+    func inboundQueueIsBounded() async throws {
+        var options = SocketOptions()
+        options.inboundCapacity = 8
+        options.receiveHighWaterMark = 16
+        let pull = try PullSocket(bind: [.loopbackAnyPort], options: options)
+        var pushOptions = SocketOptions()
+        pushOptions.sendHighWaterMark = 16
+        let push = try PushSocket(connect: pull.endpoints, options: pushOptions)
+        let producer = Task {
+            for index in 0..<1000 { try await push.send([UInt8(truncatingIfNeeded: index)]) }
+        }
+        // The producer stalls once every queue on the way is full.
+        #expect(await eventually { pull.core.queuedInbound == 8 })
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(pull.core.queuedInbound == 8)
+        #expect(pull.statistics.messagesReceived < 1000)
+        // Reading drains everything, in order.
+        for index in 0..<1000 {
+            let payload = try await withTimeout(seconds: 10) { try await pull.receive() }
+            #expect(Array(payload) == [UInt8(truncatingIfNeeded: index)])
+        }
+        try await producer.value
+    }
+
     @Test("a full outbound queue suspends the sender instead of growing without bound")
     func outboundQueueIsBounded() async throws {
         var options = SocketOptions()

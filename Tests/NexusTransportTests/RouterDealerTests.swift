@@ -7,8 +7,9 @@ import Testing
 @Suite("ROUTER/DEALER")
 struct RouterDealerTests {
     /// Answers each expert query with its own request id and the row count as the action.
-    static func serve(_ router: RouterSocket) -> Task<Void, Never> {
-        Task {
+    /// `onSocketThread`: the loop prefers the socket's own thread (the fast path).
+    static func serve(_ router: RouterSocket, onSocketThread: Bool = false) -> Task<Void, Never> {
+        Task(executorPreference: onSocketThread ? router.taskExecutor : nil) {
             while let (peer, message) = try? await router.receiveMessage() {
                 guard case .expertQuery(let query) = message else { continue }
                 let rows = query.observations.rows
@@ -20,15 +21,15 @@ struct RouterDealerTests {
         }
     }
 
-    @Test("8 concurrent clients each get their own answers", arguments: ["tcp", "ipc"])
-    func eightClients(transport: String) async throws {
+    @Test("8 concurrent clients each get their own answers", arguments: ["tcp", "ipc"], [false, true])
+    func eightClients(transport: String, onSocketThread: Bool) async throws {
         let bindTo = transport == "tcp" ? Endpoint.loopbackAnyPort : try temporaryIPCEndpoint("router")
         let router = try RouterSocket(bind: [bindTo])
-        let server = Self.serve(router)
+        let server = Self.serve(router, onSocketThread: onSocketThread)
         try await withThrowingTaskGroup(of: Int.self) { group in
             for worker in 0..<8 {
-                group.addTask {
-                    let dealer = try DealerSocket(connect: router.endpoints)
+                let dealer = try DealerSocket(connect: router.endpoints)
+                group.addTask(executorPreference: onSocketThread ? dealer.taskExecutor : nil) {
                     var answered = 0
                     for request in 0..<200 {
                         let rows = 1 + (request + worker) % 7
