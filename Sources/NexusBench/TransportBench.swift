@@ -15,11 +15,14 @@ public struct TransportBench: Sendable {
 
     private func selected(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
 
+    public static let caseNames = payloads.map { "push_pull_\($0.name)" } + ["router_dealer_256B"]
+
     static let payloads: [(name: String, size: Int, count: Int)] = [
         ("64B", 64, 200_000), ("4KiB", 4096, 50_000), ("64KiB", 65536, 10_000), ("1MiB", 1 << 20, 1_000),
     ]
 
     public func run(_ reporter: BenchReporter) async throws {
+        try BenchFilter.requireMatch(filter, in: Self.caseNames, bench: "transport")
         let rounds = quick ? 1 : 5
         for payload in Self.payloads where selected("push_pull_\(payload.name)") {
             let count = quick ? max(payload.count / 20, 50) : payload.count

@@ -6,16 +6,24 @@ import NexusWire
 /// traffic, against memcpy of the same bytes.
 public struct WireBench: Sendable {
     public var quick: Bool
+    /// Only cases whose name contains this text.
+    public var filter: String?
 
-    public init(quick: Bool = false) { self.quick = quick }
+    public init(quick: Bool = false, filter: String? = nil) {
+        self.quick = quick
+        self.filter = filter
+    }
 
-    public func run(_ reporter: BenchReporter) {
+    public static let caseNames = ["trajectory_1000x17", "weights_99k"]
+
+    public func run(_ reporter: BenchReporter) throws {
+        try BenchFilter.requireMatch(filter, in: Self.caseNames, bench: "wire")
         let roundSeconds = quick ? 0.05 : 0.25
         let cases: [(String, WireMessage)] = [
             ("trajectory_1000x17", .trajectory(SampleMessages.trajectory(steps: 1000, observationDim: 17, actionDim: 6, discreteActions: nil, episodeLength: 400, seed: 3))),
             ("weights_99k", .weights(SampleMessages.weights(layers: [64, 256, 256, 64, 6], seed: 4))),
         ]
-        for (name, message) in cases {
+        for (name, message) in cases where filter.map({ name.contains($0) }) ?? true {
             let bytes = WireCodec.encode(message)
             precondition((try? WireCodec.decode(bytes)) == message, "bench \(name): round trip failed")
             reporter.note("wire \(name): \(bytes.count) bytes encoded")

@@ -24,12 +24,16 @@ struct Bench: AsyncParsableCommand {
 
     struct Wire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Encode and decode MB/s for a 1,000-step trajectory and 100k-parameter weights; baseline memcpy.")
+            abstract: "Encode and decode MB/s for a 1,000-step trajectory and 99k-parameter weights; baseline memcpy.")
 
         @OptionGroup var options: Options
 
         func run() async throws {
-            WireBench(quick: options.quick).run(BenchReporter(json: options.json))
+            do {
+                try WireBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+            } catch let error as BenchFilterError {
+                throw ValidationError(error.description)
+            }
         }
     }
 
@@ -40,7 +44,11 @@ struct Bench: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            try await TransportBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+            do {
+                try await TransportBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+            } catch let error as BenchFilterError {
+                throw ValidationError(error.description)
+            }
         }
     }
 }

@@ -4,17 +4,25 @@ import NexusTransport
 
 @main
 struct Nexus: AsyncParsableCommand {
+    /// As ArgumentParser's own main, after process-wide tuning; errors from a subcommand
+    /// are reported with that subcommand's usage.
     static func main() async {
         ProcessTuning.keepLargeBuffersOnHeap()
+        let command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            var command = command
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
         } catch {
-            exit(withError: error)
+            type(of: command).exit(withError: error)
         }
     }
 

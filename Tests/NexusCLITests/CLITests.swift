@@ -1,0 +1,76 @@
+import Foundation
+import NexusTestKit
+import Testing
+
+@Suite("The nexus command line")
+struct CLITests {
+    @Test("--help names every subcommand and what it is for")
+    func help() throws {
+        let root = try NexusProcess.run(["--help"])
+        #expect(root.status == 0)
+        #expect(root.stdout.contains("bench"))
+        #expect(root.stdout.contains("imitation learning"))
+        let bench = try NexusProcess.run(["bench", "--help"])
+        #expect(bench.status == 0)
+        #expect(bench.stdout.contains("wire"))
+        #expect(bench.stdout.contains("transport"))
+        #expect(bench.stdout.contains("baseline"))
+    }
+
+    @Test("--version prints the release")
+    func version() throws {
+        let result = try NexusProcess.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test("an unknown subcommand or a filter that matches nothing exits 64 and names the problem")
+    func badInput() throws {
+        let unknown = try NexusProcess.run(["bench", "warp"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("warp"))
+        let filter = try NexusProcess.run(["bench", "wire", "--filter", "nope"])
+        #expect(filter.status == 64)
+        #expect(filter.stderr.contains("no wire benchmark case matches \"nope\""))
+        #expect(filter.stderr.contains("trajectory_1000x17"))
+    }
+
+    struct Record: Decodable {
+        var bench: String
+        var `case`: String
+        var metric: String
+        var value: Double
+        var unit: String
+        var baseline: Double
+        var ratio: Double
+    }
+
+    static func records(_ output: String) throws -> [Record] {
+        try output.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
+    }
+
+    @Test("bench wire --json prints one record per line, with a baseline and its ratio")
+    func benchWireJSON() throws {
+        let result = try NexusProcess.run(["bench", "wire", "--quick", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try Self.records(result.stdout)
+        #expect(records.map { "\($0.case) \($0.metric)" } == [
+            "trajectory_1000x17 encode", "trajectory_1000x17 decode", "weights_99k encode", "weights_99k decode",
+        ])
+        for record in records {
+            #expect(record.bench == "wire")
+            #expect(record.unit == "MB/s")
+            #expect(record.value > 0 && record.baseline > 0)
+            #expect(abs(record.ratio - record.value / record.baseline) <= 1e-4 * record.ratio)
+        }
+    }
+
+    @Test("bench transport --json measures Nexus and raw libzmq in the same run")
+    func benchTransportJSON() throws {
+        let result = try NexusProcess.run(["bench", "transport", "--quick", "--json", "--filter", "_4KiB"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try Self.records(result.stdout)
+        #expect(records.map(\.metric) == ["messages_per_s", "throughput"])
+        #expect(records.allSatisfy { $0.case == "push_pull_4KiB" && $0.value > 0 && $0.baseline > 0 })
+    }
+}
