@@ -22,6 +22,15 @@ struct Bench: AsyncParsableCommand {
         var filter: String?
     }
 
+    /// A filter that matches no case is bad input: exit 64 with the usage, like a bad flag.
+    static func reportingBadFilters(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as BenchFilterError {
+            throw ValidationError(error.description)
+        }
+    }
+
     struct Wire: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Encode and decode MB/s for a 1,000-step trajectory and 99k-parameter weights; baseline memcpy.")
@@ -29,10 +38,8 @@ struct Bench: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            do {
+            try await Bench.reportingBadFilters {
                 try WireBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
-            } catch let error as BenchFilterError {
-                throw ValidationError(error.description)
             }
         }
     }
@@ -44,10 +51,8 @@ struct Bench: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            do {
+            try await Bench.reportingBadFilters {
                 try await TransportBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
-            } catch let error as BenchFilterError {
-                throw ValidationError(error.description)
             }
         }
     }

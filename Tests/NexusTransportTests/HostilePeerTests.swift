@@ -34,7 +34,7 @@ struct HostilePeerTests {
             }
             return served
         }
-        let served = try await withTimeout(seconds: 10) { await drained.value }
+        let served = try await withTimeout(seconds: 30) { await drained.value }
         feeder.cancel()
         #expect(served >= 5)
         #expect(pull.statistics.rejectedMessages == 1)
@@ -53,7 +53,7 @@ struct HostilePeerTests {
         let honest = try DealerSocket(connect: router.endpoints)
         let query = ExpertQuery(requestID: 5, workerID: 1, envID: "CartPole-v1", observations: Tensor(rows: 1, columns: 4, data: [0, 0, 0, 0]))
         try await honest.send(.expertQuery(query))
-        let reply = try await withTimeout(seconds: 5) { try await honest.receiveMessage() }
+        let reply = try await withTimeout(seconds: 30) { try await honest.receiveMessage() }
         guard case .expertAnswer(let answer) = reply else {
             Issue.record("expected an answer, got \(reply.kindName)")
             return
@@ -77,7 +77,7 @@ struct HostilePeerTests {
                 try? await Task.sleep(for: .milliseconds(5))
             }
         }
-        let message = try await withTimeout(seconds: 5) { try await subscriber.receiveMessage() }
+        let message = try await withTimeout(seconds: 30) { try await subscriber.receiveMessage() }
         #expect(message == .control(.stop(reason: "tick")))
         #expect(await eventually { publisher.statistics.handshakeFailures >= 1 })
         feeder.cancel()

@@ -32,7 +32,7 @@ struct PubSubTests {
             let subscriber = try conflatedSubscriber(publisher)
             var last: UInt64 = 0
             for _ in 0..<5 {
-                let message = try await withTimeout(seconds: 5) { try await subscriber.receiveMessage() }
+                let message = try await withTimeout(seconds: 30) { try await subscriber.receiveMessage() }
                 guard case .weights(let weights) = message else {
                     Issue.record("expected weights, got \(message.kindName)")
                     return

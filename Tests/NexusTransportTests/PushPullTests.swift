@@ -47,7 +47,7 @@ struct PushPullTests {
         for _ in 0..<5 { try await push.send(.trajectory(segment)) }
         let expecting = WireExpectations(envID: "CartPole-v1", observationDim: 4)
         for _ in 0..<5 {
-            let message = try await withTimeout(seconds: 10) { try await pull.receiveMessage(expecting: expecting) }
+            let message = try await withTimeout(seconds: 30) { try await pull.receiveMessage(expecting: expecting) }
             #expect(message == .trajectory(segment))
         }
         #expect(pull.statistics.rejectedMessages == 2)
@@ -69,7 +69,7 @@ struct PushPullTests {
             }
             var next = [Int](repeating: 0, count: 4)
             for _ in 0..<(4 * perSender) {
-                let payload = Array(try await withTimeout(seconds: 10) { try await pull.receive() })
+                let payload = Array(try await withTimeout(seconds: 30) { try await pull.receive() })
                 let sender = Int(payload[0])
                 let sequence = payload[1...].withUnsafeBytes { Int($0.loadUnaligned(as: UInt32.self)) }
                 #expect(sequence == next[sender], "sender \(sender): got \(sequence), expected \(next[sender])")
@@ -99,7 +99,7 @@ struct PushPullTests {
         #expect(pull.statistics.messagesReceived < 1000)
         // Reading drains everything, in order.
         for index in 0..<1000 {
-            let payload = try await withTimeout(seconds: 10) { try await pull.receive() }
+            let payload = try await withTimeout(seconds: 30) { try await pull.receive() }
             #expect(Array(payload) == [UInt8(truncatingIfNeeded: index)])
         }
         try await producer.value
@@ -116,7 +116,7 @@ struct PushPullTests {
         var suspended = false
         while accepted < 100 {
             do {
-                try await withTimeout(seconds: 0.3) { try await push.send([1]) }
+                try await withTimeout(seconds: 1) { try await push.send([1]) }
                 accepted += 1
             } catch TransportError.timedOut {
                 suspended = true

@@ -36,7 +36,7 @@ struct RouterDealerTests {
                         let requestID = UInt64(worker * 10_000 + request)
                         let query = ExpertQuery(requestID: requestID, workerID: UInt32(worker), envID: "CartPole-v1", observations: Tensor(rows: rows, columns: 4, data: [Float](repeating: 0.5, count: rows * 4)))
                         try await dealer.send(.expertQuery(query))
-                        let reply = try await withTimeout(seconds: 10) { try await dealer.receiveMessage() }
+                        let reply = try await withTimeout(seconds: 30) { try await dealer.receiveMessage() }
                         guard case .expertAnswer(let answer) = reply, case .actions(let actions) = answer.result else {
                             Issue.record("worker \(worker) got \(reply.kindName)")
                             continue
@@ -73,10 +73,10 @@ struct RouterDealerTests {
         options.routingID = Array("worker-7".utf8)
         let dealer = try DealerSocket(connect: router.endpoints, options: options)
         try await dealer.send([42])
-        let (peer, payload) = try await withTimeout(seconds: 5) { try await router.receive() }
+        let (peer, payload) = try await withTimeout(seconds: 30) { try await router.receive() }
         #expect(peer.description == "worker-7")
         #expect(Array(payload) == [42])
         try await router.send(to: peer, [43])
-        #expect(Array(try await withTimeout(seconds: 5) { try await dealer.receive() }) == [43])
+        #expect(Array(try await withTimeout(seconds: 30) { try await dealer.receive() }) == [43])
     }
 }

@@ -24,7 +24,7 @@ func sendRawTCP(port: Int, bytes: [UInt8]) throws {
 }
 
 /// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-func eventually(seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+func eventually(seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if condition() { return true }
