@@ -134,50 +134,62 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
 
     // MARK: - Called from Swift tasks
 
-    /// Hands the message to libzmq at once; if a high-water mark is reached, suspends until
-    /// the poller thread gets it in. Messages from one task stay in order.
-    func send(_ frames: Frames, isolation: isolated (any Actor)? = #isolation) async throws {
-        try await withWaiter(isolation: isolation) { id, continuation in
-            enum Step { case sent(wake: Bool), parked(wake: Bool), failed(any Error) }
-            let step = state.withLock { state -> Step in
-                if state.closing { return .failed(TransportError.closed) }
-                // Someone is already waiting: queue behind them to keep the order.
-                if !state.parkedSenders.isEmpty {
-                    state.parkedSenders.append((id, frames, continuation))
-                    return .parked(wake: false)
-                }
-                do {
-                    switch try state.socket.send(frames) {
-                    case .sent:
-                        Self.countSent(frames, &state)
-                    case .unroutable:
-                        state.statistics.unroutableMessages += 1
-                    case .wouldBlock:
-                        state.parkedSenders.append((id, frames, continuation))
-                        return .parked(wake: Self.claimWake(&state))
-                    }
-                } catch {
-                    return .failed(error)
-                }
-                guard kind.receives, !state.readingPaused else { return .sent(wake: false) }
-                // The send may have consumed the signal for an incoming message (the fd is
-                // edge-triggered): make sure the poller looks. On the poller thread itself
-                // (a task preferring this executor) it looks anyway before it sleeps.
-                if UInt(pthread_self()) == pollerThread.load(ordering: .acquiring) {
-                    state.serviceRequested = true
-                    return .sent(wake: false)
-                }
-                let incoming = state.socket.events() & ZMQ_POLLIN != 0
-                return .sent(wake: incoming && Self.claimWake(&state))
+    private enum SendAttempt { case sent(wake: Bool), mustWait, failed(any Error) }
+
+    /// Under the lock: hands the frames to libzmq, unless senders are parked (order) or libzmq
+    /// is at its high-water mark.
+    private func attemptSend(_ frames: Frames, _ state: inout State) -> SendAttempt {
+        if state.closing { return .failed(TransportError.closed) }
+        if !state.parkedSenders.isEmpty { return .mustWait }
+        do {
+            switch try state.socket.send(frames) {
+            case .sent: Self.countSent(frames, &state)
+            case .unroutable: state.statistics.unroutableMessages += 1
+            case .wouldBlock: return .mustWait
             }
-            switch step {
-            case .sent(let wake):
+        } catch {
+            return .failed(error)
+        }
+        guard kind.receives, !state.readingPaused else { return .sent(wake: false) }
+        // The send may have consumed the signal for an incoming message (the fd is
+        // edge-triggered): make sure the poller looks. On the poller thread itself (a task
+        // preferring this executor) it looks anyway before it sleeps.
+        if UInt(pthread_self()) == pollerThread.load(ordering: .acquiring) {
+            state.serviceRequested = true
+            return .sent(wake: false)
+        }
+        let incoming = state.socket.events() & ZMQ_POLLIN != 0
+        return .sent(wake: incoming && Self.claimWake(&state))
+    }
+
+    /// Hands the message to libzmq at once, without suspending; if a high-water mark is
+    /// reached, suspends until the poller thread gets it in. One task's messages stay in order.
+    func send(_ frames: Frames, isolation: isolated (any Actor)? = #isolation) async throws {
+        switch state.withLock({ attemptSend(frames, &$0) }) {
+        case .sent(let wake):
+            if wake { signalWake() }
+            return
+        case .failed(let error):
+            throw error
+        case .mustWait:
+            break
+        }
+        try await withWaiter(isolation: isolation) { id, continuation in
+            let attempt = state.withLock { state -> SendAttempt? in
+                let attempt = attemptSend(frames, &state)
+                guard case .mustWait = attempt else { return attempt }
+                state.parkedSenders.append((id, frames, continuation))
+                return nil
+            }
+            switch attempt {
+            case .sent(let wake)?:
                 if wake { signalWake() }
                 continuation.resume()
-            case .parked(let wake):
-                if wake { signalWake() }
-            case .failed(let error):
+            case .failed(let error)?:
                 continuation.resume(throwing: error)
+            case .mustWait?, nil:
+                // Parked: the poller retries when libzmq has room, and resumes us.
+                if state.withLock({ Self.claimWake(&$0) }) { signalWake() }
             }
         } cancel: { id in
             self.state.withLock { state in
@@ -186,27 +198,44 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// The next well-formed message; suspends until one arrives or the socket closes.
+    private enum ReceiveAttempt { case received(Received, wake: Bool), empty, closed }
+
+    /// Under the lock: the oldest queued message, if any.
+    private func attemptReceive(_ state: inout State) -> ReceiveAttempt {
+        if let frames = state.inbound.popFirst() {
+            state.inboundBytes -= Self.size(of: frames)
+            // The poller stopped reading when the queue was full: room again.
+            return .received(frames, wake: state.readingPaused && Self.claimWake(&state))
+        }
+        return state.closed ? .closed : .empty
+    }
+
+    /// The next well-formed message: at once if one is queued, else suspends until one
+    /// arrives or the socket closes.
     func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Received {
-        try await withWaiter(isolation: isolation) { id, continuation in
-            enum Step { case deliver(Received, wake: Bool), wait, failed }
-            let step = state.withLock { state -> Step in
-                if let frames = state.inbound.popFirst() {
-                    state.inboundBytes -= Self.size(of: frames)
-                    // The poller stopped reading when the queue was full: room again.
-                    let wake = state.readingPaused && Self.claimWake(&state)
-                    return .deliver(frames, wake: wake)
-                }
-                if state.closed { return .failed }
-                state.receivers.append((id, continuation))
-                return .wait
+        switch state.withLock({ attemptReceive(&$0) }) {
+        case .received(let frames, let wake):
+            if wake { signalWake() }
+            return frames
+        case .closed:
+            throw TransportError.closed
+        case .empty:
+            break
+        }
+        return try await withWaiter(isolation: isolation) { id, continuation in
+            let attempt = state.withLock { state -> ReceiveAttempt in
+                let attempt = attemptReceive(&state)
+                if case .empty = attempt { state.receivers.append((id, continuation)) }
+                return attempt
             }
-            switch step {
-            case .deliver(let frames, let wake):
+            switch attempt {
+            case .received(let frames, let wake):
                 if wake { signalWake() }
                 continuation.resume(returning: frames)
-            case .wait: break
-            case .failed: continuation.resume(throwing: TransportError.closed)
+            case .closed:
+                continuation.resume(throwing: TransportError.closed)
+            case .empty:
+                break
             }
         } cancel: { id in
             self.state.withLock { state in
@@ -408,6 +437,13 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
             state.statistics.bytesReceived += UInt64(frames.last!.count)
             if let receiver = state.receivers.popFirst() {
                 resumptions.receivers.append((receiver.continuation, frames))
+                // Let the receiver run (and perhaps answer) before reading on: the poller
+                // comes back here before it sleeps.
+                if state.receivers.isEmpty {
+                    state.serviceRequested = true
+                    state.readingPaused = false
+                    return .gotSome
+                }
             } else {
                 if options.conflate {
                     state.inbound.removeAll()
