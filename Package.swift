@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "CNexusProto", dependencies: ["CProtobufC"], linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC"], swiftSettings: strict),
+        .target(name: "NexusNN", dependencies: ["CBLAS"], swiftSettings: strict),
         .target(
             name: "NexusTransport",
             dependencies: [
@@ -38,7 +39,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "NexusBench",
-            dependencies: ["NexusWire", "NexusTransport", "NexusTestKit", "CZeroMQ"],
+            dependencies: ["NexusWire", "NexusTransport", "NexusNN", "NexusTestKit", "CZeroMQ", "CBLAS"],
             swiftSettings: strict),
         .executableTarget(
             name: "nexus",
@@ -54,5 +55,6 @@ let package = Package(
         .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
+        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Adam (Kingma & Ba) with optional decoupled weight decay (AdamW), over a whole
+/// `ParameterStore`.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    public private(set) var step = 0
+    private var firstMoment: [Float]
+    private var secondMoment: [Float]
+
+    public init(parameterCount: Int, learningRate: Float = 3e-4, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        firstMoment = [Float](repeating: 0, count: parameterCount)
+        secondMoment = [Float](repeating: 0, count: parameterCount)
+    }
+
+    /// One update from the store's gradients (which it leaves as they are).
+    public func update(_ parameters: ParameterStore) {
+        precondition(parameters.count == firstMoment.count, "Adam was built for \(firstMoment.count) parameters, the store has \(parameters.count)")
+        step += 1
+        let correction1 = 1 - pow(beta1, Float(step))
+        let correction2 = 1 - pow(beta2, Float(step))
+        let stepSize = learningRate / correction1
+        let (beta1, beta2, epsilon, decay) = (self.beta1, self.beta2, self.epsilon, learningRate * weightDecay)
+        parameters.values.withUnsafeMutableBufferPointer { values in
+            parameters.gradients.withUnsafeBufferPointer { gradients in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
+                        for index in values.indices {
+                            let g = gradients[index]
+                            m[index] = beta1 * m[index] + (1 - beta1) * g
+                            v[index] = beta2 * v[index] + (1 - beta2) * g * g
+                            let denominator = (v[index] / correction2).squareRoot() + epsilon
+                            values[index] -= stepSize * m[index] / denominator + decay * values[index]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moments and step, for checkpoints.
+    public var state: (step: Int, firstMoment: [Float], secondMoment: [Float]) { (step, firstMoment, secondMoment) }
+}
+
+public enum GradientClipping {
+    /// Scales all gradients so that their global L2 norm is at most `maxNorm`; returns the
+    /// norm before clipping.
+    @discardableResult
+    public static func clipGlobalNorm(_ parameters: ParameterStore, maxNorm: Float) -> Float {
+        let norm = parameters.gradients.withUnsafeBufferPointer { gradients in
+            var sum: Double = 0
+            for g in gradients { sum += Double(g) * Double(g) }
+            return Float(sum.squareRoot())
+        }
+        if norm > maxNorm, norm > 0 {
+            let scale = maxNorm / norm
+            parameters.gradients.withUnsafeMutableBufferPointer { gradients in
+                for index in gradients.indices { gradients[index] *= scale }
+            }
+        }
+        return norm
+    }
+}

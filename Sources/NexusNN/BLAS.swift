@@ -1,0 +1,31 @@
+import CBLAS
+
+/// The matrix products Nexus needs, as OpenBLAS calls on row-major `Float` buffers.
+/// `C = alpha · op(A) · op(B) + beta · C` with A `[m, k]` after op, B `[k, n]` after op.
+enum BLAS {
+    @inline(__always)
+    static func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// The number of threads OpenBLAS uses; Nexus defaults to one (its processes already
+    /// run in parallel) and `NexusNN.configureThreads` changes it.
+    static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }
+
+    /// OpenBLAS's name for the kernel it picked for this CPU (e.g. "Haswell", "Prescott").
+    static var coreName: String { String(cString: openblas_get_corename()) }
+}
+
+public enum NexusNN {
+    /// Sets the OpenBLAS thread count (default 1 in Nexus processes).
+    public static func configureThreads(_ count: Int) { BLAS.setThreads(max(1, count)) }
+
+    /// The OpenBLAS kernel in use, for benchmark reports.
+    public static var blasKernel: String { BLAS.coreName }
+}

@@ -1,0 +1,144 @@
+/// A multi-layer perceptron `sizes[0] → … → sizes.last` with a hidden activation after every
+/// layer but the last. Forward and backward reuse buffers sized for the last batch size, so
+/// repeated calls at one batch size allocate nothing. Matrix products go to OpenBLAS.
+///
+/// Weights are `[outputs, inputs]` row-major (as PyTorch stores them): `y = x·Wᵀ + b`.
+public final class MLP {
+    public let sizes: [Int]
+    public let activation: Activation
+    public let parameters: ParameterStore
+    private let layers: [Layer]
+
+    private struct Layer {
+        let inputs: Int
+        let outputs: Int
+        let weight: Int  // offsets into the parameter store
+        let bias: Int
+    }
+
+    // Workspace: outputs[0] is a copy of the input, outputs[i + 1] what layer i produced.
+    private var batch = 0
+    private var outputs: [[Float]] = []
+    private var gradientBuffers: [[Float]] = []
+
+    /// - Parameters:
+    ///   - outputGain: orthogonal gain of the last layer (e.g. 0.01 for a policy's logits).
+    public init(
+        sizes: [Int], activation: Activation = .tanh, name: String = "mlp",
+        hiddenInitialisation: Initialisation? = nil, outputInitialisation: Initialisation = .orthogonal(gain: 1),
+        random: inout RandomSource, parameters: ParameterStore = ParameterStore()
+    ) {
+        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "MLP sizes must be positive: \(sizes)")
+        self.sizes = sizes
+        self.activation = activation
+        self.parameters = parameters
+        var layers: [Layer] = []
+        for (index, (inputs, outputs)) in zip(sizes, sizes.dropFirst()).enumerated() {
+            let isLast = index == sizes.count - 2
+            let initialisation = isLast ? outputInitialisation : (hiddenInitialisation ?? .orthogonal(gain: activation.gain))
+            let matrix = initialisation.matrix(outputs: outputs, inputs: inputs, random: &random)
+            let weight = parameters.add("\(name).layer\(index).weight", shape: [outputs, inputs]) { matrix[$0] }
+            let bias = parameters.add("\(name).layer\(index).bias", shape: [outputs]) { _ in 0 }
+            layers.append(Layer(inputs: inputs, outputs: outputs, weight: weight, bias: bias))
+        }
+        self.layers = layers
+    }
+
+    public var inputSize: Int { sizes[0] }
+    public var outputSize: Int { sizes[sizes.count - 1] }
+    /// Multiply-adds of one forward pass per sample.
+    public var multiplyAddsPerSample: Int { layers.reduce(0) { $0 + $1.inputs * $1.outputs } }
+
+    private func prepare(batch: Int) {
+        guard batch != self.batch else { return }
+        self.batch = batch
+        outputs = sizes.map { [Float](repeating: 0, count: batch * $0) }
+        gradientBuffers = sizes.map { [Float](repeating: 0, count: batch * $0) }
+    }
+
+    /// Runs the network on `batch` rows of `input`; the result is `output` (`[batch, out]`).
+    public func forward(_ input: UnsafeBufferPointer<Float>, batch: Int) {
+        precondition(input.count == batch * inputSize, "MLP input has \(input.count) values, expected \(batch)×\(inputSize)")
+        prepare(batch: batch)
+        _ = outputs[0].withUnsafeMutableBufferPointer { $0.update(fromContentsOf: input) }
+        parameters.values.withUnsafeBufferPointer { values in
+            for (index, layer) in layers.enumerated() {
+                outputs[index].withUnsafeBufferPointer { x in
+                    outputs[index + 1].withUnsafeMutableBufferPointer { y in
+                        // y = b (broadcast), then y += x·Wᵀ
+                        for row in 0..<batch {
+                            (y.baseAddress! + row * layer.outputs).update(from: values.baseAddress! + layer.bias, count: layer.outputs)
+                        }
+                        BLAS.gemm(
+                            transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
+                            a: x.baseAddress!, lda: layer.inputs, b: values.baseAddress! + layer.weight, ldb: layer.inputs,
+                            beta: 1, c: y.baseAddress!, ldc: layer.outputs)
+                        if index < layers.count - 1 { activation.apply(y) }
+                    }
+                }
+            }
+        }
+    }
+
+    public func forward(_ input: [Float], batch: Int) {
+        input.withUnsafeBufferPointer { forward($0, batch: batch) }
+    }
+
+    /// The last forward pass's output, `[batch, outputSize]`.
+    public var output: [Float] { outputs[outputs.count - 1] }
+
+    /// Reads the last output without copying it.
+    public func withOutput<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try outputs[outputs.count - 1].withUnsafeBufferPointer(body)
+    }
+
+    /// Back-propagates `outputGradient` (`[batch, out]`, d loss / d output) through the last
+    /// forward pass, adding parameter gradients into `parameters.gradients`. The gradient with
+    /// respect to the input is then in `inputGradient`.
+    public func backward(_ outputGradient: UnsafeBufferPointer<Float>) {
+        precondition(outputGradient.count == batch * outputSize, "MLP output gradient has \(outputGradient.count) values, expected \(batch)×\(outputSize)")
+        let last = layers.count
+        _ = gradientBuffers[last].withUnsafeMutableBufferPointer { $0.update(fromContentsOf: outputGradient) }
+        parameters.values.withUnsafeBufferPointer { values in
+            parameters.gradients.withUnsafeMutableBufferPointer { gradients in
+                for index in stride(from: last - 1, through: 0, by: -1) {
+                    let layer = layers[index]
+                    if index < last - 1 {
+                        // d(pre-activation) = d(output) ⊙ f'(output)
+                        outputs[index + 1].withUnsafeBufferPointer { y in
+                            gradientBuffers[index + 1].withUnsafeMutableBufferPointer { activation.backward(output: y, gradient: $0) }
+                        }
+                    }
+                    gradientBuffers[index + 1].withUnsafeBufferPointer { dy in
+                        outputs[index].withUnsafeBufferPointer { x in
+                            // dW += dyᵀ·x ; db += Σ_rows dy
+                            BLAS.gemm(
+                                transposeA: true, transposeB: false, m: layer.outputs, n: layer.inputs, k: batch,
+                                a: dy.baseAddress!, lda: layer.outputs, b: x.baseAddress!, ldb: layer.inputs,
+                                beta: 1, c: gradients.baseAddress! + layer.weight, ldc: layer.inputs)
+                            let bias = gradients.baseAddress! + layer.bias
+                            for row in 0..<batch {
+                                let rowStart = dy.baseAddress! + row * layer.outputs
+                                for column in 0..<layer.outputs { bias[column] += rowStart[column] }
+                            }
+                        }
+                        // dx = dy·W
+                        gradientBuffers[index].withUnsafeMutableBufferPointer { dx in
+                            BLAS.gemm(
+                                transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
+                                a: dy.baseAddress!, lda: layer.outputs, b: values.baseAddress! + layer.weight, ldb: layer.inputs,
+                                beta: 0, c: dx.baseAddress!, ldc: layer.inputs)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(_ outputGradient: [Float]) {
+        outputGradient.withUnsafeBufferPointer { backward($0) }
+    }
+
+    /// d loss / d input of the last backward pass, `[batch, inputSize]`.
+    public var inputGradient: [Float] { gradientBuffers[0] }
+}

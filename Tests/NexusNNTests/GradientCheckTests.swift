@@ -1,0 +1,133 @@
+import Testing
+
+@testable import NexusNN
+
+/// Central finite differences against the hand-written backward passes.
+///
+/// Everything runs in float32, so the tolerance must absorb float32 rounding: with outputs of
+/// order 1, rounding moves the loss by about 1e-6, which a central difference with step ε
+/// turns into an error of about 1e-6 / (2ε) (5e-5 at ε = 1e-2), plus the truncation error
+/// ε²·f'''/6 (2e-5 at ε = 1e-2). A match within 1 % relative + 2e-3 absolute is far tighter
+/// than any real bug (a missing term, a transposed product, a wrong sign).
+@Suite("Gradients match finite differences")
+struct GradientCheckTests {
+    static func close(_ analytic: Float, _ numeric: Float) -> Bool {
+        abs(analytic - numeric) <= 0.01 * max(abs(analytic), abs(numeric)) + 2e-3
+    }
+
+    /// loss = Σ c ⊙ MLP(x): d loss / d output = c.
+    static func loss(_ mlp: MLP, input: [Float], batch: Int, weights: [Float]) -> Float {
+        mlp.forward(input, batch: batch)
+        return zip(mlp.output, weights).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+
+    @Test(arguments: [
+        ([3, 5, 4, 2], Activation.tanh, UInt64(1)), ([4, 7, 1], .tanh, 2), ([2, 6, 6, 3], .relu, 3),
+        ([5, 3, 4], .relu, 4), ([3, 4, 2], .identity, 5), ([6, 8, 8, 8, 2], .tanh, 6),
+    ])
+    func mlpParametersAndInput(sizes: [Int], activation: Activation, seed: UInt64) {
+        var random = RandomSource(seed: seed)
+        let mlp = MLP(sizes: sizes, activation: activation, outputInitialisation: .orthogonal(gain: 1), random: &random)
+        for index in mlp.parameters.values.indices where mlp.parameters.entries.contains(where: { $0.name.hasSuffix("bias") && (($0.offset)..<($0.offset + $0.count)).contains(index) }) {
+            mlp.parameters.values[index] = random.nextFloat(in: -0.5...0.5)  // non-zero biases
+        }
+        let batch = 3
+        let input = (0..<(batch * sizes[0])).map { _ in random.nextFloat(in: -1.5...1.5) }
+        let weights = (0..<(batch * sizes.last!)).map { _ in random.nextFloat() }
+        mlp.parameters.zeroGradients()
+        _ = Self.loss(mlp, input: input, batch: batch, weights: weights)
+        mlp.backward(weights)
+        let analytic = mlp.parameters.gradients
+        let inputGradient = mlp.inputGradient
+        let epsilon: Float = activation == .relu ? 1e-3 : 1e-2
+
+        for index in mlp.parameters.values.indices {
+            let saved = mlp.parameters.values[index]
+            mlp.parameters.values[index] = saved + epsilon
+            let plus = Self.loss(mlp, input: input, batch: batch, weights: weights)
+            mlp.parameters.values[index] = saved - epsilon
+            let minus = Self.loss(mlp, input: input, batch: batch, weights: weights)
+            mlp.parameters.values[index] = saved
+            let numeric = (plus - minus) / (2 * epsilon)
+            #expect(Self.close(analytic[index], numeric), "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
+        }
+        for index in input.indices {
+            var shifted = input
+            shifted[index] += epsilon
+            let plus = Self.loss(mlp, input: shifted, batch: batch, weights: weights)
+            shifted[index] -= 2 * epsilon
+            let minus = Self.loss(mlp, input: shifted, batch: batch, weights: weights)
+            let numeric = (plus - minus) / (2 * epsilon)
+            #expect(Self.close(inputGradient[index], numeric), "input \(index): analytic \(inputGradient[index]), numeric \(numeric)")
+        }
+    }
+
+    @Test(arguments: [UInt64(11), 12, 13])
+    func categoricalCrossEntropy(seed: UInt64) {
+        var random = RandomSource(seed: seed)
+        let (batch, actions) = (4, 5)
+        let logits = (0..<(batch * actions)).map { _ in random.nextFloat(in: -3...3) }
+        let labels = (0..<batch).map { _ in Int32(Int.random(in: 0..<actions, using: &random)) }
+        func loss(_ logits: [Float]) -> Float {
+            var scratch = [Float](repeating: 0, count: logits.count)
+            return logits.withUnsafeBufferPointer { l in
+                labels.withUnsafeBufferPointer { y in
+                    scratch.withUnsafeMutableBufferPointer { CategoricalHead.crossEntropy(logits: l, labels: y, actions: actions, gradient: $0) }
+                }
+            }
+        }
+        var gradient = [Float](repeating: 0, count: logits.count)
+        logits.withUnsafeBufferPointer { l in
+            labels.withUnsafeBufferPointer { y in
+                gradient.withUnsafeMutableBufferPointer { _ = CategoricalHead.crossEntropy(logits: l, labels: y, actions: actions, gradient: $0) }
+            }
+        }
+        for index in logits.indices {
+            var plus = logits, minus = logits
+            plus[index] += 1e-2
+            minus[index] -= 1e-2
+            let numeric = (loss(plus) - loss(minus)) / 2e-2
+            #expect(Self.close(gradient[index], numeric), "logit \(index): analytic \(gradient[index]), numeric \(numeric)")
+        }
+    }
+
+    @Test(arguments: [UInt64(21), 22, 23])
+    func gaussianNegativeLogLikelihood(seed: UInt64) {
+        var random = RandomSource(seed: seed)
+        let (batch, dims) = (5, 3)
+        let means = (0..<(batch * dims)).map { _ in random.nextFloat(in: -1...1) }
+        let logStd = (0..<dims).map { _ in random.nextFloat(in: -1...0.5) }
+        let actions = (0..<(batch * dims)).map { _ in random.nextFloat(in: -2...2) }
+        func evaluate(_ means: [Float], _ logStd: [Float]) -> (Float, [Float], [Float]) {
+            var meanGradient = [Float](repeating: 0, count: means.count)
+            var logStdGradient = [Float](repeating: 0, count: dims)
+            let loss = means.withUnsafeBufferPointer { m in
+                logStd.withUnsafeBufferPointer { s in
+                    actions.withUnsafeBufferPointer { a in
+                        meanGradient.withUnsafeMutableBufferPointer { mg in
+                            logStdGradient.withUnsafeMutableBufferPointer { sg in
+                                GaussianHead.negativeLogLikelihood(means: m, logStd: s, actions: a, meanGradient: mg, logStdGradient: sg)
+                            }
+                        }
+                    }
+                }
+            }
+            return (loss, meanGradient, logStdGradient)
+        }
+        let (_, meanGradient, logStdGradient) = evaluate(means, logStd)
+        for index in means.indices {
+            var plus = means, minus = means
+            plus[index] += 1e-2
+            minus[index] -= 1e-2
+            let numeric = (evaluate(plus, logStd).0 - evaluate(minus, logStd).0) / 2e-2
+            #expect(Self.close(meanGradient[index], numeric), "mean \(index): analytic \(meanGradient[index]), numeric \(numeric)")
+        }
+        for index in logStd.indices {
+            var plus = logStd, minus = logStd
+            plus[index] += 1e-2
+            minus[index] -= 1e-2
+            let numeric = (evaluate(means, plus).0 - evaluate(means, minus).0) / 2e-2
+            #expect(Self.close(logStdGradient[index], numeric), "logStd \(index): analytic \(logStdGradient[index]), numeric \(numeric)")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+@testable import NexusNN
+
+@Suite("Learning sanity")
+struct LearningTests {
+    /// Trains a tanh MLP on y = sin(x) with Adam; returns the final mean squared error on a grid.
+    static func fitSine(seed: UInt64, steps: Int) -> (error: Float, parameters: [Float]) {
+        var random = RandomSource(seed: seed)
+        let mlp = MLP(sizes: [1, 32, 32, 1], activation: .tanh, random: &random)
+        let adam = Adam(parameterCount: mlp.parameters.count, learningRate: 3e-3)
+        let batch = 64
+        var input = [Float](repeating: 0, count: batch)
+        var gradient = [Float](repeating: 0, count: batch)
+        for _ in 0..<steps {
+            for index in 0..<batch { input[index] = random.nextFloat(in: -Float.pi...Float.pi) }
+            mlp.forward(input, batch: batch)
+            let output = mlp.output
+            for index in 0..<batch { gradient[index] = 2 * (output[index] - sin(input[index])) / Float(batch) }
+            mlp.parameters.zeroGradients()
+            mlp.backward(gradient)
+            adam.update(mlp.parameters)
+        }
+        let grid = (0..<200).map { -Float.pi + 2 * Float.pi * Float($0) / 199 }
+        mlp.forward(grid, batch: grid.count)
+        let error = zip(mlp.output, grid).reduce(0) { $0 + pow($1.0 - sin($1.1), 2) } / Float(grid.count)
+        return (error, mlp.parameters.values)
+    }
+
+    @Test("an MLP fits sin(x) on [-π, π] (MSE below 0.005) for several seeds", arguments: [UInt64(1), 2, 3])
+    func fitsSine(seed: UInt64) {
+        let (error, _) = Self.fitSine(seed: seed, steps: 2000)
+        #expect(error < 0.005, "MSE \(error)")
+    }
+
+    @Test("same seed, same training: bit-identical parameters")
+    func determinism() {
+        let first = Self.fitSine(seed: 9, steps: 200)
+        let second = Self.fitSine(seed: 9, steps: 200)
+        #expect(first.parameters == second.parameters)
+        #expect(first.parameters != Self.fitSine(seed: 10, steps: 200).parameters)
+    }
+
+    @Test("a categorical policy learns labelled CartPole-like states to at least 99 % accuracy", arguments: [UInt64(5), 6])
+    func categoricalPolicy(seed: UInt64) {
+        var random = RandomSource(seed: seed)
+        // The label is what a good CartPole controller does: push towards where the pole falls.
+        func sample() -> ([Float], Int32) {
+            let state = [random.nextFloat(in: -2.4...2.4), random.nextFloat(in: -2...2), random.nextFloat(in: -0.2...0.2), random.nextFloat(in: -2...2)]
+            let push = state[2] + 0.3 * state[3] + 0.02 * state[0] + 0.05 * state[1]
+            return (state, push > 0 ? 1 : 0)
+        }
+        let mlp = MLP(sizes: [4, 64, 64, 2], activation: .tanh, outputInitialisation: .orthogonal(gain: 0.01), random: &random)
+        let adam = Adam(parameterCount: mlp.parameters.count, learningRate: 1e-3)
+        let batch = 128
+        var states = [Float](repeating: 0, count: batch * 4)
+        var labels = [Int32](repeating: 0, count: batch)
+        var gradient = [Float](repeating: 0, count: batch * 2)
+        for _ in 0..<3000 {
+            for row in 0..<batch {
+                let (state, label) = sample()
+                states.replaceSubrange((row * 4)..<(row * 4 + 4), with: state)
+                labels[row] = label
+            }
+            mlp.forward(states, batch: batch)
+            mlp.withOutput { logits in
+                labels.withUnsafeBufferPointer { y in
+                    gradient.withUnsafeMutableBufferPointer { _ = CategoricalHead.crossEntropy(logits: logits, labels: y, actions: 2, gradient: $0) }
+                }
+            }
+            mlp.parameters.zeroGradients()
+            mlp.backward(gradient)
+            adam.update(mlp.parameters)
+        }
+        var correct = 0
+        let tests = 5000
+        for _ in 0..<tests {
+            let (state, label) = sample()
+            mlp.forward(state, batch: 1)
+            if mlp.withOutput({ CategoricalHead.mode($0, row: 0, actions: 2) }) == Int(label) { correct += 1 }
+        }
+        let accuracy = Double(correct) / Double(tests)
+        #expect(accuracy >= 0.99, "accuracy \(accuracy)")
+    }
+
+    @Test func clippingScalesTheGlobalNorm() {
+        let store = ParameterStore()
+        store.add("a", shape: [2]) { _ in 0 }
+        store.add("b", shape: [1]) { _ in 0 }
+        store.gradients = [3, 0, 4]
+        #expect(GradientClipping.clipGlobalNorm(store, maxNorm: 1) == 5)
+        #expect(store.gradients.map { ($0 * 1000).rounded() / 1000 } == [0.6, 0, 0.8])
+        #expect(GradientClipping.clipGlobalNorm(store, maxNorm: 10) <= 1.0001)
+        #expect(store.gradients.map { ($0 * 1000).rounded() / 1000 } == [0.6, 0, 0.8])
+    }
+
+    @Test("orthogonal initialisation gives orthonormal rows times the gain")
+    func orthogonalRows() {
+        var random = RandomSource(seed: 3)
+        let matrix = Initialisation.orthogonal(gain: 2).matrix(outputs: 4, inputs: 9, random: &random)
+        for i in 0..<4 {
+            for j in 0..<4 {
+                let dot = (0..<9).reduce(Float(0)) { $0 + matrix[i * 9 + $1] * matrix[j * 9 + $1] }
+                #expect(abs(dot - (i == j ? 4 : 0)) < 1e-4)
+            }
+        }
+    }
+}
