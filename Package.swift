@@ -51,8 +51,8 @@ let package = Package(
             swiftSettings: strict),
 
         // Sample messages and a seeded generator, shared by tests and benchmarks.
-        .target(name: "NexusTestKit", dependencies: ["NexusWire"], swiftSettings: strict),
-        .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .target(name: "NexusTestKit", dependencies: ["NexusWire", "NexusNN"], swiftSettings: strict),
+        .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusNN", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN"], swiftSettings: strict),

@@ -7,7 +7,7 @@ public enum Activation: String, Sendable, CaseIterable {
 
     func apply(_ values: UnsafeMutableBufferPointer<Float>) {
         switch self {
-        case .tanh: for index in values.indices { values[index] = Foundation.tanh(values[index]) }
+        case .tanh: for index in values.indices { values[index] = fastTanh(values[index]) }
         case .relu: for index in values.indices { values[index] = Swift.max(values[index], 0) }
         case .identity: break
         }

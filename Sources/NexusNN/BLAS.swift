@@ -14,6 +14,12 @@ enum BLAS {
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
+    /// `y = alpha · A · x + beta · y` for a row-major `[m, n]` matrix A (no transpose).
+    @inline(__always)
+    static func gemv(m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(m), blasint(n), alpha, a, blasint(lda), x, 1, beta, y, 1)
+    }
+
     /// The number of threads OpenBLAS uses; Nexus defaults to one (its processes already
     /// run in parallel) and `NexusNN.configureThreads` changes it.
     static func setThreads(_ count: Int) { openblas_set_num_threads(Int32(count)) }

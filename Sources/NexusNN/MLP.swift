@@ -69,10 +69,17 @@ public final class MLP {
                         for row in 0..<batch {
                             (y.baseAddress! + row * layer.outputs).update(from: values.baseAddress! + layer.bias, count: layer.outputs)
                         }
-                        BLAS.gemm(
-                            transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
-                            a: x.baseAddress!, lda: layer.inputs, b: values.baseAddress! + layer.weight, ldb: layer.inputs,
-                            beta: 1, c: y.baseAddress!, ldc: layer.outputs)
+                        if batch == 1 {
+                            // One sample (a worker acting): a matrix-vector product is cheaper.
+                            BLAS.gemv(
+                                m: layer.outputs, n: layer.inputs, a: values.baseAddress! + layer.weight, lda: layer.inputs,
+                                x: x.baseAddress!, beta: 1, y: y.baseAddress!)
+                        } else {
+                            BLAS.gemm(
+                                transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
+                                a: x.baseAddress!, lda: layer.inputs, b: values.baseAddress! + layer.weight, ldb: layer.inputs,
+                                beta: 1, c: y.baseAddress!, ldc: layer.outputs)
+                        }
                         if index < layers.count - 1 { activation.apply(y) }
                     }
                 }

@@ -1,3 +1,4 @@
+import NexusNN
 import NexusWire
 
 /// Valid messages of every kind, deterministic for a seed, for tests and benchmarks.
@@ -7,7 +8,7 @@ public enum SampleMessages {
         steps: Int = 64, observationDim: Int = 4, actionDim: Int = 1, discreteActions: Int? = 2,
         episodeLength: Int = 25, withExpertLabels: Bool = true, seed: UInt64 = 1
     ) -> TrajectorySegment {
-        var random = SplitMix64(seed: seed)
+        var random = RandomSource(seed: seed)
         let observations = (0..<((steps + 1) * observationDim)).map { _ in random.nextFloat() }
         func action() -> Float {
             if let discreteActions { return Float(Int.random(in: 0..<discreteActions, using: &random)) }
@@ -40,7 +41,7 @@ public enum SampleMessages {
 
     /// Weights of an MLP with the given layer widths, about `sum(in*out + out)` parameters.
     public static func weights(layers: [Int] = [17, 256, 256, 6], version: UInt64 = 5, seed: UInt64 = 2) -> Weights {
-        var random = SplitMix64(seed: seed)
+        var random = RandomSource(seed: seed)
         var parameters: [NamedTensor] = []
         for (index, (inputs, outputs)) in zip(layers, layers.dropFirst()).enumerated() {
             parameters.append(NamedTensor(name: "layer\(index).weight", tensor: Tensor(rows: outputs, columns: inputs, data: (0..<(inputs * outputs)).map { _ in random.nextFloat() })))

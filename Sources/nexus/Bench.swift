@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self])
+        subcommands: [Wire.self, Transport.self, NN.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -40,6 +40,20 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             try await Bench.reportingBadFilters {
                 try WireBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+            }
+        }
+    }
+
+    struct NN: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "nn",
+            abstract: "Training-step and inference time of Nexus's MLPs; baseline raw cblas_sgemm on the same shapes.")
+
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            try await Bench.reportingBadFilters {
+                try NNBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
             }
         }
     }

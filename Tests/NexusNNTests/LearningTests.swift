@@ -107,3 +107,46 @@ struct LearningTests {
         }
     }
 }
+
+@Suite("Forward passes")
+struct ForwardTests {
+    @Test("a batch of one (matrix-vector path) gives exactly the row of a larger batch (matrix-matrix path), to float rounding",
+          arguments: [[4, 64, 64, 2], [17, 256, 256, 6], [3, 5, 1]])
+    func singleRowMatchesBatch(sizes: [Int]) {
+        var random = RandomSource(seed: 77)
+        let mlp = MLP(sizes: sizes, random: &random)
+        let batch = 5
+        let input = (0..<(batch * sizes[0])).map { _ in random.nextFloat(in: -2...2) }
+        mlp.forward(input, batch: batch)
+        let all = mlp.output
+        for row in 0..<batch {
+            mlp.forward(Array(input[(row * sizes[0])..<((row + 1) * sizes[0])]), batch: 1)
+            for (column, value) in mlp.output.enumerated() {
+                let expected = all[row * sizes.last! + column]
+                #expect(abs(value - expected) <= 1e-5 * max(1, abs(expected)), "row \(row) column \(column): \(value) vs \(expected)")
+            }
+        }
+    }
+
+    @Test("OpenBLAS's products agree with a double-precision reference, whatever kernel it picked")
+    func blasAgreesWithReference() {
+        var random = RandomSource(seed: 5)
+        let (m, n, k) = (37, 29, 53)
+        let a = (0..<(m * k)).map { _ in random.nextFloat() }
+        let b = (0..<(n * k)).map { _ in random.nextFloat() }
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: k, beta: 0, c: c.baseAddress!, ldc: n)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                let reference = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[j * k + $1]) }
+                #expect(abs(Double(c[i * n + j]) - reference) < 1e-4, "\(NexusNN.blasKernel): C[\(i),\(j)]")
+            }
+        }
+    }
+}

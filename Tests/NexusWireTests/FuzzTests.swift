@@ -1,3 +1,4 @@
+import NexusNN
 import NexusTestKit
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 struct FuzzTests {
     enum Mutation: CaseIterable { case truncate, flipBits, overwrite, insert, randomBytes, splice }
 
-    static func mutate(_ bytes: [UInt8], _ mutation: Mutation, _ random: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ bytes: [UInt8], _ mutation: Mutation, _ random: inout RandomSource) -> [UInt8] {
         var result = bytes
         switch mutation {
         case .truncate:
@@ -38,7 +39,7 @@ struct FuzzTests {
         let seeds = SampleMessages.everyKind().map(WireCodec.encode)
         // Small limits make the size and count checks fire too, not only the parser's.
         let limits = WireLimits(maxMessageBytes: 64 << 10, maxTensorElements: 4096, maxStringBytes: 256, maxRepeatedMessages: 64)
-        var random = SplitMix64(seed: 2024)
+        var random = RandomSource(seed: 2024)
         var decoded = 0
         var refused: [String: Int] = [:]
         for round in 0..<100_000 {
