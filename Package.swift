@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusWire", "NexusTransport",
+                "NexusBench", "NexusWire", "NexusTransport", "NexusNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -29,7 +29,8 @@ public struct NNBench: Sendable {
     public func run(_ reporter: BenchReporter) throws {
         try BenchFilter.requireMatch(filter, in: Self.caseNames, bench: "nn")
         NexusNN.configureThreads(1)
-        reporter.note("nn: OpenBLAS kernel \(NexusNN.blasKernel), 1 thread")
+        try NexusNN.verifyBLAS()
+        reporter.note("nn: OpenBLAS kernel \(NexusNN.blasKernel) (verified against a double-precision product), 1 thread")
         let roundSeconds = quick ? 0.05 : 0.3
         for network in Self.trainingCases where selected(network.name) {
             let step = try trainingStep(network)

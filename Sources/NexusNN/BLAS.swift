@@ -34,4 +34,33 @@ public enum NexusNN {
 
     /// The OpenBLAS kernel in use, for benchmark reports.
     public static var blasKernel: String { BLAS.coreName }
+
+    /// Checks OpenBLAS's matrix product against a double-precision reference: a kernel that
+    /// miscomputes on this CPU is caught before it trains anything.
+    public static func verifyBLAS() throws {
+        var random = RandomSource(seed: 2)
+        let (m, n, k) = (33, 47, 71)
+        let a = (0..<(m * k)).map { _ in random.nextFloat() }
+        let b = (0..<(n * k)).map { _ in random.nextFloat() }
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, a: a.baseAddress!, lda: k, b: b.baseAddress!, ldb: k, beta: 0, c: c.baseAddress!, ldc: n)
+                }
+            }
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                let reference = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[j * k + $1]) }
+                guard abs(Double(c[i * n + j]) - reference) < 1e-4 else {
+                    throw BLASError(description: "OpenBLAS kernel \(blasKernel) computes C[\(i),\(j)] = \(c[i * n + j]), the reference is \(reference): set OPENBLAS_CORETYPE to a kernel that works on this CPU")
+                }
+            }
+        }
+    }
+}
+
+public struct BLASError: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NexusBench
+import NexusNN
 import NexusTransport
 
 @main
@@ -7,6 +8,8 @@ struct Nexus: AsyncParsableCommand {
     /// As ArgumentParser's own main, after process-wide tuning; errors from a subcommand
     /// are reported with that subcommand's usage.
     static func main() async {
+        BLASKernelSelection.restartWithBetterKernelIfNeeded()
+        NexusNN.configureThreads(1)
         ProcessTuning.keepLargeBuffersOnHeap()
         let command: any ParsableCommand
         do {
