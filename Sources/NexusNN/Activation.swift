@@ -22,6 +22,23 @@ public enum Activation: String, Sendable, CaseIterable {
         }
     }
 
+    /// f′ expressed through the output y = f(z).
+    func derivative(output y: Float) -> Float {
+        switch self {
+        case .tanh: return 1 - y * y
+        case .relu: return y > 0 ? 1 : 0
+        case .identity: return 1
+        }
+    }
+
+    /// f″ expressed through the output y = f(z) (tanh″ = −2y(1 − y²)).
+    func secondDerivative(output y: Float) -> Float {
+        switch self {
+        case .tanh: return -2 * y * (1 - y * y)
+        case .relu, .identity: return 0
+        }
+    }
+
     /// The usual orthogonal-initialisation gain for a layer followed by this activation.
     public var gain: Float {
         switch self {

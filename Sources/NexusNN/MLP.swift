@@ -7,9 +7,14 @@ public final class MLP {
     public let sizes: [Int]
     public let activation: Activation
     public let parameters: ParameterStore
-    private let layers: [Layer]
+    let layers: [Layer]
+    /// Per-layer spectral normalisation state, when enabled (discriminators).
+    var spectral: [SpectralNorm]?
+    /// Whether training forward passes move the spectral-norm power iteration (turn off for
+    /// evaluation, or to hold the estimate still).
+    public var updatesSpectralEstimates = true
 
-    private struct Layer {
+    struct Layer {
         let inputs: Int
         let outputs: Int
         let weight: Int  // offsets into the parameter store
@@ -17,16 +22,16 @@ public final class MLP {
     }
 
     // Workspace: outputs[0] is a copy of the input, outputs[i + 1] what layer i produced.
-    private var batch = 0
-    private var outputs: [[Float]] = []
-    private var gradientBuffers: [[Float]] = []
+    private(set) var batch = 0
+    var outputs: [[Float]] = []
+    var gradientBuffers: [[Float]] = []
 
     /// - Parameters:
     ///   - outputGain: orthogonal gain of the last layer (e.g. 0.01 for a policy's logits).
     public init(
         sizes: [Int], activation: Activation = .tanh, name: String = "mlp",
         hiddenInitialisation: Initialisation? = nil, outputInitialisation: Initialisation = .orthogonal(gain: 1),
-        random: inout RandomSource, parameters: ParameterStore = ParameterStore()
+        spectralNormalisation: Bool = false, random: inout RandomSource, parameters: ParameterStore = ParameterStore()
     ) {
         precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "MLP sizes must be positive: \(sizes)")
         self.sizes = sizes
@@ -42,6 +47,31 @@ public final class MLP {
             layers.append(Layer(inputs: inputs, outputs: outputs, weight: weight, bias: bias))
         }
         self.layers = layers
+        if spectralNormalisation {
+            spectral = layers.map { SpectralNorm(outputs: $0.outputs, inputs: $0.inputs, random: &random) }
+            // Start from a converged estimate, as a long-trained network would have.
+            for _ in 0..<20 { refreshSpectralNorms(iterate: true) }
+        }
+    }
+
+    /// σ of each layer's weight, as estimated (nil without spectral normalisation).
+    public var spectralNorms: [Float]? { spectral?.map(\.sigma) }
+
+    private func refreshSpectralNorms(iterate: Bool) {
+        guard spectral != nil else { return }
+        parameters.values.withUnsafeBufferPointer { values in
+            for index in layers.indices {
+                spectral![index].refresh(weight: values.baseAddress! + layers[index].weight, iterate: iterate)
+            }
+        }
+    }
+
+    /// The matrix a layer multiplies with: its weight, or Ŵ = W/σ under spectral normalisation.
+    func withLayerWeight<R>(_ index: Int, values: UnsafeBufferPointer<Float>, _ body: (UnsafePointer<Float>) -> R) -> R {
+        if spectral != nil {
+            return spectral![index].normalised.withUnsafeBufferPointer { body($0.baseAddress!) }
+        }
+        return body(values.baseAddress! + layers[index].weight)
     }
 
     public var inputSize: Int { sizes[0] }
@@ -61,6 +91,7 @@ public final class MLP {
         precondition(input.count == batch * inputSize, "MLP input has \(input.count) values, expected \(batch)×\(inputSize)")
         prepare(batch: batch)
         _ = outputs[0].withUnsafeMutableBufferPointer { $0.update(fromContentsOf: input) }
+        refreshSpectralNorms(iterate: updatesSpectralEstimates)
         parameters.values.withUnsafeBufferPointer { values in
             for (index, layer) in layers.enumerated() {
                 outputs[index].withUnsafeBufferPointer { x in
@@ -69,16 +100,18 @@ public final class MLP {
                         for row in 0..<batch {
                             (y.baseAddress! + row * layer.outputs).update(from: values.baseAddress! + layer.bias, count: layer.outputs)
                         }
-                        if batch == 1 {
-                            // One sample (a worker acting): a matrix-vector product is cheaper.
-                            BLAS.gemv(
-                                m: layer.outputs, n: layer.inputs, a: values.baseAddress! + layer.weight, lda: layer.inputs,
-                                x: x.baseAddress!, beta: 1, y: y.baseAddress!)
-                        } else {
-                            BLAS.gemm(
-                                transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
-                                a: x.baseAddress!, lda: layer.inputs, b: values.baseAddress! + layer.weight, ldb: layer.inputs,
-                                beta: 1, c: y.baseAddress!, ldc: layer.outputs)
+                        withLayerWeight(index, values: values) { weight in
+                            if batch == 1 {
+                                // One sample (a worker acting): a matrix-vector product is cheaper.
+                                BLAS.gemv(
+                                    m: layer.outputs, n: layer.inputs, a: weight, lda: layer.inputs,
+                                    x: x.baseAddress!, beta: 1, y: y.baseAddress!)
+                            } else {
+                                BLAS.gemm(
+                                    transposeA: false, transposeB: true, m: batch, n: layer.outputs, k: layer.inputs,
+                                    a: x.baseAddress!, lda: layer.inputs, b: weight, ldb: layer.inputs,
+                                    beta: 1, c: y.baseAddress!, ldc: layer.outputs)
+                            }
                         }
                         if index < layers.count - 1 { activation.apply(y) }
                     }
@@ -119,10 +152,7 @@ public final class MLP {
                     gradientBuffers[index + 1].withUnsafeBufferPointer { dy in
                         outputs[index].withUnsafeBufferPointer { x in
                             // dW += dyᵀ·x ; db += Σ_rows dy
-                            BLAS.gemm(
-                                transposeA: true, transposeB: false, m: layer.outputs, n: layer.inputs, k: batch,
-                                a: dy.baseAddress!, lda: layer.outputs, b: x.baseAddress!, ldb: layer.inputs,
-                                beta: 1, c: gradients.baseAddress! + layer.weight, ldc: layer.inputs)
+                            addWeightGradient(index, dy: dy.baseAddress!, x: x.baseAddress!, rows: batch, gradients: gradients.baseAddress!)
                             let bias = gradients.baseAddress! + layer.bias
                             for row in 0..<batch {
                                 let rowStart = dy.baseAddress! + row * layer.outputs
@@ -131,15 +161,35 @@ public final class MLP {
                         }
                         // dx = dy·W
                         gradientBuffers[index].withUnsafeMutableBufferPointer { dx in
-                            BLAS.gemm(
-                                transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
-                                a: dy.baseAddress!, lda: layer.outputs, b: values.baseAddress! + layer.weight, ldb: layer.inputs,
-                                beta: 0, c: dx.baseAddress!, ldc: layer.inputs)
+                            withLayerWeight(index, values: values) { weight in
+                                BLAS.gemm(
+                                    transposeA: false, transposeB: false, m: batch, n: layer.inputs, k: layer.outputs,
+                                    a: dy.baseAddress!, lda: layer.outputs, b: weight, ldb: layer.inputs,
+                                    beta: 0, c: dx.baseAddress!, ldc: layer.inputs)
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Adds `dyᵀ·x` (`[outputs, inputs]`) to layer `index`'s weight gradient, through the
+    /// spectral normalisation when there is one.
+    func addWeightGradient(_ index: Int, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rows: Int, gradients: UnsafeMutablePointer<Float>) {
+        let layer = layers[index]
+        guard spectral != nil else {
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: layer.outputs, n: layer.inputs, k: rows,
+                a: dy, lda: layer.outputs, b: x, ldb: layer.inputs, beta: 1, c: gradients + layer.weight, ldc: layer.inputs)
+            return
+        }
+        spectral![index].normalisedGradient.withUnsafeMutableBufferPointer { normalisedGradient in
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: layer.outputs, n: layer.inputs, k: rows,
+                a: dy, lda: layer.outputs, b: x, ldb: layer.inputs, beta: 0, c: normalisedGradient.baseAddress!, ldc: layer.inputs)
+        }
+        spectral![index].accumulate(into: gradients + layer.weight)
     }
 
     public func backward(_ outputGradient: [Float]) {
