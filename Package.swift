@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusNN", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
-        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN"], swiftSettings: strict),
+        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
     ]
 )
