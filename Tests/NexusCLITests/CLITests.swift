@@ -14,6 +14,7 @@ struct CLITests {
         #expect(bench.status == 0)
         #expect(bench.stdout.contains("wire"))
         #expect(bench.stdout.contains("transport"))
+        #expect(bench.stdout.contains("nn"))
         #expect(bench.stdout.contains("baseline"))
     }
 
@@ -72,5 +73,15 @@ struct CLITests {
         let records = try Self.records(result.stdout)
         #expect(records.map(\.metric) == ["messages_per_s", "throughput"])
         #expect(records.allSatisfy { $0.case == "push_pull_4KiB" && $0.value > 0 && $0.baseline > 0 })
+    }
+
+    @Test("bench nn --json reports inference against raw sgemm and names the verified BLAS kernel")
+    func benchNNJSON() throws {
+        let result = try NexusProcess.run(["bench", "nn", "--quick", "--json", "--filter", "infer_4-64-64-2_b1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try Self.records(result.stdout)
+        #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["infer_4-64-64-2_b1 forward_time us"])
+        #expect(records.allSatisfy { $0.value > 0 && $0.baseline > 0 })
+        #expect(result.stderr.contains("OpenBLAS kernel") && result.stderr.contains("verified"))
     }
 }
