@@ -5,13 +5,9 @@ import NexusNN
 /// `nexus bench nn`: training steps (forward, backward, Adam) and inference of the networks
 /// Nexus trains, against raw `cblas_sgemm` on the same matrix shapes in the same run.
 public struct NNBench: Sendable {
-    public var quick: Bool
-    public var filter: String?
+    public var settings: BenchSettings
 
-    public init(quick: Bool = false, filter: String? = nil) {
-        self.quick = quick
-        self.filter = filter
-    }
+    public init(_ settings: BenchSettings = BenchSettings()) { self.settings = settings }
 
     struct Network {
         let name: String
@@ -27,12 +23,12 @@ public struct NNBench: Sendable {
     public static var caseNames: [String] { (trainingCases + inferenceCases).map(\.name) }
 
     public func run(_ reporter: BenchReporter) throws {
-        try BenchFilter.requireMatch(filter, in: Self.caseNames, bench: "nn")
+        try settings.requireMatch(in: Self.caseNames, bench: "nn")
         NexusNN.configureThreads(1)
         try NexusNN.verifyBLAS()
         reporter.note("nn: OpenBLAS kernel \(NexusNN.blasKernel) (verified against a double-precision product), 1 thread")
-        let roundSeconds = quick ? 0.05 : 0.3
-        for network in Self.trainingCases where selected(network.name) {
+        let roundSeconds = settings.quick ? 0.05 : 0.3
+        for network in Self.trainingCases where settings.selected(network.name) {
             let step = try trainingStep(network)
             let seconds = Measure.secondsPerCall(iterations: Measure.calibrate(targetSeconds: roundSeconds, step), step)
             let flops = Double(Self.trainingFlops(network))
@@ -40,7 +36,7 @@ public struct NNBench: Sendable {
             reporter.report(BenchRecord(bench: "nn", case: network.name, metric: "step_time", value: seconds * 1e6, unit: "us", baseline: rawSeconds * 1e6))
             reporter.report(BenchRecord(bench: "nn", case: network.name, metric: "effective_gflops", value: flops / seconds / 1e9, unit: "GFLOP/s", baseline: flops / rawSeconds / 1e9))
         }
-        for network in Self.inferenceCases where selected(network.name) {
+        for network in Self.inferenceCases where settings.selected(network.name) {
             var random = RandomSource(seed: 1)
             let mlp = MLP(sizes: network.sizes, random: &random)
             let input = (0..<(network.batch * network.sizes[0])).map { _ in random.nextFloat() }
@@ -50,8 +46,6 @@ public struct NNBench: Sendable {
             reporter.report(BenchRecord(bench: "nn", case: network.name, metric: "forward_time", value: seconds * 1e6, unit: "us", baseline: rawSeconds * 1e6))
         }
     }
-
-    private func selected(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
 
     /// One supervised step: forward, cross-entropy-like gradient, backward, Adam.
     private func trainingStep(_ network: Network) throws -> () -> Void {

@@ -4,16 +4,9 @@ import NexusTransport
 /// `nexus bench transport`: Nexus sockets against raw libzmq in the same run, over tcp
 /// loopback: PUSH/PULL throughput for four payload sizes, ROUTER/DEALER round trips.
 public struct TransportBench: Sendable {
-    public var quick: Bool
-    /// Only cases whose name contains this text.
-    public var filter: String?
+    public var settings: BenchSettings
 
-    public init(quick: Bool = false, filter: String? = nil) {
-        self.quick = quick
-        self.filter = filter
-    }
-
-    private func selected(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
+    public init(_ settings: BenchSettings = BenchSettings()) { self.settings = settings }
 
     public static let caseNames = payloads.map { "push_pull_\($0.name)" } + ["router_dealer_256B"]
 
@@ -22,10 +15,10 @@ public struct TransportBench: Sendable {
     ]
 
     public func run(_ reporter: BenchReporter) async throws {
-        try BenchFilter.requireMatch(filter, in: Self.caseNames, bench: "transport")
-        let rounds = quick ? 1 : 5
-        for payload in Self.payloads where selected("push_pull_\(payload.name)") {
-            let count = quick ? max(payload.count / 20, 50) : payload.count
+        try settings.requireMatch(in: Self.caseNames, bench: "transport")
+        let rounds = settings.quick ? 1 : 5
+        for payload in Self.payloads where settings.selected("push_pull_\(payload.name)") {
+            let count = settings.quick ? max(payload.count / 20, 50) : payload.count
             var nexus: [Double] = []
             var raw: [Double] = []
             // Interleaved rounds, so both sides see the same machine.
@@ -43,9 +36,9 @@ public struct TransportBench: Sendable {
         }
 
         let size = 256
-        guard selected("router_dealer_256B") else { return }
-        let count = quick ? 500 : 10_000
-        let warmup = quick ? 20 : 100
+        guard settings.selected("router_dealer_256B") else { return }
+        let count = settings.quick ? 500 : 10_000
+        let warmup = settings.quick ? 20 : 100
         // Interleaved chunks, so that both sides see the same moments of a noisy machine.
         var raw: [Double] = []
         var nexus: [Double] = []

@@ -5,25 +5,20 @@ import NexusWire
 /// `nexus bench wire`: encode and decode throughput of the two messages that dominate
 /// traffic, against memcpy of the same bytes.
 public struct WireBench: Sendable {
-    public var quick: Bool
-    /// Only cases whose name contains this text.
-    public var filter: String?
+    public var settings: BenchSettings
 
-    public init(quick: Bool = false, filter: String? = nil) {
-        self.quick = quick
-        self.filter = filter
-    }
+    public init(_ settings: BenchSettings = BenchSettings()) { self.settings = settings }
 
     public static let caseNames = ["trajectory_1000x17", "weights_99k"]
 
     public func run(_ reporter: BenchReporter) throws {
-        try BenchFilter.requireMatch(filter, in: Self.caseNames, bench: "wire")
-        let roundSeconds = quick ? 0.05 : 0.25
+        try settings.requireMatch(in: Self.caseNames, bench: "wire")
+        let roundSeconds = settings.quick ? 0.05 : 0.25
         let cases: [(String, WireMessage)] = [
             ("trajectory_1000x17", .trajectory(SampleMessages.trajectory(steps: 1000, observationDim: 17, actionDim: 6, discreteActions: nil, episodeLength: 400, seed: 3))),
             ("weights_99k", .weights(SampleMessages.weights(layers: [64, 256, 256, 64, 6], seed: 4))),
         ]
-        for (name, message) in cases where filter.map({ name.contains($0) }) ?? true {
+        for (name, message) in cases where settings.selected(name) {
             let bytes = WireCodec.encode(message)
             precondition((try? WireCodec.decode(bytes)) == message, "bench \(name): round trip failed")
             reporter.note("wire \(name): \(bytes.count) bytes encoded")

@@ -20,6 +20,8 @@ struct Bench: AsyncParsableCommand {
 
         @Option(help: "Run only the cases whose name contains this text.")
         var filter: String?
+
+        var settings: BenchSettings { BenchSettings(quick: quick, filter: filter) }
     }
 
     /// A filter that matches no case is bad input: exit 64 with the usage, like a bad flag.
@@ -39,7 +41,7 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             try await Bench.reportingBadFilters {
-                try WireBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+                try WireBench(options.settings).run(BenchReporter(json: options.json))
             }
         }
     }
@@ -53,7 +55,7 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             try await Bench.reportingBadFilters {
-                try NNBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+                try NNBench(options.settings).run(BenchReporter(json: options.json))
             }
         }
     }
@@ -66,7 +68,7 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             try await Bench.reportingBadFilters {
-                try await TransportBench(quick: options.quick, filter: options.filter).run(BenchReporter(json: options.json))
+                try await TransportBench(options.settings).run(BenchReporter(json: options.json))
             }
         }
     }

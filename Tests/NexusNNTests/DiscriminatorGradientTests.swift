@@ -17,19 +17,6 @@ struct DiscriminatorGradientTests {
         return mlp
     }
 
-    static func checkParameters(_ mlp: MLP, analytic: [Float], epsilon: Float = 1e-2, loss: () -> Float) {
-        for index in mlp.parameters.values.indices {
-            let saved = mlp.parameters.values[index]
-            mlp.parameters.values[index] = saved + epsilon
-            let plus = loss()
-            mlp.parameters.values[index] = saved - epsilon
-            let minus = loss()
-            mlp.parameters.values[index] = saved
-            let numeric = (plus - minus) / (2 * epsilon)
-            #expect(GradientCheckTests.close(analytic[index], numeric), "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
-        }
-    }
-
     @Test("spectral normalisation: backward through W/σ(W)", arguments: [UInt64(1), 2])
     func spectralNormBackward(seed: UInt64) {
         let mlp = Self.makeDiscriminator(sizes: [3, 6, 5, 2], activation: .tanh, spectral: true, seed: seed)
@@ -39,7 +26,7 @@ struct DiscriminatorGradientTests {
         mlp.parameters.zeroGradients()
         _ = GradientCheckTests.loss(mlp, input: input, batch: 4, weights: weights)
         mlp.backward(weights)
-        Self.checkParameters(mlp, analytic: mlp.parameters.gradients) {
+        GradientCheckTests.expectParameterGradients(mlp, analytic: mlp.parameters.gradients) {
             GradientCheckTests.loss(mlp, input: input, batch: 4, weights: weights)
         }
     }
@@ -80,7 +67,7 @@ struct DiscriminatorGradientTests {
         let penalty = mlp.addGradientPenalty(kind, weight: 2.5, input: input, batch: batch)
         #expect(penalty > 0)
         let analytic = mlp.parameters.gradients
-        Self.checkParameters(mlp, analytic: analytic) {
+        GradientCheckTests.expectParameterGradients(mlp, analytic: analytic) {
             mlp.addGradientPenalty(kind, weight: 2.5, input: input, batch: batch)
         }
     }

@@ -15,6 +15,31 @@ struct GradientCheckTests {
         abs(analytic - numeric) <= 0.01 * max(abs(analytic), abs(numeric)) + 2e-3
     }
 
+    /// Checks `analytic` against central differences of `loss` in every parameter of `mlp`.
+    static func expectParameterGradients(_ mlp: MLP, analytic: [Float], epsilon: Float = 1e-2, loss: () -> Float) {
+        for index in mlp.parameters.values.indices {
+            let saved = mlp.parameters.values[index]
+            mlp.parameters.values[index] = saved + epsilon
+            let plus = loss()
+            mlp.parameters.values[index] = saved - epsilon
+            let minus = loss()
+            mlp.parameters.values[index] = saved
+            let numeric = (plus - minus) / (2 * epsilon)
+            #expect(close(analytic[index], numeric), "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
+        }
+    }
+
+    /// Checks `analytic` against central differences of `loss` in every entry of `point`.
+    static func expectMatches(_ analytic: [Float], at point: [Float], epsilon: Float = 1e-2, _ what: String, loss: ([Float]) -> Float) {
+        for index in point.indices {
+            var plus = point, minus = point
+            plus[index] += epsilon
+            minus[index] -= epsilon
+            let numeric = (loss(plus) - loss(minus)) / (2 * epsilon)
+            #expect(close(analytic[index], numeric), "\(what) \(index): analytic \(analytic[index]), numeric \(numeric)")
+        }
+    }
+
     /// loss = Σ c ⊙ MLP(x): d loss / d output = c.
     static func loss(_ mlp: MLP, input: [Float], batch: Int, weights: [Float]) -> Float {
         mlp.forward(input, batch: batch)
@@ -41,24 +66,11 @@ struct GradientCheckTests {
         let inputGradient = mlp.inputGradient
         let epsilon: Float = activation == .relu ? 1e-3 : 1e-2
 
-        for index in mlp.parameters.values.indices {
-            let saved = mlp.parameters.values[index]
-            mlp.parameters.values[index] = saved + epsilon
-            let plus = Self.loss(mlp, input: input, batch: batch, weights: weights)
-            mlp.parameters.values[index] = saved - epsilon
-            let minus = Self.loss(mlp, input: input, batch: batch, weights: weights)
-            mlp.parameters.values[index] = saved
-            let numeric = (plus - minus) / (2 * epsilon)
-            #expect(Self.close(analytic[index], numeric), "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
+        Self.expectParameterGradients(mlp, analytic: analytic, epsilon: epsilon) {
+            Self.loss(mlp, input: input, batch: batch, weights: weights)
         }
-        for index in input.indices {
-            var shifted = input
-            shifted[index] += epsilon
-            let plus = Self.loss(mlp, input: shifted, batch: batch, weights: weights)
-            shifted[index] -= 2 * epsilon
-            let minus = Self.loss(mlp, input: shifted, batch: batch, weights: weights)
-            let numeric = (plus - minus) / (2 * epsilon)
-            #expect(Self.close(inputGradient[index], numeric), "input \(index): analytic \(inputGradient[index]), numeric \(numeric)")
+        Self.expectMatches(inputGradient, at: input, epsilon: epsilon, "input") {
+            Self.loss(mlp, input: $0, batch: batch, weights: weights)
         }
     }
 
@@ -82,13 +94,7 @@ struct GradientCheckTests {
                 gradient.withUnsafeMutableBufferPointer { _ = CategoricalHead.crossEntropy(logits: l, labels: y, actions: actions, gradient: $0) }
             }
         }
-        for index in logits.indices {
-            var plus = logits, minus = logits
-            plus[index] += 1e-2
-            minus[index] -= 1e-2
-            let numeric = (loss(plus) - loss(minus)) / 2e-2
-            #expect(Self.close(gradient[index], numeric), "logit \(index): analytic \(gradient[index]), numeric \(numeric)")
-        }
+        Self.expectMatches(gradient, at: logits, "logit", loss: loss)
     }
 
     @Test(arguments: [UInt64(21), 22, 23])
@@ -115,19 +121,7 @@ struct GradientCheckTests {
             return (loss, meanGradient, logStdGradient)
         }
         let (_, meanGradient, logStdGradient) = evaluate(means, logStd)
-        for index in means.indices {
-            var plus = means, minus = means
-            plus[index] += 1e-2
-            minus[index] -= 1e-2
-            let numeric = (evaluate(plus, logStd).0 - evaluate(minus, logStd).0) / 2e-2
-            #expect(Self.close(meanGradient[index], numeric), "mean \(index): analytic \(meanGradient[index]), numeric \(numeric)")
-        }
-        for index in logStd.indices {
-            var plus = logStd, minus = logStd
-            plus[index] += 1e-2
-            minus[index] -= 1e-2
-            let numeric = (evaluate(means, plus).0 - evaluate(means, minus).0) / 2e-2
-            #expect(Self.close(logStdGradient[index], numeric), "logStd \(index): analytic \(logStdGradient[index]), numeric \(numeric)")
-        }
+        Self.expectMatches(meanGradient, at: means, "mean") { evaluate($0, logStd).0 }
+        Self.expectMatches(logStdGradient, at: logStd, "logStd") { evaluate(means, $0).0 }
     }
 }
