@@ -3,6 +3,12 @@ import CBLAS
 /// The matrix products Nexus needs, as OpenBLAS calls on row-major `Float` buffers.
 /// `C = alpha · op(A) · op(B) + beta · C` with A `[m, k]` after op, B `[k, n]` after op.
 enum BLAS {
+    /// OpenBLAS starts as many threads as cores, and they spin while they wait: with Nexus's
+    /// own parallelism (processes, tasks, parallel tests) that oversubscribes the machine badly
+    /// (the test suite ran over 4× slower). Nexus uses one BLAS thread unless told otherwise;
+    /// every network touches this before its first product.
+    static let singleThreadedByDefault: Void = { openblas_set_num_threads(1) }()
+
     @inline(__always)
     static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -29,8 +35,11 @@ enum BLAS {
 }
 
 public enum NexusNN {
-    /// Sets the OpenBLAS thread count (default 1 in Nexus processes).
-    public static func configureThreads(_ count: Int) { BLAS.setThreads(max(1, count)) }
+    /// Sets the OpenBLAS thread count (default 1).
+    public static func configureThreads(_ count: Int) {
+        BLAS.singleThreadedByDefault
+        BLAS.setThreads(max(1, count))
+    }
 
     /// The OpenBLAS kernel in use, for benchmark reports.
     public static var blasKernel: String { BLAS.coreName }

@@ -13,7 +13,7 @@ public final class ParameterStore {
     public var values: [Float] = []
     public var gradients: [Float] = []
 
-    public init() {}
+    public init() { BLAS.singleThreadedByDefault }
 
     public var count: Int { values.count }
 
