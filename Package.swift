@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "CNexusProto", dependencies: ["CProtobufC"], linkerSettings: [.linkedLibrary("protobuf-c")]),
 
         .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC"], swiftSettings: strict),
-        .target(name: "NexusNN", dependencies: ["CBLAS"], swiftSettings: strict),
+        .target(name: "NexusRandom", swiftSettings: strict),
+        .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom"], swiftSettings: strict),
+        .target(name: "NexusEnvironments", dependencies: ["NexusRandom"], swiftSettings: strict),
         .target(
             name: "NexusTransport",
             dependencies: [
@@ -56,5 +58,8 @@ let package = Package(
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
+        .testTarget(
+            name: "NexusEnvironmentsTests", dependencies: ["NexusEnvironments", "NexusRandom"],
+            resources: [.copy("Fixtures")], swiftSettings: strict),
     ]
 )

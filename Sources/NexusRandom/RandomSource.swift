@@ -39,6 +39,12 @@ public struct RandomSource: RandomNumberGenerator, Sendable, Equatable {
         return result
     }
 
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextUnitDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Uniform in [low, high), as NumPy's `uniform`: low + (high − low) · u.
+    public mutating func nextDouble(low: Double, high: Double) -> Double { low + (high - low) * nextUnitDouble() }
+
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextUnitFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
 

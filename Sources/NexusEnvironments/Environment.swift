@@ -1,0 +1,69 @@
+import NexusRandom
+
+public enum ActionSpace: Sendable, Equatable {
+    /// Actions 0..<n, carried as one float holding the index.
+    case discrete(Int)
+    /// Continuous actions, clipped to the bounds by the environment.
+    case box(low: [Float], high: [Float])
+
+    public var dimension: Int {
+        switch self {
+        case .discrete: return 1
+        case .box(let low, _): return low.count
+        }
+    }
+}
+
+public struct EnvironmentSpec: Sendable, Equatable {
+    public let id: String
+    public let observationDim: Int
+    public let actionSpace: ActionSpace
+    /// Gymnasium's TimeLimit: the step that reaches it is truncated.
+    public let maxEpisodeSteps: Int
+    /// The return Gymnasium's registry calls solved, if any.
+    public let rewardThreshold: Double?
+    /// Names of `Environment.state`, in Gymnasium's `env.unwrapped.state` order.
+    public let stateNames: [String]
+}
+
+/// A Gymnasium classic-control environment, reproduced operation for operation (float64
+/// state, float32 observations, NumPy 2's float32 arithmetic where Gymnasium has it).
+/// Episodes end by termination here; the time limit is counted by the caller
+/// (`EpisodeRunner`, vector environments), as Gymnasium's TimeLimit wrapper does.
+public protocol Environment: Sendable {
+    static var spec: EnvironmentSpec { get }
+    init()
+    /// Gymnasium's `env.unwrapped.state`.
+    var state: [Double] { get set }
+    /// Draws a start state from Gymnasium's reset distribution, with Nexus's generator.
+    mutating func reset(random: inout RandomSource)
+    /// Applies one action (`spec.actionSpace.dimension` values); returns the reward and
+    /// whether the episode terminated.
+    mutating func step(_ action: UnsafeBufferPointer<Float>) -> (reward: Double, terminated: Bool)
+    /// Writes the current observation (`spec.observationDim` values).
+    func observe(into observation: UnsafeMutableBufferPointer<Float>)
+}
+
+extension Environment {
+    public func observation() -> [Float] {
+        [Float](unsafeUninitializedCapacity: Self.spec.observationDim) { buffer, count in
+            observe(into: buffer)
+            count = Self.spec.observationDim
+        }
+    }
+
+    public mutating func step(_ action: [Float]) -> (reward: Double, terminated: Bool) {
+        action.withUnsafeBufferPointer { step($0) }
+    }
+}
+
+/// An error in the state handed to an environment (wrong length).
+public struct EnvironmentStateError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+
+    static func requireCount(_ values: [Double], _ spec: EnvironmentSpec) throws {
+        guard values.count == spec.stateNames.count else {
+            throw EnvironmentStateError(description: "\(spec.id) has a state of \(spec.stateNames.count) values (\(spec.stateNames.joined(separator: ", "))), got \(values.count)")
+        }
+    }
+}

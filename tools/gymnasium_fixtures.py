@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Reference traces from Gymnasium, for the tests that replay them in Swift.
+
+Run by hand, once (not by CI):  pip install gymnasium && python3 tools/gymnasium_fixtures.py
+Writes Tests/NexusEnvironmentsTests/Fixtures/<env id>.csv with one row per step:
+
+    episode, step, state (Gymnasium's env.unwrapped.state before the step, ';'-separated),
+    action (';'-separated), observation after the step (';'-separated), reward, terminated, truncated
+
+Every number is a hexadecimal float (float.hex), so the Swift side compares bit for bit:
+observations are Gymnasium's float32 values, rewards its float64 ones.
+"""
+import os
+import sys
+
+import gymnasium as gym
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "NexusEnvironmentsTests", "Fixtures")
+
+
+def hexes(values):
+    return ";".join(float(v).hex() for v in np.atleast_1d(np.asarray(values, dtype=np.float64)))
+
+
+def record(env_id, episodes, choose_action, seed=0):
+    env = gym.make(env_id)
+    rows = []
+    for episode in range(episodes):
+        env.reset(seed=seed + episode)
+        rng = np.random.default_rng(seed + 1000 + episode)
+        step = 0
+        while True:
+            state = np.array(env.unwrapped.state, dtype=np.float64).copy()
+            action = choose_action(env, rng, episode, step, state)
+            observation, reward, terminated, truncated, _ = env.step(action)
+            rows.append(",".join([
+                str(episode), str(step), hexes(state), hexes(action), hexes(observation),
+                float(reward).hex(), str(int(terminated)), str(int(truncated)),
+            ]))
+            step += 1
+            if terminated or truncated:
+                break
+    path = os.path.join(OUT, f"{env_id}.csv")
+    with open(path, "w") as handle:
+        handle.write("episode,step,state,action,observation,reward,terminated,truncated\n")
+        handle.write("\n".join(rows) + "\n")
+    print(f"{env_id}: {episodes} episodes, {len(rows)} steps -> {path}")
+
+
+def cartpole_action(env, rng, episode, step, state):
+    # Episode 0 balances to the time limit (truncation); the others push at random until the
+    # pole or the cart leaves its bounds (termination on each bound shows up among them).
+    x, x_dot, theta, theta_dot = state
+    if episode == 0:
+        return int(theta + 0.5 * theta_dot + 0.01 * x + 0.1 * x_dot > 0)
+    if episode in (1, 2):
+        # Keeps the pole up while the cart runs away: ends on the cart bound (±2.4).
+        drift = 0.1 if episode == 1 else -0.1
+        return int(theta + 0.5 * theta_dot + drift > 0)
+    bias = [0.5, 0.9, 0.1, 0.5][episode % 4]
+    return int(rng.random() < bias)
+
+
+def pendulum_action(env, rng, episode, step, state):
+    # Torques beyond ±2 exercise the clipping; speeds hit the ±8 clip when pushed one way.
+    if episode % 2 == 0:
+        return np.array([rng.uniform(-3.0, 3.0)], dtype=np.float32)
+    return np.array([2.5 if step < 120 else -2.5], dtype=np.float32)
+
+
+if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
+    print("gymnasium", gym.__version__, "numpy", np.__version__, file=sys.stderr)
+    record("CartPole-v1", 14, cartpole_action)
+    record("Pendulum-v1", 4, pendulum_action)
