@@ -69,8 +69,20 @@ def pendulum_action(env, rng, episode, step, state):
     return np.array([2.5 if step < 120 else -2.5], dtype=np.float32)
 
 
+def mountain_car_action(env, rng, episode, step, state):
+    # Episode 0 pumps energy and reaches the goal (termination); episode 1 drives into the
+    # left wall first; episode 2 acts at random until the time limit.
+    position, velocity = state
+    if episode == 0:
+        return 2 if velocity >= 0 else 0
+    if episode == 1:
+        return 0 if step < 60 else (2 if velocity >= 0 else 0)
+    return int(rng.integers(0, 3))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     print("gymnasium", gym.__version__, "numpy", np.__version__, file=sys.stderr)
     record("CartPole-v1", 14, cartpole_action)
     record("Pendulum-v1", 4, pendulum_action)
+    record("MountainCar-v0", 3, mountain_car_action)

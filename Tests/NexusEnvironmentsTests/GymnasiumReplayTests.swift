@@ -63,6 +63,11 @@ struct GymnasiumReplayTests {
         #expect(try Self.replay(Pendulum.self) == 800)
     }
 
+    @Test("MountainCar-v0: goal reached, left wall hit, truncation at 200")
+    func mountainCar() throws {
+        #expect(try Self.replay(MountainCar.self) == 488)
+    }
+
     @Test("np.remainder semantics: the result takes the divisor's sign")
     func floorModulo() {
         #expect(NumPyFloat.remainder(-1, 2 * .pi) == 2 * .pi - 1)
