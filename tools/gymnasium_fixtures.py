@@ -80,9 +80,22 @@ def mountain_car_action(env, rng, episode, step, state):
     return int(rng.integers(0, 3))
 
 
+def continuous_mountain_car_action(env, rng, episode, step, state):
+    # Episode 0 pumps energy with actions beyond ±1 (clipping) and reaches the goal; episode
+    # 1 drives into the left wall first; episode 2 acts at random until the time limit.
+    position, velocity = state
+    if episode == 0:
+        return np.array([1.5 if velocity >= 0 else -1.5], dtype=np.float32)
+    if episode == 1:
+        push = -1.0 if step < 60 else (0.8 if velocity >= 0 else -0.8)
+        return np.array([push], dtype=np.float32)
+    return np.array([rng.uniform(-1.3, 1.3)], dtype=np.float32)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     print("gymnasium", gym.__version__, "numpy", np.__version__, file=sys.stderr)
     record("CartPole-v1", 14, cartpole_action)
     record("Pendulum-v1", 4, pendulum_action)
     record("MountainCar-v0", 3, mountain_car_action)
+    record("MountainCarContinuous-v0", 3, continuous_mountain_car_action)

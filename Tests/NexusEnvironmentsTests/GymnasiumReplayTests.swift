@@ -68,6 +68,11 @@ struct GymnasiumReplayTests {
         #expect(try Self.replay(MountainCar.self) == 488)
     }
 
+    @Test("MountainCarContinuous-v0: float32/float64/Python-float promotion, clipping, goal, wall, truncation at 999")
+    func mountainCarContinuous() throws {
+        #expect(try Self.replay(MountainCarContinuous.self) == 1200)
+    }
+
     @Test("np.remainder semantics: the result takes the divisor's sign")
     func floorModulo() {
         #expect(NumPyFloat.remainder(-1, 2 * .pi) == 2 * .pi - 1)
