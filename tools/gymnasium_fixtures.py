@@ -92,6 +92,19 @@ def continuous_mountain_car_action(env, rng, episode, step, state):
     return np.array([rng.uniform(-1.3, 1.3)], dtype=np.float32)
 
 
+def acrobot_action(env, rng, episode, step, state):
+    # Episodes 0 and 1 pump energy (torque with the second link's swing, or against the
+    # first's) and get the tip above the bar (termination); episode 2 acts at random;
+    # episode 3 applies no torque and reaches the time limit.
+    if episode == 0:
+        return 2 if state[3] > 0 else 0
+    if episode == 1:
+        return 0 if state[2] > 0 else 2
+    if episode == 3:
+        return 1  # no torque: hangs until the time limit
+    return int(rng.integers(0, 3))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     print("gymnasium", gym.__version__, "numpy", np.__version__, file=sys.stderr)
@@ -99,3 +112,4 @@ if __name__ == "__main__":
     record("Pendulum-v1", 4, pendulum_action)
     record("MountainCar-v0", 3, mountain_car_action)
     record("MountainCarContinuous-v0", 3, continuous_mountain_car_action)
+    record("Acrobot-v1", 4, acrobot_action)

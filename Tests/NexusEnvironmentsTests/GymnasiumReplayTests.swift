@@ -73,6 +73,11 @@ struct GymnasiumReplayTests {
         #expect(try Self.replay(MountainCarContinuous.self) == 1200)
     }
 
+    @Test("Acrobot-v1: Runge–Kutta steps, angle wraps, termination above the bar, truncation at 500")
+    func acrobot() throws {
+        #expect(try Self.replay(Acrobot.self) == 1193)
+    }
+
     @Test("np.remainder semantics: the result takes the divisor's sign")
     func floorModulo() {
         #expect(NumPyFloat.remainder(-1, 2 * .pi) == 2 * .pi - 1)
