@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusWire", "NexusTransport", "NexusNN",
+                "NexusBench", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -57,13 +57,3 @@ extension Environment {
     }
 }
 
-/// An error in the state handed to an environment (wrong length).
-public struct EnvironmentStateError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-
-    static func requireCount(_ values: [Double], _ spec: EnvironmentSpec) throws {
-        guard values.count == spec.stateNames.count else {
-            throw EnvironmentStateError(description: "\(spec.id) has a state of \(spec.stateNames.count) values (\(spec.stateNames.joined(separator: ", "))), got \(values.count)")
-        }
-    }
-}

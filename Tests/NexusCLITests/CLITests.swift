@@ -84,4 +84,42 @@ struct CLITests {
         #expect(records.allSatisfy { $0.value > 0 && $0.baseline > 0 })
         #expect(result.stderr.contains("OpenBLAS kernel") && result.stderr.contains("verified"))
     }
+
+    @Test("env trace prints the documented CSV and stops at the first terminating step")
+    func envTrace() throws {
+        let result = try NexusProcess.run(["env", "trace", "--env", "CartPole-v1", "--state", "0,0,0.2,0", "--actions", "0,0,0,0,0,0,0,0,0,0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.first == "step,obs_0,obs_1,obs_2,obs_3,reward,terminated,truncated")
+        // The pole leans 0.2 rad to the right and the cart pushes left: it passes 12° within a few steps.
+        let last = try #require(lines.last).split(separator: ",")
+        #expect(last[6] == "1" && last[7] == "0")
+        #expect(lines.count < 11)
+        #expect(lines.dropFirst().dropLast().allSatisfy { $0.hasSuffix(",1.0,0,0") })
+    }
+
+    @Test("env trace: a bad id, a state of the wrong length or an unparsable action is one line on stderr and exit status 2",
+          arguments: [
+            (["--env", "Nope-v0", "--state", "1", "--actions", "1"], "unknown environment \"Nope-v0\""),
+            (["--env", "Pendulum-v1", "--state", "1,2,3", "--actions", "1"], "Pendulum-v1 takes a state of 2 finite numbers (theta,theta_dot), got 3"),
+            (["--env", "MountainCar-v0", "--state", "-0.5,0", "--actions", "1,3"], "action \"3\" is not one of 0..2 for MountainCar-v0"),
+            (["--env", "Pendulum-v1", "--state", "0,0", "--actions", "1,left"], "action \"left\" is not a finite number for Pendulum-v1"),
+          ])
+    func envTraceBadInput(arguments: [String], message: String) throws {
+        let result = try NexusProcess.run(["env", "trace"] + arguments)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("env list names every environment with its limits")
+    func envList() throws {
+        let result = try NexusProcess.run(["env", "list"])
+        #expect(result.status == 0)
+        for id in ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0", "MountainCar-v0", "Acrobot-v1"] {
+            #expect(result.stdout.contains(id))
+        }
+        #expect(result.stdout.contains("999"))
+    }
 }
