@@ -1,0 +1,92 @@
+import NexusRandom
+
+/// N copies of one environment stepped together, resetting themselves: when a copy's episode
+/// ends (terminated, or truncated at the time limit), its last observation goes to
+/// `finalObservations` (for bootstrapping) and `observations` already holds the next
+/// episode's first one. All buffers are allocated once; a step allocates nothing.
+public struct VectorEnvironment<E: Environment> {
+    public let count: Int
+    public var observationDim: Int { E.spec.observationDim }
+    public var actionDim: Int { E.spec.actionSpace.dimension }
+
+    private var environments: [E]
+    private var randoms: [RandomSource]
+    private var elapsed: [Int]
+    private var runningReturns: [Double]
+
+    /// `[count, observationDim]`: what the policy acts on next.
+    public private(set) var observations: [Float]
+    /// Per copy, for the last step.
+    public private(set) var rewards: [Double]
+    public private(set) var terminated: [Bool]
+    public private(set) var truncated: [Bool]
+    /// `[count, observationDim]`: the last observation of an episode that ended on the last
+    /// step (rows of other copies are stale).
+    public private(set) var finalObservations: [Float]
+    /// Return and length of the episode each copy finished on the last step (0 otherwise).
+    public private(set) var completedReturns: [Double]
+    public private(set) var completedLengths: [Int]
+
+    /// Copy i draws its resets from its own generator, split from `seed`, so its episodes
+    /// do not depend on when the other copies' episodes end.
+    public init(count: Int, seed: UInt64) {
+        precondition(count > 0, "a vector environment needs at least one copy")
+        self.count = count
+        var root = RandomSource(seed: seed)
+        randoms = (0..<count).map { _ in root.split() }
+        environments = [E](repeating: E(), count: count)
+        elapsed = [Int](repeating: 0, count: count)
+        runningReturns = [Double](repeating: 0, count: count)
+        observations = [Float](repeating: 0, count: count * E.spec.observationDim)
+        finalObservations = observations
+        rewards = [Double](repeating: 0, count: count)
+        terminated = [Bool](repeating: false, count: count)
+        truncated = terminated
+        completedReturns = rewards
+        completedLengths = elapsed
+        for index in 0..<count { resetCopy(index) }
+    }
+
+    private mutating func resetCopy(_ index: Int) {
+        environments[index].reset(random: &randoms[index])
+        elapsed[index] = 0
+        runningReturns[index] = 0
+        let dim = E.spec.observationDim
+        observations.withUnsafeMutableBufferPointer { all in
+            environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
+        }
+    }
+
+    /// Steps every copy with its row of `actions` (`[count, actionDim]`).
+    public mutating func step(_ actions: UnsafeBufferPointer<Float>) {
+        precondition(actions.count == count * actionDim, "vector step needs \(count)×\(actionDim) actions, got \(actions.count)")
+        let (dim, actionDim, limit) = (E.spec.observationDim, self.actionDim, E.spec.maxEpisodeSteps)
+        for index in 0..<count {
+            let (reward, ended) = environments[index].step(UnsafeBufferPointer(rebasing: actions[(index * actionDim)..<((index + 1) * actionDim)]))
+            elapsed[index] += 1
+            runningReturns[index] += reward
+            let timeUp = elapsed[index] >= limit
+            rewards[index] = reward
+            terminated[index] = ended
+            truncated[index] = timeUp
+            completedReturns[index] = 0
+            completedLengths[index] = 0
+            if ended || timeUp {
+                completedReturns[index] = runningReturns[index]
+                completedLengths[index] = elapsed[index]
+                finalObservations.withUnsafeMutableBufferPointer { all in
+                    environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
+                }
+                resetCopy(index)
+            } else {
+                observations.withUnsafeMutableBufferPointer { all in
+                    environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
+                }
+            }
+        }
+    }
+
+    public mutating func step(_ actions: [Float]) {
+        actions.withUnsafeBufferPointer { step($0) }
+    }
+}
