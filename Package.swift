@@ -41,7 +41,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "NexusBench",
-            dependencies: ["NexusWire", "NexusTransport", "NexusNN", "NexusTestKit", "CZeroMQ", "CBLAS"],
+            dependencies: ["NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusTestKit", "CZeroMQ", "CBLAS"],
             swiftSettings: strict),
         .executableTarget(
             name: "nexus",

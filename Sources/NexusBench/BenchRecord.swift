@@ -40,7 +40,7 @@ public struct BenchRecord: Sendable, Codable, Equatable {
     /// A fixed-width line for people.
     public var tableLine: String {
         let padded = { (text: String, width: Int) in text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-        return padded(self.case, 22) + padded(metric, 18)
+        return padded(self.case, 34) + padded(metric, 18)
             + String(format: "%12.4g %-6@ baseline %12.4g   ratio %6.3f", value, unit as NSString, baseline, ratio)
     }
 }

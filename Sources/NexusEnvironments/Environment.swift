@@ -24,6 +24,15 @@ public struct EnvironmentSpec: Sendable, Equatable {
     public let rewardThreshold: Double?
     /// Names of `Environment.state`, in Gymnasium's `env.unwrapped.state` order.
     public let stateNames: [String]
+
+    public init(id: String, observationDim: Int, actionSpace: ActionSpace, maxEpisodeSteps: Int, rewardThreshold: Double?, stateNames: [String]) {
+        self.id = id
+        self.observationDim = observationDim
+        self.actionSpace = actionSpace
+        self.maxEpisodeSteps = maxEpisodeSteps
+        self.rewardThreshold = rewardThreshold
+        self.stateNames = stateNames
+    }
 }
 
 /// A Gymnasium classic-control environment, reproduced operation for operation (float64

@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self, NN.self])
+        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -56,6 +56,20 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             try await Bench.reportingBadFilters {
                 try NNBench(options.settings).run(BenchReporter(json: options.json))
+            }
+        }
+    }
+
+    struct EnvSteps: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "env",
+            abstract: "Environment steps/s on one core, and 64 CartPole copies driven by an MLP policy; baselines the bare loop and the policy alone.")
+
+        @OptionGroup var options: Options
+
+        func run() async throws {
+            try await Bench.reportingBadFilters {
+                try EnvBench(options.settings).run(BenchReporter(json: options.json))
             }
         }
     }

@@ -122,4 +122,13 @@ struct CLITests {
         }
         #expect(result.stdout.contains("999"))
     }
+
+    @Test("bench env --json reports steps per second against the bare loop")
+    func benchEnvJSON() throws {
+        let result = try NexusProcess.run(["bench", "env", "--quick", "--json", "--filter", "single_MountainCar-v0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = try Self.records(result.stdout)
+        #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["single_MountainCar-v0 steps_per_s steps/s"])
+        #expect(records.allSatisfy { $0.value > 0 && $0.baseline > $0.value })
+    }
 }
