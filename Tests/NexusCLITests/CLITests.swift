@@ -131,4 +131,15 @@ struct CLITests {
         #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["single_MountainCar-v0 steps_per_s steps/s"])
         #expect(records.allSatisfy { $0.value > 0 && $0.baseline > $0.value })
     }
+
+    @Test("eval --expert --json prints one object with the returns")
+    func evalJSON() throws {
+        let result = try NexusProcess.run(["eval", "--env", "CartPole-v1", "--expert", "--episodes", "5", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        struct Summary: Decodable { var env: String; var episodes: Int; var mean_return: Double; var std_return: Double; var min_return: Double; var max_return: Double; var mean_length: Double }
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
+        #expect(summary.env == "CartPole-v1" && summary.episodes == 5 && summary.mean_return == 500 && summary.mean_length == 500)
+        let missing = try NexusProcess.run(["eval", "--env", "CartPole-v1"])
+        #expect(missing.status == 64 && missing.stderr.contains("--expert"))
+    }
 }
