@@ -8,11 +8,13 @@ public enum Experts {
         case CartPole.spec.id: return CartPoleExpert()
         case MountainCar.spec.id: return MountainCarExpert()
         case Acrobot.spec.id: return AcrobotExpert()
-        default: throw EnvironmentError(description: "no expert for \"\(id)\" yet; experts exist for \(available.joined(separator: ", "))")
+        case MountainCarContinuous.spec.id: return MountainCarContinuousExpert()
+        case Pendulum.spec.id: return PendulumExpert()
+        default: throw EnvironmentError(description: "no expert for \"\(id)\"; experts exist for \(available.joined(separator: ", "))")
         }
     }
 
-    public static let available = [CartPole.spec.id, MountainCar.spec.id, Acrobot.spec.id]
+    public static let available = [CartPole.spec.id, Pendulum.spec.id, MountainCarContinuous.spec.id, MountainCar.spec.id, Acrobot.spec.id]
 }
 
 /// CartPole: push towards where the pole is falling. A linear rule on the pole's angle and
@@ -83,6 +85,83 @@ public struct AcrobotExpert: Expert {
         for candidate: Float in [0, 1, 2] where candidate != best {
             let steps = Self.stepsToGoal(from: acrobot, firstAction: candidate)
             if steps < bestSteps { (best, bestSteps) = (candidate, steps) }
+        }
+        action[0] = best
+    }
+}
+
+/// MountainCarContinuous: the reward is 100 at the goal minus 0.1·a² per step, with no cost
+/// for time, so the best driving is gentle. The expert looks ahead with the exact dynamics:
+/// for each candidate force it simulates "this force, then pump at full force along the
+/// velocity" to the goal and takes the force with the best simulated return.
+public struct MountainCarContinuousExpert: Expert {
+    public let name = "mountaincarcontinuous-lookahead"
+    static let candidates: [Float] = [-1, -0.5, -0.25, 0, 0.25, 0.5, 1]
+    public init() {}
+
+    static func simulatedReturn(from start: MountainCarContinuous, firstAction: Float, budget: Int) -> Double {
+        var car = start
+        var action = firstAction
+        var total = 0.0
+        for _ in 0..<budget {
+            let (reward, terminated) = withUnsafePointer(to: &action) { car.step(UnsafeBufferPointer(start: $0, count: 1)) }
+            total += reward
+            if terminated { return total }
+            action = car.state[1] >= 0 ? 1 : -1
+        }
+        return total - 100  // never arrives: worse than any arrival
+    }
+
+    public func act(_ o: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
+        var car = MountainCarContinuous()
+        car.setStepState(position: o[0], velocity: o[1])
+        var best: Float = 0
+        var bestReturn = -Double.infinity
+        for candidate in Self.candidates {
+            let value = Self.simulatedReturn(from: car, firstAction: candidate, budget: 400)
+            if value > bestReturn { (best, bestReturn) = (candidate, value) }
+        }
+        action[0] = best
+    }
+}
+
+/// Pendulum: a short-horizon planner on the exact dynamics. For each candidate torque it
+/// simulates "this torque, then the heuristic" for 80 steps and takes the torque with the
+/// best simulated reward. The heuristic pumps energy (full torque along the swing) when the
+/// pendulum is low and holds it upright with a PD law near the top.
+public struct PendulumExpert: Expert {
+    public let name = "pendulum-planner"
+    static let candidates: [Float] = [-2, -1, -0.5, 0, 0.5, 1, 2]
+    static let horizon = 80
+    public init() {}
+
+    static func heuristic(_ pendulum: Pendulum) -> Float {
+        let angle = NumPyFloat.remainder(pendulum.theta + Double.pi, 2 * Double.pi) - Double.pi
+        if cos(angle) > 0.85 {
+            return Float(min(max(-(10 * angle + 2 * pendulum.thetaDot), -2), 2))
+        }
+        return pendulum.thetaDot >= 0 ? 2 : -2
+    }
+
+    static func simulatedReward(from start: Pendulum, firstAction: Float) -> Double {
+        var pendulum = start
+        var action = firstAction
+        var total = 0.0
+        for _ in 0..<horizon {
+            total += withUnsafePointer(to: &action) { pendulum.step(UnsafeBufferPointer(start: $0, count: 1)) }.reward
+            action = heuristic(pendulum)
+        }
+        return total
+    }
+
+    public func act(_ o: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
+        var pendulum = Pendulum()
+        pendulum.state = [atan2(Double(o[1]), Double(o[0])), Double(o[2])]
+        var best: Float = 0
+        var bestReward = -Double.infinity
+        for candidate in Self.candidates {
+            let value = Self.simulatedReward(from: pendulum, firstAction: candidate)
+            if value > bestReward { (best, bestReward) = (candidate, value) }
         }
         action[0] = best
     }
