@@ -80,6 +80,9 @@ public struct Acrobot: Environment {
         return x
     }
 
+    /// Unsafe: a joint within 10 % of its speed bound (4π and 9π rad/s).
+    public var isUnsafe: Bool { abs(dtheta1) > 0.9 * Self.maxVelocity1 || abs(dtheta2) > 0.9 * Self.maxVelocity2 }
+
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(cos(theta1))
         observation[1] = Float(sin(theta1))

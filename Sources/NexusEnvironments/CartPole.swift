@@ -52,6 +52,9 @@ public struct CartPole: Environment {
         return (1.0, terminated)
     }
 
+    /// Unsafe: within 20 % of a termination bound (|x| > 1.92 or |θ| > 0.8 · 12°).
+    public var isUnsafe: Bool { abs(x) > 0.8 * Self.xThreshold || abs(theta) > 0.8 * Self.thetaThreshold }
+
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(x)
         observation[1] = Float(xDot)

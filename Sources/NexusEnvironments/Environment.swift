@@ -51,6 +51,9 @@ public protocol Environment: Sendable {
     mutating func step(_ action: UnsafeBufferPointer<Float>) -> (reward: Double, terminated: Bool)
     /// Writes the current observation (`spec.observationDim` values).
     func observe(into observation: UnsafeMutableBufferPointer<Float>)
+    /// Whether the current state is in the environment's unsafe region (documented on each
+    /// environment): near a failure or a limit. MEGA-DAgger gates expert queries on it.
+    var isUnsafe: Bool { get }
 }
 
 extension Environment {

@@ -38,6 +38,9 @@ public struct MountainCar: Environment {
         return (-1.0, position >= Self.goalPosition && velocity >= 0)
     }
 
+    /// Unsafe: about to hit the left wall (position below −1.1; the wall is at −1.2).
+    public var isUnsafe: Bool { position < -1.1 }
+
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(position)
         observation[1] = Float(velocity)

@@ -54,6 +54,9 @@ public struct MountainCarContinuous: Environment {
         return (reward, terminated)
     }
 
+    /// Unsafe: about to hit the left wall (position below −1.1; the wall is at −1.2).
+    public var isUnsafe: Bool { position.value < -1.1 }
+
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(position.value)
         observation[1] = Float(velocity.value)

@@ -43,6 +43,10 @@ public struct Pendulum: Environment {
         return (-costs, false)
     }
 
+    /// Unsafe: spinning near the speed limit (|θ̇| > 7 of 8 rad/s), where the torque can no
+    /// longer stop it before it goes round.
+    public var isUnsafe: Bool { abs(thetaDot) > 7 }
+
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(cos(theta))
         observation[1] = Float(sin(theta))
