@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "NexusRandom", swiftSettings: strict),
         .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom"], swiftSettings: strict),
         .target(name: "NexusEnvironments", dependencies: ["NexusRandom"], swiftSettings: strict),
+        .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .target(
             name: "NexusTransport",
             dependencies: [
@@ -46,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments",
+                "NexusBench", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
+        .testTarget(name: "NexusDemonstrationsTests", dependencies: ["NexusDemonstrations", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .testTarget(
             name: "NexusEnvironmentsTests", dependencies: ["NexusEnvironments", "NexusRandom"],
             resources: [.copy("Fixtures")], swiftSettings: strict),

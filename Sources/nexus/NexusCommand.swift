@@ -37,5 +37,5 @@ struct Nexus: AsyncParsableCommand {
             protobuf-c messages over ZeroMQ. See README.md for the concepts and a quick start.
             """,
         version: NexusVersion.current,
-        subcommands: [Env.self, Eval.self, Bench.self])
+        subcommands: [Env.self, Eval.self, Demos.self, Bench.self])
 }

@@ -142,4 +142,18 @@ struct CLITests {
         let missing = try NexusProcess.run(["eval", "--env", "CartPole-v1"])
         #expect(missing.status == 64 && missing.stderr.contains("--expert"))
     }
+
+    @Test("demos record writes expert episodes that demos info summarises; a truncated file is refused with exit status 2")
+    func demosRecordAndInfo() throws {
+        let path = NSTemporaryDirectory() + "nexus-cli-\(UUID().uuidString).nxdemo"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let record = try NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "3", "--out", path])
+        #expect(record.status == 0, "\(record.stderr)")
+        let info = try NexusProcess.run(["demos", "info", path])
+        #expect(info.status == 0 && info.stdout.contains("3 episodes, 1500 steps, return mean 500.00"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
+        let truncated = try NexusProcess.run(["demos", "info", path])
+        #expect(truncated.status == 2 && truncated.stderr.contains("is truncated"))
+    }
 }

@@ -1,0 +1,73 @@
+import NexusEnvironments
+import NexusRandom
+import NexusWire
+
+/// Expert demonstrations: whole episodes of an expert, as `DemonstrationFile`s.
+public enum DemonstrationRecorder {
+    /// Records `episodes` episodes of `expert` on environment `type`, resets drawn from `seed`.
+    /// Each episode is one trajectory: T steps, T+1 observations (the last is the final one,
+    /// also given as the final observation of the ending step), the expert's actions as both
+    /// the actions taken and the expert labels.
+    public static func record(_ type: any Environment.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String) -> DemonstrationFile {
+        func open<E: Environment>(_ type: E.Type) -> DemonstrationFile {
+            recordEpisodes(E.self, expert: expert, episodes: episodes, seed: seed, nexusVersion: nexusVersion)
+        }
+        return open(type)
+    }
+
+    static func recordEpisodes<E: Environment>(_ type: E.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String) -> DemonstrationFile {
+        let spec = E.spec
+        var random = RandomSource(seed: seed)
+        var environment = E()
+        let actionDim = spec.actionSpace.dimension
+        var records: [TrajectorySegment] = []
+        for episode in 0..<episodes {
+            environment.reset(random: &random)
+            var observations = environment.observation()
+            var actions: [Float] = []
+            var rewards: [Float] = []
+            var total = 0.0
+            var action = [Float](repeating: 0, count: actionDim)
+            var terminated = false
+            while true {
+                let current = Array(observations.suffix(spec.observationDim))
+                current.withUnsafeBufferPointer { o in action.withUnsafeMutableBufferPointer { expert.act(o, into: $0) } }
+                let (reward, ended) = environment.step(action)
+                actions += action
+                rewards.append(Float(reward))
+                total += reward
+                observations += environment.observation()
+                terminated = ended
+                if ended || rewards.count >= spec.maxEpisodeSteps { break }
+            }
+            let steps = rewards.count
+            let final = Array(observations.suffix(spec.observationDim))
+            records.append(TrajectorySegment(
+                workerID: 0, envIndex: 0, episodeID: UInt64(episode), segmentIndex: 0, envID: spec.id, policyVersion: 0,
+                observations: Tensor(rows: steps + 1, columns: spec.observationDim, data: observations),
+                actions: Tensor(rows: steps, columns: actionDim, data: actions),
+                rewards: rewards,
+                terminated: (0..<steps).map { $0 == steps - 1 && terminated },
+                truncated: (0..<steps).map { $0 == steps - 1 && !terminated },
+                finalObservations: Tensor(rows: 1, columns: spec.observationDim, data: final),
+                finalObservationSteps: [UInt32(steps - 1)],
+                expertActions: Tensor(rows: steps, columns: actionDim, data: actions),
+                expertMask: [Bool](repeating: true, count: steps),
+                expertActed: [Bool](repeating: true, count: steps),
+                completedEpisodeReturns: [Float(total)], completedEpisodeLengths: [UInt32(steps)]))
+        }
+        let discrete: Int
+        if case .discrete(let count) = spec.actionSpace { discrete = count } else { discrete = 0 }
+        let header = DemonstrationHeader(
+            envID: spec.id, observationDim: spec.observationDim, actionDim: actionDim, discreteActions: discrete,
+            expert: expert.name, seed: seed, nexusVersion: nexusVersion)
+        return DemonstrationFile(header: header, episodes: records)
+    }
+
+    /// Episodes, steps and returns of a file, for `nexus demos info`.
+    public static func summary(_ file: DemonstrationFile) -> (episodes: Int, steps: Int, meanReturn: Double, minReturn: Double, maxReturn: Double) {
+        let returns = file.episodes.map { $0.rewards.reduce(0.0) { $0 + Double($1) } }
+        let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
+        return (file.episodes.count, file.totalSteps, mean, returns.min() ?? 0, returns.max() ?? 0)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import NexusBench
+import NexusDemonstrations
+import NexusEnvironments
+import NexusWire
+
+struct Demos: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Expert demonstrations: record them to a file, or summarise a file.",
+        subcommands: [Record.self, Info.self])
+
+    struct Record: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record expert episodes in Nexus's demonstration format.")
+
+        @Option(help: "Environment id (see `nexus env list`).")
+        var env: String
+
+        @Option(help: "Number of episodes.")
+        var episodes: Int
+
+        @Option(help: "Output file (written atomically).")
+        var out: String
+
+        @Option(help: "Seed of the reset draws.")
+        var seed: UInt64 = 0
+
+        func validate() throws {
+            guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
+        }
+
+        func run() throws {
+            do {
+                let type = try EnvironmentRegistry.type(for: env)
+                let file = DemonstrationRecorder.record(type, expert: try Experts.for(env), episodes: episodes, seed: seed, nexusVersion: NexusVersion.current)
+                try file.write(to: out)
+                let summary = DemonstrationRecorder.summary(file)
+                print("wrote \(out): \(summary.episodes) episodes, \(summary.steps) steps, mean return \(String(format: "%.2f", summary.meanReturn))")
+            } catch let error as EnvironmentError {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Summarise a demonstration file (episodes, steps, returns); a corrupt or truncated file is refused.")
+
+        @Argument(help: "Demonstration file.")
+        var file: String
+
+        func run() throws {
+            do {
+                let demos = try DemonstrationFile.read(from: file)
+                let summary = DemonstrationRecorder.summary(demos)
+                print("\(file): \(demos.header.envID), expert \(demos.header.expert), seed \(demos.header.seed)")
+                print("\(summary.episodes) episodes, \(summary.steps) steps, return mean \(String(format: "%.2f", summary.meanReturn)) (min \(summary.minReturn), max \(summary.maxReturn))")
+            } catch let error as DemonstrationFileError {
+                FileHandle.standardError.write(Data("nexus demos info: \(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}
