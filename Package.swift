@@ -58,10 +58,10 @@ let package = Package(
         .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusNN", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
-        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
+        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusDemonstrationsTests", dependencies: ["NexusDemonstrations", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .testTarget(
-            name: "NexusEnvironmentsTests", dependencies: ["NexusEnvironments", "NexusRandom"],
+            name: "NexusEnvironmentsTests", dependencies: ["NexusEnvironments", "NexusRandom", "NexusTestKit"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import NexusTestKit
 import Testing
 
 @testable import NexusNN
@@ -29,21 +30,27 @@ struct LearningTests {
     }
 
     @Test("an MLP fits sin(x) on [-π, π] (MSE below 0.005) for several seeds", arguments: [UInt64(1), 2, 3])
-    func fitsSine(seed: UInt64) {
-        let (error, _) = Self.fitSine(seed: seed, steps: 2000)
+    func fitsSine(seed: UInt64) async throws {
+        let (error, _) = try await offCooperativePool { Self.fitSine(seed: seed, steps: 2000) }
         #expect(error < 0.005, "MSE \(error)")
     }
 
     @Test("same seed, same training: bit-identical parameters")
-    func determinism() {
-        let first = Self.fitSine(seed: 9, steps: 200)
-        let second = Self.fitSine(seed: 9, steps: 200)
+    func determinism() async throws {
+        let (first, second, other) = try await offCooperativePool {
+            (Self.fitSine(seed: 9, steps: 200), Self.fitSine(seed: 9, steps: 200), Self.fitSine(seed: 10, steps: 200))
+        }
         #expect(first.parameters == second.parameters)
-        #expect(first.parameters != Self.fitSine(seed: 10, steps: 200).parameters)
+        #expect(first.parameters != other.parameters)
     }
 
     @Test("a categorical policy learns labelled CartPole-like states to at least 99 % accuracy", arguments: [UInt64(5), 6])
-    func categoricalPolicy(seed: UInt64) {
+    func categoricalPolicy(seed: UInt64) async throws {
+        let accuracy = try await offCooperativePool { Self.trainCategoricalPolicy(seed: seed) }
+        #expect(accuracy >= 0.99, "accuracy \(accuracy)")
+    }
+
+    static func trainCategoricalPolicy(seed: UInt64) -> Double {
         var random = RandomSource(seed: seed)
         // The label is what a good CartPole controller does: push towards where the pole falls.
         func sample() -> ([Float], Int32) {
@@ -80,8 +87,7 @@ struct LearningTests {
             mlp.forward(state, batch: 1)
             if mlp.withOutput({ CategoricalHead.mode($0, row: 0, actions: 2) }) == Int(label) { correct += 1 }
         }
-        let accuracy = Double(correct) / Double(tests)
-        #expect(accuracy >= 0.99, "accuracy \(accuracy)")
+        return Double(correct) / Double(tests)
     }
 
     @Test func clippingScalesTheGlobalNorm() {
