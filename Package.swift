@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom"], swiftSettings: strict),
         .target(name: "NexusEnvironments", dependencies: ["NexusRandom"], swiftSettings: strict),
         .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire"], swiftSettings: strict),
+        .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
         .target(
             name: "NexusTransport",
             dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations",
+                "NexusBench", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,8 +58,12 @@ let package = Package(
         .target(name: "NexusTestKit", dependencies: ["NexusWire", "NexusNN"], swiftSettings: strict),
         .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusNN", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
-        .testTarget(name: "NexusCLITests", dependencies: ["NexusTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "NexusCLITests",
+            dependencies: ["NexusTestKit", "NexusPolicies", "NexusDemonstrations", "NexusEnvironments", "NexusNN", "NexusWire"],
+            swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire"], swiftSettings: strict),
         .testTarget(name: "NexusDemonstrationsTests", dependencies: ["NexusDemonstrations", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .testTarget(
             name: "NexusEnvironmentsTests", dependencies: ["NexusEnvironments", "NexusRandom", "NexusTestKit"],

@@ -140,7 +140,9 @@ struct CLITests {
         let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
         #expect(summary.env == "CartPole-v1" && summary.episodes == 5 && summary.mean_return == 500 && summary.mean_length == 500)
         let missing = try NexusProcess.run(["eval", "--env", "CartPole-v1"])
-        #expect(missing.status == 64 && missing.stderr.contains("--expert"))
+        #expect(missing.status == 64 && missing.stderr.contains("--expert or --policy"))
+        let noFile = try NexusProcess.run(["eval", "--env", "CartPole-v1", "--policy", "/nonexistent.ckpt"])
+        #expect(noFile.status == 64 && noFile.stderr.contains("cannot read policy file /nonexistent.ckpt"))
     }
 
     @Test("demos record writes expert episodes that demos info summarises; a truncated file is refused with exit status 2")
