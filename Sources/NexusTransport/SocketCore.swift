@@ -223,19 +223,25 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
             break
         }
         return try await withWaiter(isolation: isolation) { id, continuation in
+            var wake = false
             let attempt = state.withLock { state -> ReceiveAttempt in
                 let attempt = attemptReceive(&state)
-                if case .empty = attempt { state.receivers.append((id, continuation)) }
+                if case .empty = attempt {
+                    state.receivers.append((id, continuation))
+                    // A sleeping poller looks at the socket once more for the new receiver,
+                    // rather than trusting that the edge-triggered fd will fire again.
+                    wake = Self.claimWake(&state)
+                }
                 return attempt
             }
             switch attempt {
-            case .received(let frames, let wake):
-                if wake { signalWake() }
+            case .received(let frames, let wakeForRoom):
+                if wakeForRoom { signalWake() }
                 continuation.resume(returning: frames)
             case .closed:
                 continuation.resume(throwing: TransportError.closed)
             case .empty:
-                break
+                if wake { signalWake() }
             }
         } cancel: { id in
             self.state.withLock { state in
