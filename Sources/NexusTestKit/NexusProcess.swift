@@ -15,8 +15,13 @@ public struct NexusProcess {
         return directory.appendingPathComponent("nexus")
     }
 
-    /// Runs `nexus arguments…` to completion, killing it after `timeout` seconds.
-    public static func run(_ arguments: [String], timeout: Double = 120) throws -> Result {
+    /// Runs `nexus arguments…` to completion, killing it after `timeout` seconds. Waiting for
+    /// a child blocks a thread, so it happens off the cooperative pool (see `offCooperativePool`).
+    public static func run(_ arguments: [String], timeout: Double = 120) async throws -> Result {
+        try await offCooperativePool { try runBlocking(arguments, timeout: timeout) }
+    }
+
+    static func runBlocking(_ arguments: [String], timeout: Double) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

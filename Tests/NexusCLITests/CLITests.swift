@@ -5,12 +5,12 @@ import Testing
 @Suite("The nexus command line")
 struct CLITests {
     @Test("--help names every subcommand and what it is for")
-    func help() throws {
-        let root = try NexusProcess.run(["--help"])
+    func help() async throws {
+        let root = try await NexusProcess.run(["--help"])
         #expect(root.status == 0)
         #expect(root.stdout.contains("bench"))
         #expect(root.stdout.contains("imitation learning"))
-        let bench = try NexusProcess.run(["bench", "--help"])
+        let bench = try await NexusProcess.run(["bench", "--help"])
         #expect(bench.status == 0)
         #expect(bench.stdout.contains("wire"))
         #expect(bench.stdout.contains("transport"))
@@ -19,18 +19,18 @@ struct CLITests {
     }
 
     @Test("--version prints the release")
-    func version() throws {
-        let result = try NexusProcess.run(["--version"])
+    func version() async throws {
+        let result = try await NexusProcess.run(["--version"])
         #expect(result.status == 0)
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
     @Test("an unknown subcommand or a filter that matches nothing exits 64 and names the problem")
-    func badInput() throws {
-        let unknown = try NexusProcess.run(["bench", "warp"])
+    func badInput() async throws {
+        let unknown = try await NexusProcess.run(["bench", "warp"])
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("warp"))
-        let filter = try NexusProcess.run(["bench", "wire", "--filter", "nope"])
+        let filter = try await NexusProcess.run(["bench", "wire", "--filter", "nope"])
         #expect(filter.status == 64)
         #expect(filter.stderr.contains("no wire benchmark case matches \"nope\""))
         #expect(filter.stderr.contains("trajectory_1000x17"))
@@ -51,8 +51,8 @@ struct CLITests {
     }
 
     @Test("bench wire --json prints one record per line, with a baseline and its ratio")
-    func benchWireJSON() throws {
-        let result = try NexusProcess.run(["bench", "wire", "--quick", "--json"])
+    func benchWireJSON() async throws {
+        let result = try await NexusProcess.run(["bench", "wire", "--quick", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let records = try Self.records(result.stdout)
         #expect(records.map { "\($0.case) \($0.metric)" } == [
@@ -67,8 +67,8 @@ struct CLITests {
     }
 
     @Test("bench transport --json measures Nexus and raw libzmq in the same run")
-    func benchTransportJSON() throws {
-        let result = try NexusProcess.run(["bench", "transport", "--quick", "--json", "--filter", "_4KiB"])
+    func benchTransportJSON() async throws {
+        let result = try await NexusProcess.run(["bench", "transport", "--quick", "--json", "--filter", "_4KiB"])
         #expect(result.status == 0, "\(result.stderr)")
         let records = try Self.records(result.stdout)
         #expect(records.map(\.metric) == ["messages_per_s", "throughput"])
@@ -76,8 +76,8 @@ struct CLITests {
     }
 
     @Test("bench nn --json reports inference against raw sgemm and names the verified BLAS kernel")
-    func benchNNJSON() throws {
-        let result = try NexusProcess.run(["bench", "nn", "--quick", "--json", "--filter", "infer_4-64-64-2_b1"])
+    func benchNNJSON() async throws {
+        let result = try await NexusProcess.run(["bench", "nn", "--quick", "--json", "--filter", "infer_4-64-64-2_b1"])
         #expect(result.status == 0, "\(result.stderr)")
         let records = try Self.records(result.stdout)
         #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["infer_4-64-64-2_b1 forward_time us"])
@@ -86,8 +86,8 @@ struct CLITests {
     }
 
     @Test("env trace prints the documented CSV and stops at the first terminating step")
-    func envTrace() throws {
-        let result = try NexusProcess.run(["env", "trace", "--env", "CartPole-v1", "--state", "0,0,0.2,0", "--actions", "0,0,0,0,0,0,0,0,0,0"])
+    func envTrace() async throws {
+        let result = try await NexusProcess.run(["env", "trace", "--env", "CartPole-v1", "--state", "0,0,0.2,0", "--actions", "0,0,0,0,0,0,0,0,0,0"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.first == "step,obs_0,obs_1,obs_2,obs_3,reward,terminated,truncated")
@@ -105,8 +105,8 @@ struct CLITests {
             (["--env", "MountainCar-v0", "--state", "-0.5,0", "--actions", "1,3"], "action \"3\" is not one of 0..2 for MountainCar-v0"),
             (["--env", "Pendulum-v1", "--state", "0,0", "--actions", "1,left"], "action \"left\" is not a finite number for Pendulum-v1"),
           ])
-    func envTraceBadInput(arguments: [String], message: String) throws {
-        let result = try NexusProcess.run(["env", "trace"] + arguments)
+    func envTraceBadInput(arguments: [String], message: String) async throws {
+        let result = try await NexusProcess.run(["env", "trace"] + arguments)
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -114,8 +114,8 @@ struct CLITests {
     }
 
     @Test("env list names every environment with its limits")
-    func envList() throws {
-        let result = try NexusProcess.run(["env", "list"])
+    func envList() async throws {
+        let result = try await NexusProcess.run(["env", "list"])
         #expect(result.status == 0)
         for id in ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0", "MountainCar-v0", "Acrobot-v1"] {
             #expect(result.stdout.contains(id))
@@ -124,8 +124,8 @@ struct CLITests {
     }
 
     @Test("bench env --json reports steps per second against the bare loop")
-    func benchEnvJSON() throws {
-        let result = try NexusProcess.run(["bench", "env", "--quick", "--json", "--filter", "single_MountainCar-v0"])
+    func benchEnvJSON() async throws {
+        let result = try await NexusProcess.run(["bench", "env", "--quick", "--json", "--filter", "single_MountainCar-v0"])
         #expect(result.status == 0, "\(result.stderr)")
         let records = try Self.records(result.stdout)
         #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["single_MountainCar-v0 steps_per_s steps/s"])
@@ -133,29 +133,29 @@ struct CLITests {
     }
 
     @Test("eval --expert --json prints one object with the returns")
-    func evalJSON() throws {
-        let result = try NexusProcess.run(["eval", "--env", "CartPole-v1", "--expert", "--episodes", "5", "--json"])
+    func evalJSON() async throws {
+        let result = try await NexusProcess.run(["eval", "--env", "CartPole-v1", "--expert", "--episodes", "5", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         struct Summary: Decodable { var env: String; var episodes: Int; var mean_return: Double; var std_return: Double; var min_return: Double; var max_return: Double; var mean_length: Double }
         let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
         #expect(summary.env == "CartPole-v1" && summary.episodes == 5 && summary.mean_return == 500 && summary.mean_length == 500)
-        let missing = try NexusProcess.run(["eval", "--env", "CartPole-v1"])
+        let missing = try await NexusProcess.run(["eval", "--env", "CartPole-v1"])
         #expect(missing.status == 64 && missing.stderr.contains("--expert or --policy"))
-        let noFile = try NexusProcess.run(["eval", "--env", "CartPole-v1", "--policy", "/nonexistent.ckpt"])
+        let noFile = try await NexusProcess.run(["eval", "--env", "CartPole-v1", "--policy", "/nonexistent.ckpt"])
         #expect(noFile.status == 64 && noFile.stderr.contains("cannot read policy file /nonexistent.ckpt"))
     }
 
     @Test("demos record writes expert episodes that demos info summarises; a truncated file is refused with exit status 2")
-    func demosRecordAndInfo() throws {
+    func demosRecordAndInfo() async throws {
         let path = NSTemporaryDirectory() + "nexus-cli-\(UUID().uuidString).nxdemo"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let record = try NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "3", "--out", path])
+        let record = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "3", "--out", path])
         #expect(record.status == 0, "\(record.stderr)")
-        let info = try NexusProcess.run(["demos", "info", path])
+        let info = try await NexusProcess.run(["demos", "info", path])
         #expect(info.status == 0 && info.stdout.contains("3 episodes, 1500 steps, return mean 500.00"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
-        let truncated = try NexusProcess.run(["demos", "info", path])
+        let truncated = try await NexusProcess.run(["demos", "info", path])
         #expect(truncated.status == 2 && truncated.stderr.contains("is truncated"))
     }
 }

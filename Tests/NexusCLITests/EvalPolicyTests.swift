@@ -47,13 +47,13 @@ struct EvalPolicyTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let checkpoint = Checkpoint(runID: "test", algo: "bc", envID: "CartPole-v1", iteration: 800, weights: Weights(version: 1, models: [model]))
         try Data(StorageCodec.encode(checkpoint)).write(to: URL(fileURLWithPath: path))
-        let result = try NexusProcess.run(["eval", "--env", "CartPole-v1", "--policy", path, "--episodes", "20", "--json"])
+        let result = try await NexusProcess.run(["eval", "--env", "CartPole-v1", "--policy", path, "--episodes", "20", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         struct Summary: Decodable { var mean_return: Double; var episodes: Int }
         let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
         #expect(summary.episodes == 20 && summary.mean_return >= 475, "mean return \(summary.mean_return)")
 
-        let wrongEnv = try NexusProcess.run(["eval", "--env", "Acrobot-v1", "--policy", path])
+        let wrongEnv = try await NexusProcess.run(["eval", "--env", "Acrobot-v1", "--policy", path])
         #expect(wrongEnv.status == 64 && wrongEnv.stderr.contains("holds a policy for CartPole-v1, not Acrobot-v1"))
     }
 }
