@@ -24,66 +24,50 @@ struct Bench: AsyncParsableCommand {
         var settings: BenchSettings { BenchSettings(quick: quick, filter: filter) }
     }
 
-    /// A filter that matches no case is bad input: exit 64 with the usage, like a bad flag.
-    static func reportingBadFilters(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch let error as BenchFilterError {
-            throw ValidationError(error.description)
-        }
-    }
-
-    struct Wire: AsyncParsableCommand {
+    struct Wire: BenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "Encode and decode MB/s for a 1,000-step trajectory and 99k-parameter weights; baseline memcpy.")
-
         @OptionGroup var options: Options
-
-        func run() async throws {
-            try await Bench.reportingBadFilters {
-                try WireBench(options.settings).run(BenchReporter(json: options.json))
-            }
-        }
+        func measure(_ reporter: BenchReporter) async throws { try WireBench(options.settings).run(reporter) }
     }
 
-    struct NN: AsyncParsableCommand {
+    struct NN: BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "nn",
             abstract: "Training-step and inference time of Nexus's MLPs; baseline raw cblas_sgemm on the same shapes.")
-
         @OptionGroup var options: Options
-
-        func run() async throws {
-            try await Bench.reportingBadFilters {
-                try NNBench(options.settings).run(BenchReporter(json: options.json))
-            }
-        }
+        func measure(_ reporter: BenchReporter) async throws { try NNBench(options.settings).run(reporter) }
     }
 
-    struct EnvSteps: AsyncParsableCommand {
+    struct EnvSteps: BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "env",
             abstract: "Environment steps/s on one core, and 64 CartPole copies driven by an MLP policy; baselines the bare loop and the policy alone.")
-
         @OptionGroup var options: Options
-
-        func run() async throws {
-            try await Bench.reportingBadFilters {
-                try EnvBench(options.settings).run(BenchReporter(json: options.json))
-            }
-        }
+        func measure(_ reporter: BenchReporter) async throws { try EnvBench(options.settings).run(reporter) }
     }
 
-    struct Transport: AsyncParsableCommand {
+    struct Transport: BenchCommand {
         static let configuration = CommandConfiguration(
             abstract: "PUSH/PULL throughput (64 B to 1 MiB) and ROUTER/DEALER round trips over tcp loopback; baseline raw libzmq.")
-
         @OptionGroup var options: Options
+        func measure(_ reporter: BenchReporter) async throws { try await TransportBench(options.settings).run(reporter) }
+    }
+}
 
-        func run() async throws {
-            try await Bench.reportingBadFilters {
-                try await TransportBench(options.settings).run(BenchReporter(json: options.json))
-            }
+/// One `nexus bench` subcommand: its options and what it measures; running it is shared.
+protocol BenchCommand: AsyncParsableCommand {
+    var options: Bench.Options { get }
+    func measure(_ reporter: BenchReporter) async throws
+}
+
+extension BenchCommand {
+    /// A filter that matches no case is bad input: exit 64 with the usage, like a bad flag.
+    func run() async throws {
+        do {
+            try await measure(BenchReporter(json: options.json))
+        } catch let error as BenchFilterError {
+            throw ValidationError(error.description)
         }
     }
 }
