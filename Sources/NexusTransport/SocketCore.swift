@@ -130,6 +130,9 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
     /// Messages waiting for a receiver (for tests and status).
     var queuedInbound: Int { state.withLock { $0.inbound.count } }
 
+    /// Senders waiting for libzmq to take their message (for tests and status).
+    var parkedSenderCount: Int { state.withLock { $0.parkedSenders.count } }
+
     func noteRejected() { state.withLock { $0.statistics.rejectedMessages += 1 } }
 
     // MARK: - Called from Swift tasks

@@ -16,26 +16,10 @@ struct EvalPolicyTests {
         let labels = demos.episodes.flatMap { $0.actions.data.map { Int32($0) } }
         var random = RandomSource(seed: 2)
         let policy = PolicyNetwork(sizes: [4, 64, 64, 2], activation: .tanh, head: .categorical, random: &random)
-        let adam = Adam(parameterCount: policy.mlp.parameters.count, learningRate: 1e-3)
-        let batch = 128
-        var inputs = [Float](repeating: 0, count: batch * 4)
-        var targets = [Int32](repeating: 0, count: batch)
-        var gradient = [Float](repeating: 0, count: batch * 2)
+        let trainer = ClassifierTrainer(network: policy.mlp, learningRate: 1e-3)
         for _ in 0..<800 {
-            for row in 0..<batch {
-                let index = Int(random.next() % UInt64(labels.count))
-                inputs.replaceSubrange((row * 4)..<(row * 4 + 4), with: states[(index * 4)..<(index * 4 + 4)])
-                targets[row] = labels[index]
-            }
-            policy.mlp.forward(inputs, batch: batch)
-            policy.mlp.withOutput { logits in
-                targets.withUnsafeBufferPointer { y in
-                    gradient.withUnsafeMutableBufferPointer { _ = CategoricalHead.crossEntropy(logits: logits, labels: y, actions: 2, gradient: $0) }
-                }
-            }
-            policy.mlp.parameters.zeroGradients()
-            policy.mlp.backward(gradient)
-            adam.update(policy.mlp.parameters)
+            let rows = (0..<128).map { _ in Int(random.next() % UInt64(labels.count)) }
+            trainer.step(inputs: rows.flatMap { states[($0 * 4)..<($0 * 4 + 4)] }, labels: rows.map { labels[$0] })
         }
         return policy
     }

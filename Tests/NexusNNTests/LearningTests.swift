@@ -59,26 +59,17 @@ struct LearningTests {
             return (state, push > 0 ? 1 : 0)
         }
         let mlp = MLP(sizes: [4, 64, 64, 2], activation: .tanh, outputInitialisation: .orthogonal(gain: 0.01), random: &random)
-        let adam = Adam(parameterCount: mlp.parameters.count, learningRate: 1e-3)
+        let trainer = ClassifierTrainer(network: mlp, learningRate: 1e-3)
         let batch = 128
-        var states = [Float](repeating: 0, count: batch * 4)
-        var labels = [Int32](repeating: 0, count: batch)
-        var gradient = [Float](repeating: 0, count: batch * 2)
         for _ in 0..<3000 {
-            for row in 0..<batch {
+            var states: [Float] = []
+            var labels: [Int32] = []
+            for _ in 0..<batch {
                 let (state, label) = sample()
-                states.replaceSubrange((row * 4)..<(row * 4 + 4), with: state)
-                labels[row] = label
+                states += state
+                labels.append(label)
             }
-            mlp.forward(states, batch: batch)
-            mlp.withOutput { logits in
-                labels.withUnsafeBufferPointer { y in
-                    gradient.withUnsafeMutableBufferPointer { _ = CategoricalHead.crossEntropy(logits: logits, labels: y, actions: 2, gradient: $0) }
-                }
-            }
-            mlp.parameters.zeroGradients()
-            mlp.backward(gradient)
-            adam.update(mlp.parameters)
+            trainer.step(inputs: states, labels: labels)
         }
         var correct = 0
         let tests = 5000
