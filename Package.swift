@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -33,6 +34,15 @@ let package = Package(
         .target(name: "NexusEnvironments", dependencies: ["NexusRandom"], swiftSettings: strict),
         .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
+        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
+        .target(
+            name: "NexusRuntime",
+            dependencies: [
+                "NexusAlgorithms", "NexusTransport", "NexusWire", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "NexusTransport",
             dependencies: [
@@ -48,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
+                "NexusBench", "NexusRuntime", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -61,6 +71,13 @@ let package = Package(
         .testTarget(
             name: "NexusCLITests",
             dependencies: ["NexusTestKit", "NexusPolicies", "NexusDemonstrations", "NexusEnvironments", "NexusNN", "NexusWire"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "NexusAlgorithmsTests", dependencies: ["NexusAlgorithms", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusWire", "NexusTestKit"],
+            swiftSettings: strict),
+        .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "NexusIntegrationTests", dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments"],
             swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire"], swiftSettings: strict),

@@ -49,6 +49,16 @@ public final class Adam {
 
     /// Moments and step, for checkpoints.
     public var state: (step: Int, firstMoment: [Float], secondMoment: [Float]) { (step, firstMoment, secondMoment) }
+
+    /// Continues from a saved `state` (a checkpoint), so a resumed run takes the same steps.
+    public func restore(step: Int, firstMoment: [Float], secondMoment: [Float]) throws {
+        guard step >= 0, firstMoment.count == self.firstMoment.count, secondMoment.count == self.secondMoment.count else {
+            throw ParameterLoadError.shapeMismatch("adam.moments", expected: [self.firstMoment.count], received: [firstMoment.count])
+        }
+        self.step = step
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+    }
 }
 
 public enum GradientClipping {

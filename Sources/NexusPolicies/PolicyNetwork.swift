@@ -3,8 +3,10 @@ import NexusWire
 
 /// A policy as it travels in `Weights` and checkpoints: a `Model` of kind `.policy` whose
 /// architecture string reads `mlp 4-64-64-2 tanh categorical` (or `… gaussian`, with a
-/// state-independent `policy.log_std` parameter). Acts deterministically (the most likely
-/// action, or the mean) for evaluation.
+/// state-independent `policy.log_std` parameter). Observations are normalised first,
+/// `(x − policy.input_shift) · policy.input_scale`, with statistics the learner fixed from its
+/// data (identity until then): raw scales differ by 100× between an angle and a velocity.
+/// Acts deterministically (the most likely action, or the mean).
 public final class PolicyNetwork {
     public enum Head: String, Sendable { case categorical, gaussian }
 
@@ -13,6 +15,9 @@ public final class PolicyNetwork {
     public let head: Head
     public let mlp: MLP
     private var logStd: [Float]
+    public private(set) var inputShift: [Float]
+    public private(set) var inputScale: [Float]
+    private var normalised: [Float] = []
 
     public init(sizes: [Int], activation: Activation, head: Head, random: inout RandomSource) {
         self.sizes = sizes
@@ -20,18 +25,46 @@ public final class PolicyNetwork {
         self.head = head
         mlp = MLP(sizes: sizes, activation: activation, name: "policy", outputInitialisation: .orthogonal(gain: 0.01), random: &random)
         logStd = head == .gaussian ? [Float](repeating: 0, count: sizes.last!) : []
+        inputShift = [Float](repeating: 0, count: sizes[0])
+        inputScale = [Float](repeating: 1, count: sizes[0])
     }
+
+    public var inputSize: Int { sizes[0] }
+    public var outputSize: Int { sizes[sizes.count - 1] }
+    /// Values per action: 1 (an index) for categorical, one per output for gaussian.
+    public var actionDim: Int { head == .categorical ? 1 : outputSize }
 
     public var architecture: String {
         "mlp \(sizes.map(String.init).joined(separator: "-")) \(activation.rawValue) \(head.rawValue)"
     }
 
+    /// Fixes the input normalisation; scales must be finite and positive.
+    public func setInputNormalisation(shift: [Float], scale: [Float]) {
+        precondition(shift.count == inputSize && scale.count == inputSize, "normalisation needs \(inputSize) values")
+        precondition(scale.allSatisfy { $0.isFinite && $0 > 0 } && shift.allSatisfy(\.isFinite), "normalisation must be finite, scales positive")
+        inputShift = shift
+        inputScale = scale
+    }
+
+    /// Writes the normalised rows of `observations` into `output`.
+    public func normalise(_ observations: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        let dim = inputSize
+        for index in 0..<observations.count {
+            let column = index % dim
+            output[index] = (observations[index] - inputShift[column]) * inputScale[column]
+        }
+    }
+
     /// The network as a `.policy` model.
     public func model() -> Model {
         var parameters = mlp.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) }
+        parameters.append(NamedTensor(name: "policy.input_shift", tensor: Tensor(shape: [inputSize], data: inputShift)))
+        parameters.append(NamedTensor(name: "policy.input_scale", tensor: Tensor(shape: [inputSize], data: inputScale)))
         if head == .gaussian { parameters.append(NamedTensor(name: "policy.log_std", tensor: Tensor(shape: [logStd.count], data: logStd))) }
         return Model(kind: .policy, name: "policy", architecture: architecture, parameters: parameters)
     }
+
+    private static let extraParameters: Set<String> = ["policy.log_std", "policy.input_shift", "policy.input_scale"]
 
     /// Rebuilds a policy from a model, checking the architecture and every parameter.
     public convenience init(model: Model) throws {
@@ -46,32 +79,67 @@ public final class PolicyNetwork {
         }
         var random = RandomSource(seed: 0)
         self.init(sizes: sizes, activation: activation, head: head, random: &random)
-        let network = model.parameters.filter { $0.name != "policy.log_std" }
+        try load(model)
+    }
+
+    /// Installs the parameters of a model with this network's architecture.
+    public func load(_ model: Model) throws {
+        guard model.architecture == architecture else {
+            throw PolicyError(description: "policy \"\(model.architecture)\" does not fit this network (\(architecture))")
+        }
+        let network = model.parameters.filter { !Self.extraParameters.contains($0.name) }
         do {
             try mlp.parameters.load(network.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
         } catch let error as ParameterLoadError {
             throw PolicyError(description: "policy parameters do not fit \(model.architecture): \(error)")
         }
-        if head == .gaussian {
-            guard let logStd = model.parameters.first(where: { $0.name == "policy.log_std" }), logStd.tensor.data.count == sizes.last! else {
-                throw PolicyError(description: "a gaussian policy needs policy.log_std with \(sizes.last!) values")
+        func vector(_ name: String, count: Int) throws -> [Float]? {
+            guard let parameter = model.parameters.first(where: { $0.name == name }) else { return nil }
+            guard parameter.tensor.data.count == count else {
+                throw PolicyError(description: "\(name) has \(parameter.tensor.data.count) values, expected \(count)")
             }
-            self.logStd = logStd.tensor.data
+            return parameter.tensor.data
+        }
+        if let shift = try vector("policy.input_shift", count: inputSize), let scale = try vector("policy.input_scale", count: inputSize) {
+            guard scale.allSatisfy({ $0.isFinite && $0 > 0 }), shift.allSatisfy(\.isFinite) else {
+                throw PolicyError(description: "policy.input_scale must be positive and policy.input_shift finite")
+            }
+            inputShift = shift
+            inputScale = scale
+        }
+        if head == .gaussian {
+            guard let logStd = try vector("policy.log_std", count: outputSize) else {
+                throw PolicyError(description: "a gaussian policy needs policy.log_std with \(outputSize) values")
+            }
+            self.logStd = logStd
+        }
+    }
+
+    /// Deterministic actions for `rows` observations (`[rows, inputSize]`) into
+    /// `actions` (`[rows, actionDim]`).
+    public func act(batch observations: UnsafeBufferPointer<Float>, rows: Int, into actions: UnsafeMutableBufferPointer<Float>) {
+        precondition(observations.count == rows * inputSize, "policy input has \(observations.count) values, expected \(rows)×\(inputSize)")
+        if normalised.count != observations.count { normalised = [Float](repeating: 0, count: observations.count) }
+        normalised.withUnsafeMutableBufferPointer { normalise(observations, into: $0) }
+        normalised.withUnsafeBufferPointer { mlp.forward($0, batch: rows) }
+        let outputs = outputSize
+        mlp.withOutput { output in
+            for row in 0..<rows {
+                switch head {
+                case .categorical: actions[row] = Float(CategoricalHead.mode(output, row: row, actions: outputs))
+                case .gaussian: for index in 0..<outputs { actions[row * outputs + index] = output[row * outputs + index] }
+                }
+            }
         }
     }
 
     /// The deterministic action for one observation.
     public func act(_ observation: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
-        mlp.forward(observation, batch: 1)
-        mlp.withOutput { output in
-            switch head {
-            case .categorical: action[0] = Float(CategoricalHead.mode(output, row: 0, actions: sizes.last!))
-            case .gaussian: for index in 0..<action.count { action[index] = output[index] }
-            }
-        }
+        act(batch: observation, rows: 1, into: UnsafeMutableBufferPointer(rebasing: action[0..<actionDim]))
     }
 }
 
 public struct PolicyError: Error, Equatable, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }

@@ -5,6 +5,7 @@ public enum ModelKind: Int32, Sendable, CaseIterable {
     case discriminator = 3
     case reward = 4
     case worldModel = 5
+    case rolloutPlan = 6
 }
 
 public struct NamedTensor: Sendable, Equatable {

@@ -251,7 +251,7 @@ const ProtobufCMessageDescriptor nexus__v1__weights__descriptor =
   (ProtobufCMessageInit) nexus__v1__weights__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue nexus__v1__model_kind__enum_values_by_number[6] =
+static const ProtobufCEnumValue nexus__v1__model_kind__enum_values_by_number[7] =
 {
   { "MODEL_KIND_UNSPECIFIED", "NEXUS__V1__MODEL_KIND__MODEL_KIND_UNSPECIFIED", 0 },
   { "MODEL_KIND_POLICY", "NEXUS__V1__MODEL_KIND__MODEL_KIND_POLICY", 1 },
@@ -259,15 +259,17 @@ static const ProtobufCEnumValue nexus__v1__model_kind__enum_values_by_number[6] 
   { "MODEL_KIND_DISCRIMINATOR", "NEXUS__V1__MODEL_KIND__MODEL_KIND_DISCRIMINATOR", 3 },
   { "MODEL_KIND_REWARD", "NEXUS__V1__MODEL_KIND__MODEL_KIND_REWARD", 4 },
   { "MODEL_KIND_WORLD_MODEL", "NEXUS__V1__MODEL_KIND__MODEL_KIND_WORLD_MODEL", 5 },
+  { "MODEL_KIND_ROLLOUT_PLAN", "NEXUS__V1__MODEL_KIND__MODEL_KIND_ROLLOUT_PLAN", 6 },
 };
 static const ProtobufCIntRange nexus__v1__model_kind__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex nexus__v1__model_kind__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex nexus__v1__model_kind__enum_values_by_name[7] =
 {
   { "MODEL_KIND_DISCRIMINATOR", 3 },
   { "MODEL_KIND_POLICY", 1 },
   { "MODEL_KIND_REWARD", 4 },
+  { "MODEL_KIND_ROLLOUT_PLAN", 6 },
   { "MODEL_KIND_UNSPECIFIED", 0 },
   { "MODEL_KIND_VALUE", 2 },
   { "MODEL_KIND_WORLD_MODEL", 5 },
@@ -279,9 +281,9 @@ const ProtobufCEnumDescriptor nexus__v1__model_kind__descriptor =
   "ModelKind",
   "Nexus__V1__ModelKind",
   "nexus.v1",
-  6,
+  7,
   nexus__v1__model_kind__enum_values_by_number,
-  6,
+  7,
   nexus__v1__model_kind__enum_values_by_name,
   1,
   nexus__v1__model_kind__value_ranges,

@@ -28,7 +28,12 @@ typedef enum _Nexus__V1__ModelKind {
   NEXUS__V1__MODEL_KIND__MODEL_KIND_VALUE = 2,
   NEXUS__V1__MODEL_KIND__MODEL_KIND_DISCRIMINATOR = 3,
   NEXUS__V1__MODEL_KIND__MODEL_KIND_REWARD = 4,
-  NEXUS__V1__MODEL_KIND__MODEL_KIND_WORLD_MODEL = 5
+  NEXUS__V1__MODEL_KIND__MODEL_KIND_WORLD_MODEL = 5,
+  /*
+   * Not a network: the algorithm's instructions to workers (expert-action probability,
+   * whether to ask the expert), versioned and checksummed with the networks they go with.
+   */
+  NEXUS__V1__MODEL_KIND__MODEL_KIND_ROLLOUT_PLAN = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(NEXUS__V1__MODEL_KIND)
 } Nexus__V1__ModelKind;
 

@@ -1,0 +1,47 @@
+import NexusNN
+import NexusPolicies
+import NexusWire
+
+/// What the learner process hosts: an algorithm that consumes trajectory segments, trains its
+/// networks, and names the models (and the rollout plan) that workers should receive. It knows
+/// nothing of sockets, so the same code runs in one process in tests and in the cluster.
+/// GAIL, AIRL and MEGA-DAgger add networks and losses behind this same protocol.
+public protocol ImitationAlgorithm: AnyObject {
+    var name: String { get }
+    /// Whether the algorithm needs rollout workers (offline BC does not).
+    var usesWorkers: Bool { get }
+    /// Completed training iterations.
+    var iteration: Int { get }
+    /// The policy being learned (deterministic evaluation acts with it).
+    var policy: PolicyNetwork { get }
+    /// What workers should do with the current weights.
+    var rolloutPlan: RolloutPlan { get }
+    /// Takes in one validated segment; returns the number of expert-labelled steps it held.
+    func ingest(_ segment: TrajectorySegment) -> Int
+    /// Whether enough new experience has arrived to train the next iteration.
+    var readyToTrain: Bool { get }
+    /// Trains one iteration; returns named losses for the metrics file.
+    func trainIteration() -> [Metric]
+    /// The models workers and checkpoints receive: the policy, the rollout plan, and any
+    /// other networks (discriminator, reward, world model) the algorithm trains.
+    func models() -> [Model]
+    /// Optimiser moments, datasets and generator state: enough to continue exactly.
+    func checkpointState() -> (tensors: [NamedTensor], random: [UInt64])
+    func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws
+}
+
+/// Hyperparameters of supervised imitation (BC and DAgger).
+public struct ImitationSettings: Sendable, Equatable {
+    public var hiddenSizes: [Int] = [64, 64]
+    public var activation: Activation = .tanh
+    public var learningRate: Float = 1e-3
+    public var batchSize = 128
+    public var gradientStepsPerIteration = 300
+    /// DAgger: new expert-labelled steps to wait for before the next iteration.
+    public var samplesPerIteration = 256
+    public var datasetCapacity = 500_000
+    public var beta: BetaSchedule = .exponential(start: 1, decay: 0.95)
+    public var seed: UInt64 = 0
+
+    public init() {}
+}

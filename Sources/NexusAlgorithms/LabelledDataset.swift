@@ -1,0 +1,105 @@
+import NexusNN
+import NexusWire
+
+/// Observations with the expert's labels: DAgger's aggregated dataset and BC's demonstrations.
+/// Bounded: past `capacity` rows the oldest are overwritten (a ring), so memory stays fixed
+/// however long a run goes.
+public struct LabelledDataset: Sendable, Equatable {
+    public let observationDim: Int
+    public let labelDim: Int
+    public let capacity: Int
+    public private(set) var observations: [Float] = []
+    public private(set) var labels: [Float] = []
+    /// Rows ever added (also the write position of the ring once full).
+    public private(set) var added = 0
+
+    public init(observationDim: Int, labelDim: Int, capacity: Int) {
+        precondition(observationDim > 0 && labelDim > 0 && capacity > 0, "dataset dimensions and capacity must be positive")
+        self.observationDim = observationDim
+        self.labelDim = labelDim
+        self.capacity = capacity
+    }
+
+    public var count: Int { min(added, capacity) }
+
+    public mutating func append(observation: some Collection<Float>, label: some Collection<Float>) {
+        precondition(observation.count == observationDim && label.count == labelDim, "dataset row has the wrong size")
+        if added < capacity {
+            observations.append(contentsOf: observation)
+            labels.append(contentsOf: label)
+        } else {
+            let row = added % capacity
+            observations.replaceSubrange((row * observationDim)..<((row + 1) * observationDim), with: observation)
+            labels.replaceSubrange((row * labelDim)..<((row + 1) * labelDim), with: label)
+        }
+        added += 1
+    }
+
+    /// Adds the expert-labelled steps of a segment; returns how many.
+    @discardableResult
+    public mutating func append(labelledStepsOf segment: TrajectorySegment) -> Int {
+        guard let expert = segment.expertActions else { return 0 }
+        var taken = 0
+        for step in 0..<segment.stepCount where segment.expertMask[step] {
+            append(observation: segment.observations.row(step), label: expert.row(step))
+            taken += 1
+        }
+        return taken
+    }
+
+    /// Per-column mean and 1/std (std floored, so a constant column does not explode).
+    public func normalisation(minimumStd: Float = 1e-2) -> (shift: [Float], scale: [Float]) {
+        let rows = count
+        guard rows > 0 else { return ([Float](repeating: 0, count: observationDim), [Float](repeating: 1, count: observationDim)) }
+        var mean = [Double](repeating: 0, count: observationDim)
+        var square = mean
+        for row in 0..<rows {
+            for column in 0..<observationDim {
+                let value = Double(observations[row * observationDim + column])
+                mean[column] += value
+                square[column] += value * value
+            }
+        }
+        var shift = [Float](), scale = [Float]()
+        for column in 0..<observationDim {
+            let m = mean[column] / Double(rows)
+            let variance = max(0, square[column] / Double(rows) - m * m)
+            shift.append(Float(m))
+            scale.append(1 / max(Float(variance.squareRoot()), minimumStd))
+        }
+        return (shift, scale)
+    }
+
+    /// The dataset as tensors, for checkpoints.
+    public func tensors(prefix: String) -> [NamedTensor] {
+        [
+            NamedTensor(name: prefix + ".observations", tensor: Tensor(rows: count, columns: observationDim, data: observations)),
+            NamedTensor(name: prefix + ".labels", tensor: Tensor(rows: count, columns: labelDim, data: labels)),
+            NamedTensor(name: prefix + ".added", tensor: Tensor(shape: [1], data: [Float(added)])),
+        ]
+    }
+
+    /// Restores what `tensors(prefix:)` saved.
+    public mutating func restore(from state: [NamedTensor], prefix: String) throws {
+        func find(_ name: String) throws -> Tensor {
+            guard let tensor = state.first(where: { $0.name == prefix + name })?.tensor else {
+                throw WireError.missingField("checkpoint.state.\(prefix)\(name)")
+            }
+            return tensor
+        }
+        let observations = try find(".observations"), labels = try find(".labels"), added = try find(".added")
+        guard observations.columns == observationDim, labels.columns == labelDim, observations.rows == labels.rows,
+            observations.rows <= capacity, let total = added.data.first, Int(total) >= observations.rows
+        else {
+            throw WireError.invalidField("checkpoint.state.\(prefix)", reason: "dataset shapes do not fit this run (\(observationDim) observations, \(labelDim) labels, capacity \(capacity))")
+        }
+        self.observations = observations.data
+        self.labels = labels.data
+        self.added = Int(total)
+    }
+}
+
+extension Tensor {
+    /// Row `index` of a matrix.
+    func row(_ index: Int) -> ArraySlice<Float> { data[(index * columns)..<((index + 1) * columns)] }
+}
