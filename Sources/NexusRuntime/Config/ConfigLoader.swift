@@ -1,0 +1,163 @@
+import Foundation
+import Yams
+
+/// A configuration problem, naming the key (or file) and what is wrong with it.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reads a YAML run configuration: the file's keys, then `--set key.path=value` overrides,
+/// over the defaults for the chosen environment. Unknown keys and values of the wrong type are
+/// rejected with the key named; `RunConfig.validate()` then checks ranges.
+public enum ConfigLoader {
+    public static func load(file: String? = nil, overrides: [String] = []) throws -> RunConfig {
+        var user = Node.mapping([:])
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigError("cannot read config file \(file): \(error.localizedDescription)")
+            }
+            user = try parse(text, source: "config file \(file)")
+        }
+        for override in overrides { try apply(override: override, to: &user) }
+        let envID = user.mapping?["env"]?.string ?? RunConfig().env
+        let defaults = try Node(RunConfig.defaults(for: envID), keys: snakeCase)
+        let merged = try merge(defaults: defaults, user: user, path: [])
+        let config: RunConfig
+        do {
+            config = try YAMLDecoder().decode(RunConfig.self, from: rekey(merged, camelCase))
+        } catch let error as DecodingError {
+            throw ConfigError(describe(error))
+        }
+        try config.validate()
+        return config
+    }
+
+    /// Parses YAML text whose top level is a mapping (an empty document counts as one).
+    public static func parse(_ text: String, source: String) throws -> Node {
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return .mapping([:]) }
+            guard node.mapping != nil else { throw ConfigError("\(source): the top level must be a mapping of keys to values") }
+            return node
+        } catch let error as YamlError {
+            throw ConfigError("\(source) is not valid YAML: \(error)")
+        }
+    }
+
+    /// The configuration as YAML (snake_case keys), as written to a run directory and sent to
+    /// workers.
+    public static func yaml(_ config: RunConfig) throws -> String {
+        try Yams.serialize(node: try Node(config, keys: snakeCase))
+    }
+
+    /// `a.b.c=value`: the value is read as YAML (`3`, `1e-3`, `[64, 64]`, `tcp://…`).
+    static func apply(override: String, to root: inout Node) throws {
+        guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
+            throw ConfigError("--set \"\(override)\" is not key.path=value")
+        }
+        let path = override[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard path.allSatisfy({ !$0.isEmpty }) else { throw ConfigError("--set \"\(override)\": empty key in \"\(override[..<equals])\"") }
+        let text = String(override[override.index(after: equals)...])
+        let value: Node
+        do {
+            value = try Yams.compose(yaml: text) ?? Node("")
+        } catch {
+            throw ConfigError("--set \(override[..<equals]): value \"\(text)\" is not valid YAML")
+        }
+        root = setting(value, at: path[...], in: root)
+    }
+
+    private static func setting(_ value: Node, at path: ArraySlice<String>, in node: Node) -> Node {
+        guard let key = path.first else { return value }
+        var pairs = node.mapping.map { Array($0).map { ($0.key, $0.value) } } ?? []
+        let existing = pairs.firstIndex { $0.0.string == key }
+        let child = setting(value, at: path.dropFirst(), in: existing.map { pairs[$0].1 } ?? .mapping([:]))
+        if let existing { pairs[existing].1 = child } else { pairs.append((Node(key), child)) }
+        return .mapping(Node.Mapping(pairs))
+    }
+
+    /// The defaults with the user's values laid over them; a key the defaults lack is unknown.
+    private static func merge(defaults: Node, user: Node, path: [String]) throws -> Node {
+        guard let defaultMapping = defaults.mapping else { return user }
+        let name = path.isEmpty ? "the top level" : "\"\(path.joined(separator: "."))\""
+        guard let userMapping = user.mapping else {
+            throw ConfigError("config key \(name) must be a mapping (with keys \(defaultMapping.keys.compactMap(\.string).joined(separator: ", ")))")
+        }
+        var pairs = Array(defaultMapping).map { ($0.key, $0.value) }
+        for (key, value) in userMapping {
+            guard let keyText = key.string, let index = pairs.firstIndex(where: { $0.0.string == keyText }) else {
+                let shown = (path + [key.string ?? "\(key)"]).joined(separator: ".")
+                let known = defaultMapping.keys.compactMap(\.string).joined(separator: ", ")
+                throw ConfigError("unknown config key \"\(shown)\" (known keys\(path.isEmpty ? "" : " under \(path.joined(separator: "."))"): \(known))")
+            }
+            pairs[index].1 = try merge(defaults: pairs[index].1, user: value, path: path + [keyText])
+        }
+        return .mapping(Node.Mapping(pairs))
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func key(_ path: [any CodingKey]) -> String { path.map { snakeCase($0.stringValue) }.joined(separator: ".") }
+        switch error {
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "config key \"\(key(context.codingPath))\": expected \(describe(type)) (\(context.debugDescription))"
+        case .dataCorrupted(let context):
+            return "config key \"\(key(context.codingPath))\": \(context.debugDescription)"
+        case .keyNotFound(let missing, let context):
+            return "config key \"\(key(context.codingPath + [missing]))\" is missing"
+        @unknown default:
+            return "config: \(error)"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Double.Type, is Float.Type: return "a number"
+        case is Int.Type, is UInt64.Type: return "a whole number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "a string"
+        default: return "\(type)"
+        }
+    }
+
+    // MARK: key spelling
+
+    static func snakeCase(_ name: String) -> String {
+        var result = ""
+        for character in name {
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    static func camelCase(_ name: String) -> String {
+        let parts = name.split(separator: "_")
+        guard let first = parts.first else { return name }
+        return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    static func rekey(_ node: Node, _ transform: (String) -> String) -> Node {
+        switch node {
+        case .mapping(let mapping):
+            return .mapping(Node.Mapping(mapping.map { (Node($0.key.string.map(transform) ?? ""), rekey($0.value, transform)) }))
+        case .sequence(let sequence):
+            return .sequence(Node.Sequence(sequence.map { rekey($0, transform) }))
+        default:
+            return node
+        }
+    }
+}
+
+extension Node {
+    /// An encodable value as a node, keys respelled.
+    init(_ value: some Encodable, keys: (String) -> String) throws {
+        guard let node = try Yams.compose(yaml: try YAMLEncoder().encode(value)) else { throw ConfigError("cannot encode the configuration") }
+        self = ConfigLoader.rekey(node, keys)
+    }
+}

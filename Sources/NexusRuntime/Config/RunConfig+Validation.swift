@@ -1,0 +1,87 @@
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+import NexusTransport
+
+extension RunConfig {
+    /// Checks every value's range; the error names the key, the value and the rule.
+    public func validate() throws {
+        func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
+            guard condition else { throw ConfigError("config key \"\(key)\" = \(value): \(rule)") }
+        }
+        try require(["bc", "dagger"].contains(algo), "algo", algo, "must be bc or dagger")
+        try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
+        try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")
+        try require(maxSeconds > 0 && maxSeconds.isFinite, "max_seconds", maxSeconds, "must be a positive number")
+        try require(targetReturn.isFinite, "target_return", targetReturn, "must be a finite number")
+
+        try require(!policy.hiddenSizes.isEmpty && policy.hiddenSizes.allSatisfy { (1...4096).contains($0) },
+            "policy.hidden_sizes", policy.hiddenSizes, "must list layer widths from 1 to 4096")
+        try require(["tanh", "relu"].contains(policy.activation), "policy.activation", policy.activation, "must be tanh or relu")
+        try require(policy.learningRate > 0 && policy.learningRate <= 1, "policy.learning_rate", policy.learningRate, "must be in (0, 1]")
+        try require((1...65536).contains(policy.batchSize), "policy.batch_size", policy.batchSize, "must be from 1 to 65536")
+
+        try require(training.gradientStepsPerIteration >= 1, "training.gradient_steps_per_iteration", training.gradientStepsPerIteration, "must be at least 1")
+        try require(training.samplesPerIteration >= 1, "training.samples_per_iteration", training.samplesPerIteration, "must be at least 1")
+        try require(training.datasetCapacity >= 1, "training.dataset_capacity", training.datasetCapacity, "must be at least 1")
+        try require(training.maxIterations >= 1, "training.max_iterations", training.maxIterations, "must be at least 1")
+
+        try require(["exponential", "linear", "constant"].contains(dagger.betaSchedule), "dagger.beta_schedule", dagger.betaSchedule, "must be exponential, linear or constant")
+        try require((0...1).contains(dagger.betaStart), "dagger.beta_start", dagger.betaStart, "must be in [0, 1]")
+        try require(dagger.betaDecay > 0 && dagger.betaDecay <= 1, "dagger.beta_decay", dagger.betaDecay, "must be in (0, 1]")
+        try require(dagger.betaIterations >= 1, "dagger.beta_iterations", dagger.betaIterations, "must be at least 1")
+
+        try require(algo != "bc" || !bc.demos.isEmpty, "bc.demos", "\"\"", "algo bc needs a demonstration file (--demos FILE)")
+        try require(bc.iterations >= 1, "bc.iterations", bc.iterations, "must be at least 1")
+
+        for (key, text) in [("trajectories", endpoints.trajectories), ("weights", endpoints.weights), ("control", endpoints.control), ("expert", endpoints.expert)] {
+            do {
+                _ = try Endpoint(parsing: text)
+            } catch {
+                throw ConfigError("config key \"endpoints.\(key)\" = \(text): \(error)")
+            }
+        }
+
+        try require(learner.evalEvery >= 1, "learner.eval_every", learner.evalEvery, "must be at least 1")
+        try require((1...10_000).contains(learner.evalEpisodes), "learner.eval_episodes", learner.evalEpisodes, "must be from 1 to 10000")
+        try require(learner.checkpointEvery >= 1, "learner.checkpoint_every", learner.checkpointEvery, "must be at least 1")
+        try require(learner.keepCheckpoints >= 1, "learner.keep_checkpoints", learner.keepCheckpoints, "must be at least 1")
+        try require(learner.maxPolicyLag >= 0, "learner.max_policy_lag", learner.maxPolicyLag, "must not be negative")
+        try require(learner.workerTimeoutSeconds > 0, "learner.worker_timeout_seconds", learner.workerTimeoutSeconds, "must be positive")
+        try require(learner.segmentQueue >= 1, "learner.segment_queue", learner.segmentQueue, "must be at least 1")
+
+        try require((1...4096).contains(worker.envs), "worker.envs", worker.envs, "must be from 1 to 4096")
+        try require((1...10_000).contains(worker.segmentSteps), "worker.segment_steps", worker.segmentSteps, "must be from 1 to 10000")
+        try require(worker.heartbeatSeconds > 0, "worker.heartbeat_seconds", worker.heartbeatSeconds, "must be positive")
+        try require(worker.expertTimeoutSeconds > 0, "worker.expert_timeout_seconds", worker.expertTimeoutSeconds, "must be positive")
+        try require(worker.retryInitialSeconds > 0, "worker.retry_initial_seconds", worker.retryInitialSeconds, "must be positive")
+        try require(worker.retryMaxSeconds >= worker.retryInitialSeconds, "worker.retry_max_seconds", worker.retryMaxSeconds, "must be at least worker.retry_initial_seconds")
+
+        try require(expert.maxBatch >= 1, "expert.max_batch", expert.maxBatch, "must be at least 1")
+        try require(expert.maxWaitMilliseconds >= 0, "expert.max_wait_milliseconds", expert.maxWaitMilliseconds, "must not be negative")
+
+        try require(launcher.maxWorkerRestarts >= 0, "launcher.max_worker_restarts", launcher.maxWorkerRestarts, "must not be negative")
+        try require(launcher.restartBackoffSeconds > 0, "launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, "must be positive")
+        try require(launcher.progressSeconds > 0, "launcher.progress_seconds", launcher.progressSeconds, "must be positive")
+        try require(launcher.stopGraceSeconds > 0, "launcher.stop_grace_seconds", launcher.stopGraceSeconds, "must be positive")
+    }
+
+    /// The algorithm's hyperparameters.
+    public var imitationSettings: ImitationSettings {
+        var settings = ImitationSettings()
+        settings.hiddenSizes = policy.hiddenSizes
+        settings.activation = Activation(rawValue: policy.activation) ?? .tanh
+        settings.learningRate = Float(policy.learningRate)
+        settings.batchSize = policy.batchSize
+        settings.gradientStepsPerIteration = training.gradientStepsPerIteration
+        settings.samplesPerIteration = training.samplesPerIteration
+        settings.datasetCapacity = training.datasetCapacity
+        settings.seed = seed
+        switch dagger.betaSchedule {
+        case "linear": settings.beta = .linear(start: dagger.betaStart, iterations: dagger.betaIterations)
+        case "constant": settings.beta = .constant(dagger.betaStart)
+        default: settings.beta = .exponential(start: dagger.betaStart, decay: dagger.betaDecay)
+        }
+        return settings
+    }
+}

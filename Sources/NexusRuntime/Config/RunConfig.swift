@@ -1,0 +1,127 @@
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+
+/// Every setting of a run. In files and `--set` overrides keys are snake_case
+/// (`policy.learning_rate`); a missing key takes its default, an unknown one is an error.
+public struct RunConfig: Codable, Sendable, Equatable {
+    public var algo = "dagger"
+    public var env = "CartPole-v1"
+    public var seed: UInt64 = 0
+    public var workers = 4
+    /// Stop after this long (seconds), target reached or not.
+    public var maxSeconds = 600.0
+    /// Stop when the deterministic evaluation's mean return reaches this; defaults to the
+    /// environment's threshold.
+    public var targetReturn = 475.0
+    public var stopAtTarget = true
+    public var policy = PolicySettings()
+    public var training = TrainingSettings()
+    public var dagger = DAggerSettings()
+    public var bc = BCSettings()
+    public var endpoints = Endpoints()
+    public var learner = LearnerSettings()
+    public var worker = WorkerSettings()
+    public var expert = ExpertSettings()
+    public var launcher = LauncherSettings()
+
+    public struct PolicySettings: Codable, Sendable, Equatable {
+        public var hiddenSizes = [64, 64]
+        public var activation = "tanh"
+        public var learningRate = 1e-3
+        public var batchSize = 128
+    }
+
+    public struct TrainingSettings: Codable, Sendable, Equatable {
+        public var gradientStepsPerIteration = 300
+        /// DAgger: new expert labels to wait for before each iteration.
+        public var samplesPerIteration = 256
+        public var datasetCapacity = 500_000
+        public var maxIterations = 10_000
+    }
+
+    public struct DAggerSettings: Codable, Sendable, Equatable {
+        /// exponential | linear | constant
+        public var betaSchedule = "exponential"
+        public var betaStart = 1.0
+        public var betaDecay = 0.95
+        /// linear: iterations from beta_start down to 0.
+        public var betaIterations = 20
+    }
+
+    public struct BCSettings: Codable, Sendable, Equatable {
+        /// Demonstration file (`nexus demos record`); required for algo bc.
+        public var demos = ""
+        public var iterations = 20
+    }
+
+    /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of
+    /// the machine that binds), `ipc://path`. Port `*` picks a free one (the local launcher).
+    public struct Endpoints: Codable, Sendable, Equatable {
+        public var trajectories = "tcp://127.0.0.1:5555"
+        public var weights = "tcp://127.0.0.1:5556"
+        public var control = "tcp://127.0.0.1:5557"
+        public var expert = "tcp://127.0.0.1:5560"
+    }
+
+    public struct LearnerSettings: Codable, Sendable, Equatable {
+        public var evalEvery = 1
+        public var evalEpisodes = 20
+        public var evalSeed: UInt64 = 1_000_003
+        public var checkpointEvery = 5
+        public var keepCheckpoints = 3
+        /// Segments from policies more than this many versions old are dropped.
+        public var maxPolicyLag = 20
+        /// A worker silent for this long is reported gone.
+        public var workerTimeoutSeconds = 5.0
+        public var segmentQueue = 1024
+    }
+
+    public struct WorkerSettings: Codable, Sendable, Equatable {
+        public var envs = 8
+        public var segmentSteps = 16
+        public var heartbeatSeconds = 1.0
+        /// A query without an answer after this long is sent again.
+        public var expertTimeoutSeconds = 2.0
+        public var retryInitialSeconds = 0.1
+        public var retryMaxSeconds = 2.0
+    }
+
+    public struct ExpertSettings: Codable, Sendable, Equatable {
+        /// Most states answered in one batch.
+        public var maxBatch = 1024
+        /// How long the first query of a batch waits for others to join it.
+        public var maxWaitMilliseconds = 0.2
+    }
+
+    public struct LauncherSettings: Codable, Sendable, Equatable {
+        public var maxWorkerRestarts = 10
+        public var restartBackoffSeconds = 0.2
+        public var progressSeconds = 0.5
+        /// After a stop request, how long processes get before SIGKILL.
+        public var stopGraceSeconds = 8.0
+    }
+
+    public init() {}
+
+    /// The defaults for environment `env`: its solved threshold as the target.
+    public static func defaults(for env: String) -> RunConfig {
+        var config = RunConfig()
+        config.env = env
+        config.targetReturn = Self.threshold(for: env) ?? config.targetReturn
+        return config
+    }
+
+    /// The returns the project calls solved: Gymnasium's where it has one, else the usual
+    /// published bar (Pendulum −200, MountainCarContinuous 90).
+    public static func threshold(for env: String) -> Double? {
+        switch env {
+        case "CartPole-v1": return 475
+        case "Acrobot-v1": return -100
+        case "MountainCar-v0": return -110
+        case "MountainCarContinuous-v0": return 90
+        case "Pendulum-v1": return -200
+        default: return nil
+        }
+    }
+}

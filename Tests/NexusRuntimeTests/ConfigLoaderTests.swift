@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import NexusRuntime
+
+@Suite("Run configuration")
+struct ConfigLoaderTests {
+    func write(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-config-\(UUID().uuidString).yaml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func error(_ body: () throws -> Any) -> String {
+        do {
+            _ = try body()
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func defaultsNeedNoFile() throws {
+        let config = try ConfigLoader.load()
+        #expect(config == RunConfig.defaults(for: "CartPole-v1"))
+        #expect(config.targetReturn == 475)
+    }
+
+    @Test func fileAndOverridesLayerOverDefaultsForTheirEnvironment() throws {
+        let path = try write("env: Pendulum-v1\npolicy:\n  learning_rate: 3e-4\n  hidden_sizes: [32, 32]\n")
+        let config = try ConfigLoader.load(file: path, overrides: ["worker.envs=4", "dagger.beta_schedule=linear"])
+        #expect(config.env == "Pendulum-v1")
+        #expect(config.targetReturn == -200)
+        #expect(config.policy.learningRate == 3e-4)
+        #expect(config.policy.hiddenSizes == [32, 32])
+        #expect(config.policy.batchSize == RunConfig().policy.batchSize)
+        #expect(config.worker.envs == 4)
+        #expect(config.imitationSettings.beta == .linear(start: 1, iterations: 20))
+    }
+
+    @Test func resolvedYAMLReadsBackTheSame() throws {
+        var config = try ConfigLoader.load(overrides: ["env=Acrobot-v1", "seed=7"])
+        config.endpoints.expert = "tcp://127.0.0.1:6000"
+        let path = try write(try ConfigLoader.yaml(config))
+        #expect(try ConfigLoader.load(file: path) == config)
+    }
+
+    @Test func badInputIsNamed() throws {
+        #expect(error { try ConfigLoader.load(overrides: ["policy.learning_rat=1"]) }.contains("unknown config key \"policy.learning_rat\""))
+        #expect(error { try ConfigLoader.load(overrides: ["policy.learning_rate=fast"]) }.contains("\"policy.learning_rate\": expected a number"))
+        #expect(error { try ConfigLoader.load(overrides: ["worker.envs=0"]) }.contains("\"worker.envs\" = 0"))
+        #expect(error { try ConfigLoader.load(overrides: ["env=Pong-v5"]) }.contains("unknown environment"))
+        #expect(error { try ConfigLoader.load(overrides: ["endpoints.expert=tcp://host"]) }.contains("endpoints.expert"))
+        #expect(error { try ConfigLoader.load(overrides: ["algo=bc"]) }.contains("bc.demos"))
+        #expect(error { try ConfigLoader.load(overrides: ["policy=3"]) }.contains("\"policy\" must be a mapping"))
+        #expect(error { try ConfigLoader.load(overrides: ["novalue"]) }.contains("key.path=value"))
+        #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))
+        #expect(error { try ConfigLoader.load(file: try write("env: [unclosed\n")) }.contains("not valid YAML"))
+        #expect(error { try ConfigLoader.load(file: "/nonexistent/nexus.yaml") }.contains("cannot read config file /nonexistent/nexus.yaml"))
+    }
+}
