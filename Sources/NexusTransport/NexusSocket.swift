@@ -120,6 +120,20 @@ extension NexusSocket where Role == Router {
         }
     }
 
+    /// A message that has already arrived, if any, without waiting; bad ones are counted
+    /// and dropped.
+    public func tryReceiveMessage(limits: WireLimits = .default, expecting: WireExpectations = .none) -> (peer: PeerID, message: WireMessage)? {
+        while let frames = core.tryReceive() {
+            let peer = PeerID(Array(frames[0]))
+            do {
+                return (peer, try frames[1].withUnsafeBytes { try WireCodec.decode($0, limits: limits, expecting: expecting) })
+            } catch {
+                reject(error, from: "peer \(peer)")
+            }
+        }
+        return nil
+    }
+
     /// Sends to one peer; a peer that has gone is counted in `unroutableMessages`.
     public func send<Bytes: Collection<UInt8>>(to peer: PeerID, _ payload: Bytes, isolation: isolated (any Actor)? = #isolation) async throws {
         try await core.send([peer.bytes, Array(payload)])

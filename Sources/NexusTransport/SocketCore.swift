@@ -213,6 +213,18 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         return state.closed ? .closed : .empty
     }
 
+    /// The oldest queued message, or nil when none is waiting (never suspends): lets a
+    /// server gather what has already arrived into one batch.
+    func tryReceive() -> Received? {
+        switch state.withLock({ attemptReceive(&$0) }) {
+        case .received(let frames, let wake):
+            if wake { signalWake() }
+            return frames
+        case .empty, .closed:
+            return nil
+        }
+    }
+
     /// The next well-formed message: at once if one is queued, else suspends until one
     /// arrives or the socket closes.
     func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Received {

@@ -12,16 +12,19 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
 /// rejected with the key named; `RunConfig.validate()` then checks ranges.
 public enum ConfigLoader {
     public static func load(file: String? = nil, overrides: [String] = []) throws -> RunConfig {
-        var user = Node.mapping([:])
-        if let file {
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw ConfigError("cannot read config file \(file): \(error.localizedDescription)")
-            }
-            user = try parse(text, source: "config file \(file)")
+        guard let file else { return try load(yaml: "", source: "", overrides: overrides) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigError("cannot read config file \(file): \(error.localizedDescription)")
         }
+        return try load(yaml: text, source: "config file \(file)", overrides: overrides)
+    }
+
+    /// The same from YAML text (a worker gets the run's configuration from the learner).
+    public static func load(yaml text: String, source: String, overrides: [String] = []) throws -> RunConfig {
+        var user = try parse(text, source: source)
         for override in overrides { try apply(override: override, to: &user) }
         let envID = user.mapping?["env"]?.string ?? RunConfig().env
         let defaults = try Node(RunConfig.defaults(for: envID), keys: snakeCase)

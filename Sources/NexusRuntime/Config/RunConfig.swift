@@ -79,7 +79,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
 
     public struct WorkerSettings: Codable, Sendable, Equatable {
         public var envs = 8
-        public var segmentSteps = 16
+        public var segmentSteps = 8
+        /// Env steps a worker collects with one policy version before it waits (at most
+        /// `version_wait_seconds`) for the next: keeps DAgger's iterations on-policy and its
+        /// expert queries few. 0: never wait.
+        public var stepsPerVersion = 64
+        public var versionWaitSeconds = 0.5
         public var heartbeatSeconds = 1.0
         /// A query without an answer after this long is sent again.
         public var expertTimeoutSeconds = 2.0

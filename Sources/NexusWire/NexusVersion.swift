@@ -1,4 +1,4 @@
 /// The Nexus release, reported by `nexus --version` and in `Hello` messages.
 public enum NexusVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.5.0"
 }

@@ -1,0 +1,122 @@
+import Dispatch
+import Logging
+import NexusEnvironments
+import NexusTransport
+import NexusWire
+import Synchronization
+
+/// The expert process: a ROUTER that labels batches of states for every worker at once.
+/// Whatever queries have arrived when it looks (up to `max_batch` states, waiting at most
+/// `max_wait_milliseconds` for more after the first) are answered in one pass. Runs on the
+/// socket's own thread, so a query and its answer cross no thread boundary.
+public final class ExpertServer: Sendable {
+    public struct Statistics: Sendable {
+        public var queries = 0
+        public var states = 0
+        public var batches = 0
+        public var refused = 0
+        var latency = LatencyRecorder()
+        public var latencyP50: Double { latency.quantile(0.5) }
+        public var latencyP99: Double { latency.quantile(0.99) }
+    }
+
+    public let socket: RouterSocket
+    private let expert: any Expert
+    private let spec: EnvironmentSpec
+    private let maxBatch: Int
+    private let maxWait: Double
+    private let logger: Logger
+    private let stats = Mutex(Statistics())
+
+    public init(envID: String, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, logger: Logger) throws {
+        spec = try EnvironmentRegistry.type(for: envID).spec
+        expert = try Experts.for(envID)
+        maxBatch = settings.maxBatch
+        maxWait = settings.maxWaitMilliseconds / 1000
+        self.logger = logger
+        var options = SocketOptions.default
+        options.inboundCapacity = 4096
+        socket = try RouterSocket(bind: [endpoint], options: options, logger: logger)
+    }
+
+    public var endpoint: Endpoint { socket.endpoints[0] }
+    public var statistics: Statistics { stats.withLock { $0 } }
+    public var rejectedMessages: Int { Int(socket.statistics.rejectedMessages) + stats.withLock { $0.refused } }
+
+    /// Serves until `stop` fires.
+    public func run(until stop: StopSignal) async throws {
+        try await runUntilStopped(stop, executor: socket.taskExecutor) { [self] in
+            while true { try await serveBatch() }
+        }
+        await socket.close()
+    }
+
+    private func serveBatch() async throws {
+        var batch = [try await socket.receiveMessage()]
+        let started = DispatchTime.now().uptimeNanoseconds
+        var rows = Self.rows(of: batch[0].message)
+        let deadline = started + UInt64(maxWait * 1e9)
+        while rows < maxBatch {
+            if let more = socket.tryReceiveMessage() {
+                batch.append(more)
+                rows += Self.rows(of: more.message)
+            } else if DispatchTime.now().uptimeNanoseconds < deadline {
+                await Task.yield()
+            } else {
+                break
+            }
+        }
+        let answers = label(batch)
+        for (peer, answer) in answers { try await socket.send(to: peer, .expertAnswer(answer)) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        stats.withLock { stats in
+            stats.batches += 1
+            for _ in answers { stats.latency.record(seconds) }
+        }
+    }
+
+    private static func rows(of message: WireMessage) -> Int {
+        if case .expertQuery(let query) = message { return query.observations.rows }
+        return 0
+    }
+
+    /// Labels every valid query of the batch in one pass; refuses the others with a reason.
+    private func label(_ batch: [(peer: PeerID, message: WireMessage)]) -> [(PeerID, ExpertAnswer)] {
+        let dim = spec.observationDim, actionDim = spec.actionSpace.dimension
+        let expectations = WireExpectations(envID: spec.id, observationDim: dim)
+        var answers: [(PeerID, ExpertAnswer)] = []
+        var labelled = 0
+        for (peer, message) in batch {
+            guard case .expertQuery(let query) = message else {
+                stats.withLock { $0.refused += 1 }
+                logger.warning("refused a \(message.kindName) message on the expert socket", metadata: ["from": "\(peer)"])
+                continue
+            }
+            do {
+                try query.validate(expecting: expectations)
+            } catch {
+                stats.withLock { $0.refused += 1 }
+                answers.append((peer, ExpertAnswer(requestID: query.requestID, result: .error("\(error)"))))
+                continue
+            }
+            let count = query.observations.rows
+            var actions = [Float](repeating: 0, count: count * actionDim)
+            query.observations.data.withUnsafeBufferPointer { observations in
+                actions.withUnsafeMutableBufferPointer { output in
+                    for row in 0..<count {
+                        expert.act(
+                            UnsafeBufferPointer(rebasing: observations[(row * dim)..<((row + 1) * dim)]),
+                            into: UnsafeMutableBufferPointer(rebasing: output[(row * actionDim)..<((row + 1) * actionDim)]))
+                    }
+                }
+            }
+            labelled += count
+            answers.append((peer, ExpertAnswer(requestID: query.requestID, result: .actions(Tensor(rows: count, columns: actionDim, data: actions)))))
+        }
+        stats.withLock { stats in
+            stats.queries += answers.count
+            stats.states += labelled
+        }
+        return answers
+    }
+}

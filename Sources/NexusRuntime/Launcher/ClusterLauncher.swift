@@ -1,0 +1,208 @@
+import Foundation
+import Logging
+import NexusTransport
+import NexusWire
+
+/// `nexus train`: one expert, one learner and N workers as separate processes on free
+/// loopback ports. Shows progress, restarts a crashed worker (bounded, with backoff), expert
+/// or learner (the learner resumes from its checkpoint on the same ports), and stops
+/// everything at the end, on SIGINT/SIGTERM, or — through the children's stdin pipes — when
+/// the launcher itself dies.
+public final class ClusterLauncher {
+    public struct Outcome: Sendable {
+        public var summaryPath: String
+        public var reachedTarget: Bool
+        public var stoppedBySignal: String?
+    }
+
+    private let config: RunConfig
+    private let run: RunDirectory
+    private let executable: URL
+    private let logger: Logger
+    private var expert: ChildProcess?
+    private var learner: ChildProcess?
+    private var workers: [UInt32: ChildProcess] = [:]
+    private var learnerEndpoints: [String: String] = [:]
+    private var expertEndpoint: String?
+    private var workerRestarts = 0
+    private var learnerRestarts = 0
+    private var expertRestarts = 0
+    private var restartBudget: [UInt32: (count: Int, notBefore: ContinuousClock.Instant)] = [:]
+    private var progress = ProgressLine()
+
+    public init(config: RunConfig, runDirectory: String, executable: URL, logger: Logger) throws {
+        var config = config
+        // Local cluster: every socket on loopback, ports chosen by the kernel.
+        config.endpoints.expert = "tcp://127.0.0.1:*"
+        config.endpoints.control = "tcp://127.0.0.1:*"
+        config.endpoints.trajectories = "tcp://127.0.0.1:*"
+        config.endpoints.weights = "tcp://127.0.0.1:*"
+        self.config = config
+        run = try RunDirectory(path: runDirectory)
+        self.executable = executable
+        self.logger = logger
+        for role in ["learner", "expert"] { try? FileManager.default.removeItem(atPath: run.announcement(role)) }
+        try AtomicFile.write(try ConfigLoader.yaml(config), to: run.config)
+    }
+
+    public var runDirectory: String { run.path }
+
+    public func run(until stop: StopSignal) async throws -> Outcome {
+        let usesWorkers = config.algo != "bc"
+        if usesWorkers { try await startExpert() }
+        try await startLearner(resume: false)
+        if usesWorkers { for id in 1...UInt32(config.workers) { try startWorker(id) } }
+        try writeClusterFile()
+        print("nexus: \(config.algo) on \(config.env), \(usesWorkers ? "\(config.workers) workers" : "offline"), run directory \(run.path)")
+        let status = try LearnerStatusClient(control: try Endpoint(parsing: learnerEndpoints["control"]!), logger: logger)
+        var learnerFinished = false
+        while !stop.isStopped {
+            try? await Task.sleep(for: .seconds(config.launcher.progressSeconds))
+            if let learner, !learner.isRunning {
+                if learner.exit?.status == 0, learner.exit?.signalled == false {
+                    learnerFinished = true
+                    break
+                }
+                progress.finish()
+                logger.warning("learner \(learner.exitDescription); resuming it from its newest checkpoint")
+                learnerRestarts += 1
+                guard learnerRestarts <= config.launcher.maxWorkerRestarts else { throw RuntimeError("the learner crashed \(learnerRestarts) times; see \(run.log("learner"))") }
+                try await startLearner(resume: true)
+                try writeClusterFile()
+                continue
+            }
+            if let expert, !expert.isRunning {
+                progress.finish()
+                logger.warning("expert \(expert.exitDescription); restarting it on \(expertEndpoint ?? "?")")
+                expertRestarts += 1
+                guard expertRestarts <= config.launcher.maxWorkerRestarts else { throw RuntimeError("the expert crashed \(expertRestarts) times; see \(run.log("expert"))") }
+                try await startExpert()
+                try writeClusterFile()
+            }
+            try restartCrashedWorkers()
+            if let current = await status.status(timeout: 1) {
+                let alive = workers.values.filter(\.isRunning).count
+                progress.show(current, workers: (alive, workers.count), restarts: workerRestarts)
+            }
+        }
+        progress.finish()
+        await status.close()
+        await shutDown(learnerFinished: learnerFinished)
+        return try writeSummary(stoppedBy: learnerFinished ? nil : stop.reason)
+    }
+
+    // MARK: starting roles
+
+    private func startExpert() async throws {
+        try? FileManager.default.removeItem(atPath: run.announcement("expert"))
+        var arguments = ["expert", "--config", run.config, "--announce", run.announcement("expert"), "--watch-parent"]
+        if let expertEndpoint { arguments += ["--bind", expertEndpoint] }
+        let child = try ChildProcess(name: "expert", executable: executable, arguments: arguments, logPath: run.log("expert"))
+        expert = child
+        expertEndpoint = try await awaitAnnouncement("expert", child: child)["expert"]
+    }
+
+    private func startLearner(resume: Bool) async throws {
+        try? FileManager.default.removeItem(atPath: run.announcement("learner"))
+        var arguments = ["learner", "--config", run.config, "--watch-parent"]
+        arguments += resume ? ["--resume", run.path] : ["--run-dir", run.path]
+        if let expertEndpoint { arguments += ["--set", "endpoints.expert=\(expertEndpoint)"] }
+        // A resumed learner binds the ports the workers already know.
+        for (key, endpoint) in learnerEndpoints.sorted(by: { $0.key < $1.key }) { arguments += ["--set", "endpoints.\(key)=\(endpoint)"] }
+        let child = try ChildProcess(name: "learner", executable: executable, arguments: arguments, logPath: run.log("learner"))
+        learner = child
+        learnerEndpoints = try await awaitAnnouncement("learner", child: child)
+    }
+
+    private func startWorker(_ id: UInt32) throws {
+        let arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--watch-parent"]
+        workers[id] = try ChildProcess(name: "worker-\(id)", executable: executable, arguments: arguments, logPath: run.log("worker-\(id)"))
+    }
+
+    /// Restarts workers that died, each with doubling backoff, up to the configured budget.
+    private func restartCrashedWorkers() throws {
+        let now = ContinuousClock.now
+        for (id, worker) in workers.sorted(by: { $0.key < $1.key }) where !worker.isRunning {
+            var budget = restartBudget[id] ?? (0, now)
+            guard budget.count < config.launcher.maxWorkerRestarts else { continue }
+            if budget.notBefore > now { continue }
+            if budget.count == 0 && budget.notBefore == now {
+                // First sighting of this crash: wait the backoff before restarting.
+                budget.notBefore = now + .seconds(config.launcher.restartBackoffSeconds)
+                restartBudget[id] = budget
+                progress.finish()
+                logger.warning("worker \(id) \(worker.exitDescription); restarting it")
+                continue
+            }
+            budget.count += 1
+            budget.notBefore = now + .seconds(config.launcher.restartBackoffSeconds * Double(1 << min(budget.count, 6)))
+            restartBudget[id] = budget
+            workerRestarts += 1
+            try startWorker(id)
+            try writeClusterFile()
+        }
+    }
+
+    private func awaitAnnouncement(_ role: String, child: ChildProcess) async throws -> [String: String] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let endpoints = EndpointAnnouncement.read(run.announcement(role)) { return endpoints }
+            if !child.isRunning {
+                throw RuntimeError("the \(role) \(child.exitDescription) before listening:\n\(Self.tail(of: run.log(role)))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw RuntimeError("the \(role) did not start listening within 30 s; see \(run.log(role))")
+    }
+
+    // MARK: stopping
+
+    /// The learner first (final checkpoint, summary, stop to the workers), then the rest;
+    /// anything still alive after the grace period is killed.
+    private func shutDown(learnerFinished: Bool) async {
+        let grace = config.launcher.stopGraceSeconds
+        if let learner, learner.isRunning {
+            learner.signal(SIGTERM)
+            if !(await learner.waitForExit(seconds: grace * 0.6)) { learner.signal(SIGKILL) }
+        }
+        let others = Array(workers.values) + (expert.map { [$0] } ?? [])
+        // Workers told to stop by the learner exit by themselves; give them a moment first.
+        for child in others { _ = await child.waitForExit(seconds: 0.3) }
+        for child in others where child.isRunning { child.signal(SIGTERM) }
+        for child in others where !(await child.waitForExit(seconds: grace * 0.4)) {
+            logger.warning("\(child.name) did not stop; killing it")
+            child.signal(SIGKILL)
+            _ = await child.waitForExit(seconds: 2)
+        }
+    }
+
+    private func writeClusterFile() throws {
+        var processes: [[String: Any]] = []
+        if let expert { processes.append(["role": "expert", "pid": Int(expert.pid), "endpoints": ["expert": expertEndpoint ?? ""], "log": run.log("expert")]) }
+        if let learner { processes.append(["role": "learner", "pid": Int(learner.pid), "endpoints": learnerEndpoints, "log": run.log("learner")]) }
+        for (id, worker) in workers.sorted(by: { $0.key < $1.key }) {
+            processes.append(["role": "worker", "worker_id": Int(id), "pid": Int(worker.pid), "endpoints": ["learner_control": learnerEndpoints["control"] ?? ""], "log": run.log("worker-\(id)")])
+        }
+        try AtomicFile.write(try JSONFile.encode(["launcher_pid": Int(getpid()), "processes": processes]), to: run.cluster)
+    }
+
+    /// The learner's summary plus what only the launcher knows.
+    private func writeSummary(stoppedBy signal: String?) throws -> Outcome {
+        var summary = (try? JSONFile.read(run.summary)) ?? ["algo": config.algo, "env": config.env, "reached_target": false]
+        // JSON booleans read back as numbers on Linux; keep them booleans.
+        let reached = (summary["reached_target"] as? NSNumber)?.boolValue ?? false
+        summary["reached_target"] = reached
+        summary["worker_restarts"] = workerRestarts
+        summary["learner_restarts"] = learnerRestarts
+        summary["expert_restarts"] = expertRestarts
+        summary["workers"] = config.algo == "bc" ? 0 : config.workers
+        if let signal { summary["finish_reason"] = signal }
+        try AtomicFile.write(try JSONFile.encode(summary), to: run.summary)
+        return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal)
+    }
+
+    static func tail(of path: String, lines: Int = 15) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no log at \(path))" }
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}

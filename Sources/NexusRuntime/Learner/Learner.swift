@@ -1,0 +1,183 @@
+import Foundation
+import Logging
+import NexusAlgorithms
+import NexusEnvironments
+import NexusTransport
+import NexusWire
+
+/// The learner's state, owned by one actor: the algorithm, the counters, the policy version.
+/// Sockets feed it (`accept`) and read it (`status`, `welcome`); the training loop advances it.
+actor Learner {
+    let config: RunConfig
+    let runID: String
+    let spec: EnvironmentSpec
+    private let algorithm: any ImitationAlgorithm
+    private let logger: Logger
+    private let run: RunDirectory
+    private let metricsLog: MetricsLog
+    private let checkpoints: CheckpointStore
+    private let started = ContinuousClock.now
+    private(set) var counters = LearnerCounters()
+    private(set) var version: UInt64 = 1
+    private(set) var finishReason: String?
+    private var currentWeights: Weights
+    private var lastLosses: [Metric] = []
+    private var workers: [PeerID: (workerID: UInt32, lastSeen: ContinuousClock.Instant, envSteps: UInt64)] = [:]
+    /// The YAML served to workers: the run's configuration with the endpoints actually bound.
+    var servedConfig: String
+
+    init(config: RunConfig, algorithm: sending any ImitationAlgorithm, run: RunDirectory, resume: Bool, logger: Logger) throws {
+        self.config = config
+        self.algorithm = algorithm
+        self.logger = logger
+        self.run = run
+        spec = try EnvironmentRegistry.type(for: config.env).spec
+        metricsLog = MetricsLog(path: run.metrics)
+        checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints)
+        servedConfig = try ConfigLoader.yaml(config)
+        var runID = "\(config.algo)-\(config.env)-\(UInt32.random(in: 0...UInt32.max))"
+        if resume {
+            let (checkpoint, path) = try checkpoints.latest()
+            guard checkpoint.envID == config.env, checkpoint.algo == config.algo else {
+                throw RuntimeError("\(path) is a \(checkpoint.algo) checkpoint for \(checkpoint.envID), not \(config.algo) on \(config.env)")
+            }
+            try algorithm.restore(
+                models: checkpoint.weights.models, tensors: checkpoint.optimizerState, random: checkpoint.rngState, iteration: Int(checkpoint.iteration))
+            counters = LearnerCounters(metrics: checkpoint.counters)
+            version = checkpoint.weights.version + 1
+            runID = checkpoint.runID
+            logger.info("resumed from \(path)", metadata: ["iteration": "\(checkpoint.iteration)", "policy_version": "\(checkpoint.weights.version)"])
+        }
+        self.runID = runID
+        currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
+    }
+
+    var usesWorkers: Bool { algorithm.usesWorkers }
+    var weights: Weights { currentWeights }
+    var wallSeconds: Double { counters.wallSecondsBefore + Self.seconds(ContinuousClock.now - started) }
+    var iteration: Int { algorithm.iteration }
+
+    func setServedConfig(_ yaml: String) { servedConfig = yaml }
+
+    /// Takes a validated segment, unless its policy is too old.
+    func accept(_ segment: TrajectorySegment) {
+        // After the end (target reached, time up) segments still in flight are not counted.
+        guard finishReason == nil else { return }
+        let steps = UInt64(segment.stepCount)
+        counters.envSteps += steps
+        counters.expertQueries += UInt64(segment.expertMask.lazy.filter { $0 }.count)
+        counters.segments += 1
+        if segment.policyVersion + UInt64(config.learner.maxPolicyLag) < version {
+            counters.staleSegmentsDropped += 1
+            return
+        }
+        _ = algorithm.ingest(segment)
+    }
+
+    func noteWrongKind() { counters.wrongKindMessages += 1 }
+
+    /// One training iteration if the algorithm has the data for it; returns the new weights.
+    func trainIfReady() throws -> Weights? {
+        guard finishReason == nil, algorithm.readyToTrain else { return nil }
+        lastLosses = algorithm.trainIteration()
+        version += 1
+        currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
+        let iteration = algorithm.iteration
+        if iteration % config.learner.evalEvery == 0 {
+            let summary = try PolicyEvaluation.run(algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed)
+            counters.evalReturnMean = summary.meanReturn
+            counters.evalReturnStd = summary.stdReturn
+            if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {
+                counters.secondsToTarget = wallSeconds
+                counters.envStepsToTarget = Double(counters.envSteps)
+                counters.expertQueriesToTarget = Double(counters.expertQueries)
+                counters.iterationsToTarget = Double(iteration)
+                logger.info("reached the target return", metadata: ["return": "\(summary.meanReturn)", "target": "\(config.targetReturn)"])
+                if config.stopAtTarget { finish("reached target return \(config.targetReturn)") }
+            }
+        }
+        try metricsLog.append(
+            [("iteration", Double(iteration)), ("wall_seconds", wallSeconds), ("env_steps", Double(counters.envSteps)),
+             ("expert_queries", Double(counters.expertQueries)), ("policy_version", Double(version))]
+                + lastLosses.map { ($0.name, $0.value) }
+                + [("eval_return_mean", counters.evalReturnMean), ("eval_return_std", counters.evalReturnStd)])
+        if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
+        let limit = config.algo == "bc" ? config.bc.iterations : config.training.maxIterations
+        if iteration >= limit { finish("completed \(limit) iterations") }
+        return currentWeights
+    }
+
+    func checkTime() {
+        if wallSeconds >= config.maxSeconds { finish("reached max_seconds \(config.maxSeconds)") }
+    }
+
+    func finish(_ reason: String) {
+        guard finishReason == nil else { return }
+        finishReason = reason
+        logger.info("finishing: \(reason)")
+    }
+
+    @discardableResult
+    func saveCheckpoint() throws -> String {
+        let (tensors, random) = algorithm.checkpointState()
+        var saved = counters
+        saved.wallSecondsBefore = wallSeconds
+        let checkpoint = Checkpoint(
+            runID: runID, algo: config.algo, envID: config.env, iteration: UInt64(algorithm.iteration), weights: currentWeights,
+            optimizerState: tensors, counters: saved.metrics + [Metric(name: "wall_seconds", value: wallSeconds)],
+            runConfig: servedConfig, rngState: random)
+        return try checkpoints.save(checkpoint)
+    }
+
+    // MARK: control
+
+    func noteWorker(_ peer: PeerID, workerID: UInt32, envSteps: UInt64) {
+        workers[peer] = (workerID, ContinuousClock.now, envSteps)
+    }
+
+    var workerPeers: [PeerID] { Array(workers.keys) }
+
+    func activeWorkers() -> Int {
+        let timeout = Duration.seconds(config.learner.workerTimeoutSeconds)
+        return workers.values.filter { ContinuousClock.now - $0.lastSeen < timeout }.count
+    }
+
+    func welcome(workerID: UInt32) -> ControlMessage.Welcome {
+        .init(workerID: workerID, runID: runID, runConfig: servedConfig, weights: currentWeights)
+    }
+
+    func status(rejected: UInt64) -> ControlMessage.Status {
+        var metrics = counters.metrics.filter { $0.name != "wall_seconds_before" }
+        metrics += [
+            Metric(name: "wall_seconds", value: wallSeconds),
+            Metric(name: "iteration", value: Double(algorithm.iteration)),
+            Metric(name: "workers_active", value: Double(activeWorkers())),
+            Metric(name: "rejected_messages", value: Double(rejected)),
+            Metric(name: "finished", value: finishReason == nil ? 0 : 1),
+            Metric(name: "target_return", value: config.targetReturn),
+        ] + lastLosses
+        return .init(role: "learner", runID: runID, policyVersion: version, metrics: metrics)
+    }
+
+    /// `summary.json` as the learner knows it (the launcher adds its own counts).
+    func summary(rejected: UInt64) -> [String: Any] {
+        [
+            "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": config.workers, "run_id": runID,
+            "wall_seconds": wallSeconds, "env_steps": Int(counters.envSteps), "expert_queries": Int(counters.expertQueries),
+            "iterations": algorithm.iteration, "policy_version": Int(version),
+            "eval_return_mean": counters.evalReturnMean, "eval_return_std": counters.evalReturnStd,
+            "target_return": config.targetReturn, "reached_target": counters.reachedTarget,
+            "seconds_to_target": counters.secondsToTarget, "env_steps_to_target": counters.envStepsToTarget,
+            "expert_queries_to_target": counters.expertQueriesToTarget, "iterations_to_target": counters.iterationsToTarget,
+            "worker_restarts": 0, "rejected_messages": Int(rejected),
+            "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
+            "finish_reason": finishReason ?? "stopped", "nexus_version": NexusVersion.current,
+        ]
+    }
+
+    func summaryJSON(rejected: UInt64) throws -> String { try JSONFile.encode(summary(rejected: rejected)) }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

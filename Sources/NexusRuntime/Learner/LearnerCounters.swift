@@ -1,0 +1,56 @@
+import NexusWire
+
+/// What the learner has seen and done, saved in checkpoints so a resumed run keeps counting.
+public struct LearnerCounters: Sendable, Equatable {
+    public var envSteps: UInt64 = 0
+    public var expertQueries: UInt64 = 0
+    public var segments: UInt64 = 0
+    public var staleSegmentsDropped: UInt64 = 0
+    public var wrongKindMessages: UInt64 = 0
+    public var wallSecondsBefore: Double = 0
+    public var evalReturnMean = Double.nan
+    public var evalReturnStd = Double.nan
+    public var secondsToTarget = Double.nan
+    public var envStepsToTarget = Double.nan
+    public var expertQueriesToTarget = Double.nan
+    public var iterationsToTarget = Double.nan
+
+    public var reachedTarget: Bool { !secondsToTarget.isNaN }
+
+    public init() {}
+
+    var metrics: [Metric] {
+        [
+            Metric(name: "env_steps", value: Double(envSteps)),
+            Metric(name: "expert_queries", value: Double(expertQueries)),
+            Metric(name: "segments", value: Double(segments)),
+            Metric(name: "stale_segments_dropped", value: Double(staleSegmentsDropped)),
+            Metric(name: "wrong_kind_messages", value: Double(wrongKindMessages)),
+            Metric(name: "wall_seconds_before", value: wallSecondsBefore),
+            Metric(name: "eval_return_mean", value: evalReturnMean),
+            Metric(name: "eval_return_std", value: evalReturnStd),
+            Metric(name: "seconds_to_target", value: secondsToTarget),
+            Metric(name: "env_steps_to_target", value: envStepsToTarget),
+            Metric(name: "expert_queries_to_target", value: expertQueriesToTarget),
+            Metric(name: "iterations_to_target", value: iterationsToTarget),
+        ]
+    }
+
+    init(metrics: [Metric]) {
+        func value(_ name: String) -> Double { metrics.first { $0.name == name }?.value ?? .nan }
+        func count(_ name: String) -> UInt64 { let v = value(name); return v.isFinite && v >= 0 ? UInt64(v) : 0 }
+        envSteps = count("env_steps")
+        expertQueries = count("expert_queries")
+        segments = count("segments")
+        staleSegmentsDropped = count("stale_segments_dropped")
+        wrongKindMessages = count("wrong_kind_messages")
+        let wall = value("wall_seconds")
+        wallSecondsBefore = wall.isFinite ? wall : 0
+        evalReturnMean = value("eval_return_mean")
+        evalReturnStd = value("eval_return_std")
+        secondsToTarget = value("seconds_to_target")
+        envStepsToTarget = value("env_steps_to_target")
+        expertQueriesToTarget = value("expert_queries_to_target")
+        iterationsToTarget = value("iterations_to_target")
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import NexusAlgorithms
+import NexusEnvironments
+import NexusTransport
+import NexusWire
+
+/// The learner process: PULL for trajectory segments, PUB for weights, ROUTER for control
+/// (hello → welcome, heartbeats, status, stop). Trains whenever the algorithm has the data,
+/// publishes each new version, evaluates, checkpoints, and at the end (target, time, stop
+/// request or signal) saves a final checkpoint, writes `summary.json` and tells the workers
+/// to stop.
+public final class LearnerServer: Sendable {
+    private let learner: Learner
+    private let trajectories: PullSocket?
+    private let publisher: PublisherSocket?
+    private let control: RouterSocket
+    private let run: RunDirectory
+    private let logger: Logger
+    private let expectations: WireExpectations
+
+    public init(config: RunConfig, run: RunDirectory, resume: Bool, logger: Logger) throws {
+        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        var demonstrations: [TrajectorySegment] = []
+        if config.algo == "bc" {
+            let file: DemonstrationFile
+            do {
+                file = try DemonstrationFile.read(from: config.bc.demos)
+            } catch {
+                throw RuntimeError("cannot use demonstrations \(config.bc.demos): \(error)")
+            }
+            guard file.header.envID == config.env else {
+                throw RuntimeError("\(config.bc.demos) holds demonstrations of \(file.header.envID), not \(config.env)")
+            }
+            demonstrations = file.episodes
+        }
+        let algorithm = SupervisedImitation(
+            mode: config.algo == "bc" ? .behaviourCloning : .dagger, spec: spec, settings: config.imitationSettings, demonstrations: demonstrations)
+        let usesWorkers = algorithm.usesWorkers
+        learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
+        self.run = run
+        self.logger = logger
+        let discrete: Int?
+        if case .discrete(let count) = spec.actionSpace { discrete = count } else { discrete = nil }
+        expectations = WireExpectations(
+            envID: spec.id, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension,
+            discreteActions: discrete, maxSegmentSteps: config.worker.segmentSteps)
+        control = try RouterSocket(bind: [try Endpoint(parsing: config.endpoints.control)], logger: logger)
+        if usesWorkers {
+            var pullOptions = SocketOptions.default
+            pullOptions.inboundCapacity = config.learner.segmentQueue
+            trajectories = try PullSocket(bind: [try Endpoint(parsing: config.endpoints.trajectories)], options: pullOptions, logger: logger)
+            publisher = try PublisherSocket(bind: [try Endpoint(parsing: config.endpoints.weights)], logger: logger)
+        } else {
+            trajectories = nil
+            publisher = nil
+        }
+    }
+
+    /// The endpoints as bound (real ports for `*`).
+    public var boundEndpoints: [String: String] {
+        var endpoints = ["control": control.endpoints[0].description]
+        if let trajectories { endpoints["trajectories"] = trajectories.endpoints[0].description }
+        if let publisher { endpoints["weights"] = publisher.endpoints[0].description }
+        return endpoints
+    }
+
+    private var rejected: UInt64 {
+        (trajectories?.statistics.rejectedMessages ?? 0) + control.statistics.rejectedMessages
+    }
+
+    public func run(until stop: StopSignal) async throws {
+        var config = learner.config
+        config.endpoints.control = boundEndpoints["control"]!
+        config.endpoints.trajectories = boundEndpoints["trajectories"] ?? config.endpoints.trajectories
+        config.endpoints.weights = boundEndpoints["weights"] ?? config.endpoints.weights
+        await learner.setServedConfig(try ConfigLoader.yaml(config))
+        try EndpointAnnouncement.write(boundEndpoints, role: "learner", pid: getpid(), to: run.announcement("learner"))
+        logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.serveControl(stop) }
+            if trajectories != nil {
+                group.addTask { try await self.receiveSegments() }
+                group.addTask { try await self.republishWeights() }
+            }
+            group.addTask { try await self.train(stop) }
+            defer { group.cancelAll() }
+            do {
+                _ = try await group.next()
+            } catch is CancellationError {
+            }
+        }
+        await shutDown(reason: stop.isStopped ? stop.reason : await learner.finishReason ?? "stopped")
+    }
+
+    private func train(_ stop: StopSignal) async throws {
+        if let publisher { try await publisher.send(.weights(await learner.weights)) }
+        while !stop.isStopped {
+            if let weights = try await learner.trainIfReady() {
+                if let publisher { try await publisher.send(.weights(weights)) }
+            } else {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            await learner.checkTime()
+            if await learner.finishReason != nil { return }
+        }
+    }
+
+    private func receiveSegments() async throws {
+        guard let trajectories else { return }
+        while true {
+            let message = try await trajectories.receiveMessage(expecting: expectations)
+            guard case .trajectory(let segment) = message else {
+                await learner.noteWrongKind()
+                continue
+            }
+            await learner.accept(segment)
+        }
+    }
+
+    /// PUB drops messages for subscribers that have not joined yet: repeating the newest
+    /// weights each second lets a late or reconnected worker catch up.
+    private func republishWeights() async throws {
+        guard let publisher else { return }
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            try await publisher.send(.weights(await learner.weights))
+        }
+    }
+
+    private func serveControl(_ stop: StopSignal) async throws {
+        while true {
+            let (peer, message) = try await control.receiveMessage()
+            guard case .control(let control) = message else { continue }
+            switch control {
+            case .hello(let hello):
+                await learner.noteWorker(peer, workerID: hello.workerID, envSteps: 0)
+                logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host)", "pid": "\(hello.pid)"])
+                try await self.control.send(to: peer, .control(.welcome(await learner.welcome(workerID: hello.workerID))))
+            case .heartbeat(let beat):
+                await learner.noteWorker(peer, workerID: beat.workerID, envSteps: beat.envSteps)
+            case .statusRequest:
+                try await self.control.send(to: peer, .control(.status(await learner.status(rejected: rejected))))
+            case .stop(let reason):
+                stop.trigger("stop requested: \(reason)")
+            case .welcome, .status:
+                break
+            }
+        }
+    }
+
+    /// Final checkpoint, summary, and a stop to every worker that said hello.
+    private func shutDown(reason: String) async {
+        await learner.finish(reason)
+        do {
+            let path = try await learner.saveCheckpoint()
+            logger.info("final checkpoint \(path)")
+        } catch {
+            logger.error("final checkpoint failed: \(error)")
+        }
+        do {
+            try AtomicFile.write(try await learner.summaryJSON(rejected: rejected), to: run.summary)
+        } catch {
+            logger.error("cannot write \(run.summary): \(error)")
+        }
+        for peer in await learner.workerPeers {
+            try? await withTimeout(seconds: 0.5) { try await self.control.send(to: peer, .control(.stop(reason: reason))) }
+        }
+        await trajectories?.close()
+        await publisher?.close()
+        await control.close()
+    }
+}

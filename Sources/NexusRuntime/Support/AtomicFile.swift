@@ -1,0 +1,53 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a file so that a reader (or a crash) sees either the old or the new content, never
+/// a mix: temp file in the same directory, fsync, rename, fsync the directory.
+public enum AtomicFile {
+    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = "\(path).tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw failure("create", temporary) }
+        let data = Array(bytes)
+        var written = 0
+        while written < data.count {
+            let result = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, data.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                let error = failure("write", temporary)
+                close(descriptor)
+                unlink(temporary)
+                throw error
+            }
+            written += result
+        }
+        guard fsync(descriptor) == 0 else {
+            let error = failure("fsync", temporary)
+            close(descriptor)
+            throw error
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw failure("rename", path) }
+        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+
+    public static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
+
+    private static func failure(_ call: String, _ path: String) -> RuntimeError {
+        RuntimeError("\(call) \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// A runtime failure with a message that says what and where.
+public struct RuntimeError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// JSON for run-directory files: sorted keys, pretty, numbers that are not finite as null.
+enum JSONFile {
+    static func encode(_ object: [String: Any]) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: sanitise(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    static func read(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw RuntimeError("\(path) does not hold a JSON object")
+        }
+        return object
+    }
+
+    private static func sanitise(_ value: Any) -> Any {
+        switch value {
+        case let number as Double: return number.isFinite ? number : NSNull()
+        case let dictionary as [String: Any]: return dictionary.mapValues(sanitise)
+        case let array as [Any]: return array.map(sanitise)
+        default: return value
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// The files of one run: `config.yaml` (resolved), `cluster.json`, `metrics.csv`,
+/// `summary.json`, `checkpoints/`, `logs/`, and `endpoints/` (where roles announce the
+/// addresses they bound).
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    public init(path: String, create: Bool = true) throws {
+        self.path = path
+        guard create else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw RuntimeError("run directory \(path) does not exist")
+            }
+            return
+        }
+        for folder in [path, checkpoints, logs, endpoints] {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw RuntimeError("cannot create \(folder): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    public var config: String { path + "/config.yaml" }
+    public var cluster: String { path + "/cluster.json" }
+    public var metrics: String { path + "/metrics.csv" }
+    public var summary: String { path + "/summary.json" }
+    public var checkpoints: String { path + "/checkpoints" }
+    public var logs: String { path + "/logs" }
+    public var endpoints: String { path + "/endpoints" }
+
+    public func log(_ name: String) -> String { logs + "/\(name).log" }
+    public func announcement(_ role: String) -> String { endpoints + "/\(role).json" }
+
+    /// A fresh directory name under `runs/`: algo, env and the time.
+    public static func defaultPath(algo: String, env: String) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return "runs/\(algo)-\(env)-\(formatter.string(from: Date()))-\(getpid())"
+    }
+}
+
+/// What a role bound, written once its sockets listen, so the launcher (and people) can find it.
+public enum EndpointAnnouncement {
+    public static func write(_ endpoints: [String: String], role: String, pid: Int32, to path: String) throws {
+        var object: [String: Any] = ["role": role, "pid": Int(pid)]
+        object["endpoints"] = endpoints
+        try AtomicFile.write(try JSONFile.encode(object), to: path)
+    }
+
+    public static func read(_ path: String) -> [String: String]? {
+        guard FileManager.default.fileExists(atPath: path), let object = try? JSONFile.read(path) else { return nil }
+        return object["endpoints"] as? [String: String]
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import NexusTransport
+import NexusWire
+
+/// A worker's line to the expert: one batched query per vector step. An answer that does not
+/// come within the timeout (the expert is down, restarting, or lost the query) is asked for
+/// again with backoff, under a new request id; late answers to old ids are ignored. So a
+/// worker waits through an expert restart and never deadlocks; cancelling the task stops it.
+public final class ExpertClient: Sendable {
+    private let socket: DealerSocket
+    private let workerID: UInt32
+    private let envID: String
+    private let actionDim: Int
+    private let timeout: Double
+    private let retryInitial: Double
+    private let retryMax: Double
+    private let logger: Logger
+    private let requests = RequestCounter()
+
+    public init(endpoint: Endpoint, workerID: UInt32, envID: String, actionDim: Int, settings: RunConfig.WorkerSettings, logger: Logger) throws {
+        socket = try DealerSocket(connect: [endpoint], logger: logger)
+        self.workerID = workerID
+        self.envID = envID
+        self.actionDim = actionDim
+        timeout = settings.expertTimeoutSeconds
+        retryInitial = settings.retryInitialSeconds
+        retryMax = settings.retryMaxSeconds
+        self.logger = logger
+    }
+
+    /// Retries so far (queries that went unanswered in time).
+    public var retries: Int { requests.retries }
+
+    /// The expert's actions for `rows` observations (`[rows, observationDim]`).
+    public func label(_ observations: [Float], rows: Int, observationDim: Int) async throws -> [Float] {
+        var backoff = Backoff(initial: retryInitial, maximum: retryMax)
+        while true {
+            let id = requests.next()
+            let query = ExpertQuery(requestID: id, workerID: workerID, envID: envID, observations: Tensor(rows: rows, columns: observationDim, data: observations))
+            do {
+                return try await withTimeout(seconds: timeout) { [self] in
+                    try await socket.send(.expertQuery(query))
+                    return try await awaitAnswer(id: id, rows: rows)
+                }
+            } catch TransportError.timedOut {
+                requests.noteRetry()
+                let delay = backoff.next()
+                logger.warning("no expert answer in \(timeout) s; asking again in \(delay) s")
+                try await Task.sleep(for: .seconds(delay))
+            }
+        }
+    }
+
+    private func awaitAnswer(id: UInt64, rows: Int) async throws -> [Float] {
+        let expectations = WireExpectations(actionDim: actionDim)
+        while true {
+            let message = try await socket.receiveMessage(expecting: expectations)
+            guard case .expertAnswer(let answer) = message, answer.requestID == id else { continue }
+            switch answer.result {
+            case .actions(let actions):
+                guard actions.rows == rows else {
+                    throw RuntimeError("the expert answered \(actions.rows) rows for \(rows) states")
+                }
+                return actions.data
+            case .error(let reason):
+                throw RuntimeError("the expert refused the query: \(reason)")
+            }
+        }
+    }
+
+    public func close() async { await socket.close() }
+}
+
+/// Request ids and the retry count, shared by the client's calls.
+final class RequestCounter: Sendable {
+    private let state = Mutex<(next: UInt64, retries: Int)>((0, 0))
+    func next() -> UInt64 { state.withLock { $0.next += 1; return $0.next } }
+    func noteRetry() { state.withLock { $0.retries += 1 } }
+    var retries: Int { state.withLock { $0.retries } }
+}
+
+import Synchronization

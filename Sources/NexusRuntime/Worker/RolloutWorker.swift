@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import NexusAlgorithms
+import NexusEnvironments
+import NexusPolicies
+import NexusTransport
+import NexusWire
+import Synchronization
+
+/// The worker process. Joins the learner (Hello → Welcome with the run's configuration and
+/// current weights; retried with backoff while the learner is absent), then steps its
+/// environments with the newest policy under the rollout plan, asks the expert where the plan
+/// says so, ships fixed-length segments tagged with the policy version, and heartbeats.
+public final class RolloutWorker: Sendable {
+    public struct Options: Sendable {
+        public var workerID: UInt32
+        public var learnerControl: Endpoint
+        /// `--set` overrides laid over the configuration the learner sends.
+        public var overrides: [String] = []
+        public init(workerID: UInt32, learnerControl: Endpoint, overrides: [String] = []) {
+            self.workerID = workerID
+            self.learnerControl = learnerControl
+            self.overrides = overrides
+        }
+    }
+
+    private let options: Options
+    private let logger: Logger
+    private let progress = Mutex<(envSteps: UInt64, version: UInt64, segments: Int)>((0, 0, 0))
+
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run(until stop: StopSignal) async throws {
+        var socketOptions = SocketOptions.default
+        socketOptions.routingID = Array("worker-\(options.workerID)-\(getpid())".utf8)
+        let control = try DealerSocket(connect: [options.learnerControl], options: socketOptions, logger: logger)
+        defer { Task { await control.close() } }
+        guard let welcome = try await join(control, stop: stop) else { return }
+        let config = try ConfigLoader.load(yaml: welcome.runConfig, source: "the learner's run configuration", overrides: options.overrides)
+        logger.info("joined run \(welcome.runID)", metadata: ["env": "\(config.env)", "envs": "\(config.worker.envs)"])
+
+        let inbox = try WeightsInbox(endpoint: try Endpoint(parsing: config.endpoints.weights), logger: logger)
+        if let weights = welcome.weights { inbox.offer(weights) }
+        var pushOptions = SocketOptions.default
+        pushOptions.sendHighWaterMark = 64
+        let push = try PushSocket(connect: [try Endpoint(parsing: config.endpoints.trajectories)], options: pushOptions, logger: logger)
+        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        let expert = try ExpertClient(
+            endpoint: try Endpoint(parsing: config.endpoints.expert), workerID: options.workerID, envID: config.env,
+            actionDim: spec.actionSpace.dimension, settings: config.worker, logger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await inbox.run() }
+            group.addTask { try await self.listen(control, stop: stop) }
+            group.addTask { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) }
+            group.addTask { try await self.rollout(config, inbox: inbox, expert: expert, push: push) }
+            group.addTask { _ = await stop.wait() }
+            defer { group.cancelAll() }
+            do {
+                _ = try await group.next()
+            } catch is CancellationError {
+            }
+        }
+        logger.info("stopping: \(stop.reason)", metadata: ["env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(expert.retries)"])
+        await push.close()
+        await expert.close()
+        await inbox.close()
+    }
+
+    /// Says hello until the learner welcomes this worker; nil if stopped first.
+    private func join(_ control: DealerSocket, stop: StopSignal) async throws -> ControlMessage.Welcome? {
+        var backoff = Backoff(initial: 0.25, maximum: 2)
+        let hello = ControlMessage.Hello(
+            workerID: options.workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
+            numEnvs: 0, nexusVersion: NexusVersion.current)
+        while !stop.isStopped {
+            try await control.send(.control(.hello(hello)))
+            let wait = backoff.next()
+            do {
+                let welcome = try await withTimeout(seconds: wait) {
+                    while true {
+                        if case .control(.welcome(let welcome)) = try await control.receiveMessage() { return welcome }
+                    }
+                }
+                return welcome
+            } catch TransportError.timedOut {
+                logger.info("no welcome from the learner at \(options.learnerControl) yet; saying hello again")
+            }
+        }
+        return nil
+    }
+
+    private func listen(_ control: DealerSocket, stop: StopSignal) async throws {
+        while true {
+            if case .control(.stop(let reason)) = try await control.receiveMessage() {
+                stop.trigger("the learner asked to stop: \(reason)")
+                return
+            }
+        }
+    }
+
+    private func heartbeat(_ control: DealerSocket, every seconds: Double) async throws {
+        var sequence: UInt64 = 0
+        while true {
+            sequence += 1
+            let (steps, version, _) = progress.withLock { $0 }
+            try await control.send(.control(.heartbeat(.init(workerID: options.workerID, sequence: sequence, envSteps: steps, policyVersion: version))))
+            try await Task.sleep(for: .seconds(seconds))
+        }
+    }
+
+    private func rollout(_ config: RunConfig, inbox: WeightsInbox, expert: ExpertClient, push: PushSocket) async throws {
+        var collector = try RolloutCollectors.make(
+            envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
+            workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID))
+        var version: UInt64 = 0
+        var policy: PolicyNetwork?
+        var plan = RolloutPlan.policyOnly
+        var stepsWithVersion = 0
+        var waitingSince: ContinuousClock.Instant?
+        let quota = config.worker.stepsPerVersion
+        while true {
+            try Task.checkCancellation()
+            if quota > 0, stepsWithVersion >= quota, inbox.take(newerThan: version) == nil {
+                // This version's share is collected: wait a little for the next one, but never
+                // forever (a slow or restarted learner must not stall the worker).
+                let since = waitingSince ?? ContinuousClock.now
+                waitingSince = since
+                if ContinuousClock.now - since < .seconds(config.worker.versionWaitSeconds) {
+                    try await Task.sleep(for: .milliseconds(1))
+                    continue
+                }
+            }
+            if let weights = inbox.take(newerThan: policy == nil ? nil : version) {
+                stepsWithVersion = 0
+                waitingSince = nil
+                do {
+                    guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
+                    if let policy, (try? policy.load(model)) != nil {
+                    } else {
+                        policy = try PolicyNetwork(model: model)
+                    }
+                    plan = try RolloutPlan(weights: weights)
+                    version = weights.version
+                } catch {
+                    logger.error("ignored weights version \(weights.version): \(error)")
+                    version = weights.version
+                }
+            }
+            guard let policy else {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let labels = plan.needsExpert
+                ? try await expert.label(collector.observations, rows: collector.envCount, observationDim: collector.observationDim) : nil
+            let segments = collector.step(policy: policy, policyVersion: version, plan: plan, expertActions: labels)
+            stepsWithVersion += collector.envCount
+            for segment in segments { try await push.send(.trajectory(segment)) }
+            let steps = collector.envSteps
+            progress.withLock { $0 = (steps, version, $0.segments + segments.count) }
+        }
+    }
+}

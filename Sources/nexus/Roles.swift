@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import NexusRuntime
+import NexusTransport
+
+struct ExpertRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expert", abstract: "Run the expert: answer batched label queries from every worker (ROUTER).")
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var processOptions: ProcessOptions
+
+    @Option(help: "Endpoint to bind (default: the endpoints.expert key).")
+    var bind: String?
+
+    @Option(help: "Write the bound endpoint to this JSON file once listening.")
+    var announce: String?
+
+    func run() async throws {
+        let config = try configOptions.load()
+        let (stop, logger) = try processOptions.start(role: "expert")
+        let endpoint = try Endpoint(parsing: bind ?? config.endpoints.expert)
+        let server = try ExpertServer(envID: config.env, bind: endpoint, settings: config.expert, logger: logger)
+        if let announce { try EndpointAnnouncement.write(["expert": server.endpoint.description], role: "expert", pid: getpid(), to: announce) }
+        logger.info("expert for \(config.env) listening on \(server.endpoint)")
+        let reporter = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(5))
+                let stats = server.statistics
+                logger.info("served", metadata: [
+                    "queries": "\(stats.queries)", "states": "\(stats.states)", "batches": "\(stats.batches)",
+                    "latency_p50_us": "\(Int((stats.latencyP50 * 1e6).rounded(.toNearestOrEven)))",
+                    "latency_p99_us": "\(Int((stats.latencyP99 * 1e6).rounded(.toNearestOrEven)))", "refused": "\(server.rejectedMessages)",
+                ])
+            }
+        }
+        try await server.run(until: stop)
+        reporter.cancel()
+        let stats = server.statistics
+        logger.info("expert stopped: \(stop.reason)", metadata: ["queries": "\(stats.queries)", "states": "\(stats.states)"])
+    }
+}
+
+struct LearnerRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learner",
+        abstract: "Run the learner: receive segments (PULL), train, publish weights (PUB), answer control (ROUTER).")
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var processOptions: ProcessOptions
+
+    @Option(help: "Algorithm: bc or dagger (the algo key).")
+    var algo: String?
+
+    @Option(help: "Demonstration file for bc (the bc.demos key).")
+    var demos: String?
+
+    @Option(help: "Run directory (metrics, checkpoints, summary). Default: a new one under runs/.")
+    var runDir: String?
+
+    @Option(help: "Continue the run in this directory from its newest checkpoint (its config.yaml unless --config is given).")
+    var resume: String?
+
+    func run() async throws {
+        var extra: [String] = []
+        if let algo { extra.append("algo=\(algo)") }
+        if let demos { extra.append("bc.demos=\(demos)") }
+        let configFile = configOptions.config ?? resume.map { $0 + "/config.yaml" }
+        let config = try configOptions.load(extra: extra, file: configFile)
+        let (stop, logger) = try processOptions.start(role: "learner")
+        let run = try RunDirectory(path: resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env))
+        if resume == nil, !FileManager.default.fileExists(atPath: run.config) {
+            try AtomicFile.write(try ConfigLoader.yaml(config), to: run.config)
+        }
+        let server = try LearnerServer(config: config, run: run, resume: resume != nil, logger: logger)
+        try await server.run(until: stop)
+    }
+}
+
+struct WorkerRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run a rollout worker: join the learner, step environments, ask the expert, ship segments.")
+
+    @Option(help: "The learner's control endpoint, e.g. tcp://10.0.0.5:5557.")
+    var learner: String
+
+    @Option(help: "This worker's id (unique in the run).")
+    var workerID: UInt32 = 1
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a key of the run's configuration for this worker, e.g. --set worker.envs=16.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @OptionGroup var processOptions: ProcessOptions
+
+    func run() async throws {
+        let endpoint: Endpoint
+        do {
+            endpoint = try Endpoint(parsing: learner)
+        } catch {
+            throw ValidationError("--learner: \(error)")
+        }
+        let (stop, logger) = try processOptions.start(role: "worker-\(workerID)")
+        let worker = RolloutWorker(options: .init(workerID: workerID, learnerControl: endpoint, overrides: overrides), logger: logger)
+        try await worker.run(until: stop)
+    }
+}

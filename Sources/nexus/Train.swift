@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NexusRuntime
+
+struct Train: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train on a local cluster: one expert, one learner and N workers as separate processes on loopback.",
+        discussion: """
+            Writes a run directory (config.yaml, cluster.json, metrics.csv, summary.json, checkpoints/, logs/). \
+            Exits 0 when the run ends (target reached, max seconds or iterations), 130/143 when stopped by SIGINT/SIGTERM.
+            """)
+
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Option(help: "Algorithm: bc (offline, needs --demos) or dagger (the algo key).")
+    var algo: String?
+
+    @Option(help: "Number of rollout worker processes (the workers key).")
+    var workers: Int?
+
+    @Option(help: "Demonstration file for bc (the bc.demos key).")
+    var demos: String?
+
+    @Option(help: "Run directory (default: a new one under runs/).")
+    var runDir: String?
+
+    @Option(help: "Stop after this many seconds (the max_seconds key).")
+    var maxSeconds: Double?
+
+    @Option(help: "Stop once the evaluation return reaches this (the target_return key; default: the environment's threshold).")
+    var targetReturn: Double?
+
+    @Option(help: "Launcher log level.")
+    var logLevel: String = "notice"
+
+    func run() async throws {
+        var extra: [String] = []
+        if let algo { extra.append("algo=\(algo)") }
+        if let workers { extra.append("workers=\(workers)") }
+        if let demos { extra.append("bc.demos=\(demos)") }
+        if let maxSeconds { extra.append("max_seconds=\(maxSeconds)") }
+        if let targetReturn { extra.append("target_return=\(targetReturn)") }
+        let config = try configOptions.load(extra: extra)
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level \(logLevel) is not a log level") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let stop = StopSignal()
+        stop.installHandlers()
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let launcher = try ClusterLauncher(
+            config: config, runDirectory: runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
+            executable: executable, logger: Logger(label: "nexus.train"))
+        let outcome: ClusterLauncher.Outcome
+        do {
+            outcome = try await launcher.run(until: stop)
+        } catch let error as RuntimeError {
+            throw ValidationError(error.description)
+        }
+        let summary = (try? String(contentsOfFile: outcome.summaryPath, encoding: .utf8)) ?? "{}"
+        print(summary, terminator: "")
+        if let signal = outcome.stoppedBySignal {
+            print("nexus: stopped (\(signal)); final checkpoint and summary in \(launcher.runDirectory)")
+            throw ExitCode(signal == "SIGINT" ? 130 : 143)
+        }
+        print(outcome.reachedTarget ? "nexus: reached the target; run directory \(launcher.runDirectory)" : "nexus: finished without reaching the target; run directory \(launcher.runDirectory)")
+    }
+}
