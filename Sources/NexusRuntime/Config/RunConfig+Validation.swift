@@ -52,7 +52,7 @@ extension RunConfig {
 
         try require((1...4096).contains(worker.envs), "worker.envs", worker.envs, "must be from 1 to 4096")
         try require((1...10_000).contains(worker.segmentSteps), "worker.segment_steps", worker.segmentSteps, "must be from 1 to 10000")
-        try require(worker.stepsPerVersion >= 0, "worker.steps_per_version", worker.stepsPerVersion, "must not be negative (0: never wait)")
+        try require(worker.stepsPerVersion >= 0, "worker.steps_per_version", worker.stepsPerVersion, "must not be negative (0: a share of training.samples_per_iteration)")
         try require(worker.versionWaitSeconds >= 0, "worker.version_wait_seconds", worker.versionWaitSeconds, "must not be negative")
         try require(worker.heartbeatSeconds > 0, "worker.heartbeat_seconds", worker.heartbeatSeconds, "must be positive")
         try require(worker.expertTimeoutSeconds > 0, "worker.expert_timeout_seconds", worker.expertTimeoutSeconds, "must be positive")

@@ -81,9 +81,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var envs = 8
         public var segmentSteps = 8
         /// Env steps a worker collects with one policy version before it waits (at most
-        /// `version_wait_seconds`) for the next: keeps DAgger's iterations on-policy and its
-        /// expert queries few. 0: never wait.
-        public var stepsPerVersion = 64
+        /// `version_wait_seconds`, 0: never) for the next: keeps DAgger's iterations on-policy
+        /// and its expert queries few. 0: its share of training.samples_per_iteration.
+        public var stepsPerVersion = 0
         public var versionWaitSeconds = 0.5
         public var heartbeatSeconds = 1.0
         /// A query without an answer after this long is sent again.
@@ -108,6 +108,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public init() {}
+
+    /// A worker's quota per policy version: whole rounds of segments (envs × segment_steps),
+    /// at least its share of an iteration's samples.
+    public var workerStepsPerVersion: Int {
+        let round = worker.envs * worker.segmentSteps
+        let wanted = worker.stepsPerVersion > 0 ? worker.stepsPerVersion : (training.samplesPerIteration + workers - 1) / workers
+        return (wanted + round - 1) / round * round
+    }
 
     /// The defaults for environment `env`: its solved threshold as the target.
     public static func defaults(for env: String) -> RunConfig {

@@ -121,18 +121,21 @@ public final class RolloutWorker: Sendable {
         var plan = RolloutPlan.policyOnly
         var stepsWithVersion = 0
         var waitingSince: ContinuousClock.Instant?
-        let quota = config.worker.stepsPerVersion
+        let quota = config.worker.versionWaitSeconds > 0 ? config.workerStepsPerVersion : 0
         while true {
             try Task.checkCancellation()
             if quota > 0, stepsWithVersion >= quota, inbox.take(newerThan: version) == nil {
                 // This version's share is collected: wait a little for the next one, but never
-                // forever (a slow or restarted learner must not stall the worker).
+                // forever (a slow or restarted learner must not stall the worker); after the
+                // wait, collect one more share with the old version.
                 let since = waitingSince ?? ContinuousClock.now
                 waitingSince = since
                 if ContinuousClock.now - since < .seconds(config.worker.versionWaitSeconds) {
                     try await Task.sleep(for: .milliseconds(1))
                     continue
                 }
+                stepsWithVersion = 0
+                waitingSince = nil
             }
             if let weights = inbox.take(newerThan: policy == nil ? nil : version) {
                 stepsWithVersion = 0

@@ -1,0 +1,107 @@
+import Foundation
+import NexusTestKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `nexus train` (or single role) process started by a test, watched through its run
+/// directory. Waiting polls with `Task.sleep`, so no cooperative-pool thread is blocked.
+final class ClusterRun: @unchecked Sendable {
+    let runDirectory: String
+    let process = Process()
+    private let output: String
+
+    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train") throws {
+        self.runDirectory = runDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: self.runDirectory, withIntermediateDirectories: true)
+        output = self.runDirectory + "/\(logName).out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        process.executableURL = NexusProcess.executable
+        process.arguments = arguments
+        let handle = FileHandle(forWritingAtPath: output)!
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// `nexus train` with this run directory and `arguments`.
+    static func train(_ arguments: [String]) throws -> ClusterRun {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
+        return try ClusterRun(["train", "--run-dir", directory] + arguments, runDirectory: directory)
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var outputText: String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+
+    /// Polls `condition` every 50 ms for at most `seconds`; returns whether it became true.
+    @discardableResult
+    static func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    /// Waits for the process to end (killing it after `seconds`); returns its exit status.
+    func finish(within seconds: Double) async -> Int32? {
+        if await Self.waitUntil(seconds: seconds, { !process.isRunning }) {
+            return process.terminationStatus
+        }
+        kill(pid, SIGKILL)
+        await Self.waitUntil(seconds: 5) { !process.isRunning }
+        return nil
+    }
+
+    func json(_ name: String) -> [String: Any]? {
+        guard let data = FileManager.default.contents(atPath: runDirectory + "/" + name) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    var summary: [String: Any]? { json("summary.json") }
+
+    /// Rows of metrics.csv (without the header).
+    var metricsRows: [[String: String]] {
+        guard let text = try? String(contentsOfFile: runDirectory + "/metrics.csv", encoding: .utf8) else { return [] }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { return [] }
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+    }
+
+    /// pids of the cluster's processes, by role ("worker-2" for workers).
+    var processes: [String: Int32] {
+        guard let cluster = json("cluster.json"), let list = cluster["processes"] as? [[String: Any]] else { return [:] }
+        var result: [String: Int32] = [:]
+        for entry in list {
+            guard let role = entry["role"] as? String, let pid = (entry["pid"] as? NSNumber)?.int32Value else { continue }
+            let name = role == "worker" ? "worker-\((entry["worker_id"] as? NSNumber)?.intValue ?? 0)" : role
+            result[name] = pid
+        }
+        return result
+    }
+
+    func endpoints(of role: String) -> [String: String] {
+        guard let cluster = json("cluster.json"), let list = cluster["processes"] as? [[String: Any]] else { return [:] }
+        return list.first { $0["role"] as? String == role }?["endpoints"] as? [String: String] ?? [:]
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool {
+        // A zombie still answers kill(0); read its state instead.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        let state = stat.split(separator: ")").last?.split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+
+    func log(_ name: String) -> String {
+        (try? String(contentsOfFile: runDirectory + "/logs/\(name).log", encoding: .utf8)) ?? ""
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    func number(_ key: String) -> Double? { (self[key] as? NSNumber)?.doubleValue }
+    func flag(_ key: String) -> Bool? { (self[key] as? NSNumber)?.boolValue }
+}

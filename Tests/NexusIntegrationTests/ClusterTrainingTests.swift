@@ -1,0 +1,118 @@
+import Foundation
+import NexusTestKit
+import NexusTransport
+import NexusWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real clusters on loopback: `nexus train` starts an expert, a learner and workers as
+/// separate processes; the tests read the run directory. One at a time: each cluster is
+/// half a dozen processes on a 2-core machine.
+@Suite("Local clusters", .serialized)
+struct ClusterTrainingTests {
+    /// A run that goes on after reaching the target (a fixed number of iterations), so that
+    /// a test has time to break something in the middle of it.
+    static let longRun = [
+        "--set", "stop_at_target=false", "--set", "training.max_iterations=\(longRunIterations)", "--set", "learner.checkpoint_every=1",
+        "--set", "training.gradient_steps_per_iteration=100", "--set", "learner.eval_episodes=5", "--max-seconds", "120",
+    ]
+    static let longRunIterations = 15
+
+    @Test("DAgger on CartPole-v1 with 4 workers reaches 475")
+    func daggerReachesTarget() async throws {
+        let run = try ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "4", "--seed", "3"])
+        let status = await run.finish(within: 180)
+        #expect(status == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.flag("reached_target") == true)
+        #expect(try #require(summary.number("eval_return_mean")) >= 475)
+        #expect(summary.number("rejected_messages") == 0)
+        for key in ["algo", "env", "seed", "workers", "wall_seconds", "env_steps", "expert_queries", "iterations", "policy_version",
+                    "eval_return_std", "target_return", "seconds_to_target", "env_steps_to_target", "expert_queries_to_target",
+                    "worker_restarts", "stale_segments_dropped"] {
+            #expect(summary[key] != nil, "summary.json lacks \(key)")
+        }
+        #expect(!run.metricsRows.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: run.runDirectory + "/config.yaml"))
+        #expect(run.processes.count == 6)
+        for (name, pid) in run.processes { #expect(!ClusterRun.isAlive(pid), "\(name) \(pid) outlived the run") }
+        #expect(run.log("expert").contains("states="))
+    }
+
+    @Test("BC from 20 expert episodes reaches 475 on CartPole-v1")
+    func behaviourCloning() async throws {
+        let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-demos-\(UUID().uuidString).nxdemo").path
+        let recorded = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "20", "--out", demos, "--seed", "5"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let run = try ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos])
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(try #require(summary.number("eval_return_mean")) >= 475)
+        #expect(summary.number("expert_queries") == 0)
+        #expect(run.processes.keys.sorted() == ["learner"])
+    }
+
+    @Test("a worker killed with SIGKILL is restarted and the run still reaches the target")
+    func workerRestart() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "3"] + Self.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 2 })
+        let victim = try #require(run.processes["worker-2"])
+        kill(victim, SIGKILL)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { (run.processes["worker-2"] ?? victim) != victim }, "worker 2 was not restarted")
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(try #require(summary.number("worker_restarts")) >= 1)
+        #expect(summary.flag("reached_target") == true)
+    }
+
+    @Test("SIGTERM to nexus train stops every process within 10 s and leaves a final checkpoint")
+    func sigtermStopsEverything() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 1 && run.processes.count == 4 })
+        let pids = run.processes
+        kill(run.pid, SIGTERM)
+        let status = await run.finish(within: 10)
+        #expect(status == 143, "nexus train did not stop within 10 s after SIGTERM\n\(run.outputText)")
+        for (name, pid) in pids { #expect(!ClusterRun.isAlive(pid), "\(name) \(pid) still running") }
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: run.runDirectory + "/checkpoints")
+        #expect(checkpoints.contains { $0.hasSuffix(".nxckpt") })
+        #expect((run.summary?["finish_reason"] as? String)?.contains("SIGTERM") == true)
+    }
+
+    @Test("a learner killed with SIGKILL resumes from its checkpoint with increasing policy versions")
+    func learnerResume() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 3 })
+        let learner = try #require(run.processes["learner"])
+        kill(learner, SIGKILL)
+        let versionAtKill = run.metricsRows.compactMap { Int($0["policy_version"] ?? "") }.max() ?? 0
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(try #require(summary.number("learner_restarts")) >= 1)
+        #expect(try #require(summary.number("policy_version")) > Double(versionAtKill))
+        #expect(run.log("learner").contains("resumed from"))
+        let iterations = run.metricsRows.compactMap { Int($0["iteration"] ?? "") }
+        #expect(iterations.last == Self.longRunIterations)
+        let versions = run.metricsRows.compactMap { Int($0["policy_version"] ?? "") }
+        // Versions only grow, across the restart too (an iteration after the newest checkpoint
+        // may be trained twice, each time under a new version).
+        #expect(zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 }, "policy versions \(versions)")
+    }
+
+    @Test("an expert killed and restarted deadlocks no worker")
+    func expertRestart() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 2 })
+        let expert = try #require(run.processes["expert"])
+        kill(expert, SIGKILL)
+        let rowsAtKill = run.metricsRows.count
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(try #require(summary.number("expert_restarts")) >= 1)
+        #expect(run.metricsRows.count > rowsAtKill)
+        #expect(summary.number("iterations") == Double(Self.longRunIterations))
+    }
+}
