@@ -29,8 +29,8 @@ struct ExpertRole: AsyncParsableCommand {
                 let stats = server.statistics
                 logger.info("served", metadata: [
                     "queries": "\(stats.queries)", "states": "\(stats.states)", "batches": "\(stats.batches)",
-                    "latency_p50_us": "\(Int((stats.latencyP50 * 1e6).rounded(.toNearestOrEven)))",
-                    "latency_p99_us": "\(Int((stats.latencyP99 * 1e6).rounded(.toNearestOrEven)))", "refused": "\(server.rejectedMessages)",
+                    "latency_p50_us": "\(microseconds(stats.latencyP50))", "latency_p99_us": "\(microseconds(stats.latencyP99))",
+                    "refused": "\(server.rejectedMessages)",
                 ])
             }
         }
@@ -39,6 +39,11 @@ struct ExpertRole: AsyncParsableCommand {
         let stats = server.statistics
         logger.info("expert stopped: \(stop.reason)", metadata: ["queries": "\(stats.queries)", "states": "\(stats.states)"])
     }
+}
+
+/// Whole microseconds, or "-" before anything was measured.
+private func microseconds(_ seconds: Double) -> String {
+    seconds.isFinite ? String(Int((seconds * 1e6).rounded())) : "-"
 }
 
 struct LearnerRole: AsyncParsableCommand {
