@@ -53,7 +53,11 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "NexusBench",
-            dependencies: ["NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusTestKit", "CZeroMQ", "CBLAS"],
+            dependencies: [
+                "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusTestKit", "NexusRuntime", "NexusAlgorithms",
+                "NexusPolicies", "CZeroMQ", "CBLAS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "nexus",

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 
 /// Timing helpers. Every figure is the median of several rounds, so one hiccup of the
@@ -39,4 +40,13 @@ enum Measure {
         guard !sorted.isEmpty else { return .nan }
         return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
     }
+}
+
+/// A count shared by concurrent tasks of a benchmark, switched on for the measured window.
+final class SharedCounter: Sendable {
+    private let state = Mutex<(counting: Bool, total: Int)>((true, 0))
+    func add(_ amount: Int) { state.withLock { if $0.counting { $0.total += amount } } }
+    func restart() { state.withLock { $0 = (true, 0) } }
+    func pause() { state.withLock { $0.counting = false } }
+    var total: Int { state.withLock { $0.total } }
 }

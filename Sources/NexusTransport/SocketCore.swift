@@ -416,7 +416,18 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
             let reading = kind.receives ? readAvailable(&state, &resumptions) : .drained
             let readMore = reading == .batchFull
             let sendMore = flushed && !state.parkedSenders.isEmpty
-            if !readMore && !sendMore && !(reading == .gotSome && !state.parkedSenders.isEmpty) { return }
+            if !readMore && !sendMore && !(reading == .gotSome && !state.parkedSenders.isEmpty) {
+                // When nothing was received to EAGAIN (a socket that only sends, or reading
+                // paused on a full queue), libzmq's pending commands keep the fd readable and
+                // poll() would return at once, forever: reading ZMQ_EVENTS processes them.
+                // (This spin cost a receiver under back-pressure most of a core.)
+                if !kind.receives || reading == .paused {
+                    let events = state.socket.events()
+                    // Processing them may have made room for a parked sender: go round again.
+                    if events & ZMQ_POLLOUT != 0 && !state.parkedSenders.isEmpty { continue }
+                }
+                return
+            }
         }
     }
 

@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self])
+        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -45,6 +45,32 @@ struct Bench: AsyncParsableCommand {
             abstract: "Environment steps/s on one core, and 64 CartPole copies driven by an MLP policy; baselines the bare loop and the policy alone.")
         @OptionGroup var options: Options
         func measure(_ reporter: BenchReporter) async throws { try EnvBench(options.settings).run(reporter) }
+    }
+
+    struct Expert: BenchCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Expert server: labelled states/s with 8 concurrent workers (baseline: in-process labelling) and query round trips (baseline: raw REQ/REP).")
+        @OptionGroup var options: Options
+        func measure(_ reporter: BenchReporter) async throws { try await ExpertBench(options.settings).run(reporter) }
+    }
+
+    struct Rollout: BenchCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Env steps/s of 1 and 2 worker processes through the whole stack; baseline: the same environments and policy in one process, per core used.")
+        @OptionGroup var options: Options
+        func measure(_ reporter: BenchReporter) async throws {
+            try await RolloutBench(options.settings, executable: NexusExecutable.url).run(reporter)
+        }
+    }
+
+    struct EndToEnd: BenchCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "e2e",
+            abstract: "DAgger on CartPole-v1 with 4 workers over 5 seeds: seconds, env steps and expert queries to 475 (median, min, max); baseline: the reference Python DAgger figures.")
+        @OptionGroup var options: Options
+        func measure(_ reporter: BenchReporter) async throws {
+            try await EndToEndBench(options.settings, executable: NexusExecutable.url).run(reporter)
+        }
     }
 
     struct Transport: BenchCommand {

@@ -50,7 +50,7 @@ struct Train: AsyncParsableCommand {
         }
         let stop = StopSignal()
         stop.installHandlers()
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let executable = NexusExecutable.url
         let launcher = try ClusterLauncher(
             config: config, runDirectory: runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
             executable: executable, logger: Logger(label: "nexus.train"))

@@ -32,6 +32,12 @@ final class ClusterRun: @unchecked Sendable {
         return try ClusterRun(["train", "--run-dir", directory] + arguments, runDirectory: directory)
     }
 
+    /// Whatever the test's outcome, its processes do not outlive it (a launcher's children
+    /// follow it through their stdin pipes).
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
     var outputText: String { Self.read(output) }

@@ -26,6 +26,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var launcher = LauncherSettings()
 
     public struct PolicySettings: Codable, Sendable, Equatable {
+        public init() {}
         public var hiddenSizes = [64, 64]
         public var activation = "tanh"
         public var learningRate = 1e-3
@@ -33,6 +34,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public struct TrainingSettings: Codable, Sendable, Equatable {
+        public init() {}
         public var gradientStepsPerIteration = 300
         /// DAgger: new expert labels to wait for before each iteration.
         public var samplesPerIteration = 256
@@ -41,6 +43,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public struct DAggerSettings: Codable, Sendable, Equatable {
+        public init() {}
         /// exponential | linear | constant
         public var betaSchedule = "exponential"
         public var betaStart = 1.0
@@ -50,6 +53,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public struct BCSettings: Codable, Sendable, Equatable {
+        public init() {}
         /// Demonstration file (`nexus demos record`); required for algo bc.
         public var demos = ""
         public var iterations = 20
@@ -58,6 +62,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of
     /// the machine that binds), `ipc://path`. Port `*` picks a free one (the local launcher).
     public struct Endpoints: Codable, Sendable, Equatable {
+        public init() {}
         public var trajectories = "tcp://127.0.0.1:5555"
         public var weights = "tcp://127.0.0.1:5556"
         public var control = "tcp://127.0.0.1:5557"
@@ -65,6 +70,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public struct LearnerSettings: Codable, Sendable, Equatable {
+        public init() {}
         public var evalEvery = 1
         public var evalEpisodes = 20
         public var evalSeed: UInt64 = 1_000_003
@@ -78,6 +84,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public struct WorkerSettings: Codable, Sendable, Equatable {
+        public init() {}
         public var envs = 8
         public var segmentSteps = 8
         /// Env steps a worker collects with one policy version before it waits (at most
@@ -93,13 +100,16 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
 
     public struct ExpertSettings: Codable, Sendable, Equatable {
+        public init() {}
         /// Most states answered in one batch.
         public var maxBatch = 1024
-        /// How long the first query of a batch waits for others to join it.
-        public var maxWaitMilliseconds = 0.2
+        /// How long the first query of a batch waits for others to join it. 0: answer what
+        /// has arrived at once (batches still form while the expert computes).
+        public var maxWaitMilliseconds = 0.0
     }
 
     public struct LauncherSettings: Codable, Sendable, Equatable {
+        public init() {}
         public var maxWorkerRestarts = 10
         public var restartBackoffSeconds = 0.2
         public var progressSeconds = 0.5

@@ -172,6 +172,9 @@ actor Learner {
             "worker_restarts": 0, "rejected_messages": Int(rejected),
             "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
             "finish_reason": finishReason ?? "stopped", "nexus_version": NexusVersion.current,
+            // When the run's clock started (Unix seconds): with seconds_to_target, when the
+            // target was reached, for timing from a launch.
+            "started_unix_seconds": Date().timeIntervalSince1970 - wallSeconds,
         ]
     }
 

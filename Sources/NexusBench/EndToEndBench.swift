@@ -1,0 +1,64 @@
+import Foundation
+
+/// `nexus bench e2e`: DAgger on CartPole-v1 with 4 workers, launched with `nexus train` (the
+/// whole local cluster, process start-up included) over 5 seeds; seconds from launch to the
+/// evaluation reaching 475, env steps and expert queries until then: median, min, max.
+///
+/// Baseline: the reference figures measured on the same 2-core machine for a popular Python
+/// library's DAgger (issue 5): a median 4,500 expert-labelled transitions and 3.9 s of
+/// training to 475. They are constants, not re-measured here (no Python ML stack in CI).
+public struct EndToEndBench: Sendable {
+    public var settings: BenchSettings
+    public var executable: URL
+    public init(_ settings: BenchSettings = BenchSettings(), executable: URL) {
+        self.settings = settings
+        self.executable = executable
+    }
+
+    public static let caseNames = ["dagger_CartPole-v1_4_workers"]
+    static let referenceSeconds = 3.9
+    static let referenceTransitions = 4500.0
+
+    public func run(_ reporter: BenchReporter) async throws {
+        try settings.requireMatch(in: Self.caseNames, bench: "e2e")
+        let seeds: [UInt64] = settings.quick ? [1, 2] : [1, 2, 3, 4, 5]
+        var launchSeconds: [Double] = [], steps: [Double] = [], queries: [Double] = []
+        for seed in seeds {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-e2e-\(UUID().uuidString)").path
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["train", "--env", "CartPole-v1", "--workers", "4", "--seed", "\(seed)", "--run-dir", directory, "--max-seconds", "120"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            process.standardInput = Pipe()
+            let launched = Date().timeIntervalSince1970
+            try process.run()
+            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))
+            guard let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let started = (summary["started_unix_seconds"] as? NSNumber)?.doubleValue,
+                let toTarget = (summary["seconds_to_target"] as? NSNumber)?.doubleValue,
+                let stepsToTarget = (summary["env_steps_to_target"] as? NSNumber)?.doubleValue,
+                let queriesToTarget = (summary["expert_queries_to_target"] as? NSNumber)?.doubleValue
+            else {
+                throw BenchFilterError(description: "seed \(seed) did not reach 475; see \(directory)")
+            }
+            launchSeconds.append(started + toTarget - launched)
+            steps.append(stepsToTarget)
+            queries.append(queriesToTarget)
+            reporter.note("seed \(seed): \(String(format: "%.3f", started + toTarget - launched)) s from launch, \(Int(stepsToTarget)) env steps, \(Int(queriesToTarget)) expert queries")
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let kase = Self.caseNames[0]
+        for (name, values, unit, baseline) in [
+            ("seconds_to_475", launchSeconds, "s", Self.referenceSeconds),
+            ("expert_queries_to_475", queries, "labels", Self.referenceTransitions),
+            ("env_steps_to_475", steps, "steps", Self.referenceTransitions),
+        ] {
+            let sorted = values.sorted()
+            reporter.report(BenchRecord(bench: "e2e", case: kase, metric: name + "_median", value: Measure.median(sorted), unit: unit, baseline: baseline))
+            reporter.report(BenchRecord(bench: "e2e", case: kase, metric: name + "_min", value: sorted.first!, unit: unit, baseline: baseline))
+            reporter.report(BenchRecord(bench: "e2e", case: kase, metric: name + "_max", value: sorted.last!, unit: unit, baseline: baseline))
+        }
+    }
+}

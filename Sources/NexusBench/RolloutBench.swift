@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusRuntime
+import NexusTransport
+import NexusWire
+import Synchronization
+
+/// `nexus bench rollout`: aggregate env steps/s of N real `nexus worker` processes through
+/// the whole stack — policy inference, segment building, encoding, PUSH over tcp loopback,
+/// and decoding plus validation on the receiving side (this process plays the learner:
+/// it welcomes the workers, publishes a 4→64→64→2 policy and counts decoded segments).
+///
+/// Baseline: the same 8 CartPole copies and policy stepped in this process, times the cores
+/// the workers can use (min(N, cores)): the ratio is the stack's efficiency per core.
+public struct RolloutBench: Sendable {
+    public var settings: BenchSettings
+    public var executable: URL
+    public init(_ settings: BenchSettings = BenchSettings(), executable: URL) {
+        self.settings = settings
+        self.executable = executable
+    }
+
+    public static let caseNames = ["collector_in_process", "workers_1", "workers_2"]
+    static let envs = 8
+    static let segmentSteps = 64
+
+    public func run(_ reporter: BenchReporter) async throws {
+        try settings.requireMatch(in: Self.caseNames, bench: "rollout")
+        let inProcess = Self.inProcessRate(seconds: settings.quick ? 0.3 : 1.5)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if settings.selected("collector_in_process") {
+            // What a worker computes without its sockets: segments cut and encoded.
+            reporter.report(BenchRecord(
+                bench: "rollout", case: "collector_in_process", metric: "steps_per_s",
+                value: try Self.collectorRate(seconds: settings.quick ? 0.3 : 1.5), unit: "steps/s", baseline: inProcess))
+        }
+        for workers in [1, 2] where settings.selected("workers_\(workers)") {
+            let rate = try await distributedRate(workers: workers, seconds: settings.quick ? 1.0 : 4.0)
+            reporter.report(BenchRecord(
+                bench: "rollout", case: "workers_\(workers)", metric: "steps_per_s", value: rate, unit: "steps/s",
+                baseline: inProcess * Double(min(workers, cores))))
+        }
+    }
+
+    static func policy() -> PolicyNetwork {
+        var random = RandomSource(seed: 11)
+        return PolicyNetwork(sizes: [4, 64, 64, 2], activation: .tanh, head: .categorical, random: &random)
+    }
+
+    /// Env steps/s of the vector environment and policy alone, in this process.
+    static func inProcessRate(seconds: Double) -> Double {
+        let policy = policy()
+        var vector = VectorEnvironment<CartPole>(count: envs, seed: 3)
+        var actions = [Float](repeating: 0, count: envs)
+        var steps = 0
+        let start = ContinuousClock.now
+        let end = start + .seconds(seconds)
+        while ContinuousClock.now < end {
+            for _ in 0..<100 {
+                vector.observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: envs, into: $0) } }
+                vector.step(actions)
+            }
+            steps += 100 * envs
+        }
+        return Double(steps) / ExpertBench.seconds(ContinuousClock.now - start)
+    }
+
+    static func collectorRate(seconds: Double) throws -> Double {
+        let policy = policy()
+        var collector = try RolloutCollectors.make(envID: CartPole.spec.id, envCount: envs, segmentSteps: segmentSteps, workerID: 1, seed: 3)
+        var bytes = 0
+        let start = ContinuousClock.now
+        let end = start + .seconds(seconds)
+        while ContinuousClock.now < end {
+            for _ in 0..<100 {
+                for segment in collector.step(policy: policy, policyVersion: 1, plan: .policyOnly, expertActions: nil) {
+                    bytes += WireCodec.encode(.trajectory(segment)).count
+                }
+            }
+        }
+        blackHole(bytes)
+        return Double(collector.envSteps) / ExpertBench.seconds(ContinuousClock.now - start)
+    }
+
+    private func distributedRate(workers: Int, seconds: Double) async throws -> Double {
+        var logger = Logger(label: "nexus.bench.rollout")
+        logger.logLevel = .error
+        let control = try RouterSocket(bind: [.loopbackAnyPort], logger: logger)
+        var pullOptions = SocketOptions.default
+        pullOptions.inboundCapacity = 4096
+        let pull = try PullSocket(bind: [.loopbackAnyPort], options: pullOptions, logger: logger)
+        let publisher = try PublisherSocket(bind: [.loopbackAnyPort], logger: logger)
+        var config = RunConfig.defaults(for: CartPole.spec.id)
+        config.endpoints.control = control.endpoints[0].description
+        config.endpoints.trajectories = pull.endpoints[0].description
+        config.endpoints.weights = publisher.endpoints[0].description
+        config.endpoints.expert = "tcp://127.0.0.1:1"
+        config.worker.envs = Self.envs
+        config.worker.segmentSteps = Self.segmentSteps
+        config.worker.versionWaitSeconds = 0
+        let yaml = try ConfigLoader.yaml(config)
+        let weights = Weights(version: 1, runID: "bench", models: [Self.policy().model(), RolloutPlan.policyOnly.model()])
+
+        let children = try (1...workers).map { id in
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["worker", "--learner", control.endpoints[0].description, "--worker-id", "\(id)", "--log-level", "error"]
+            process.standardInput = Pipe()
+            try process.run()
+            return process
+        }
+        defer { for child in children where child.isRunning { child.terminate() } }
+
+        let steps = SharedCounter()
+        steps.pause()
+        let expectations = WireExpectations(envID: CartPole.spec.id, observationDim: 4, actionDim: 1, discreteActions: 2, maxSegmentSteps: Self.segmentSteps)
+        let receiving = Task {
+            while true {
+                if case .trajectory(let segment) = try await pull.receiveMessage(expecting: expectations) {
+                    steps.add(segment.stepCount)
+                }
+            }
+        }
+        let serving = Task {
+            while true {
+                let (peer, message) = try await control.receiveMessage()
+                if case .control(.hello(let hello)) = message {
+                    try await control.send(to: peer, .control(.welcome(.init(workerID: hello.workerID, runID: "bench", runConfig: yaml, weights: weights))))
+                }
+            }
+        }
+        // Warm-up: every worker joined and streaming.
+        try await Task.sleep(for: .seconds(1.0))
+        steps.restart()
+        let start = ContinuousClock.now
+        try await Task.sleep(for: .seconds(seconds))
+        let elapsed = ExpertBench.seconds(ContinuousClock.now - start)
+        let total = steps.total
+        for child in children { child.terminate() }
+        for child in children { child.waitUntilExit() }
+        receiving.cancel()
+        serving.cancel()
+        await pull.close()
+        await control.close()
+        await publisher.close()
+        return Double(total) / elapsed
+    }
+}
