@@ -1,0 +1,91 @@
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusWire
+import Testing
+
+@testable import NexusAlgorithms
+
+@Suite("Rollout collector")
+struct RolloutCollectorTests {
+    static func policy() -> PolicyNetwork {
+        var random = RandomSource(seed: 4)
+        return PolicyNetwork(sizes: [4, 8, 2], activation: .tanh, head: .categorical, random: &random)
+    }
+
+    func collect(plan: RolloutPlan, steps: Int) throws -> [TrajectorySegment] {
+        var collector = try RolloutCollectors.make(envID: "CartPole-v1", envCount: 3, segmentSteps: 10, workerID: 5, seed: 9)
+        let expert = CartPoleExpert()
+        let policy = Self.policy()
+        var segments: [TrajectorySegment] = []
+        for _ in 0..<steps {
+            let observations = collector.observations
+            var labels = [Float](repeating: 0, count: 3)
+            for row in 0..<3 {
+                observations.withUnsafeBufferPointer { o in
+                    labels.withUnsafeMutableBufferPointer { expert.act(UnsafeBufferPointer(rebasing: o[(row * 4)..<((row + 1) * 4)]), into: UnsafeMutableBufferPointer(rebasing: $0[row..<(row + 1)])) }
+                }
+            }
+            segments += collector.step(policy: policy, policyVersion: 7, plan: plan, expertActions: plan.needsExpert ? labels : nil)
+        }
+        return segments
+    }
+
+    @Test("segments validate against the run's expectations and chain their observations")
+    func segmentsAreValidAndContinuous() throws {
+        let segments = try collect(plan: RolloutPlan(expertActionProbability: 0.5, queryExpert: true), steps: 400)
+        #expect(segments.count == 3 * 40)
+        let expectations = WireExpectations(envID: "CartPole-v1", observationDim: 4, actionDim: 1, discreteActions: 2, maxSegmentSteps: 10)
+        for segment in segments {
+            try segment.validate(expecting: expectations)
+            #expect(segment.policyVersion == 7 && segment.workerID == 5)
+            #expect(segment.expertMask == [Bool](repeating: true, count: 10))
+        }
+        for env in 0..<3 {
+            let mine = segments.filter { $0.envIndex == UInt32(env) }
+            #expect(mine.map(\.segmentIndex) == (0..<40).map(UInt32.init))
+            for (previous, next) in zip(mine, mine.dropFirst()) {
+                #expect(Array(previous.observations.data.suffix(4)) == Array(next.observations.data.prefix(4)))
+            }
+        }
+        // 400 steps of a policy that is half random: episodes end and are reported.
+        let ended = segments.flatMap(\.completedEpisodeReturns)
+        #expect(!ended.isEmpty)
+        #expect(segments.reduce(0) { $0 + $1.finalObservationSteps.count } >= ended.count)
+    }
+
+    @Test("β = 1 executes the expert's actions; a policy-only plan carries no labels")
+    func planDecidesWhoActs() throws {
+        let expertOnly = try collect(plan: RolloutPlan(expertActionProbability: 1, queryExpert: true), steps: 50)
+        for segment in expertOnly {
+            #expect(segment.actions == segment.expertActions)
+            #expect(segment.expertActed.allSatisfy { $0 })
+        }
+        let policyOnly = try collect(plan: .policyOnly, steps: 50)
+        for segment in policyOnly {
+            #expect(segment.expertActions == nil && segment.expertMask.isEmpty)
+            #expect(!segment.expertActed.contains(true))
+        }
+        // The expert balances the pole: it finishes no episode in 50 steps; the untrained policy does.
+        #expect(expertOnly.flatMap(\.completedEpisodeReturns).isEmpty)
+    }
+
+    @Test func rolloutPlanTravelsInWeights() throws {
+        let plan = RolloutPlan(expertActionProbability: 0.25, queryExpert: true)
+        let weights = Weights(version: 3, models: [Self.policy().model(), plan.model()])
+        let decoded = try WireCodec.decode(WireCodec.encode(.weights(weights)))
+        guard case .weights(let received) = decoded else { Issue.record("not weights"); return }
+        #expect(try RolloutPlan(weights: received) == plan)
+        #expect(try RolloutPlan(weights: Weights(version: 1, models: [Self.policy().model()])) == .policyOnly)
+        var bad = plan
+        bad.expertActionProbability = 1.5
+        #expect(throws: WireError.self) { try RolloutPlan(weights: Weights(version: 1, models: [bad.model()])) }
+    }
+
+    @Test func betaSchedules() {
+        #expect(BetaSchedule.exponential(start: 1, decay: 0.5).beta(iteration: 3) == 0.125)
+        #expect(BetaSchedule.linear(start: 1, iterations: 4).beta(iteration: 1) == 0.75)
+        #expect(BetaSchedule.linear(start: 1, iterations: 4).beta(iteration: 9) == 0)
+        #expect(BetaSchedule.constant(0.3).beta(iteration: 100) == 0.3)
+    }
+}

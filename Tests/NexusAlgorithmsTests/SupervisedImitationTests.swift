@@ -1,0 +1,56 @@
+import NexusDemonstrations
+import NexusEnvironments
+import NexusTestKit
+import NexusWire
+import Testing
+
+@testable import NexusAlgorithms
+
+@Suite("Supervised imitation")
+struct SupervisedImitationTests {
+    @Test("BC from 20 expert episodes reaches 475 on CartPole-v1", arguments: [UInt64(1), 2])
+    func behaviourCloning(seed: UInt64) async throws {
+        let mean = try await offCooperativePool {
+            let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 20, seed: seed, nexusVersion: "test")
+            var settings = ImitationSettings()
+            settings.seed = seed
+            let bc = SupervisedImitation(mode: .behaviourCloning, spec: CartPole.spec, settings: settings, demonstrations: demos.episodes)
+            #expect(!bc.usesWorkers && bc.rolloutPlan == .policyOnly)
+            for _ in 0..<5 { _ = bc.trainIteration() }
+            return try PolicyEvaluation.run(bc.policy, envID: "CartPole-v1", episodes: 20, seed: 77).meanReturn
+        }
+        #expect(mean >= 475)
+    }
+
+    @Test("a restored checkpoint continues bit for bit")
+    func checkpointContinuesExactly() throws {
+        let demos = DemonstrationRecorder.record(Pendulum.self, expert: PendulumExpert(), episodes: 2, seed: 3, nexusVersion: "test")
+        var settings = ImitationSettings()
+        settings.gradientStepsPerIteration = 20
+        let original = SupervisedImitation(mode: .behaviourCloning, spec: Pendulum.spec, settings: settings, demonstrations: demos.episodes)
+        _ = original.trainIteration()
+        let (tensors, random) = original.checkpointState()
+        let models = original.models()
+        let restored = SupervisedImitation(mode: .behaviourCloning, spec: Pendulum.spec, settings: settings, demonstrations: [])
+        try restored.restore(models: models, tensors: tensors, random: random, iteration: original.iteration)
+        _ = original.trainIteration()
+        _ = restored.trainIteration()
+        #expect(original.models() == restored.models())
+        #expect(restored.iteration == 2)
+    }
+
+    @Test func datasetIsABoundedRing() throws {
+        var dataset = LabelledDataset(observationDim: 2, labelDim: 1, capacity: 3)
+        for value in 0..<5 { dataset.append(observation: [Float(value), 0], label: [Float(value)]) }
+        #expect(dataset.count == 3 && dataset.added == 5)
+        #expect(Set(dataset.labels) == [2, 3, 4])
+        var copy = LabelledDataset(observationDim: 2, labelDim: 1, capacity: 3)
+        try copy.restore(from: dataset.tensors(prefix: "d"), prefix: "d")
+        #expect(copy == dataset)
+        var wrong = LabelledDataset(observationDim: 3, labelDim: 1, capacity: 3)
+        #expect(throws: WireError.self) { try wrong.restore(from: dataset.tensors(prefix: "d"), prefix: "d") }
+        let (shift, scale) = dataset.normalisation()
+        #expect(shift == [3, 0])
+        #expect(scale[1] == 100)  // a constant column: std floored at 0.01
+    }
+}
