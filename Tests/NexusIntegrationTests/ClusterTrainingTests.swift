@@ -42,6 +42,16 @@ struct ClusterTrainingTests {
         #expect(run.log("expert").contains("states="))
     }
 
+    @Test("DAgger with 4 workers reaches the threshold", arguments: [("Acrobot-v1", -100.0), ("MountainCarContinuous-v0", 90), ("Pendulum-v1", -200)])
+    func daggerOtherEnvironments(env: String, threshold: Double) async throws {
+        let run = try ClusterRun.train(["--env", env, "--workers", "4", "--seed", "2"])
+        #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.number("target_return") == threshold)
+        #expect(try #require(summary.number("eval_return_mean")) >= threshold)
+        #expect(summary.flag("reached_target") == true)
+    }
+
     @Test("BC from 20 expert episodes reaches 475 on CartPole-v1")
     func behaviourCloning() async throws {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-demos-\(UUID().uuidString).nxdemo").path
