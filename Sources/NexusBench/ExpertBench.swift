@@ -10,8 +10,8 @@ import Synchronization
 /// `nexus bench expert`: the expert server (the real `ExpertServer`, on its own socket
 /// thread) answering 8 concurrent workers' batched queries of 8 CartPole states.
 ///
-/// - throughput: labelled states/s through the sockets; baseline: the same expert labelling
-///   the same states in process (the ceiling the server approaches).
+/// - throughput: labelled states/s through the sockets; baseline: raw libzmq, 8 REQ threads
+///   and a ROUTER thread echoing the same bytes (no decoding, no labelling), same run.
 /// - round trip of one query from one worker (p50, p99); baseline: raw libzmq REQ/REP of the
 ///   same bytes, measured in the same run.
 public struct ExpertBench: Sendable {
@@ -44,7 +44,7 @@ public struct ExpertBench: Sendable {
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in clients {
-                    group.addTask {
+                    group.addTask(executorPreference: client.taskExecutor) {
                         var offset = 0
                         while ContinuousClock.now < deadline {
                             let rows = Self.statesPerQuery, dim = CartPole.spec.observationDim
@@ -60,9 +60,11 @@ public struct ExpertBench: Sendable {
             let elapsed = Self.seconds(ContinuousClock.now - started)
             let rate = Double(labelled.total) / elapsed
             for client in clients { await client.close() }
+            let size = Self.querySize(observations)
+            let rawRequests = await RawZeroMQ.concurrentRequestReplyRate(clients: Self.workers, size: size, seconds: seconds)
             reporter.report(BenchRecord(
                 bench: "expert", case: "throughput_8_workers", metric: "states_per_s", value: rate, unit: "states/s",
-                baseline: Self.inProcessRate(observations: observations)))
+                baseline: rawRequests * Double(Self.statesPerQuery)))
         }
 
         if settings.selected("round_trip") {
@@ -70,15 +72,17 @@ public struct ExpertBench: Sendable {
             let client = try ExpertClient(endpoint: server.endpoint, workerID: 99, envID: CartPole.spec.id, actionDim: 1, settings: workerSettings, logger: logger)
             let dim = CartPole.spec.observationDim
             let query = Array(observations[0..<(Self.statesPerQuery * dim)])
-            var samples: [Double] = []
-            for index in 0..<(count + 100) {
-                let start = DispatchTime.now().uptimeNanoseconds
-                _ = try await client.label(query, rows: Self.statesPerQuery, observationDim: dim)
-                if index >= 100 { samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3) }
-            }
+            var samples = try await Task(executorPreference: client.taskExecutor) {
+                var samples: [Double] = []
+                for index in 0..<(count + 100) {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    _ = try await client.label(query, rows: Self.statesPerQuery, observationDim: dim)
+                    if index >= 100 { samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3) }
+                }
+                return samples
+            }.value
             await client.close()
-            let size = WireCodec.encode(.expertQuery(ExpertQuery(
-                requestID: 1, workerID: 1, envID: CartPole.spec.id, observations: Tensor(rows: Self.statesPerQuery, columns: dim, data: query)))).count
+            let size = Self.querySize(observations)
             let raw = await RawZeroMQ.requestReplyMicroseconds(size: size, count: count, warmup: 100).sorted()
             samples.sort()
             for (metric, fraction) in [("p50", 0.5), ("p99", 0.99)] {
@@ -108,21 +112,12 @@ public struct ExpertBench: Sendable {
         return result
     }
 
-    static func inProcessRate(observations: [Float]) -> Double {
-        let expert = CartPoleExpert()
+    /// Bytes of one query of `statesPerQuery` states, as the raw baselines send.
+    static func querySize(_ observations: [Float]) -> Int {
         let dim = CartPole.spec.observationDim
-        var action: [Float] = [0]
-        let rows = observations.count / dim
-        let body = {
-            observations.withUnsafeBufferPointer { all in
-                action.withUnsafeMutableBufferPointer { output in
-                    for row in 0..<rows { expert.act(UnsafeBufferPointer(rebasing: all[(row * dim)..<((row + 1) * dim)]), into: output) }
-                }
-            }
-            blackHole(Int(action[0]))
-        }
-        let seconds = Measure.secondsPerCall(iterations: Measure.calibrate(targetSeconds: 0.2, body), body)
-        return Double(rows) / seconds
+        let rows = Array(observations[0..<(statesPerQuery * dim)])
+        return WireCodec.encode(.expertQuery(ExpertQuery(
+            requestID: 1, workerID: 1, envID: CartPole.spec.id, observations: Tensor(rows: statesPerQuery, columns: dim, data: rows)))).count
     }
 
     static func seconds(_ duration: Duration) -> Double {

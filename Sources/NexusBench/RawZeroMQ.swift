@@ -1,3 +1,4 @@
+import Synchronization
 import CZeroMQ
 import Foundation
 
@@ -81,6 +82,60 @@ enum RawZeroMQ {
         }
     }
 
+    /// Requests per second of `clients` REQ threads each echoing `size`-byte messages through
+    /// one ROUTER thread, for `seconds`: raw libzmq with nothing else in the way.
+    static func concurrentRequestReplyRate(clients: Int, size: Int, seconds: Double) async -> Double {
+        await onThread {
+            let context = HandedOver(zmq_ctx_new()!)
+            defer { zmq_ctx_term(context.raw) }
+            let router = HandedOver(zmq_socket(context.raw, ZMQ_ROUTER)!)
+            let endpoint = bindLoopback(router.raw)
+            let flags = RawRunFlags()
+            let server = Thread {
+                var timeout: Int32 = 50
+                zmq_setsockopt(router.raw, ZMQ_RCVTIMEO, &timeout, 4)
+                var identity = [UInt8](repeating: 0, count: 256)
+                var empty = [UInt8](repeating: 0, count: 16)
+                var body = [UInt8](repeating: 0, count: size)
+                while !flags.stop.load(ordering: .relaxed) {
+                    let idLength = zmq_recv(router.raw, &identity, identity.count, 0)
+                    if idLength < 0 { continue }
+                    _ = zmq_recv(router.raw, &empty, empty.count, 0)
+                    let bodyLength = zmq_recv(router.raw, &body, size, 0)
+                    zmq_send(router.raw, identity, Int(idLength), ZMQ_SNDMORE)
+                    zmq_send(router.raw, empty, 0, ZMQ_SNDMORE)
+                    zmq_send(router.raw, body, Int(max(bodyLength, 0)), 0)
+                }
+            }
+            server.start()
+            let deadline = Measure.now() + UInt64(seconds * 1e9)
+            let done = DispatchGroup()
+            for _ in 0..<clients {
+                done.enter()
+                let client = Thread {
+                    let req = zmq_socket(context.raw, ZMQ_REQ)!
+                    zmq_connect(req, endpoint)
+                    var payload = [UInt8](repeating: 0x33, count: size)
+                    while Measure.now() < deadline {
+                        zmq_send(req, payload, size, 0)
+                        zmq_recv(req, &payload, size, 0)
+                        flags.served.add(1, ordering: .relaxed)
+                    }
+                    closeLingerZero(req)
+                    done.leave()
+                }
+                client.start()
+            }
+            let start = Measure.now()
+            done.wait()
+            let elapsed = Double(Measure.now() - start) / 1e9
+            flags.stop.store(true, ordering: .relaxed)
+            Thread.sleep(forTimeInterval: 0.1)
+            closeLingerZero(router.raw)
+            return Double(flags.served.load(ordering: .relaxed)) / elapsed
+        }
+    }
+
     private static func bindLoopback(_ socket: UnsafeMutableRawPointer) -> String {
         zmq_bind(socket, "tcp://127.0.0.1:*")
         var buffer = [CChar](repeating: 0, count: 256)
@@ -110,4 +165,10 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 struct HandedOver: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
     init(_ raw: UnsafeMutableRawPointer) { self.raw = raw }
+}
+
+/// Shared by the raw benchmark's threads.
+final class RawRunFlags: Sendable {
+    let stop = Atomic<Bool>(false)
+    let served = Atomic<Int>(0)
 }

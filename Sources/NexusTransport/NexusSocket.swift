@@ -71,17 +71,22 @@ extension NexusSocket where Role: SendsPayloads {
 }
 
 extension NexusSocket where Role: ReceivesPayloads {
-    /// The next payload, whatever its content.
-    public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Payload {
-        try await core.receive()[0]
+    /// The next payload, whatever its content; with a `timeout` (seconds), throws
+    /// `TransportError.timedOut` if none arrives in time.
+    public func receive(timeout: Double? = nil, isolation: isolated (any Actor)? = #isolation) async throws -> Payload {
+        try await core.receive(timeout: timeout)[0]
     }
 
-    /// The next payload that decodes and validates; others are counted and dropped.
+    /// The next payload that decodes and validates; others are counted and dropped. A
+    /// `timeout` bounds the whole wait, bad messages included.
     public func receiveMessage(
-        limits: WireLimits = .default, expecting: WireExpectations = .none, isolation: isolated (any Actor)? = #isolation
+        limits: WireLimits = .default, expecting: WireExpectations = .none, timeout: Double? = nil,
+        isolation: isolated (any Actor)? = #isolation
     ) async throws -> WireMessage {
+        let deadline = timeout.map { ContinuousClock.now + .seconds($0) }
         while true {
-            let payload = try await receive()
+            let remaining = deadline.map { max(0, ($0 - ContinuousClock.now) / .seconds(1)) }
+            let payload = try await receive(timeout: remaining)
             do {
                 return try payload.withUnsafeBytes { try WireCodec.decode($0, limits: limits, expecting: expecting) }
             } catch {

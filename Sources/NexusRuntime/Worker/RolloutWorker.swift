@@ -56,7 +56,7 @@ public final class RolloutWorker: Sendable {
             group.addTask { try await inbox.run() }
             group.addTask { try await self.listen(control, stop: stop) }
             group.addTask { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) }
-            group.addTask { try await self.rollout(config, inbox: inbox, expert: expert, push: push) }
+            group.addTask(executorPreference: expert.taskExecutor) { try await self.rollout(config, inbox: inbox, expert: expert, push: push) }
             group.addTask { _ = await stop.wait() }
             defer { group.cancelAll() }
             do {
