@@ -42,6 +42,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     private var random: RandomSource
     private var policyActions: [Float]
     private var executed: [Float]
+    private var expertActed: [Bool]
     public private(set) var envSteps: UInt64 = 0
 
     public init(envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64) {
@@ -52,6 +53,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         let (dim, actionDim) = (E.spec.observationDim, E.spec.actionSpace.dimension)
         policyActions = [Float](repeating: 0, count: envCount * actionDim)
         executed = policyActions
+        expertActed = [Bool](repeating: false, count: envCount)
         builders = (0..<envCount).map {
             SegmentBuilder(workerID: workerID, envIndex: UInt32($0), envID: E.spec.id, steps: segmentSteps, observationDim: dim, actionDim: actionDim)
         }
@@ -68,9 +70,9 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     public mutating func step(policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expertActions: [Float]?) -> [TrajectorySegment] {
         let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
         precondition(!plan.needsExpert || expertActions?.count == count * actionDim, "this plan needs \(count)×\(actionDim) expert actions")
-        let before = vector.observations
-        before.withUnsafeBufferPointer { o in policyActions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: count, into: $0) } }
-        var expertActed = [Bool](repeating: false, count: count)
+        // Read in place: a copy of the observations alive across `vector.step` would make the
+        // step copy its buffer (copy-on-write) every time.
+        vector.observations.withUnsafeBufferPointer { o in policyActions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: count, into: $0) } }
         for index in 0..<count {
             let probability = plan.expertActionProbability
             let useExpert = probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
@@ -118,10 +120,20 @@ struct SegmentBuilder {
 
     var isFull: Bool { rewards.count == steps }
 
+    /// Starts the next segment; the buffers keep their capacity (the last segment's arrays
+    /// went out in a `TrajectorySegment`, so clearing them allocates once, at full size).
     mutating func start(observation: ArraySlice<Float>) {
-        observations = Array(observation)
-        actions = []; rewards = []; terminated = []; truncated = []; finalObservations = []; finalSteps = []
-        expertLabels = []; expertMask = []; expertActed = []; returns = []; lengths = []
+        observations.removeAll(keepingCapacity: true)
+        observations.reserveCapacity((steps + 1) * observationDim)
+        observations += observation
+        actions.removeAll(keepingCapacity: true); actions.reserveCapacity(steps * actionDim)
+        rewards.removeAll(keepingCapacity: true); rewards.reserveCapacity(steps)
+        terminated.removeAll(keepingCapacity: true); terminated.reserveCapacity(steps)
+        truncated.removeAll(keepingCapacity: true); truncated.reserveCapacity(steps)
+        expertMask.removeAll(keepingCapacity: true); expertMask.reserveCapacity(steps)
+        expertActed.removeAll(keepingCapacity: true); expertActed.reserveCapacity(steps)
+        expertLabels.removeAll(keepingCapacity: true)
+        finalObservations = []; finalSteps = []; returns = []; lengths = []
         startEpisode = episodeID
     }
 

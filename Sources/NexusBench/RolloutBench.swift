@@ -39,10 +39,18 @@ public struct RolloutBench: Sendable {
                 value: try Self.collectorRate(seconds: settings.quick ? 0.3 : 1.5), unit: "steps/s", baseline: inProcess))
         }
         for workers in [1, 2] where settings.selected("workers_\(workers)") {
-            let rate = try await distributedRate(workers: workers, seconds: settings.quick ? 1.0 : 4.0)
+            let (rate, workerCores) = try await distributedRate(workers: workers, seconds: settings.quick ? 1.0 : 4.0)
+            // This VM's speed drifts by tens of percent: the baseline is the mean of the
+            // in-process rate measured before and right after this case.
+            let inProcess = (inProcess + Self.inProcessRate(seconds: settings.quick ? 0.3 : 1.5)) / 2
             reporter.report(BenchRecord(
                 bench: "rollout", case: "workers_\(workers)", metric: "steps_per_s", value: rate, unit: "steps/s",
                 baseline: inProcess * Double(min(workers, cores))))
+            // Per core the workers actually got (CPU seconds per second, from /proc): on a
+            // machine with fewer free cores than workers, the learner side takes its share.
+            reporter.report(BenchRecord(
+                bench: "rollout", case: "workers_\(workers)", metric: "steps_per_core_s", value: rate / workerCores, unit: "steps/s",
+                baseline: inProcess))
         }
     }
 
@@ -86,7 +94,19 @@ public struct RolloutBench: Sendable {
         return Double(collector.envSteps) / ExpertBench.seconds(ContinuousClock.now - start)
     }
 
-    private func distributedRate(workers: Int, seconds: Double) async throws -> Double {
+    /// CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let afterName = text.split(separator: ")").last
+        else { return 0 }
+        let fields = afterName.split(separator: " ")
+        // Fields after "pid (comm)": state is [0]; utime and stime are stat fields 14 and 15.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Aggregate steps/s, and the cores the workers used on average in the window.
+    private func distributedRate(workers: Int, seconds: Double) async throws -> (Double, Double) {
         var logger = Logger(label: "nexus.bench.rollout")
         logger.logLevel = .error
         let control = try RouterSocket(bind: [.loopbackAnyPort], logger: logger)
@@ -136,10 +156,12 @@ public struct RolloutBench: Sendable {
         // Warm-up: every worker joined and streaming.
         try await Task.sleep(for: .seconds(1.0))
         steps.restart()
+        let cpuBefore = children.reduce(0) { $0 + Self.cpuSeconds($1.processIdentifier) }
         let start = ContinuousClock.now
         try await Task.sleep(for: .seconds(seconds))
         let elapsed = ExpertBench.seconds(ContinuousClock.now - start)
         let total = steps.total
+        let cpuUsed = children.reduce(0) { $0 + Self.cpuSeconds($1.processIdentifier) } - cpuBefore
         for child in children { child.terminate() }
         for child in children { child.waitUntilExit() }
         receiving.cancel()
@@ -147,6 +169,6 @@ public struct RolloutBench: Sendable {
         await pull.close()
         await control.close()
         await publisher.close()
-        return Double(total) / elapsed
+        return (Double(total) / elapsed, max(cpuUsed / elapsed, 1e-9))
     }
 }
