@@ -18,9 +18,20 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Seed (the seed key).")
     var seed: UInt64?
 
+    @Option(help: "Algorithm: bc (offline, needs --demos) or dagger (the algo key).")
+    var algo: String?
+
+    @Option(help: "Demonstration file for bc (the bc.demos key).")
+    var demos: String?
+
     /// The shortcuts as overrides, after the explicit ones so that they win.
     func allOverrides(extra: [String] = []) -> [String] {
-        overrides + (env.map { ["env=\($0)"] } ?? []) + (seed.map { ["seed=\($0)"] } ?? []) + extra
+        var shortcuts: [String] = []
+        if let env { shortcuts.append("env=\(env)") }
+        if let seed { shortcuts.append("seed=\(seed)") }
+        if let algo { shortcuts.append("algo=\(algo)") }
+        if let demos { shortcuts.append("bc.demos=\(demos)") }
+        return overrides + shortcuts + extra
     }
 
     func load(extra: [String] = [], file: String? = nil) throws -> RunConfig {
@@ -40,16 +51,21 @@ struct ProcessOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    /// Logging to standard error, signal handling and the launcher tie; returns the stop signal.
-    func start(role: String) throws -> (StopSignal, Logger) {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+    /// Log lines go to standard error (the launcher sends each role's to its log file).
+    static func bootstrapLogging(level name: String) throws {
+        guard let level = Logger.Level(rawValue: name) else {
+            throw ValidationError("--log-level \(name) is not one of trace, debug, info, notice, warning, error, critical")
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
+    }
+
+    /// Logging to standard error, signal handling and the launcher tie; returns the stop signal.
+    func start(role: String) throws -> (StopSignal, Logger) {
+        try Self.bootstrapLogging(level: logLevel)
         let stop = StopSignal()
         stop.installHandlers()
         if watchParent { ParentWatch.stopWhenStandardInputCloses(stop, graceSeconds: 10) }

@@ -54,12 +54,6 @@ struct LearnerRole: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var processOptions: ProcessOptions
 
-    @Option(help: "Algorithm: bc or dagger (the algo key).")
-    var algo: String?
-
-    @Option(help: "Demonstration file for bc (the bc.demos key).")
-    var demos: String?
-
     @Option(help: "Run directory (metrics, checkpoints, summary). Default: a new one under runs/.")
     var runDir: String?
 
@@ -67,11 +61,8 @@ struct LearnerRole: AsyncParsableCommand {
     var resume: String?
 
     func run() async throws {
-        var extra: [String] = []
-        if let algo { extra.append("algo=\(algo)") }
-        if let demos { extra.append("bc.demos=\(demos)") }
         let configFile = configOptions.config ?? resume.map { $0 + "/config.yaml" }
-        let config = try configOptions.load(extra: extra, file: configFile)
+        let config = try configOptions.load(file: configFile)
         let (stop, logger) = try processOptions.start(role: "learner")
         let run = try RunDirectory(path: resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env))
         if resume == nil, !FileManager.default.fileExists(atPath: run.config) {

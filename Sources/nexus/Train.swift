@@ -13,14 +13,8 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
-    @Option(help: "Algorithm: bc (offline, needs --demos) or dagger (the algo key).")
-    var algo: String?
-
     @Option(help: "Number of rollout worker processes (the workers key).")
     var workers: Int?
-
-    @Option(help: "Demonstration file for bc (the bc.demos key).")
-    var demos: String?
 
     @Option(help: "Run directory (default: a new one under runs/).")
     var runDir: String?
@@ -36,18 +30,11 @@ struct Train: AsyncParsableCommand {
 
     func run() async throws {
         var extra: [String] = []
-        if let algo { extra.append("algo=\(algo)") }
         if let workers { extra.append("workers=\(workers)") }
-        if let demos { extra.append("bc.demos=\(demos)") }
         if let maxSeconds { extra.append("max_seconds=\(maxSeconds)") }
         if let targetReturn { extra.append("target_return=\(targetReturn)") }
         let config = try configOptions.load(extra: extra)
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("--log-level \(logLevel) is not a log level") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        try ProcessOptions.bootstrapLogging(level: logLevel)
         let stop = StopSignal()
         stop.installHandlers()
         let executable = NexusExecutable.url

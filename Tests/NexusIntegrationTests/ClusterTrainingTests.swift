@@ -65,15 +65,22 @@ struct ClusterTrainingTests {
         #expect(run.processes.keys.sorted() == ["learner"])
     }
 
+    /// A long run in which `role` gets SIGKILL once metrics.csv has `rows` rows; returns the
+    /// run (finished), the rows at the kill and the summary.
+    static func killMidRun(_ role: String, workers: Int, afterRows rows: Int) async throws -> (run: ClusterRun, rowsAtKill: [[String: String]], summary: [String: Any]) {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "\(workers)"] + longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= rows })
+        let victim = try #require(run.processes[role])
+        kill(victim, SIGKILL)
+        let rowsAtKill = run.metricsRows
+        #expect(await ClusterRun.waitUntil(seconds: 60) { (run.processes[role] ?? victim) != victim }, "\(role) was not restarted")
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        return (run, rowsAtKill, try #require(run.summary))
+    }
+
     @Test("a worker killed with SIGKILL is restarted and the run still reaches the target")
     func workerRestart() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "3"] + Self.longRun)
-        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 2 })
-        let victim = try #require(run.processes["worker-2"])
-        kill(victim, SIGKILL)
-        #expect(await ClusterRun.waitUntil(seconds: 60) { (run.processes["worker-2"] ?? victim) != victim }, "worker 2 was not restarted")
-        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
-        let summary = try #require(run.summary)
+        let (_, _, summary) = try await Self.killMidRun("worker-2", workers: 3, afterRows: 2)
         #expect(try #require(summary.number("worker_restarts")) >= 1)
         #expect(summary.flag("reached_target") == true)
     }
@@ -94,13 +101,8 @@ struct ClusterTrainingTests {
 
     @Test("a learner killed with SIGKILL resumes from its checkpoint with increasing policy versions")
     func learnerResume() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
-        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 3 })
-        let learner = try #require(run.processes["learner"])
-        kill(learner, SIGKILL)
-        let versionAtKill = run.metricsRows.compactMap { Int($0["policy_version"] ?? "") }.max() ?? 0
-        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
-        let summary = try #require(run.summary)
+        let (run, rowsAtKill, summary) = try await Self.killMidRun("learner", workers: 2, afterRows: 3)
+        let versionAtKill = rowsAtKill.compactMap { Int($0["policy_version"] ?? "") }.max() ?? 0
         #expect(try #require(summary.number("learner_restarts")) >= 1)
         #expect(try #require(summary.number("policy_version")) > Double(versionAtKill))
         #expect(run.log("learner").contains("resumed from"))
@@ -114,15 +116,9 @@ struct ClusterTrainingTests {
 
     @Test("an expert killed and restarted deadlocks no worker")
     func expertRestart() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
-        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 2 })
-        let expert = try #require(run.processes["expert"])
-        kill(expert, SIGKILL)
-        let rowsAtKill = run.metricsRows.count
-        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
-        let summary = try #require(run.summary)
+        let (run, rowsAtKill, summary) = try await Self.killMidRun("expert", workers: 2, afterRows: 2)
         #expect(try #require(summary.number("expert_restarts")) >= 1)
-        #expect(run.metricsRows.count > rowsAtKill)
+        #expect(run.metricsRows.count > rowsAtKill.count)
         #expect(summary.number("iterations") == Double(Self.longRunIterations))
     }
 }

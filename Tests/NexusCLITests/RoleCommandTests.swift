@@ -1,0 +1,33 @@
+import Foundation
+import NexusTestKit
+import Testing
+
+@Suite("Role commands: bad input")
+struct RoleCommandTests {
+    @Test("bad configuration, endpoints and files exit 64 naming the key, endpoint or file", arguments: [
+        (["train", "--set", "worker.envs=0"], "\"worker.envs\" = 0"),
+        (["train", "--set", "polcy.hidden_sizes=[8]"], "unknown config key \"polcy\""),
+        (["train", "--algo", "bc"], "bc.demos"),
+        (["train", "--algo", "gail"], "must be bc or dagger"),
+        (["train", "--config", "/nonexistent/run.yaml"], "cannot read config file /nonexistent/run.yaml"),
+        (["worker", "--learner", "tcp//nowhere"], "--learner: invalid endpoint \"tcp//nowhere\""),
+        (["expert", "--env", "Pong-v5"], "unknown environment"),
+        (["learner", "--log-level", "loud"], "--log-level loud"),
+    ])
+    func badInput(arguments: [String], message: String) async throws {
+        let result = try await NexusProcess.run(arguments, timeout: 60)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
+    @Test("a learner resumed from a directory without a checkpoint says so")
+    func resumeWithoutCheckpoint() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-resume-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let result = try await NexusProcess.run(
+            ["learner", "--resume", directory, "--set", "endpoints.control=tcp://127.0.0.1:*", "--set", "endpoints.trajectories=tcp://127.0.0.1:*",
+             "--set", "endpoints.weights=tcp://127.0.0.1:*"], timeout: 60)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no checkpoint in \(directory)/checkpoints") || result.stderr.contains("config.yaml"), "\(result.stderr)")
+    }
+}
