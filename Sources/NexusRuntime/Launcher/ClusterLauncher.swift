@@ -120,9 +120,12 @@ public final class ClusterLauncher {
     }
 
     /// Restarts workers that died, each with doubling backoff, up to the configured budget.
+    /// A worker that exited with status 0 was asked to stop (by the learner at the end, or by
+    /// an operator's SIGTERM): it stays stopped.
     private func restartCrashedWorkers() throws {
         let now = ContinuousClock.now
         for (id, worker) in workers.sorted(by: { $0.key < $1.key }) where !worker.isRunning {
+            if let exit = worker.exit, exit.status == 0, !exit.signalled { continue }
             var budget = restartBudget[id] ?? (0, now)
             guard budget.count < config.launcher.maxWorkerRestarts else { continue }
             if budget.notBefore > now { continue }
