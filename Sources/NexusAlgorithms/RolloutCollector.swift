@@ -44,6 +44,10 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     private var executed: [Float]
     private var expertActed: [Bool]
     public private(set) var envSteps: UInt64 = 0
+    // Read once: `E.spec` builds a struct with arrays and strings on every access.
+    public let observationDim = E.spec.observationDim
+    public let actionDim = E.spec.actionSpace.dimension
+    public let envID = E.spec.id
 
     public init(envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64) {
         precondition(segmentSteps > 0, "segments need at least one step")
@@ -61,10 +65,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         for index in 0..<envCount { builders[index].start(observation: first[(index * dim)..<((index + 1) * dim)]) }
     }
 
-    public var envID: String { E.spec.id }
     public var envCount: Int { vector.count }
-    public var observationDim: Int { E.spec.observationDim }
-    public var actionDim: Int { E.spec.actionSpace.dimension }
     public var observations: [Float] { vector.observations }
 
     public mutating func step(policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expertActions: [Float]?) -> [TrajectorySegment] {

@@ -51,12 +51,28 @@ public struct RolloutBench: Sendable {
             reporter.report(BenchRecord(
                 bench: "rollout", case: "workers_\(workers)", metric: "steps_per_core_s", value: rate / workerCores, unit: "steps/s",
                 baseline: inProcess))
+            if workers > 1 {
+                // What this machine really gives N concurrent copies of the same loop (cores
+                // that share caches or a host do not add up): N threads of this process.
+                let parallel = await Self.inProcessRate(threads: min(workers, cores), seconds: settings.quick ? 0.3 : 1.5)
+                reporter.report(BenchRecord(
+                    bench: "rollout", case: "workers_\(workers)", metric: "steps_per_s_vs_threads", value: rate, unit: "steps/s",
+                    baseline: parallel))
+            }
         }
     }
 
     static func policy() -> PolicyNetwork {
         var random = RandomSource(seed: 11)
         return PolicyNetwork(sizes: [4, 64, 64, 2], activation: .tanh, head: .categorical, random: &random)
+    }
+
+    /// The sum of `threads` concurrent in-process loops, each with its own copies.
+    static func inProcessRate(threads: Int, seconds: Double) async -> Double {
+        await withTaskGroup(of: Double.self) { group in
+            for _ in 0..<threads { group.addTask { await onThread { inProcessRate(seconds: seconds) } } }
+            return await group.reduce(0, +)
+        }
     }
 
     /// Env steps/s of the vector environment and policy alone, in this process.
