@@ -84,19 +84,32 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         vector.step(executed)
         envSteps += UInt64(count)
         var finished: [TrajectorySegment] = []
-        let after = vector.observations
-        for index in 0..<count {
-            let rows = (index * dim)..<((index + 1) * dim), actionRows = (index * actionDim)..<((index + 1) * actionDim)
-            let ended = vector.terminated[index] || vector.truncated[index]
-            builders[index].record(
-                action: executed[actionRows], reward: Float(vector.rewards[index]),
-                terminated: vector.terminated[index], truncated: vector.truncated[index] && !vector.terminated[index],
-                nextObservation: after[rows], finalObservation: ended ? vector.finalObservations[rows] : nil,
-                expertLabel: plan.queryExpert ? expertActions![actionRows] : nil, expertActed: expertActed[index],
-                completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil)
-            if builders[index].isFull {
-                finished.append(builders[index].finish(policyVersion: policyVersion))
-                builders[index].start(observation: after[rows])
+        // The vector's arrays are read once per step (each access across the module boundary
+        // is a call and a retain) and passed on as buffer slices.
+        let (after, finals, rewards, terminated, truncated) =
+            (vector.observations, vector.finalObservations, vector.rewards, vector.terminated, vector.truncated)
+        let labels = plan.queryExpert ? expertActions! : []
+        after.withUnsafeBufferPointer { after in
+            finals.withUnsafeBufferPointer { finals in
+                executed.withUnsafeBufferPointer { executed in
+                    labels.withUnsafeBufferPointer { labels in
+                        for index in 0..<count {
+                            let rows = (index * dim)..<((index + 1) * dim), actionRows = (index * actionDim)..<((index + 1) * actionDim)
+                            let ended = terminated[index] || truncated[index]
+                            builders[index].record(
+                                action: UnsafeBufferPointer(rebasing: executed[actionRows]), reward: Float(rewards[index]),
+                                terminated: terminated[index], truncated: truncated[index] && !terminated[index],
+                                nextObservation: UnsafeBufferPointer(rebasing: after[rows]),
+                                finalObservation: ended ? UnsafeBufferPointer(rebasing: finals[rows]) : nil,
+                                expertLabel: labels.isEmpty ? nil : UnsafeBufferPointer(rebasing: labels[actionRows]), expertActed: expertActed[index],
+                                completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil)
+                            if builders[index].isFull {
+                                finished.append(builders[index].finish(policyVersion: policyVersion))
+                                builders[index].start(observation: UnsafeBufferPointer(rebasing: after[rows]))
+                            }
+                        }
+                    }
+                }
             }
         }
         return finished
@@ -123,7 +136,7 @@ struct SegmentBuilder {
 
     /// Starts the next segment; the buffers keep their capacity (the last segment's arrays
     /// went out in a `TrajectorySegment`, so clearing them allocates once, at full size).
-    mutating func start(observation: ArraySlice<Float>) {
+    mutating func start(observation: some Collection<Float>) {
         observations.removeAll(keepingCapacity: true)
         observations.reserveCapacity((steps + 1) * observationDim)
         observations += observation
@@ -139,8 +152,8 @@ struct SegmentBuilder {
     }
 
     mutating func record(
-        action: ArraySlice<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: ArraySlice<Float>,
-        finalObservation: ArraySlice<Float>?, expertLabel: ArraySlice<Float>?, expertActed acted: Bool, completed: (Float, UInt32)?
+        action: UnsafeBufferPointer<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: UnsafeBufferPointer<Float>,
+        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, completed: (Float, UInt32)?
     ) {
         actions += action
         rewards.append(reward)
