@@ -56,8 +56,11 @@ public final class ClusterLauncher {
         print("nexus: \(config.algo) on \(config.env), \(usesWorkers ? "\(config.workers) workers" : "offline"), run directory \(run.path)")
         let status = try LearnerStatusClient(control: try Endpoint(parsing: learnerEndpoints["control"]!), logger: logger)
         var learnerFinished = false
+        progress.interval = config.launcher.progressSeconds
         while !stop.isStopped {
-            try? await Task.sleep(for: .seconds(config.launcher.progressSeconds))
+            // Look often (crashes are noticed fast, a short run still shows progress); the
+            // line itself is redrawn every progress_seconds.
+            try? await Task.sleep(for: .seconds(min(0.1, config.launcher.progressSeconds)))
             if let learner, !learner.isRunning {
                 if learner.exit?.status == 0, learner.exit?.signalled == false {
                     learnerFinished = true

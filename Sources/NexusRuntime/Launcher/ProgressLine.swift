@@ -5,13 +5,15 @@ import NexusWire
 /// (less often) when output goes to a file or pipe.
 struct ProgressLine {
     let isTerminal = isatty(STDOUT_FILENO) == 1
+    /// Seconds between lines on a terminal (plain lines come at most every 2 s).
+    var interval = 0.5
     private var lastLength = 0
     private var lastPrinted = ContinuousClock.now - .seconds(3600)
     private var lastSteps: (UInt64, ContinuousClock.Instant)?
 
     mutating func show(_ status: ControlMessage.Status, workers: (alive: Int, total: Int), restarts: Int) {
         let now = ContinuousClock.now
-        guard isTerminal || now - lastPrinted >= .seconds(2) else { return }
+        guard now - lastPrinted >= .seconds(isTerminal ? interval : max(interval, 2)) else { return }
         lastPrinted = now
         let steps = UInt64(status[metric: "env_steps"] ?? 0)
         var rate = 0.0
