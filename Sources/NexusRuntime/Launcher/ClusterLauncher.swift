@@ -108,7 +108,9 @@ public final class ClusterLauncher {
     private func startLearner(resume: Bool) async throws {
         try? FileManager.default.removeItem(atPath: run.announcement("learner"))
         var arguments = ["learner", "--config", run.config, "--watch-parent"]
-        arguments += resume ? ["--resume", run.path] : ["--run-dir", run.path]
+        // A learner that died before its first checkpoint starts afresh.
+        let canResume = resume && !CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints).files().isEmpty
+        arguments += canResume ? ["--resume", run.path] : ["--run-dir", run.path]
         if let expertEndpoint { arguments += ["--set", "endpoints.expert=\(expertEndpoint)"] }
         // A resumed learner binds the ports the workers already know.
         for (key, endpoint) in learnerEndpoints.sorted(by: { $0.key < $1.key }) { arguments += ["--set", "endpoints.\(key)=\(endpoint)"] }

@@ -117,6 +117,7 @@ public final class RolloutWorker: Sendable {
             envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
             workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID))
         var version: UInt64 = 0
+        var runID = ""
         var policy: PolicyNetwork?
         var plan = RolloutPlan.policyOnly
         var stepsWithVersion = 0
@@ -124,7 +125,7 @@ public final class RolloutWorker: Sendable {
         let quota = config.worker.versionWaitSeconds > 0 ? config.workerStepsPerVersion : 0
         while true {
             try Task.checkCancellation()
-            if quota > 0, stepsWithVersion >= quota, inbox.take(newerThan: version) == nil {
+            if quota > 0, stepsWithVersion >= quota, inbox.take(over: (runID, version)) == nil {
                 // This version's share is collected: wait a little for the next one, but never
                 // forever (a slow or restarted learner must not stall the worker); after the
                 // wait, collect one more share with the old version.
@@ -137,7 +138,7 @@ public final class RolloutWorker: Sendable {
                 stepsWithVersion = 0
                 waitingSince = nil
             }
-            if let weights = inbox.take(newerThan: policy == nil ? nil : version) {
+            if let weights = inbox.take(over: policy == nil ? nil : (runID, version)) {
                 stepsWithVersion = 0
                 waitingSince = nil
                 do {
@@ -147,11 +148,10 @@ public final class RolloutWorker: Sendable {
                         policy = try PolicyNetwork(model: model)
                     }
                     plan = try RolloutPlan(weights: weights)
-                    version = weights.version
                 } catch {
                     logger.error("ignored weights version \(weights.version): \(error)")
-                    version = weights.version
                 }
+                (runID, version) = (weights.runID, weights.version)
             }
             guard let policy else {
                 try await Task.sleep(for: .milliseconds(20))

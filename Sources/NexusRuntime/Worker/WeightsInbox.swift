@@ -18,21 +18,26 @@ public final class WeightsInbox: Sendable {
     /// Receives until cancelled.
     public func run() async throws {
         while true {
-            if case .weights(let weights) = try await socket.receiveMessage() {
-                newest.withLock { current in
-                    if current == nil || weights.version > current!.version || weights.runID != current!.runID { current = weights }
-                }
-            }
+            if case .weights(let weights) = try await socket.receiveMessage() { offer(weights) }
         }
     }
 
-    /// Weights newer than `version` (any, for nil), if some arrived.
-    public func take(newerThan version: UInt64?) -> Weights? {
-        newest.withLock { weights in weights.flatMap { version == nil || $0.version > version! ? $0 : nil } }
+    /// Weights to install over `installed` (run id and version; nil: nothing yet): a newer
+    /// version of the same run, or any version of another run (a learner restarted afresh
+    /// counts versions from 1 again).
+    public func take(over installed: (runID: String, version: UInt64)?) -> Weights? {
+        newest.withLock { weights in
+            guard let weights else { return nil }
+            guard let installed else { return weights }
+            return weights.runID != installed.runID || weights.version > installed.version ? weights : nil
+        }
     }
 
+    /// Keeps `weights` if they are newer than what is held (or of another run).
     public func offer(_ weights: Weights) {
-        newest.withLock { current in if current == nil || weights.version > current!.version { current = weights } }
+        newest.withLock { current in
+            if current == nil || weights.version > current!.version || weights.runID != current!.runID { current = weights }
+        }
     }
 
     public var rejectedMessages: UInt64 { socket.statistics.rejectedMessages }
