@@ -11,29 +11,29 @@ import Darwin
 struct CFieldReader {
     let limits: WireLimits
 
-    func string(_ pointer: UnsafePointer<CChar>?, field: String) throws -> String {
+    func string(_ pointer: UnsafePointer<CChar>?, field: @autoclosure () -> String) throws -> String {
         guard let pointer else { return "" }
         let length = strnlen(pointer, limits.maxStringBytes + 1)
         guard length <= limits.maxStringBytes else {
-            throw WireError.limitExceeded(field: field, value: length, limit: limits.maxStringBytes)
+            throw WireError.limitExceeded(field: field(), value: length, limit: limits.maxStringBytes)
         }
         let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
         guard let value = String(validating: bytes, as: UTF8.self) else {
-            throw WireError.invalidField(field, reason: "not valid UTF-8")
+            throw WireError.invalidField(field(), reason: "not valid UTF-8")
         }
         return value
     }
 
-    func array<T>(_ pointer: UnsafePointer<T>?, count: Int, field: String) throws -> [T] {
+    func array<T>(_ pointer: UnsafePointer<T>?, count: Int, field: @autoclosure () -> String) throws -> [T] {
         guard count <= limits.maxTensorElements else {
-            throw WireError.limitExceeded(field: field, value: count, limit: limits.maxTensorElements)
+            throw WireError.limitExceeded(field: field(), value: count, limit: limits.maxTensorElements)
         }
         guard count > 0, let pointer else { return [] }
         return Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
-    func bools(_ pointer: UnsafePointer<protobuf_c_boolean>?, count: Int, field: String) throws -> [Bool] {
-        try array(pointer, count: count, field: field).map { $0 != 0 }
+    func bools(_ pointer: UnsafePointer<protobuf_c_boolean>?, count: Int, field: @autoclosure () -> String) throws -> [Bool] {
+        try array(pointer, count: count, field: field()).map { $0 != 0 }
     }
 
     func messages<C, T>(
@@ -53,15 +53,15 @@ struct CFieldReader {
         return result
     }
 
-    func required<C>(_ pointer: UnsafeMutablePointer<C>?, field: String) throws -> UnsafePointer<C> {
-        guard let pointer else { throw WireError.missingField(field) }
+    func required<C>(_ pointer: UnsafeMutablePointer<C>?, field: @autoclosure () -> String) throws -> UnsafePointer<C> {
+        guard let pointer else { throw WireError.missingField(field()) }
         return UnsafePointer(pointer)
     }
 
     /// Maps a C enum's raw value onto a Swift enum; unknown numbers are refused.
-    func enumeration<E: RawRepresentable>(_ raw: Int32, as type: E.Type, field: String) throws -> E where E.RawValue == Int32 {
+    func enumeration<E: RawRepresentable>(_ raw: Int32, as type: E.Type, field: @autoclosure () -> String) throws -> E where E.RawValue == Int32 {
         guard let value = E(rawValue: raw) else {
-            throw WireError.invalidField(field, reason: "unknown enum value \(raw)")
+            throw WireError.invalidField(field(), reason: "unknown enum value \(raw)")
         }
         return value
     }

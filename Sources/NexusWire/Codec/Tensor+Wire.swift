@@ -11,28 +11,28 @@ extension Tensor {
         return message
     }
 
-    init(decoding message: UnsafePointer<Nexus__V1__Tensor>, field: String, reader: CFieldReader) throws {
+    init(decoding message: UnsafePointer<Nexus__V1__Tensor>, field: @autoclosure () -> String, reader: CFieldReader) throws {
         let rank = message.pointee.n_shape
         guard rank <= reader.limits.maxTensorRank else {
-            throw WireError.limitExceeded(field: field + ".shape", value: rank, limit: reader.limits.maxTensorRank)
+            throw WireError.limitExceeded(field: field() + ".shape", value: rank, limit: reader.limits.maxTensorRank)
         }
-        let rawShape = try reader.array(message.pointee.shape, count: rank, field: field + ".shape")
+        let rawShape = try reader.array(message.pointee.shape, count: rank, field: field() + ".shape")
         let elements = message.pointee.n_data
         guard rawShape.allSatisfy({ $0 <= UInt64(Int.max) }),
             let count = Tensor.elementCount(of: rawShape.map { Int($0) }), count == elements
         else {
-            throw WireError.shapeMismatch(field: field, shape: rawShape, dataCount: elements)
+            throw WireError.shapeMismatch(field: field(), shape: rawShape, dataCount: elements)
         }
-        self.init(shape: rawShape.map { Int($0) }, data: try reader.array(message.pointee.data, count: elements, field: field + ".data"))
+        self.init(shape: rawShape.map { Int($0) }, data: try reader.array(message.pointee.data, count: elements, field: field() + ".data"))
     }
 
-    static func decodeOptional(_ message: UnsafeMutablePointer<Nexus__V1__Tensor>?, field: String, reader: CFieldReader) throws -> Tensor? {
+    static func decodeOptional(_ message: UnsafeMutablePointer<Nexus__V1__Tensor>?, field: @autoclosure () -> String, reader: CFieldReader) throws -> Tensor? {
         guard let message else { return nil }
-        return try Tensor(decoding: message, field: field, reader: reader)
+        return try Tensor(decoding: message, field: field(), reader: reader)
     }
 
-    static func decodeRequired(_ message: UnsafeMutablePointer<Nexus__V1__Tensor>?, field: String, reader: CFieldReader) throws -> Tensor {
-        try Tensor(decoding: reader.required(message, field: field), field: field, reader: reader)
+    static func decodeRequired(_ message: UnsafeMutablePointer<Nexus__V1__Tensor>?, field: @autoclosure () -> String, reader: CFieldReader) throws -> Tensor {
+        try Tensor(decoding: reader.required(message, field: field()), field: field(), reader: reader)
     }
 }
 

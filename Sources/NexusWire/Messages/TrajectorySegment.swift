@@ -94,82 +94,82 @@ public struct TrajectorySegment: Sendable, Equatable {
 extension TrajectorySegment {
     /// Checks that the segment is self-consistent and matches what the receiver expects.
     public func validate(limits: WireLimits = .default, expecting expected: WireExpectations = .none) throws {
-        let field = "trajectory"
-        try observations.validate(field: field + ".observations", limits: limits)
-        try actions.validate(field: field + ".actions", limits: limits)
-        try actions.requireMatrix(field: field + ".actions", columns: expected.actionDim)
+        // Field names are literals: building them per message showed up in the learner's profile.
+        try observations.validate(field: "trajectory.observations", limits: limits)
+        try actions.validate(field: "trajectory.actions", limits: limits)
+        try actions.requireMatrix(field: "trajectory.actions", columns: expected.actionDim)
         let steps = actions.rows
         if let maxSteps = expected.maxSegmentSteps, steps > maxSteps {
-            throw WireError.limitExceeded(field: field + ".actions.rows", value: steps, limit: maxSteps)
+            throw WireError.limitExceeded(field: "trajectory.actions.rows", value: steps, limit: maxSteps)
         }
-        try observations.requireMatrix(field: field + ".observations", rows: steps + 1, columns: expected.observationDim)
+        try observations.requireMatrix(field: "trajectory.observations", rows: steps + 1, columns: expected.observationDim)
         guard observations.columns > 0 else {
-            throw WireError.invalidField(field + ".observations", reason: "observation dimension is 0")
+            throw WireError.invalidField("trajectory.observations", reason: "observation dimension is 0")
         }
         if let envID = expected.envID, envID != self.envID {
-            throw WireError.invalidField(field + ".env_id", reason: "\"\(self.envID)\" is not this run's environment \"\(envID)\"")
+            throw WireError.invalidField("trajectory.env_id", reason: "\"\(self.envID)\" is not this run's environment \"\(envID)\"")
         }
         if let discrete = expected.discreteActions {
-            try DiscreteActions.require(actions, count: discrete, field: field + ".actions")
+            try DiscreteActions.require(actions, count: discrete, field: "trajectory.actions")
         }
 
-        try PerStep.require(rewards, steps: steps, field: field + ".rewards")
-        try FiniteCheck.require(rewards, field: field + ".rewards")
-        try PerStep.require(terminated, steps: steps, field: field + ".terminated")
-        try PerStep.require(truncated, steps: steps, field: field + ".truncated")
-        try PerStep.requireOptional(behaviourLogProbs, steps: steps, field: field + ".behaviour_log_probs")
-        try FiniteCheck.require(behaviourLogProbs, field: field + ".behaviour_log_probs")
-        try PerStep.requireOptional(uncertainty, steps: steps, field: field + ".uncertainty")
-        try FiniteCheck.require(uncertainty, field: field + ".uncertainty")
-        try PerStep.requireOptional(expertActed, steps: steps, field: field + ".expert_acted")
+        try PerStep.require(rewards, steps: steps, field: "trajectory.rewards")
+        try FiniteCheck.require(rewards, field: "trajectory.rewards")
+        try PerStep.require(terminated, steps: steps, field: "trajectory.terminated")
+        try PerStep.require(truncated, steps: steps, field: "trajectory.truncated")
+        try PerStep.requireOptional(behaviourLogProbs, steps: steps, field: "trajectory.behaviour_log_probs")
+        try FiniteCheck.require(behaviourLogProbs, field: "trajectory.behaviour_log_probs")
+        try PerStep.requireOptional(uncertainty, steps: steps, field: "trajectory.uncertainty")
+        try FiniteCheck.require(uncertainty, field: "trajectory.uncertainty")
+        try PerStep.requireOptional(expertActed, steps: steps, field: "trajectory.expert_acted")
 
-        try validateEpisodeEnds(steps: steps, field: field)
-        try validateExpertLabels(steps: steps, limits: limits, expected: expected, field: field)
+        try validateEpisodeEnds(steps: steps)
+        try validateExpertLabels(steps: steps, limits: limits, expected: expected)
 
         guard safetyEvents.count <= limits.maxRepeatedMessages else {
-            throw WireError.limitExceeded(field: field + ".safety_events", value: safetyEvents.count, limit: limits.maxRepeatedMessages)
+            throw WireError.limitExceeded(field: "trajectory.safety_events", value: safetyEvents.count, limit: limits.maxRepeatedMessages)
         }
         for (index, event) in safetyEvents.enumerated() {
             guard Int(event.step) < steps else {
-                throw WireError.invalidField(field + ".safety_events[\(index)].step", reason: "step \(event.step) is not below \(steps)")
+                throw WireError.invalidField("trajectory.safety_events[\(index)].step", reason: "step \(event.step) is not below \(steps)")
             }
             guard event.severity.isFinite else {
-                throw WireError.nonFinite(field: field + ".safety_events.severity", index: index)
+                throw WireError.nonFinite(field: "trajectory.safety_events.severity", index: index)
             }
         }
     }
 
-    private func validateEpisodeEnds(steps: Int, field: String) throws {
+    private func validateEpisodeEnds(steps: Int) throws {
         let endedSteps = (0..<steps).filter { terminated[$0] || truncated[$0] }
-        try finalObservations.validate(field: field + ".final_observations")
+        try finalObservations.validate(field: "trajectory.final_observations")
         try finalObservations.requireMatrix(
-            field: field + ".final_observations", rows: endedSteps.count, columns: observations.columns)
+            field: "trajectory.final_observations", rows: endedSteps.count, columns: observations.columns)
         guard finalObservationSteps.elementsEqual(endedSteps.lazy.map { UInt32($0) }) else {
             throw WireError.invalidField(
-                field + ".final_observation_steps",
+                "trajectory.final_observation_steps",
                 reason: "must list exactly the \(endedSteps.count) steps that terminated or truncated, in order")
         }
         guard completedEpisodeReturns.count == completedEpisodeLengths.count,
             completedEpisodeReturns.count <= endedSteps.count
         else {
             throw WireError.invalidField(
-                field + ".completed_episode_returns",
+                "trajectory.completed_episode_returns",
                 reason: "\(completedEpisodeReturns.count) returns and \(completedEpisodeLengths.count) lengths for \(endedSteps.count) ended episodes")
         }
-        try FiniteCheck.require(completedEpisodeReturns, field: field + ".completed_episode_returns")
+        try FiniteCheck.require(completedEpisodeReturns, field: "trajectory.completed_episode_returns")
     }
 
-    private func validateExpertLabels(steps: Int, limits: WireLimits, expected: WireExpectations, field: String) throws {
-        try PerStep.requireOptional(expertMask, steps: steps, field: field + ".expert_mask")
+    private func validateExpertLabels(steps: Int, limits: WireLimits, expected: WireExpectations) throws {
+        try PerStep.requireOptional(expertMask, steps: steps, field: "trajectory.expert_mask")
         guard let expertActions else {
-            guard expertMask.isEmpty else { throw WireError.missingField(field + ".expert_actions") }
+            guard expertMask.isEmpty else { throw WireError.missingField("trajectory.expert_actions") }
             return
         }
-        guard !expertMask.isEmpty else { throw WireError.missingField(field + ".expert_mask") }
-        try expertActions.validate(field: field + ".expert_actions", limits: limits)
-        try expertActions.requireMatrix(field: field + ".expert_actions", rows: steps, columns: actions.columns)
+        guard !expertMask.isEmpty else { throw WireError.missingField("trajectory.expert_mask") }
+        try expertActions.validate(field: "trajectory.expert_actions", limits: limits)
+        try expertActions.requireMatrix(field: "trajectory.expert_actions", rows: steps, columns: actions.columns)
         if let discrete = expected.discreteActions {
-            try DiscreteActions.require(expertActions, count: discrete, field: field + ".expert_actions")
+            try DiscreteActions.require(expertActions, count: discrete, field: "trajectory.expert_actions")
         }
     }
 }
