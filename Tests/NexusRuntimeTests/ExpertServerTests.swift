@@ -1,0 +1,50 @@
+import Logging
+import NexusEnvironments
+import NexusTransport
+import NexusWire
+import Testing
+
+@testable import NexusRuntime
+
+@Suite("Expert server")
+struct ExpertServerTests {
+    @Test("labels batches with the environment's expert, refuses other environments and kinds, counts both")
+    func labelsAndRefuses() async throws {
+        let logger = Logger(label: "test")
+        let server = try ExpertServer(envID: "CartPole-v1", bind: .loopbackAnyPort, settings: RunConfig.ExpertSettings(), logger: logger)
+        let stop = StopSignal()
+        let serving = Task { try await server.run(until: stop) }
+        var settings = RunConfig.WorkerSettings()
+        settings.expertTimeoutSeconds = 30
+        let client = try ExpertClient(endpoint: server.endpoint, workerID: 1, envID: "CartPole-v1", actionDim: 1, settings: settings, logger: logger)
+
+        let observations: [Float] = [0, 0, 0.1, 0.2, 0, 0, -0.1, -0.2, 0.5, -1, 0.02, 0.3]
+        let labels = try await client.label(observations, rows: 3, observationDim: 4)
+        var expected: [Float] = []
+        for row in 0..<3 {
+            var action: [Float] = [0]
+            observations[(row * 4)..<((row + 1) * 4)].withContiguousStorageIfAvailable { o in
+                action.withUnsafeMutableBufferPointer { CartPoleExpert().act(o, into: $0) }
+            }
+            expected += action
+        }
+        #expect(labels == expected)
+
+        let wrongEnv = try ExpertClient(endpoint: server.endpoint, workerID: 2, envID: "Pendulum-v1", actionDim: 1, settings: settings, logger: logger)
+        await #expect(throws: RuntimeError.self) { _ = try await wrongEnv.label([0, 0, 0], rows: 1, observationDim: 3) }
+
+        let dealer = try DealerSocket(connect: [server.endpoint])
+        try await dealer.send(.tensor(Tensor(shape: [1], data: [1])))
+        try await dealer.send([0xde, 0xad])
+        // The server keeps serving after bad input.
+        #expect(try await client.label(observations, rows: 3, observationDim: 4) == expected)
+        #expect(server.statistics.states == 6)
+        // Wrong env, wrong kind, undecodable: the dealer's two may arrive after the client's answer.
+        for _ in 0..<1000 where server.rejectedMessages < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.rejectedMessages == 3)
+        stop.trigger("test")
+        try await serving.value
+        for socket in [client, wrongEnv] { await socket.close() }
+        await dealer.close()
+    }
+}
