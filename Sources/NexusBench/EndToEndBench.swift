@@ -41,7 +41,7 @@ public struct EndToEndBench: Sendable {
                 let stepsToTarget = (summary["env_steps_to_target"] as? NSNumber)?.doubleValue,
                 let queriesToTarget = (summary["expert_queries_to_target"] as? NSNumber)?.doubleValue
             else {
-                throw BenchFilterError(description: "seed \(seed) did not reach 475; see \(directory)")
+                throw EndToEndFailure(description: "seed \(seed) did not reach 475; see \(directory)")
             }
             launchSeconds.append(started + toTarget - launched)
             steps.append(stepsToTarget)
@@ -61,4 +61,10 @@ public struct EndToEndBench: Sendable {
             reporter.report(BenchRecord(bench: "e2e", case: kase, metric: name + "_max", value: sorted.last!, unit: unit, baseline: baseline))
         }
     }
+}
+
+/// A run of the end-to-end benchmark that did not reach the target: a failure of Nexus, not
+/// bad input.
+public struct EndToEndFailure: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -57,7 +57,7 @@ public struct ExpertBench: Sendable {
                 }
                 try await group.waitForAll()
             }
-            let elapsed = Self.seconds(ContinuousClock.now - started)
+            let elapsed = (ContinuousClock.now - started) / .seconds(1)
             let rate = Double(labelled.total) / elapsed
             for client in clients { await client.close() }
             let size = Self.querySize(observations)
@@ -118,9 +118,5 @@ public struct ExpertBench: Sendable {
         let rows = Array(observations[0..<(statesPerQuery * dim)])
         return WireCodec.encode(.expertQuery(ExpertQuery(
             requestID: 1, workerID: 1, envID: CartPole.spec.id, observations: Tensor(rows: statesPerQuery, columns: dim, data: rows)))).count
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -90,7 +90,7 @@ public struct RolloutBench: Sendable {
             }
             steps += 100 * envs
         }
-        return Double(steps) / ExpertBench.seconds(ContinuousClock.now - start)
+        return Double(steps) / ((ContinuousClock.now - start) / .seconds(1))
     }
 
     static func collectorRate(seconds: Double) throws -> Double {
@@ -107,7 +107,7 @@ public struct RolloutBench: Sendable {
             }
         }
         blackHole(bytes)
-        return Double(collector.envSteps) / ExpertBench.seconds(ContinuousClock.now - start)
+        return Double(collector.envSteps) / ((ContinuousClock.now - start) / .seconds(1))
     }
 
     /// CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
@@ -175,7 +175,7 @@ public struct RolloutBench: Sendable {
         let cpuBefore = children.reduce(0) { $0 + Self.cpuSeconds($1.processIdentifier) }
         let start = ContinuousClock.now
         try await Task.sleep(for: .seconds(seconds))
-        let elapsed = ExpertBench.seconds(ContinuousClock.now - start)
+        let elapsed = (ContinuousClock.now - start) / .seconds(1)
         let total = steps.total
         let cpuUsed = children.reduce(0) { $0 + Self.cpuSeconds($1.processIdentifier) } - cpuBefore
         for child in children { child.terminate() }

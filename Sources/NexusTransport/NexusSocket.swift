@@ -107,16 +107,21 @@ public struct PeerID: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension NexusSocket where Role == Router {
-    public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> (peer: PeerID, payload: Payload) {
-        let frames = try await core.receive()
+    /// The next message and its sender; with a `timeout` (seconds), throws
+    /// `TransportError.timedOut` if none arrives in time.
+    public func receive(timeout: Double? = nil, isolation: isolated (any Actor)? = #isolation) async throws -> (peer: PeerID, payload: Payload) {
+        let frames = try await core.receive(timeout: timeout)
         return (PeerID(Array(frames[0])), frames[1])
     }
 
     public func receiveMessage(
-        limits: WireLimits = .default, expecting: WireExpectations = .none, isolation: isolated (any Actor)? = #isolation
+        limits: WireLimits = .default, expecting: WireExpectations = .none, timeout: Double? = nil,
+        isolation: isolated (any Actor)? = #isolation
     ) async throws -> (peer: PeerID, message: WireMessage) {
+        let deadline = timeout.map { ContinuousClock.now + .seconds($0) }
         while true {
-            let (peer, payload) = try await receive()
+            let remaining = deadline.map { max(0, ($0 - ContinuousClock.now) / .seconds(1)) }
+            let (peer, payload) = try await receive(timeout: remaining)
             do {
                 return (peer, try payload.withUnsafeBytes { try WireCodec.decode($0, limits: limits, expecting: expecting) })
             } catch {

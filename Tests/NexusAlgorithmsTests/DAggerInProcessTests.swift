@@ -19,20 +19,12 @@ struct DAggerInProcessTests {
         let algorithm = SupervisedImitation(mode: .dagger, spec: spec, settings: settings)
         var collector = try RolloutCollectors.make(envID: envID, envCount: envs, segmentSteps: segmentSteps, workerID: 1, seed: seed &+ 1)
         var queries = 0
-        var labels = [Float](repeating: 0, count: envs * spec.actionSpace.dimension)
+        var labels: [Float] = []
         var evalReturn = -Double.infinity
         while algorithm.iteration < maxIterations {
             let plan = algorithm.rolloutPlan
-            let observations = collector.observations
             if plan.needsExpert {
-                for row in 0..<envs {
-                    observations.withUnsafeBufferPointer { o in
-                        labels.withUnsafeMutableBufferPointer { l in
-                            let dim = spec.observationDim, actionDim = spec.actionSpace.dimension
-                            expert.act(UnsafeBufferPointer(rebasing: o[(row * dim)..<((row + 1) * dim)]), into: UnsafeMutableBufferPointer(rebasing: l[(row * actionDim)..<((row + 1) * actionDim)]))
-                        }
-                    }
-                }
+                labels = expert.act(batch: collector.observations, rows: envs, actionDim: spec.actionSpace.dimension)
                 queries += envs
             }
             for segment in collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan, expertActions: labels) {

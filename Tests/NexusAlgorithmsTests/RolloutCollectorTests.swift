@@ -19,14 +19,8 @@ struct RolloutCollectorTests {
         let policy = Self.policy()
         var segments: [TrajectorySegment] = []
         for _ in 0..<steps {
-            let observations = collector.observations
-            var labels = [Float](repeating: 0, count: 3)
-            for row in 0..<3 {
-                observations.withUnsafeBufferPointer { o in
-                    labels.withUnsafeMutableBufferPointer { expert.act(UnsafeBufferPointer(rebasing: o[(row * 4)..<((row + 1) * 4)]), into: UnsafeMutableBufferPointer(rebasing: $0[row..<(row + 1)])) }
-                }
-            }
-            segments += collector.step(policy: policy, policyVersion: 7, plan: plan, expertActions: plan.needsExpert ? labels : nil)
+            let labels = plan.needsExpert ? expert.act(batch: collector.observations, rows: 3, actionDim: 1) : nil
+            segments += collector.step(policy: policy, policyVersion: 7, plan: plan, expertActions: labels)
         }
         return segments
     }

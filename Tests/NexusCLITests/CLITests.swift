@@ -50,11 +50,16 @@ struct CLITests {
         try output.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
     }
 
+    /// `nexus bench ARGUMENTS --quick --json`, which must succeed; its records and stderr.
+    static func benchRecords(_ arguments: [String]) async throws -> (records: [Record], stderr: String) {
+        let result = try await NexusProcess.run(["bench"] + arguments + ["--quick", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        return (try records(result.stdout), result.stderr)
+    }
+
     @Test("bench wire --json prints one record per line, with a baseline and its ratio")
     func benchWireJSON() async throws {
-        let result = try await NexusProcess.run(["bench", "wire", "--quick", "--json"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let records = try Self.records(result.stdout)
+        let records = try await Self.benchRecords(["wire"]).records
         #expect(records.map { "\($0.case) \($0.metric)" } == [
             "trajectory_1000x17 encode", "trajectory_1000x17 decode", "weights_99k encode", "weights_99k decode",
         ])
@@ -68,21 +73,24 @@ struct CLITests {
 
     @Test("bench transport --json measures Nexus and raw libzmq in the same run")
     func benchTransportJSON() async throws {
-        let result = try await NexusProcess.run(["bench", "transport", "--quick", "--json", "--filter", "_4KiB"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let records = try Self.records(result.stdout)
+        let records = try await Self.benchRecords(["transport", "--filter", "_4KiB"]).records
         #expect(records.map(\.metric) == ["messages_per_s", "throughput"])
         #expect(records.allSatisfy { $0.case == "push_pull_4KiB" && $0.value > 0 && $0.baseline > 0 })
     }
 
     @Test("bench nn --json reports inference against raw sgemm and names the verified BLAS kernel")
     func benchNNJSON() async throws {
-        let result = try await NexusProcess.run(["bench", "nn", "--quick", "--json", "--filter", "infer_4-64-64-2_b1"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let records = try Self.records(result.stdout)
+        let (records, stderr) = try await Self.benchRecords(["nn", "--filter", "infer_4-64-64-2_b1"])
         #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["infer_4-64-64-2_b1 forward_time us"])
         #expect(records.allSatisfy { $0.value > 0 && $0.baseline > 0 })
-        #expect(result.stderr.contains("OpenBLAS kernel") && result.stderr.contains("verified"))
+        #expect(stderr.contains("OpenBLAS kernel") && stderr.contains("verified"))
+    }
+
+    @Test("bench expert --json reports throughput and round trips against raw libzmq")
+    func benchExpertJSON() async throws {
+        let records = try await Self.benchRecords(["expert"]).records
+        #expect(records.map { "\($0.case) \($0.metric)" } == ["throughput_8_workers states_per_s", "round_trip p50", "round_trip p99"])
+        #expect(records.allSatisfy { $0.value > 0 && $0.baseline > 0 })
     }
 
     @Test("env trace prints the documented CSV and stops at the first terminating step")
@@ -125,9 +133,7 @@ struct CLITests {
 
     @Test("bench env --json reports steps per second against the bare loop")
     func benchEnvJSON() async throws {
-        let result = try await NexusProcess.run(["bench", "env", "--quick", "--json", "--filter", "single_MountainCar-v0"])
-        #expect(result.status == 0, "\(result.stderr)")
-        let records = try Self.records(result.stdout)
+        let records = try await Self.benchRecords(["env", "--filter", "single_MountainCar-v0"]).records
         #expect(records.map { "\($0.case) \($0.metric) \($0.unit)" } == ["single_MountainCar-v0 steps_per_s steps/s"])
         #expect(records.allSatisfy { $0.value > 0 && $0.baseline > 0 })
     }

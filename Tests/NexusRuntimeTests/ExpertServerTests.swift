@@ -47,4 +47,28 @@ struct ExpertServerTests {
         for socket in [client, wrongEnv] { await socket.close() }
         await dealer.close()
     }
+
+    @Test("a batch waits up to max_wait for more queries, and closes as soon as it holds max_batch states")
+    func batchesWaitForMore() async throws {
+        let logger = Logger(label: "test")
+        var expertSettings = RunConfig.ExpertSettings()
+        expertSettings.maxBatch = 2
+        expertSettings.maxWaitMilliseconds = 30_000  // never reached: the second query fills the batch
+        let server = try ExpertServer(envID: "CartPole-v1", bind: .loopbackAnyPort, settings: expertSettings, logger: logger)
+        let stop = StopSignal()
+        let serving = Task { try await server.run(until: stop) }
+        var settings = RunConfig.WorkerSettings()
+        settings.expertTimeoutSeconds = 60
+        let first = try ExpertClient(endpoint: server.endpoint, workerID: 1, envID: "CartPole-v1", actionDim: 1, settings: settings, logger: logger)
+        let second = try ExpertClient(endpoint: server.endpoint, workerID: 2, envID: "CartPole-v1", actionDim: 1, settings: settings, logger: logger)
+        async let a = first.label([0, 0, 0.1, 0], rows: 1, observationDim: 4)
+        async let b = second.label([0, 0, -0.1, 0], rows: 1, observationDim: 4)
+        #expect(try await [a, b] == [[1], [0]])
+        #expect(server.statistics.batches == 1 && server.statistics.queries == 2)
+        #expect(try await first.label([], rows: 0, observationDim: 4).isEmpty)  // an empty query is answered, not fatal
+        stop.trigger("test")
+        try await serving.value
+        await first.close()
+        await second.close()
+    }
 }

@@ -135,16 +135,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         return config
     }
 
-    /// The returns the project calls solved: Gymnasium's where it has one, else the usual
-    /// published bar (Pendulum −200, MountainCarContinuous 90).
+    /// The returns the project calls solved: Gymnasium's registry threshold where it has one,
+    /// else the usual published bar (Pendulum-v1 has none: −200).
     public static func threshold(for env: String) -> Double? {
-        switch env {
-        case "CartPole-v1": return 475
-        case "Acrobot-v1": return -100
-        case "MountainCar-v0": return -110
-        case "MountainCarContinuous-v0": return 90
-        case "Pendulum-v1": return -200
-        default: return nil
-        }
+        if env == Pendulum.spec.id { return -200 }
+        return (try? EnvironmentRegistry.type(for: env))?.spec.rewardThreshold
     }
 }

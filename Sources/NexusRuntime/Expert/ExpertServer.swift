@@ -45,9 +45,9 @@ public final class ExpertServer: Sendable {
 
     /// Serves until `stop` fires.
     public func run(until stop: StopSignal) async throws {
-        try await runUntilStopped(stop, executor: socket.taskExecutor) { [self] in
+        try await runUntilStopped(stop, [RoleLoop(on: socket.taskExecutor) { [self] in
             while true { try await serveBatch() }
-        }
+        }])
         await socket.close()
     }
 
@@ -57,14 +57,19 @@ public final class ExpertServer: Sendable {
         var rows = Self.rows(of: batch[0].message)
         let deadline = started + UInt64(maxWait * 1e9)
         while rows < maxBatch {
-            if let more = socket.tryReceiveMessage() {
-                batch.append(more)
-                rows += Self.rows(of: more.message)
-            } else if DispatchTime.now().uptimeNanoseconds < deadline {
-                await Task.yield()
-            } else {
-                break
+            // What has arrived joins at once; then wait (on the socket, not spinning) for more
+            // until the first query's wait is up.
+            var more = socket.tryReceiveMessage()
+            let now = DispatchTime.now().uptimeNanoseconds
+            if more == nil, now < deadline {
+                do {
+                    more = try await socket.receiveMessage(timeout: Double(deadline - now) / 1e9)
+                } catch TransportError.timedOut {
+                }
             }
+            guard let more else { break }
+            batch.append(more)
+            rows += Self.rows(of: more.message)
         }
         let answers = label(batch)
         for (peer, answer) in answers { try await socket.send(to: peer, .expertAnswer(answer)) }
@@ -82,8 +87,8 @@ public final class ExpertServer: Sendable {
 
     /// Labels every valid query of the batch in one pass; refuses the others with a reason.
     private func label(_ batch: [(peer: PeerID, message: WireMessage)]) -> [(PeerID, ExpertAnswer)] {
-        let dim = spec.observationDim, actionDim = spec.actionSpace.dimension
-        let expectations = WireExpectations(envID: spec.id, observationDim: dim)
+        let actionDim = spec.actionSpace.dimension
+        let expectations = WireExpectations(envID: spec.id, observationDim: spec.observationDim)
         var answers: [(PeerID, ExpertAnswer)] = []
         var labelled = 0
         for (peer, message) in batch {
@@ -100,16 +105,7 @@ public final class ExpertServer: Sendable {
                 continue
             }
             let count = query.observations.rows
-            var actions = [Float](repeating: 0, count: count * actionDim)
-            query.observations.data.withUnsafeBufferPointer { observations in
-                actions.withUnsafeMutableBufferPointer { output in
-                    for row in 0..<count {
-                        expert.act(
-                            UnsafeBufferPointer(rebasing: observations[(row * dim)..<((row + 1) * dim)]),
-                            into: UnsafeMutableBufferPointer(rebasing: output[(row * actionDim)..<((row + 1) * actionDim)]))
-                    }
-                }
-            }
+            let actions = expert.act(batch: query.observations.data, rows: count, actionDim: actionDim)
             labelled += count
             answers.append((peer, ExpertAnswer(requestID: query.requestID, result: .actions(Tensor(rows: count, columns: actionDim, data: actions)))))
         }

@@ -27,7 +27,10 @@ public final class ClusterLauncher {
     private var workerRestarts = 0
     private var learnerRestarts = 0
     private var expertRestarts = 0
-    private var restartBudget: [UInt32: (count: Int, notBefore: ContinuousClock.Instant)] = [:]
+    private var workerRestartCounts: [UInt32: Int] = [:]
+    /// When a crashed worker is to be started again (set when its crash is first seen).
+    private var workerRestartDue: [UInt32: ContinuousClock.Instant] = [:]
+    private var abandonedWorkers: Set<UInt32> = []
     private var progress = ProgressLine()
 
     public init(config: RunConfig, runDirectory: String, executable: URL, logger: Logger) throws {
@@ -124,27 +127,30 @@ public final class ClusterLauncher {
         workers[id] = try ChildProcess(name: "worker-\(id)", executable: executable, arguments: arguments, logPath: run.log("worker-\(id)"))
     }
 
-    /// Restarts workers that died, each with doubling backoff, up to the configured budget.
-    /// A worker that exited with status 0 was asked to stop (by the learner at the end, or by
-    /// an operator's SIGTERM): it stays stopped.
+    /// Restarts workers that died: the k-th restart of a worker comes `restart_backoff_seconds`
+    /// × 2^k after its crash was seen, up to `max_worker_restarts` per worker. A worker that
+    /// exited with status 0 was asked to stop (by the learner at the end, or by an operator's
+    /// SIGTERM): it stays stopped.
     private func restartCrashedWorkers() throws {
         let now = ContinuousClock.now
-        for (id, worker) in workers.sorted(by: { $0.key < $1.key }) where !worker.isRunning {
+        for (id, worker) in workers.sorted(by: { $0.key < $1.key }) where !worker.isRunning && !abandonedWorkers.contains(id) {
             if let exit = worker.exit, exit.status == 0, !exit.signalled { continue }
-            var budget = restartBudget[id] ?? (0, now)
-            guard budget.count < config.launcher.maxWorkerRestarts else { continue }
-            if budget.notBefore > now { continue }
-            if budget.count == 0 && budget.notBefore == now {
-                // First sighting of this crash: wait the backoff before restarting.
-                budget.notBefore = now + .seconds(config.launcher.restartBackoffSeconds)
-                restartBudget[id] = budget
+            let restarts = workerRestartCounts[id, default: 0]
+            guard let due = workerRestartDue[id] else {
                 progress.finish()
-                logger.warning("worker \(id) \(worker.exitDescription); restarting it")
+                guard restarts < config.launcher.maxWorkerRestarts else {
+                    logger.error("worker \(id) \(worker.exitDescription); restarted \(restarts) times already, leaving it down")
+                    abandonedWorkers.insert(id)
+                    continue
+                }
+                let delay = config.launcher.restartBackoffSeconds * Double(1 << min(restarts, 6))
+                logger.warning("worker \(id) \(worker.exitDescription); restarting it in \(delay) s")
+                workerRestartDue[id] = now + .seconds(delay)
                 continue
             }
-            budget.count += 1
-            budget.notBefore = now + .seconds(config.launcher.restartBackoffSeconds * Double(1 << min(budget.count, 6)))
-            restartBudget[id] = budget
+            guard due <= now else { continue }
+            workerRestartDue[id] = nil
+            workerRestartCounts[id] = restarts + 1
             workerRestarts += 1
             try startWorker(id)
             try writeClusterFile()

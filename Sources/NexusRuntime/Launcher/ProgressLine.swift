@@ -18,7 +18,7 @@ struct ProgressLine {
         let steps = UInt64(status[metric: "env_steps"] ?? 0)
         var rate = 0.0
         if let (previous, when) = lastSteps, now > when {
-            rate = Double(steps - min(steps, previous)) / Learner.seconds(now - when)
+            rate = Double(steps - min(steps, previous)) / ((now - when) / .seconds(1))
         }
         lastSteps = (steps, now)
         let evalReturn = status[metric: "eval_return_mean"].flatMap { $0.isNaN ? nil : String(format: "%.1f", $0) } ?? "—"

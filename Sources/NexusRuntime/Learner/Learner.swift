@@ -22,7 +22,8 @@ actor Learner {
     private(set) var finishReason: String?
     private var currentWeights: Weights
     private var lastLosses: [Metric] = []
-    private var workers: [PeerID: (workerID: UInt32, lastSeen: ContinuousClock.Instant, envSteps: UInt64)] = [:]
+    /// When each worker (by its control socket) was last heard from.
+    private var workerLastSeen: [PeerID: ContinuousClock.Instant] = [:]
     /// The YAML served to workers: the run's configuration with the endpoints actually bound.
     var servedConfig: String
 
@@ -54,7 +55,7 @@ actor Learner {
 
     var usesWorkers: Bool { algorithm.usesWorkers }
     var weights: Weights { currentWeights }
-    var wallSeconds: Double { counters.wallSecondsBefore + Self.seconds(ContinuousClock.now - started) }
+    var wallSeconds: Double { counters.wallSecondsBefore + (ContinuousClock.now - started) / .seconds(1) }
     var iteration: Int { algorithm.iteration }
 
     func setServedConfig(_ yaml: String) { servedConfig = yaml }
@@ -120,26 +121,22 @@ actor Learner {
     @discardableResult
     func saveCheckpoint() throws -> String {
         let (tensors, random) = algorithm.checkpointState()
-        var saved = counters
-        saved.wallSecondsBefore = wallSeconds
         let checkpoint = Checkpoint(
             runID: runID, algo: config.algo, envID: config.env, iteration: UInt64(algorithm.iteration), weights: currentWeights,
-            optimizerState: tensors, counters: saved.metrics + [Metric(name: "wall_seconds", value: wallSeconds)],
+            optimizerState: tensors, counters: counters.metrics + [Metric(name: "wall_seconds", value: wallSeconds)],
             runConfig: servedConfig, rngState: random)
         return try checkpoints.save(checkpoint)
     }
 
     // MARK: control
 
-    func noteWorker(_ peer: PeerID, workerID: UInt32, envSteps: UInt64) {
-        workers[peer] = (workerID, ContinuousClock.now, envSteps)
-    }
+    func noteWorker(_ peer: PeerID) { workerLastSeen[peer] = ContinuousClock.now }
 
-    var workerPeers: [PeerID] { Array(workers.keys) }
+    var workerPeers: [PeerID] { Array(workerLastSeen.keys) }
 
     func activeWorkers() -> Int {
         let timeout = Duration.seconds(config.learner.workerTimeoutSeconds)
-        return workers.values.filter { ContinuousClock.now - $0.lastSeen < timeout }.count
+        return workerLastSeen.values.filter { ContinuousClock.now - $0 < timeout }.count
     }
 
     func welcome(workerID: UInt32) -> ControlMessage.Welcome {
@@ -147,8 +144,7 @@ actor Learner {
     }
 
     func status(rejected: UInt64) -> ControlMessage.Status {
-        var metrics = counters.metrics.filter { $0.name != "wall_seconds_before" }
-        metrics += [
+        let metrics = counters.metrics + [
             Metric(name: "wall_seconds", value: wallSeconds),
             Metric(name: "iteration", value: Double(algorithm.iteration)),
             Metric(name: "workers_active", value: Double(activeWorkers())),
@@ -179,8 +175,4 @@ actor Learner {
     }
 
     func summaryJSON(rejected: UInt64) throws -> String { try JSONFile.encode(summary(rejected: rejected)) }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

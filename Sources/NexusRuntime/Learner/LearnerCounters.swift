@@ -7,6 +7,8 @@ public struct LearnerCounters: Sendable, Equatable {
     public var segments: UInt64 = 0
     public var staleSegmentsDropped: UInt64 = 0
     public var wrongKindMessages: UInt64 = 0
+    /// Run time before this process (a resumed run keeps its clock); checkpoints store the
+    /// total as `wall_seconds`.
     public var wallSecondsBefore: Double = 0
     public var evalReturnMean = Double.nan
     public var evalReturnStd = Double.nan
@@ -26,7 +28,6 @@ public struct LearnerCounters: Sendable, Equatable {
             Metric(name: "segments", value: Double(segments)),
             Metric(name: "stale_segments_dropped", value: Double(staleSegmentsDropped)),
             Metric(name: "wrong_kind_messages", value: Double(wrongKindMessages)),
-            Metric(name: "wall_seconds_before", value: wallSecondsBefore),
             Metric(name: "eval_return_mean", value: evalReturnMean),
             Metric(name: "eval_return_std", value: evalReturnStd),
             Metric(name: "seconds_to_target", value: secondsToTarget),

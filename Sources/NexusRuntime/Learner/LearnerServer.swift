@@ -78,19 +78,11 @@ public final class LearnerServer: Sendable {
         try EndpointAnnouncement.write(boundEndpoints, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.serveControl(stop) }
-            if trajectories != nil {
-                group.addTask { try await self.receiveSegments() }
-                group.addTask { try await self.republishWeights() }
-            }
-            group.addTask { try await self.train(stop) }
-            defer { group.cancelAll() }
-            do {
-                _ = try await group.next()
-            } catch is CancellationError {
-            }
+        var loops = [RoleLoop { try await self.serveControl(stop) }, RoleLoop { try await self.train(stop) }]
+        if trajectories != nil {
+            loops += [RoleLoop { try await self.receiveSegments() }, RoleLoop { try await self.republishWeights() }]
         }
+        try await runUntilStopped(stop, loops)
         await shutDown(reason: stop.isStopped ? stop.reason : await learner.finishReason ?? "stopped")
     }
 
@@ -135,11 +127,11 @@ public final class LearnerServer: Sendable {
             guard case .control(let control) = message else { continue }
             switch control {
             case .hello(let hello):
-                await learner.noteWorker(peer, workerID: hello.workerID, envSteps: 0)
+                await learner.noteWorker(peer)
                 logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host)", "pid": "\(hello.pid)"])
                 try await self.control.send(to: peer, .control(.welcome(await learner.welcome(workerID: hello.workerID))))
-            case .heartbeat(let beat):
-                await learner.noteWorker(peer, workerID: beat.workerID, envSteps: beat.envSteps)
+            case .heartbeat:
+                await learner.noteWorker(peer)
             case .statusRequest:
                 try await self.control.send(to: peer, .control(.status(await learner.status(rejected: rejected))))
             case .stop(let reason):

@@ -8,7 +8,14 @@ import Glibc
 
 /// SIGINT/SIGTERM as an async event, and a child's tie to its launcher.
 public final class StopSignal: Sendable {
-    private let state = Mutex<(stopped: Bool, reason: String, waiters: [CheckedContinuation<String, Never>])>((false, "", []))
+    private struct State {
+        var stopped = false
+        var reason = ""
+        var waiters: [UInt64: CheckedContinuation<String?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
     // Kept alive for the life of the process; only installHandlers writes it, once.
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
@@ -27,12 +34,12 @@ public final class StopSignal: Sendable {
     }
 
     public func trigger(_ reason: String) {
-        let waiters = state.withLock { state -> [CheckedContinuation<String, Never>] in
+        let waiters = state.withLock { state -> [CheckedContinuation<String?, Never>] in
             guard !state.stopped else { return [] }
             state.stopped = true
             state.reason = reason
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume(returning: reason) }
     }
@@ -40,15 +47,26 @@ public final class StopSignal: Sendable {
     public var isStopped: Bool { state.withLock { $0.stopped } }
     public var reason: String { state.withLock { $0.reason } }
 
-    /// Returns (with the reason) once a stop was requested.
-    public func wait() async -> String {
-        await withCheckedContinuation { continuation in
-            let reason = state.withLock { state -> String? in
-                if state.stopped { return state.reason }
-                state.waiters.append(continuation)
-                return nil
+    /// Returns the reason once a stop was requested, or nil if the waiting task is cancelled
+    /// first (a role whose loop ended by itself cancels its stop watcher).
+    @discardableResult
+    public func wait() async -> String? {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+                let immediate = state.withLock { state -> String?? in
+                    if state.stopped { return .some(state.reason) }
+                    if Task.isCancelled { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let reason { continuation.resume(returning: reason) }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
         }
     }
 }

@@ -26,7 +26,8 @@ public final class RolloutWorker: Sendable {
 
     private let options: Options
     private let logger: Logger
-    private let progress = Mutex<(envSteps: UInt64, version: UInt64, segments: Int)>((0, 0, 0))
+    /// Env steps and installed policy version, for heartbeats and the final log line.
+    private let progress = Mutex<(envSteps: UInt64, version: UInt64)>((0, 0))
 
     public init(options: Options, logger: Logger) {
         self.options = options
@@ -37,8 +38,10 @@ public final class RolloutWorker: Sendable {
         var socketOptions = SocketOptions.default
         socketOptions.routingID = Array("worker-\(options.workerID)-\(getpid())".utf8)
         let control = try DealerSocket(connect: [options.learnerControl], options: socketOptions, logger: logger)
-        defer { Task { await control.close() } }
-        guard let welcome = try await join(control, stop: stop) else { return }
+        guard let welcome = try await join(control, stop: stop) else {
+            await control.close()
+            return
+        }
         let config = try ConfigLoader.load(yaml: welcome.runConfig, source: "the learner's run configuration", overrides: options.overrides)
         logger.info("joined run \(welcome.runID)", metadata: ["env": "\(config.env)", "envs": "\(config.worker.envs)"])
 
@@ -52,19 +55,14 @@ public final class RolloutWorker: Sendable {
             endpoint: try Endpoint(parsing: config.endpoints.expert), workerID: options.workerID, envID: config.env,
             actionDim: spec.actionSpace.dimension, settings: config.worker, logger: logger)
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await inbox.run() }
-            group.addTask { try await self.listen(control, stop: stop) }
-            group.addTask { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) }
-            group.addTask(executorPreference: expert.taskExecutor) { try await self.rollout(config, inbox: inbox, expert: expert, push: push) }
-            group.addTask { _ = await stop.wait() }
-            defer { group.cancelAll() }
-            do {
-                _ = try await group.next()
-            } catch is CancellationError {
-            }
-        }
+        try await runUntilStopped(stop, [
+            RoleLoop { try await inbox.run() },
+            RoleLoop { try await self.listen(control, stop: stop) },
+            RoleLoop { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
+            RoleLoop(on: expert.taskExecutor) { try await self.rollout(config, inbox: inbox, expert: expert, push: push) },
+        ])
         logger.info("stopping: \(stop.reason)", metadata: ["env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(expert.retries)"])
+        await control.close()
         await push.close()
         await expert.close()
         await inbox.close()
@@ -106,7 +104,7 @@ public final class RolloutWorker: Sendable {
         var sequence: UInt64 = 0
         while true {
             sequence += 1
-            let (steps, version, _) = progress.withLock { $0 }
+            let (steps, version) = progress.withLock { $0 }
             try await control.send(.control(.heartbeat(.init(workerID: options.workerID, sequence: sequence, envSteps: steps, policyVersion: version))))
             try await Task.sleep(for: .seconds(seconds))
         }
@@ -143,10 +141,8 @@ public final class RolloutWorker: Sendable {
                 waitingSince = nil
                 do {
                     guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
-                    if let policy, (try? policy.load(model)) != nil {
-                    } else {
-                        policy = try PolicyNetwork(model: model)
-                    }
+                    // Same architecture: load in place; otherwise build the network anew.
+                    if policy.map({ (try? $0.load(model)) == nil }) ?? true { policy = try PolicyNetwork(model: model) }
                     plan = try RolloutPlan(weights: weights)
                 } catch {
                     logger.error("ignored weights version \(weights.version): \(error)")
@@ -163,7 +159,7 @@ public final class RolloutWorker: Sendable {
             stepsWithVersion += collector.envCount
             for segment in segments { try await push.send(.trajectory(segment)) }
             let steps = collector.envSteps
-            progress.withLock { $0 = (steps, version, $0.segments + segments.count) }
+            progress.withLock { $0 = (steps, version) }
         }
     }
 }
