@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "NexusEnvironments", dependencies: ["NexusRandom"], swiftSettings: strict),
         .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
-        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
+        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire", "NexusRandom"], swiftSettings: strict),
         .target(
             name: "NexusRuntime",
             dependencies: [

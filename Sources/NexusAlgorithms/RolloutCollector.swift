@@ -4,9 +4,10 @@ import NexusPolicies
 import NexusWire
 
 /// What a rollout worker computes, without the sockets: steps a vector of environments with
-/// the newest policy and the rollout plan (the expert's action with probability β, its label
-/// recorded when asked for) and cuts the experience into fixed-length segments, one per
-/// environment copy. The worker process asks the expert for `observations` between steps.
+/// the newest policy under the rollout plan and cuts the experience into fixed-length
+/// segments, one per environment copy. A step has two phases around the expert: `propose`
+/// (the policy acts, the plan picks the rows the expert must see), then the worker asks the
+/// expert for exactly those rows, then `complete` (the environments step).
 public protocol RolloutCollecting {
     var envID: String { get }
     var envCount: Int { get }
@@ -16,14 +17,44 @@ public protocol RolloutCollecting {
     var observations: [Float] { get }
     /// Steps taken by all copies so far.
     var envSteps: UInt64 { get }
-    /// Advances every copy one step; `expertActions` (`[envCount, actionDim]`) is needed when
-    /// the plan asks for the expert. Returns the segments that this step completed.
-    mutating func step(policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expertActions: [Float]?) -> [TrajectorySegment]
+    /// Phase 1: the policy proposes actions for every copy (as `plan.acting` says); the plan
+    /// decides per row whether the expert's action is executed and whether its label is
+    /// recorded. Returns the rows (ascending) whose states must go to the expert.
+    mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int]
+    /// Phase 2: `expertActions` holds `[rows.count, actionDim]` values for the rows `propose`
+    /// returned, in that order. Steps every copy; returns the segments this step completed.
+    mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment]
 }
 
-extension RolloutPlan {
-    /// Whether a step under this plan needs the expert's actions.
-    public var needsExpert: Bool { queryExpert || expertActionProbability > 0 }
+extension RolloutCollecting {
+    /// The observations of `rows`, `[rows.count, observationDim]`: what goes to the expert.
+    public func observations(ofRows rows: [Int]) -> [Float] {
+        let (all, dim) = (observations, observationDim)
+        var selected: [Float] = []
+        selected.reserveCapacity(rows.count * dim)
+        for row in rows { selected += all[(row * dim)..<((row + 1) * dim)] }
+        return selected
+    }
+
+    /// Both phases with an expert that answers at once (tests, the in-process runner):
+    /// `expert` gets `[rows, observationDim]` states and returns `[rows, actionDim]` actions.
+    public mutating func step(
+        policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expert: (_ observations: [Float], _ rows: Int) throws -> [Float]
+    ) rethrows -> [TrajectorySegment] {
+        let rows = propose(policy: policy, plan: plan)
+        let actions = rows.isEmpty ? [] : try expert(observations(ofRows: rows), rows.count)
+        return complete(policyVersion: policyVersion, expertActions: actions)
+    }
+
+    /// Both phases, with the expert's actions for every row given up front (or nil when the
+    /// plan needs none).
+    public mutating func step(policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expertActions: [Float]?) -> [TrajectorySegment] {
+        let (count, actionDim) = (envCount, self.actionDim)
+        let rows = propose(policy: policy, plan: plan)
+        precondition(rows.isEmpty || expertActions?.count == count * actionDim, "this plan needs \(count)×\(actionDim) expert actions")
+        let selected = rows.flatMap { expertActions![($0 * actionDim)..<(($0 + 1) * actionDim)] }
+        return complete(policyVersion: policyVersion, expertActions: selected)
+    }
 }
 
 public enum RolloutCollectors {
@@ -39,10 +70,16 @@ public enum RolloutCollectors {
 public struct RolloutCollector<E: Environment>: RolloutCollecting {
     private var vector: VectorEnvironment<E>
     private var builders: [SegmentBuilder]
+    /// β draws.
     private var random: RandomSource
+    /// The policy's draws when it samples (apart, so that β draws do not depend on the mode).
+    private var actingRandom: RandomSource
     private var policyActions: [Float]
+    private var logProbabilities: [Float]
     private var executed: [Float]
     private var expertActed: [Bool]
+    private var queried: [Bool]
+    private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int])?
     public private(set) var envSteps: UInt64 = 0
     // Read once: `E.spec` builds a struct with arrays and strings on every access.
     public let observationDim = E.spec.observationDim
@@ -54,10 +91,13 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         var root = RandomSource(seed: seed)
         vector = VectorEnvironment<E>(count: envCount, seed: root.next())
         random = root.split()
+        actingRandom = root.split()
         let (dim, actionDim) = (E.spec.observationDim, E.spec.actionSpace.dimension)
         policyActions = [Float](repeating: 0, count: envCount * actionDim)
         executed = policyActions
+        logProbabilities = [Float](repeating: 0, count: envCount)
         expertActed = [Bool](repeating: false, count: envCount)
+        queried = expertActed
         builders = (0..<envCount).map {
             SegmentBuilder(workerID: workerID, envIndex: UInt32($0), envID: E.spec.id, steps: segmentSteps, observationDim: dim, actionDim: actionDim)
         }
@@ -68,18 +108,51 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     public var envCount: Int { vector.count }
     public var observations: [Float] { vector.observations }
 
-    public mutating func step(policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expertActions: [Float]?) -> [TrajectorySegment] {
-        let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
-        precondition(!plan.needsExpert || expertActions?.count == count * actionDim, "this plan needs \(count)×\(actionDim) expert actions")
+    public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int] {
+        precondition(pending == nil, "propose called twice without complete")
+        let count = envCount
         // Read in place: a copy of the observations alive across `vector.step` would make the
         // step copy its buffer (copy-on-write) every time.
-        vector.observations.withUnsafeBufferPointer { o in policyActions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: count, into: $0) } }
+        vector.observations.withUnsafeBufferPointer { o in
+            policyActions.withUnsafeMutableBufferPointer { actions in
+                if plan.acting == .deterministic {
+                    policy.act(batch: o, rows: count, into: actions)
+                } else {
+                    logProbabilities.withUnsafeMutableBufferPointer {
+                        policy.act(batch: o, rows: count, mode: plan.acting, random: &actingRandom, into: actions, logProbabilities: $0)
+                    }
+                }
+            }
+        }
+        var rows: [Int] = []
+        let probability = plan.expertActionProbability
         for index in 0..<count {
-            let probability = plan.expertActionProbability
             let useExpert = probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
             expertActed[index] = useExpert
-            let source = useExpert ? expertActions! : policyActions
-            for column in 0..<actionDim { executed[index * actionDim + column] = source[index * actionDim + column] }
+            queried[index] = plan.queryRule == .all || (plan.queryRule == .expertActing && useExpert)
+            if useExpert || queried[index] { rows.append(index) }
+        }
+        pending = (plan, policy, rows)
+        return rows
+    }
+
+    public mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment] {
+        guard let (plan, policy, rows) = pending else { preconditionFailure("complete called before propose") }
+        pending = nil
+        let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
+        precondition(expertActions.count == rows.count * actionDim, "\(rows.count) rows need \(rows.count)×\(actionDim) expert actions")
+        executed = policyActions
+        var expertRow = [Int](repeating: -1, count: count)
+        for (position, row) in rows.enumerated() {
+            expertRow[row] = position
+            guard expertActed[row] else { continue }
+            for column in 0..<actionDim { executed[row * actionDim + column] = expertActions[position * actionDim + column] }
+            if plan.acting == .sample {
+                // The behaviour log-probability is the policy's, of the action executed.
+                logProbabilities[row] = executed.withUnsafeBufferPointer {
+                    policy.logProbabilityOfLastForward(row: row, action: UnsafeBufferPointer(rebasing: $0[(row * actionDim)..<((row + 1) * actionDim)]))
+                }
+            }
         }
         vector.step(executed)
         envSteps += UInt64(count)
@@ -88,20 +161,22 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         // is a call and a retain) and passed on as buffer slices.
         let (after, finals, rewards, terminated, truncated) =
             (vector.observations, vector.finalObservations, vector.rewards, vector.terminated, vector.truncated)
-        let labels = plan.queryExpert ? expertActions! : []
+        let recordsLogProbabilities = plan.acting == .sample
         after.withUnsafeBufferPointer { after in
             finals.withUnsafeBufferPointer { finals in
                 executed.withUnsafeBufferPointer { executed in
-                    labels.withUnsafeBufferPointer { labels in
+                    expertActions.withUnsafeBufferPointer { labels in
                         for index in 0..<count {
                             let rows = (index * dim)..<((index + 1) * dim), actionRows = (index * actionDim)..<((index + 1) * actionDim)
                             let ended = terminated[index] || truncated[index]
+                            let label = queried[index] ? UnsafeBufferPointer(rebasing: labels[(expertRow[index] * actionDim)..<((expertRow[index] + 1) * actionDim)]) : nil
                             builders[index].record(
                                 action: UnsafeBufferPointer(rebasing: executed[actionRows]), reward: Float(rewards[index]),
                                 terminated: terminated[index], truncated: truncated[index] && !terminated[index],
                                 nextObservation: UnsafeBufferPointer(rebasing: after[rows]),
                                 finalObservation: ended ? UnsafeBufferPointer(rebasing: finals[rows]) : nil,
-                                expertLabel: labels.isEmpty ? nil : UnsafeBufferPointer(rebasing: labels[actionRows]), expertActed: expertActed[index],
+                                expertLabel: label, expertActed: expertActed[index],
+                                behaviourLogProbability: recordsLogProbabilities ? logProbabilities[index] : nil,
                                 completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil)
                             if builders[index].isFull {
                                 finished.append(builders[index].finish(policyVersion: policyVersion))
@@ -125,6 +200,7 @@ struct SegmentBuilder {
     private var terminated: [Bool] = [], truncated: [Bool] = []
     private var finalObservations: [Float] = [], finalSteps: [UInt32] = []
     private var expertLabels: [Float] = [], expertMask: [Bool] = [], expertActed: [Bool] = []
+    private var behaviourLogProbabilities: [Float] = []
     private var returns: [Float] = [], lengths: [UInt32] = []
     private var startEpisode: UInt64 = 0
 
@@ -147,14 +223,16 @@ struct SegmentBuilder {
         expertMask.removeAll(keepingCapacity: true); expertMask.reserveCapacity(steps)
         expertActed.removeAll(keepingCapacity: true); expertActed.reserveCapacity(steps)
         expertLabels.removeAll(keepingCapacity: true)
+        behaviourLogProbabilities.removeAll(keepingCapacity: true)
         finalObservations = []; finalSteps = []; returns = []; lengths = []
         startEpisode = episodeID
     }
 
     mutating func record(
         action: UnsafeBufferPointer<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: UnsafeBufferPointer<Float>,
-        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, completed: (Float, UInt32)?
+        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, behaviourLogProbability: Float?, completed: (Float, UInt32)?
     ) {
+        if let behaviourLogProbability { behaviourLogProbabilities.append(behaviourLogProbability) }
         actions += action
         rewards.append(reward)
         terminated.append(ended)
@@ -190,6 +268,9 @@ struct SegmentBuilder {
             workerID: workerID, envIndex: envIndex, episodeID: startEpisode, segmentIndex: segmentIndex, envID: envID, policyVersion: policyVersion,
             observations: Tensor(rows: steps + 1, columns: observationDim, data: observations),
             actions: Tensor(rows: steps, columns: actionDim, data: actions),
+            // All steps or none (a plan changes only between segments' policy versions, but a
+            // segment may straddle two versions: then the mixed record is dropped).
+            behaviourLogProbs: behaviourLogProbabilities.count == steps ? behaviourLogProbabilities : [],
             rewards: rewards, terminated: terminated, truncated: truncated,
             finalObservations: Tensor(rows: finalSteps.count, columns: observationDim, data: finalObservations), finalObservationSteps: finalSteps,
             expertActions: labelled ? Tensor(rows: steps, columns: actionDim, data: labels) : nil,

@@ -1,29 +1,62 @@
+import NexusPolicies
 import NexusWire
 
 /// What a worker does each step, decided by the algorithm and shipped with the weights (as a
 /// `.rolloutPlan` model, so it is versioned and checksummed with the policy it goes with).
-/// DAgger: the expert acts with probability β and labels every step; GAIL: the policy acts and
-/// nobody asks the expert. A worker needs no algorithm-specific code.
+/// A step has phases: the policy proposes (deterministically, or sampled with
+/// log-probabilities); the plan picks, per row, whether the expert's action is executed (with
+/// probability β) and which rows the expert must label (the query rule); only those rows are
+/// sent to the expert; then the environments step. A worker needs no algorithm code.
+///
+/// On the wire (`proto/nexus/v1/weights.proto`, "rollout-plan v2"): scalar tensors
+/// `acting_mode`, `expert_action_probability`, `query_rule`; any further named tensors (gate
+/// thresholds of later algorithms) travel in `extras` untouched. Version 1 plans (from older
+/// checkpoints) are read as deterministic with rule `all` or `none`.
 public struct RolloutPlan: Sendable, Equatable {
-    /// Probability that the expert's action is the one executed (DAgger's β).
-    public var expertActionProbability: Float
-    /// Whether every visited state is sent to the expert for a label.
-    public var queryExpert: Bool
-
-    public init(expertActionProbability: Float, queryExpert: Bool) {
-        self.expertActionProbability = expertActionProbability
-        self.queryExpert = queryExpert
+    /// Which rows' states go to the expert for a label (rows whose action the expert executes
+    /// are always asked for that action).
+    public enum QueryRule: Int, Sendable, CaseIterable {
+        /// No labels (GAIL, AIRL, PPO).
+        case none = 0
+        /// Every visited state (DAgger).
+        case all = 1
+        /// Only the rows where the expert acts (β-mixture data, HG-DAgger style).
+        case expertActing = 2
     }
 
-    public static let policyOnly = RolloutPlan(expertActionProbability: 0, queryExpert: false)
+    public var acting: ActingMode
+    /// Probability that the expert's action is the one executed (DAgger's β).
+    public var expertActionProbability: Float
+    public var queryRule: QueryRule
+    /// Parameters this version passes on without interpreting (room for per-row gates).
+    public var extras: [NamedTensor]
 
+    public init(acting: ActingMode = .deterministic, expertActionProbability: Float = 0, queryRule: QueryRule = .none, extras: [NamedTensor] = []) {
+        self.acting = acting
+        self.expertActionProbability = expertActionProbability
+        self.queryRule = queryRule
+        self.extras = extras
+    }
+
+    /// A deterministic plan that labels every state (`queryExpert`) or none.
+    public init(expertActionProbability: Float, queryExpert: Bool) {
+        self.init(expertActionProbability: expertActionProbability, queryRule: queryExpert ? .all : .none)
+    }
+
+    public static let policyOnly = RolloutPlan()
     public static let modelName = "rollout"
+    static let architecture = "rollout-plan v2"
+
+    /// Whether a step under this plan may need the expert at all.
+    public var needsExpert: Bool { queryRule != .none || expertActionProbability > 0 }
 
     public func model() -> Model {
-        Model(kind: .rolloutPlan, name: Self.modelName, architecture: "rollout-plan v1", parameters: [
-            NamedTensor(name: "expert_action_probability", tensor: Tensor(shape: [1], data: [expertActionProbability])),
-            NamedTensor(name: "query_expert", tensor: Tensor(shape: [1], data: [queryExpert ? 1 : 0])),
-        ])
+        func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
+        return Model(kind: .rolloutPlan, name: Self.modelName, architecture: Self.architecture, parameters: [
+            scalar("acting_mode", Float(acting.rawValue)),
+            scalar("expert_action_probability", expertActionProbability),
+            scalar("query_rule", Float(queryRule.rawValue)),
+        ] + extras)
     }
 
     /// Reads the plan in `weights`; weights without one mean "the policy acts alone".
@@ -38,10 +71,27 @@ public struct RolloutPlan: Sendable, Equatable {
             }
             return value[0]
         }
+        func code<T: RawRepresentable<Int>>(_ name: String, as type: T.Type) throws -> T {
+            let value = try scalar(name)
+            guard let rule = T(rawValue: Int(exactly: value) ?? -1) else {
+                throw WireError.invalidField("weights.rollout.\(name)", reason: "\(value) is not a value this version of nexus knows")
+            }
+            return rule
+        }
         let probability = try scalar("expert_action_probability")
         guard (0...1).contains(probability) else {
             throw WireError.invalidField("weights.rollout.expert_action_probability", reason: "\(probability) is not in [0, 1]")
         }
-        self.init(expertActionProbability: probability, queryExpert: try scalar("query_expert") != 0)
+        switch model.architecture {
+        case "rollout-plan v1":
+            self.init(expertActionProbability: probability, queryExpert: try scalar("query_expert") != 0)
+        case Self.architecture:
+            let known: Set = ["acting_mode", "expert_action_probability", "query_rule"]
+            self.init(
+                acting: try code("acting_mode", as: ActingMode.self), expertActionProbability: probability,
+                queryRule: try code("query_rule", as: QueryRule.self), extras: model.parameters.filter { !known.contains($0.name) })
+        default:
+            throw WireError.invalidField("weights.rollout", reason: "plan \"\(model.architecture)\" is not one this version of nexus reads (rollout-plan v1 or v2)")
+        }
     }
 }

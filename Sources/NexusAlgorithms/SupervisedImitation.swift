@@ -34,13 +34,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
         self.settings = settings
         random = RandomSource(seed: settings.seed)
         var initRandom = random.split()
-        let outputs: Int, head: PolicyNetwork.Head
-        switch spec.actionSpace {
-        case .discrete(let count): (outputs, head) = (count, .categorical)
-        case .box(let low, _): (outputs, head) = (low.count, .gaussian)
-        }
-        policy = PolicyNetwork(
-            sizes: [spec.observationDim] + settings.hiddenSizes + [outputs], activation: settings.activation, head: head, random: &initRandom)
+        policy = PolicyNetwork(spec: spec, hiddenSizes: settings.hiddenSizes, activation: settings.activation, random: &initRandom)
         fitter = PolicyFitter(policy: policy, learningRate: settings.learningRate, batchSize: settings.batchSize)
         dataset = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: settings.datasetCapacity)
         for episode in demonstrations { dataset.append(labelledStepsOf: episode) }

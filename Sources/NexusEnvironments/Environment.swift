@@ -12,6 +12,21 @@ public enum ActionSpace: Sendable, Equatable {
         case .box(let low, _): return low.count
         }
     }
+
+    /// What a policy network outputs for this space: one logit per choice, or one mean per
+    /// dimension.
+    public var policyOutputs: Int {
+        switch self {
+        case .discrete(let count): return count
+        case .box(let low, _): return low.count
+        }
+    }
+
+    /// The number of choices of a discrete space (nil for a box).
+    public var discreteCount: Int? {
+        if case .discrete(let count) = self { return count }
+        return nil
+    }
 }
 
 public struct EnvironmentSpec: Sendable, Equatable {

@@ -36,7 +36,7 @@ public struct EvaluationSummary: Sendable, Equatable {
     public let maxReturn: Double
     public let meanLength: Double
 
-    init(returns: [Double], lengths: [Int]) {
+    public init(returns: [Double], lengths: [Int]) {
         episodes = returns.count
         meanReturn = returns.reduce(0, +) / Double(returns.count)
         let mean = meanReturn

@@ -66,15 +66,26 @@ public enum GradientClipping {
     /// norm before clipping.
     @discardableResult
     public static func clipGlobalNorm(_ parameters: ParameterStore, maxNorm: Float) -> Float {
-        let norm = parameters.gradients.withUnsafeBufferPointer { gradients in
-            var sum: Double = 0
-            for g in gradients { sum += Double(g) * Double(g) }
-            return Float(sum.squareRoot())
+        clipGlobalNorm([parameters], maxNorm: maxNorm)
+    }
+
+    /// The same over several networks trained by one loss (PPO's policy and value): one norm
+    /// over all their gradients, as if they were one parameter vector.
+    @discardableResult
+    public static func clipGlobalNorm(_ stores: [ParameterStore], maxNorm: Float) -> Float {
+        var sum: Double = 0
+        for store in stores {
+            store.gradients.withUnsafeBufferPointer { gradients in
+                for g in gradients { sum += Double(g) * Double(g) }
+            }
         }
+        let norm = Float(sum.squareRoot())
         if norm > maxNorm, norm > 0 {
             let scale = maxNorm / norm
-            parameters.gradients.withUnsafeMutableBufferPointer { gradients in
-                for index in gradients.indices { gradients[index] *= scale }
+            for store in stores {
+                store.gradients.withUnsafeMutableBufferPointer { gradients in
+                    for index in gradients.indices { gradients[index] *= scale }
+                }
             }
         }
         return norm

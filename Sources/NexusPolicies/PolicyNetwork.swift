@@ -6,7 +6,9 @@ import NexusWire
 /// state-independent `policy.log_std` parameter). Observations are normalised first,
 /// `(x − policy.input_shift) · policy.input_scale`, with statistics the learner fixed from its
 /// data (identity until then): raw scales differ by 100× between an angle and a velocity.
-/// Acts deterministically (the most likely action, or the mean).
+/// Acts deterministically (the most likely action, or the mean) or samples, with the
+/// log-probability of what it chose. The Gaussian log-std lives in the same parameter store as
+/// the network, so one optimiser trains both.
 public final class PolicyNetwork {
     public enum Head: String, Sendable { case categorical, gaussian }
 
@@ -14,17 +16,18 @@ public final class PolicyNetwork {
     public let activation: Activation
     public let head: Head
     public let mlp: MLP
-    private var logStd: [Float]
+    /// Offset of `policy.log_std` in `mlp.parameters` (gaussian only).
+    let logStdOffset: Int?
     public private(set) var inputShift: [Float]
     public private(set) var inputScale: [Float]
     private var normalised: [Float] = []
 
-    public init(sizes: [Int], activation: Activation, head: Head, random: inout RandomSource) {
+    public init(sizes: [Int], activation: Activation, head: Head, logStdInit: Float = 0, random: inout RandomSource) {
         self.sizes = sizes
         self.activation = activation
         self.head = head
         mlp = MLP(sizes: sizes, activation: activation, name: "policy", outputInitialisation: .orthogonal(gain: 0.01), random: &random)
-        logStd = head == .gaussian ? [Float](repeating: 0, count: sizes.last!) : []
+        logStdOffset = head == .gaussian ? mlp.parameters.add(Self.logStdName, shape: [sizes.last!]) { _ in logStdInit } : nil
         inputShift = [Float](repeating: 0, count: sizes[0])
         inputScale = [Float](repeating: 1, count: sizes[0])
     }
@@ -33,6 +36,14 @@ public final class PolicyNetwork {
     public var outputSize: Int { sizes[sizes.count - 1] }
     /// Values per action: 1 (an index) for categorical, one per output for gaussian.
     public var actionDim: Int { head == .categorical ? 1 : outputSize }
+
+    static let logStdName = "policy.log_std"
+
+    /// The Gaussian head's log standard deviations (empty for categorical).
+    public var logStd: [Float] {
+        guard let logStdOffset else { return [] }
+        return Array(mlp.parameters.values[logStdOffset..<(logStdOffset + outputSize)])
+    }
 
     public var architecture: String {
         "mlp \(sizes.map(String.init).joined(separator: "-")) \(activation.rawValue) \(head.rawValue)"
@@ -60,11 +71,10 @@ public final class PolicyNetwork {
         var parameters = mlp.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) }
         parameters.append(NamedTensor(name: "policy.input_shift", tensor: Tensor(shape: [inputSize], data: inputShift)))
         parameters.append(NamedTensor(name: "policy.input_scale", tensor: Tensor(shape: [inputSize], data: inputScale)))
-        if head == .gaussian { parameters.append(NamedTensor(name: "policy.log_std", tensor: Tensor(shape: [logStd.count], data: logStd))) }
         return Model(kind: .policy, name: "policy", architecture: architecture, parameters: parameters)
     }
 
-    private static let extraParameters: Set<String> = ["policy.log_std", "policy.input_shift", "policy.input_scale"]
+    private static let normalisationParameters: Set<String> = ["policy.input_shift", "policy.input_scale"]
 
     /// Rebuilds a policy from a model, checking the architecture and every parameter.
     public convenience init(model: Model) throws {
@@ -87,7 +97,10 @@ public final class PolicyNetwork {
         guard model.architecture == architecture else {
             throw PolicyError(description: "policy \"\(model.architecture)\" does not fit this network (\(architecture))")
         }
-        let network = model.parameters.filter { !Self.extraParameters.contains($0.name) }
+        if head == .gaussian, !model.parameters.contains(where: { $0.name == Self.logStdName }) {
+            throw PolicyError(description: "a gaussian policy needs \(Self.logStdName) with \(outputSize) values")
+        }
+        let network = model.parameters.filter { !Self.normalisationParameters.contains($0.name) }
         do {
             try mlp.parameters.load(network.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
         } catch let error as ParameterLoadError {
@@ -107,21 +120,13 @@ public final class PolicyNetwork {
             inputShift = shift
             inputScale = scale
         }
-        if head == .gaussian {
-            guard let logStd = try vector("policy.log_std", count: outputSize) else {
-                throw PolicyError(description: "a gaussian policy needs policy.log_std with \(outputSize) values")
-            }
-            self.logStd = logStd
-        }
     }
 
     /// Deterministic actions for `rows` observations (`[rows, inputSize]`) into
     /// `actions` (`[rows, actionDim]`).
     public func act(batch observations: UnsafeBufferPointer<Float>, rows: Int, into actions: UnsafeMutableBufferPointer<Float>) {
         precondition(observations.count == rows * inputSize, "policy input has \(observations.count) values, expected \(rows)×\(inputSize)")
-        if normalised.count != observations.count { normalised = [Float](repeating: 0, count: observations.count) }
-        normalised.withUnsafeMutableBufferPointer { normalise(observations, into: $0) }
-        normalised.withUnsafeBufferPointer { mlp.forward($0, batch: rows) }
+        forwardRaw(observations, rows: rows)
         let outputs = outputSize
         mlp.withOutput { output in
             for row in 0..<rows {
@@ -131,6 +136,13 @@ public final class PolicyNetwork {
                 }
             }
         }
+    }
+
+    /// Normalises raw observations and runs the network on them.
+    func forwardRaw(_ observations: UnsafeBufferPointer<Float>, rows: Int) {
+        if normalised.count != observations.count { normalised = [Float](repeating: 0, count: observations.count) }
+        normalised.withUnsafeMutableBufferPointer { normalise(observations, into: $0) }
+        normalised.withUnsafeBufferPointer { mlp.forward($0, batch: rows) }
     }
 
     /// The deterministic action for one observation.

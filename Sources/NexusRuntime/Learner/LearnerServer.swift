@@ -40,11 +40,9 @@ public final class LearnerServer: Sendable {
         learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
         self.run = run
         self.logger = logger
-        let discrete: Int?
-        if case .discrete(let count) = spec.actionSpace { discrete = count } else { discrete = nil }
         expectations = WireExpectations(
             envID: spec.id, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension,
-            discreteActions: discrete, maxSegmentSteps: config.worker.segmentSteps)
+            discreteActions: spec.actionSpace.discreteCount, maxSegmentSteps: config.worker.segmentSteps)
         control = try RouterSocket(bind: [try Endpoint(parsing: config.endpoints.control)], logger: logger)
         if usesWorkers {
             var pullOptions = SocketOptions.default

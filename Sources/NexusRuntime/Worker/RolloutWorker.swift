@@ -153,9 +153,12 @@ public final class RolloutWorker: Sendable {
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
-            let labels = plan.needsExpert
-                ? try await expert.label(collector.observations, rows: collector.envCount, observationDim: collector.observationDim) : nil
-            let segments = collector.step(policy: policy, policyVersion: version, plan: plan, expertActions: labels)
+            // Phases: the policy proposes, only the rows the plan picked go to the expert, then
+            // the environments step.
+            let rows = collector.propose(policy: policy, plan: plan)
+            let labels = rows.isEmpty
+                ? [] : try await expert.label(collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
+            let segments = collector.complete(policyVersion: version, expertActions: labels)
             stepsWithVersion += collector.envCount
             for segment in segments { try await push.send(.trajectory(segment)) }
             let steps = collector.envSteps

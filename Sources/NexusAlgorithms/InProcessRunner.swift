@@ -1,0 +1,92 @@
+import NexusEnvironments
+import NexusWire
+
+/// Any algorithm's whole loop in one process, without sockets: a vector of environments
+/// under the algorithm's rollout plan, the expert called directly for the rows the plan picks,
+/// training whenever the algorithm is ready, deterministic evaluation after each iteration.
+/// Tests and benchmarks use it to ask "does the algorithm learn" apart from "does the cluster
+/// carry it"; it runs exactly the code a worker and the learner run.
+public struct InProcessRunner {
+    public struct Settings: Sendable {
+        public var envID: String
+        public var envs = 8
+        public var segmentSteps = 32
+        public var seed: UInt64 = 0
+        public var targetReturn: Double
+        public var maxEnvSteps = 1_000_000
+        public var evalEpisodes = 20
+        public var evalSeed: UInt64 = 1_000_003
+        public var evalEvery = 1
+
+        public init(envID: String, targetReturn: Double) {
+            self.envID = envID
+            self.targetReturn = targetReturn
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var iterations = 0
+        public var envSteps = 0
+        public var expertQueries = 0
+        public var evalReturn = -Double.infinity
+        public var reachedTarget: Bool { envStepsToTarget != nil }
+        public var envStepsToTarget: Int?
+        public var secondsToTarget: Double?
+        public var seconds = 0.0
+        public var lastMetrics: [Metric] = []
+    }
+
+    public let settings: Settings
+    public let expert: (any Expert)?
+
+    public init(settings: Settings, expert: (any Expert)?) {
+        self.settings = settings
+        self.expert = expert
+    }
+
+    /// Runs until the evaluation return reaches the target or `maxEnvSteps` were taken.
+    /// `onIteration` sees each iteration's outcome so far (progress, curves).
+    public func run(_ algorithm: any ImitationAlgorithm, onIteration: (Outcome) -> Void = { _ in }) throws -> Outcome {
+        let clock = ContinuousClock(), started = clock.now
+        var outcome = Outcome()
+        var collector = try RolloutCollectors.make(
+            envID: settings.envID, envCount: settings.envs, segmentSteps: settings.segmentSteps, workerID: 1, seed: settings.seed &+ 1)
+        let actionDim = collector.actionDim
+        while outcome.envSteps < settings.maxEnvSteps {
+            let plan = algorithm.rolloutPlan
+            let segments = try collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan) { observations, rows in
+                guard let expert else { throw RunnerError.noExpert(algorithm: algorithm.name) }
+                outcome.expertQueries += rows
+                return expert.act(batch: observations, rows: rows, actionDim: actionDim)
+            }
+            outcome.envSteps += collector.envCount
+            for segment in segments { _ = algorithm.ingest(segment) }
+            guard algorithm.readyToTrain else { continue }
+            outcome.lastMetrics = algorithm.trainIteration()
+            outcome.iterations = algorithm.iteration
+            if algorithm.iteration % settings.evalEvery == 0 {
+                outcome.evalReturn = try PolicyEvaluation.run(
+                    algorithm.policy, envID: settings.envID, episodes: settings.evalEpisodes, seed: settings.evalSeed).meanReturn
+            }
+            outcome.seconds = (clock.now - started) / .seconds(1)
+            onIteration(outcome)
+            if outcome.evalReturn >= settings.targetReturn {
+                outcome.envStepsToTarget = outcome.envSteps
+                outcome.secondsToTarget = outcome.seconds
+                break
+            }
+        }
+        outcome.seconds = (clock.now - started) / .seconds(1)
+        return outcome
+    }
+}
+
+public enum RunnerError: Error, Equatable, CustomStringConvertible {
+    case noExpert(algorithm: String)
+
+    public var description: String {
+        switch self {
+        case .noExpert(let algorithm): return "\(algorithm)'s rollout plan asks for an expert, and none was given"
+        }
+    }
+}

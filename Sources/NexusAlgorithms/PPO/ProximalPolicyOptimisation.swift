@@ -1,0 +1,257 @@
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusWire
+
+/// PPO with the environment's reward (Schulman et al., 2017, "Proximal Policy Optimization
+/// Algorithms"), as Stable-Baselines3 implements it: a policy and a separate value network
+/// (one loss, one gradient-norm clip over both, Adam each); GAE(λ) per segment that bootstraps
+/// truncated episodes from their final observations; advantages normalised per minibatch;
+/// minibatch epochs, optionally stopped early on the approximate KL.
+///
+/// In the cluster, workers sample from the policy of some version and record the
+/// log-probability of each action; the learner trains on those recorded log-probabilities as
+/// π_old, so a segment one version old is weighed by the importance ratio of the policy that
+/// really acted (how old a segment may be is the learner's `max_policy_lag`).
+///
+/// Observation normalisation (optional) keeps running statistics; they change only after an
+/// update and travel inside the policy (`policy.input_shift/scale`), so workers, the update
+/// that follows and evaluation all see the same normalisation. Reward scaling (optional)
+/// divides by the running spread of each stream's discounted return and stays in the learner.
+/// GAIL and AIRL reuse this class with a learned reward in place of the environment's.
+public final class ProximalPolicyOptimisation: ImitationAlgorithm {
+    public let settings: PPOSettings
+    public let policy: PolicyNetwork
+    public let value: MLP
+    public private(set) var iteration = 0
+    /// Env steps trained on so far (drives the linear schedules).
+    public private(set) var stepsTrained = 0
+    public var name: String { "ppo" }
+    public var usesWorkers: Bool { true }
+    public var rolloutPlan: RolloutPlan { RolloutPlan(acting: .sample) }
+
+    private let spec: EnvironmentSpec
+    private let policyOptimiser: Adam
+    private let valueOptimiser: Adam
+    private var random: RandomSource
+    private var observationStatistics: RunningStatistics
+    private var rewardScaler: RewardScaler
+    private var buffer: [TrajectorySegment] = []
+    private var bufferedSteps = 0
+    private var recentReturns: [Float] = []
+    /// Segments that arrived without behaviour log-probabilities (a deterministic plan's).
+    public private(set) var segmentsWithoutLogProbabilities = 0
+
+    public init(spec: EnvironmentSpec, settings: PPOSettings) {
+        self.spec = spec
+        self.settings = settings
+        random = RandomSource(seed: settings.seed)
+        var initRandom = random.split()
+        policy = PolicyNetwork(
+            spec: spec, hiddenSizes: settings.hiddenSizes, activation: settings.activation, logStdInit: settings.logStdInit, random: &initRandom)
+        value = MLP(
+            sizes: [spec.observationDim] + settings.hiddenSizes + [1], activation: settings.activation, name: "value",
+            outputInitialisation: .orthogonal(gain: 1), random: &initRandom)
+        policyOptimiser = Adam(parameterCount: policy.mlp.parameters.count, learningRate: settings.learningRate, epsilon: 1e-5)
+        valueOptimiser = Adam(parameterCount: value.parameters.count, learningRate: settings.learningRate, epsilon: 1e-5)
+        observationStatistics = RunningStatistics(columns: spec.observationDim)
+        rewardScaler = RewardScaler(gamma: Double(settings.gamma))
+    }
+
+    public func ingest(_ segment: TrajectorySegment) -> Int {
+        guard segment.behaviourLogProbs.count == segment.stepCount else {
+            segmentsWithoutLogProbabilities += 1
+            return 0
+        }
+        var segment = segment
+        if settings.normaliseRewards {
+            let ended = zip(segment.terminated, segment.truncated).map { $0 || $1 }
+            segment.rewards = rewardScaler.scale(segment.rewards, ended: ended, stream: UInt64(segment.workerID) << 32 | UInt64(segment.envIndex))
+        }
+        recentReturns += segment.completedEpisodeReturns
+        buffer.append(segment)
+        bufferedSteps += segment.stepCount
+        return 0
+    }
+
+    public var readyToTrain: Bool { bufferedSteps >= settings.samplesPerIteration }
+
+    public func trainIteration() -> [Metric] {
+        let batch = assembleBatch()
+        let rows = batch.advantages.count
+        let learningRate = settings.learningRate * settings.factor(settings.learningRateSchedule, steps: stepsTrained)
+        let clipRange = settings.clipRange * settings.factor(settings.clipRangeSchedule, steps: stepsTrained)
+        policyOptimiser.learningRate = learningRate
+        valueOptimiser.learningRate = learningRate
+        var totals = PPOLossTerms(), updates = 0, epochsRun = 0
+        var order = Array(0..<rows)
+        epochs: for _ in 0..<settings.epochs {
+            epochsRun += 1
+            order.shuffle(using: &random)
+            for start in stride(from: 0, to: rows, by: settings.minibatchSize) {
+                let picked = order[start..<min(rows, start + settings.minibatchSize)]
+                let minibatch = batch.select(picked, observationDim: spec.observationDim, actionDim: policy.actionDim, normaliseAdvantages: settings.normaliseAdvantages)
+                policy.mlp.parameters.zeroGradients()
+                value.parameters.zeroGradients()
+                let terms = PPOLoss.accumulateGradients(
+                    minibatch, policy: policy, value: value, clipRange: clipRange,
+                    entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient)
+                // As SB3: the estimate before this step decides whether to take it.
+                if settings.targetKL > 0, terms.approximateKL > 1.5 * settings.targetKL { break epochs }
+                GradientClipping.clipGlobalNorm([policy.mlp.parameters, value.parameters], maxNorm: settings.maxGradientNorm)
+                policyOptimiser.update(policy.mlp.parameters)
+                valueOptimiser.update(value.parameters)
+                totals.policyLoss += terms.policyLoss
+                totals.valueLoss += terms.valueLoss
+                totals.entropy += terms.entropy
+                totals.approximateKL += terms.approximateKL
+                totals.clipFraction += terms.clipFraction
+                updates += 1
+            }
+        }
+        if settings.normaliseObservations {
+            // After the update, so that the data it trained on was normalised as the workers
+            // normalised it; the next version carries the new statistics.
+            observationStatistics.update(batch.rawObservations, rows: rows)
+            let (shift, scale) = observationStatistics.normalisation()
+            policy.setInputNormalisation(shift: shift, scale: scale)
+        }
+        stepsTrained += rows
+        iteration += 1
+        let count = Double(max(1, updates))
+        var metrics = [
+            Metric(name: "policy_loss", value: Double(totals.policyLoss) / count),
+            Metric(name: "value_loss", value: Double(totals.valueLoss) / count),
+            Metric(name: "entropy", value: Double(totals.entropy) / count),
+            Metric(name: "approx_kl", value: Double(totals.approximateKL) / count),
+            Metric(name: "clip_fraction", value: Double(totals.clipFraction) / count),
+            Metric(name: "explained_variance", value: Double(batch.explainedVariance)),
+            Metric(name: "learning_rate", value: Double(learningRate)),
+            Metric(name: "epochs", value: Double(epochsRun)),
+            Metric(name: "samples", value: Double(rows)),
+        ]
+        if !recentReturns.isEmpty {
+            metrics.append(Metric(name: "train_return_mean", value: Double(recentReturns.reduce(0, +)) / Double(recentReturns.count)))
+            recentReturns.removeAll()
+        }
+        if policy.head == .gaussian { metrics.append(Metric(name: "log_std_mean", value: Double(policy.logStd.reduce(0, +)) / Double(policy.outputSize))) }
+        return metrics
+    }
+
+    /// Everything buffered as one batch: normalised observations, actions, behaviour
+    /// log-probabilities, GAE advantages and returns (values from the current value network).
+    private func assembleBatch() -> PPOBatch {
+        defer {
+            buffer.removeAll(keepingCapacity: true)
+            bufferedSteps = 0
+        }
+        let dim = spec.observationDim
+        var batch = PPOBatch()
+        for segment in buffer {
+            let steps = segment.stepCount
+            // Values of s_0 … s_T and of the final observations, in one forward pass.
+            let inputs = segment.observations.data + segment.finalObservations.data
+            let inputRows = steps + 1 + segment.finalObservationSteps.count
+            var normalised = [Float](repeating: 0, count: inputs.count)
+            inputs.withUnsafeBufferPointer { raw in normalised.withUnsafeMutableBufferPointer { policy.normalise(raw, into: $0) } }
+            value.forward(normalised, batch: inputRows)
+            let allValues = value.output
+            var finalValues = [Float](repeating: 0, count: steps)
+            for (index, step) in segment.finalObservationSteps.enumerated() { finalValues[Int(step)] = allValues[steps + 1 + index] }
+            let values = Array(allValues[0...steps])
+            let (advantages, returns) = GeneralisedAdvantageEstimation.compute(
+                rewards: segment.rewards, values: values, terminated: segment.terminated, truncated: segment.truncated,
+                finalValues: finalValues, gamma: settings.gamma, lambda: settings.gaeLambda)
+            batch.rawObservations += segment.observations.data[0..<(steps * dim)]
+            batch.observations += normalised[0..<(steps * dim)]
+            batch.actions += segment.actions.data
+            batch.behaviourLogProbabilities += segment.behaviourLogProbs
+            batch.advantages += advantages
+            batch.returns += returns
+            batch.values += values[0..<steps]
+        }
+        return batch
+    }
+
+    public func models() -> [Model] { [policy.model(), rolloutPlan.model()] }
+
+    public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
+        func tensor(_ name: String, _ values: [Float]) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [values.count], data: values)) }
+        var tensors = value.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) }
+        for (prefix, optimiser) in [("adam.policy", policyOptimiser), ("adam.value", valueOptimiser)] {
+            let state = optimiser.state
+            tensors += [tensor("\(prefix).first_moment", state.firstMoment), tensor("\(prefix).second_moment", state.secondMoment), tensor("\(prefix).step", [Float(state.step)])]
+        }
+        tensors += [
+            tensor("observation_statistics", observationStatistics.state),
+            tensor("reward_statistics", rewardScaler.statistics.state),
+            tensor("steps_trained", [Float(stepsTrained)]),
+        ]
+        return (tensors, random.stateWords)
+    }
+
+    public func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws {
+        guard let model = models.first(where: { $0.kind == .policy }) else { throw WireError.missingField("checkpoint.weights.policy") }
+        try policy.load(model)
+        func values(_ name: String) throws -> [Float] {
+            guard let tensor = tensors.first(where: { $0.name == name }) else { throw WireError.missingField("checkpoint.state.\(name)") }
+            return tensor.tensor.data
+        }
+        try value.parameters.load(tensors.filter { $0.name.hasPrefix("value.") }.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
+        for (prefix, optimiser) in [("adam.policy", policyOptimiser), ("adam.value", valueOptimiser)] {
+            try optimiser.restore(
+                step: Int(try values("\(prefix).step").first ?? 0), firstMoment: try values("\(prefix).first_moment"),
+                secondMoment: try values("\(prefix).second_moment"))
+        }
+        guard let observations = RunningStatistics(state: try values("observation_statistics"), columns: spec.observationDim),
+            let rewards = RunningStatistics(state: try values("reward_statistics"), columns: 1)
+        else { throw WireError.invalidField("checkpoint.state.observation_statistics", reason: "not a valid running mean and variance") }
+        observationStatistics = observations
+        rewardScaler.restore(rewards)
+        stepsTrained = Int(try values("steps_trained").first ?? 0)
+        if let restored = RandomSource(state: random) { self.random = restored }
+        self.iteration = iteration
+    }
+}
+
+/// One update's data, flat.
+struct PPOBatch {
+    var rawObservations: [Float] = []
+    var observations: [Float] = []
+    var actions: [Float] = []
+    var behaviourLogProbabilities: [Float] = []
+    var advantages: [Float] = []
+    var returns: [Float] = []
+    var values: [Float] = []
+
+    /// The rows `picked`, advantages normalised over them (as SB3 does per minibatch).
+    func select(_ picked: ArraySlice<Int>, observationDim: Int, actionDim: Int, normaliseAdvantages: Bool) -> PPOMinibatch {
+        var minibatch = PPOMinibatch(observations: [], actions: [], behaviourLogProbabilities: [], advantages: [], returns: [])
+        minibatch.observations.reserveCapacity(picked.count * observationDim)
+        minibatch.actions.reserveCapacity(picked.count * actionDim)
+        for row in picked {
+            minibatch.observations += observations[(row * observationDim)..<((row + 1) * observationDim)]
+            minibatch.actions += actions[(row * actionDim)..<((row + 1) * actionDim)]
+            minibatch.behaviourLogProbabilities.append(behaviourLogProbabilities[row])
+            minibatch.advantages.append(advantages[row])
+            minibatch.returns.append(returns[row])
+        }
+        if normaliseAdvantages, picked.count > 1 {
+            let mean = minibatch.advantages.reduce(0, +) / Float(picked.count)
+            let variance = minibatch.advantages.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(picked.count - 1)
+            let scale = 1 / (variance.squareRoot() + 1e-8)
+            for index in minibatch.advantages.indices { minibatch.advantages[index] = (minibatch.advantages[index] - mean) * scale }
+        }
+        return minibatch
+    }
+
+    /// 1 − Var[R − V] / Var[R]: how much of the returns the value network explains.
+    var explainedVariance: Float {
+        func variance(_ values: [Float]) -> Float {
+            let mean = values.reduce(0, +) / Float(max(1, values.count))
+            return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(max(1, values.count))
+        }
+        let spread = variance(returns)
+        return spread == 0 ? .nan : 1 - variance(zip(returns, values).map { $0 - $1 }) / spread
+    }
+}
