@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self])
+        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -70,6 +70,20 @@ struct Bench: AsyncParsableCommand {
         @OptionGroup var options: Options
         func measure(_ reporter: BenchReporter) async throws {
             try await EndToEndBench(options.settings, executable: NexusExecutable.url).run(reporter)
+        }
+    }
+
+    struct PPO: BenchCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ppo",
+            abstract: "PPO on CartPole-v1 (zoo settings, 3 seeds): env steps and seconds to 475 and env steps/s, in one process and with 2 workers; baseline Stable-Baselines3.")
+        @OptionGroup var options: Options
+
+        @Option(help: "A Python with stable-baselines3: measure SB3 now (tools/sb3_ppo_reference.py) instead of quoting the recorded figures.")
+        var referencePython: String?
+
+        func measure(_ reporter: BenchReporter) async throws {
+            try await PPOBench(options.settings, executable: NexusExecutable.url, referencePython: referencePython).run(reporter)
         }
     }
 

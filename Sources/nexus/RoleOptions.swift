@@ -18,7 +18,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Seed (the seed key).")
     var seed: UInt64?
 
-    @Option(help: "Algorithm: bc (offline, needs --demos) or dagger (the algo key).")
+    @Option(help: ArgumentHelp("Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (the algo key; see `nexus train --help`)."))
     var algo: String?
 
     @Option(help: "Demonstration file for bc (the bc.demos key).")

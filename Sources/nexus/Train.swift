@@ -9,6 +9,9 @@ struct Train: AsyncParsableCommand {
         discussion: """
             Writes a run directory (config.yaml, cluster.json, metrics.csv, summary.json, checkpoints/, logs/). \
             Exits 0 when the run ends (target reached, max seconds or iterations), 130/143 when stopped by SIGINT/SIGTERM.
+
+            Algorithms (--algo):
+            \(AlgorithmRegistry.helpText)
             """)
 
     @OptionGroup var configOptions: ConfigOptions

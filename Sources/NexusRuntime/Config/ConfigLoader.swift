@@ -26,8 +26,12 @@ public enum ConfigLoader {
     public static func load(yaml text: String, source: String, overrides: [String] = []) throws -> RunConfig {
         var user = try parse(text, source: source)
         for override in overrides { try apply(override: override, to: &user) }
+        // The defaults depend on the environment, the algorithm and the number of workers.
         let envID = user.mapping?["env"]?.string ?? RunConfig().env
-        let defaults = try Node(RunConfig.defaults(for: envID), keys: snakeCase)
+        let algo = user.mapping?["algo"]?.string
+        if let algo { _ = try AlgorithmRegistry.builder(named: algo) }
+        let workers = user.mapping?["workers"]?.int
+        let defaults = try Node(RunConfig.defaults(for: envID, algo: algo, workers: workers), keys: snakeCase)
         let merged = try merge(defaults: defaults, user: user, path: [])
         let config: RunConfig
         do {

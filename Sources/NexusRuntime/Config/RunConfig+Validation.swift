@@ -9,7 +9,7 @@ extension RunConfig {
         func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
             guard condition else { throw ConfigError("config key \"\(key)\" = \(value): \(rule)") }
         }
-        try require(["bc", "dagger"].contains(algo), "algo", algo, "must be bc or dagger")
+        let algorithm = try self.algorithm
         try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")
         try require(maxSeconds > 0 && maxSeconds.isFinite, "max_seconds", maxSeconds, "must be a positive number")
@@ -31,7 +31,6 @@ extension RunConfig {
         try require(dagger.betaDecay > 0 && dagger.betaDecay <= 1, "dagger.beta_decay", dagger.betaDecay, "must be in (0, 1]")
         try require(dagger.betaIterations >= 1, "dagger.beta_iterations", dagger.betaIterations, "must be at least 1")
 
-        try require(algo != "bc" || !bc.demos.isEmpty, "bc.demos", "\"\"", "algo bc needs a demonstration file (--demos FILE)")
         try require(bc.iterations >= 1, "bc.iterations", bc.iterations, "must be at least 1")
 
         for (key, text) in [("trajectories", endpoints.trajectories), ("weights", endpoints.weights), ("control", endpoints.control), ("expert", endpoints.expert)] {
@@ -66,6 +65,7 @@ extension RunConfig {
         try require(launcher.restartBackoffSeconds > 0, "launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, "must be positive")
         try require(launcher.progressSeconds > 0, "launcher.progress_seconds", launcher.progressSeconds, "must be positive")
         try require(launcher.stopGraceSeconds > 0, "launcher.stop_grace_seconds", launcher.stopGraceSeconds, "must be positive")
+        try algorithm.validate(self)
     }
 
     /// The algorithm's hyperparameters.

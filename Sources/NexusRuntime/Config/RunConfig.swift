@@ -19,6 +19,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var training = TrainingSettings()
     public var dagger = DAggerSettings()
     public var bc = BCSettings()
+    public var ppo = PPOConfig()
     public var endpoints = Endpoints()
     public var learner = LearnerSettings()
     public var worker = WorkerSettings()
@@ -57,6 +58,35 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// Demonstration file (`nexus demos record`); required for algo bc.
         public var demos = ""
         public var iterations = 20
+    }
+
+    /// PPO's section (`--algo ppo`); names as Stable-Baselines3's. The minibatch size and
+    /// learning rate are `policy.batch_size` and `policy.learning_rate`, the env steps per
+    /// update `training.samples_per_iteration`.
+    public struct PPOConfig: Codable, Sendable, Equatable {
+        public init() {}
+        public var epochs = 10
+        public var gamma = 0.99
+        public var gaeLambda = 0.95
+        public var clipRange = 0.2
+        /// constant | linear (to 0 over schedule_steps env steps)
+        public var clipRangeSchedule = "constant"
+        public var learningRateSchedule = "constant"
+        public var scheduleSteps = 1_000_000
+        public var entropyCoefficient = 0.0
+        public var valueCoefficient = 0.5
+        public var maxGradNorm = 0.5
+        /// Stop an update's epochs once the approximate KL passes 1.5 × this; 0: never.
+        public var targetKl = 0.0
+        public var normalizeAdvantages = true
+        /// Running observation statistics, shipped inside the policy.
+        public var normalizeObservations = false
+        /// Rewards divided by the running spread of the discounted return (learner only).
+        public var normalizeRewards = false
+        public var logStdInit = 0.0
+        /// On-policy: segments more than this many versions old are dropped (and counted);
+        /// one version old is corrected by the recorded behaviour log-probabilities.
+        public var maxPolicyLag = 1
     }
 
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of
@@ -127,12 +157,21 @@ public struct RunConfig: Codable, Sendable, Equatable {
         return (wanted + round - 1) / round * round
     }
 
-    /// The defaults for environment `env`: its solved threshold as the target.
-    public static func defaults(for env: String) -> RunConfig {
+    /// The defaults for environment `env`: its solved threshold as the target, then the
+    /// algorithm's own defaults (tuned per environment, split over `workers`).
+    public static func defaults(for env: String, algo: String? = nil, workers: Int? = nil) -> RunConfig {
         var config = RunConfig()
         config.env = env
+        if let algo { config.algo = algo }
+        if let workers { config.workers = workers }
         config.targetReturn = Self.threshold(for: env) ?? config.targetReturn
+        (try? AlgorithmRegistry.builder(named: config.algo))?.applyDefaults(to: &config)
         return config
+    }
+
+    /// The algorithm this configuration names.
+    public var algorithm: any AlgorithmBuilder {
+        get throws { try AlgorithmRegistry.builder(named: algo) }
     }
 
     /// The returns the project calls solved: Gymnasium's registry threshold where it has one,

@@ -51,8 +51,9 @@ public final class ClusterLauncher {
     public var runDirectory: String { run.path }
 
     public func run(until stop: StopSignal) async throws -> Outcome {
-        let usesWorkers = config.algo != "bc"
-        if usesWorkers { try await startExpert() }
+        let requirements = try config.algorithm.requirements
+        let usesWorkers = requirements.contains(.rolloutWorkers)
+        if requirements.contains(.expert) { try await startExpert() }
         try await startLearner(resume: false)
         if usesWorkers { for id in 1...UInt32(config.workers) { try startWorker(id) } }
         try writeClusterFile()
@@ -209,7 +210,7 @@ public final class ClusterLauncher {
         summary["worker_restarts"] = workerRestarts
         summary["learner_restarts"] = learnerRestarts
         summary["expert_restarts"] = expertRestarts
-        summary["workers"] = config.algo == "bc" ? 0 : config.workers
+        summary["workers"] = (try? config.algorithm.requirements.contains(.rolloutWorkers)) == true ? config.workers : 0
         if let signal { summary["finish_reason"] = signal }
         try AtomicFile.write(try JSONFile.encode(summary), to: run.summary)
         return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal)

@@ -12,6 +12,7 @@ actor Learner {
     let runID: String
     let spec: EnvironmentSpec
     private let algorithm: any ImitationAlgorithm
+    private let builder: any AlgorithmBuilder
     private let logger: Logger
     private let run: RunDirectory
     private let metricsLog: MetricsLog
@@ -30,6 +31,7 @@ actor Learner {
     init(config: RunConfig, algorithm: sending any ImitationAlgorithm, run: RunDirectory, resume: Bool, logger: Logger) throws {
         self.config = config
         self.algorithm = algorithm
+        builder = try config.algorithm
         self.logger = logger
         self.run = run
         spec = try EnvironmentRegistry.type(for: config.env).spec
@@ -68,7 +70,7 @@ actor Learner {
         counters.envSteps += steps
         counters.expertQueries += UInt64(segment.expertMask.lazy.filter { $0 }.count)
         counters.segments += 1
-        if segment.policyVersion + UInt64(config.learner.maxPolicyLag) < version {
+        if segment.policyVersion + UInt64(builder.maxPolicyLag(config)) < version {
             counters.staleSegmentsDropped += 1
             return
         }
@@ -103,7 +105,7 @@ actor Learner {
                 + lastLosses.map { ($0.name, $0.value) }
                 + [("eval_return_mean", counters.evalReturnMean), ("eval_return_std", counters.evalReturnStd)])
         if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
-        let limit = config.algo == "bc" ? config.bc.iterations : config.training.maxIterations
+        let limit = builder.iterationLimit(config)
         if iteration >= limit { finish("completed \(limit) iterations") }
         return currentWeights
     }

@@ -21,21 +21,7 @@ public final class LearnerServer: Sendable {
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, logger: Logger) throws {
         let spec = try EnvironmentRegistry.type(for: config.env).spec
-        var demonstrations: [TrajectorySegment] = []
-        if config.algo == "bc" {
-            let file: DemonstrationFile
-            do {
-                file = try DemonstrationFile.read(from: config.bc.demos)
-            } catch {
-                throw RuntimeError("cannot use demonstrations \(config.bc.demos): \(error)")
-            }
-            guard file.header.envID == config.env else {
-                throw RuntimeError("\(config.bc.demos) holds demonstrations of \(file.header.envID), not \(config.env)")
-            }
-            demonstrations = file.episodes
-        }
-        let algorithm = SupervisedImitation(
-            mode: config.algo == "bc" ? .behaviourCloning : .dagger, spec: spec, settings: config.imitationSettings, demonstrations: demonstrations)
+        let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: spec)
         let usesWorkers = algorithm.usesWorkers
         learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
         self.run = run

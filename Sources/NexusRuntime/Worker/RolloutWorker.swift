@@ -51,20 +51,23 @@ public final class RolloutWorker: Sendable {
         pushOptions.sendHighWaterMark = 64
         let push = try PushSocket(connect: [try Endpoint(parsing: config.endpoints.trajectories)], options: pushOptions, logger: logger)
         let spec = try EnvironmentRegistry.type(for: config.env).spec
-        let expert = try ExpertClient(
-            endpoint: try Endpoint(parsing: config.endpoints.expert), workerID: options.workerID, envID: config.env,
-            actionDim: spec.actionSpace.dimension, settings: config.worker, logger: logger)
+        // Only algorithms that need an expert have one to connect to.
+        let expert = try config.algorithm.requirements.contains(.expert)
+            ? ExpertClient(
+                endpoint: try Endpoint(parsing: config.endpoints.expert), workerID: options.workerID, envID: config.env,
+                actionDim: spec.actionSpace.dimension, settings: config.worker, logger: logger)
+            : nil
 
         try await runUntilStopped(stop, [
             RoleLoop { try await inbox.run() },
             RoleLoop { try await self.listen(control, stop: stop) },
             RoleLoop { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
-            RoleLoop(on: expert.taskExecutor) { try await self.rollout(config, inbox: inbox, expert: expert, push: push) },
+            RoleLoop(on: expert?.taskExecutor) { try await self.rollout(config, inbox: inbox, expert: expert, push: push) },
         ])
-        logger.info("stopping: \(stop.reason)", metadata: ["env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(expert.retries)"])
+        logger.info("stopping: \(stop.reason)", metadata: ["env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(expert?.retries ?? 0)"])
         await control.close()
         await push.close()
-        await expert.close()
+        await expert?.close()
         await inbox.close()
     }
 
@@ -110,7 +113,7 @@ public final class RolloutWorker: Sendable {
         }
     }
 
-    private func rollout(_ config: RunConfig, inbox: WeightsInbox, expert: ExpertClient, push: PushSocket) async throws {
+    private func rollout(_ config: RunConfig, inbox: WeightsInbox, expert: ExpertClient?, push: PushSocket) async throws {
         var collector = try RolloutCollectors.make(
             envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
             workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID))
@@ -156,8 +159,11 @@ public final class RolloutWorker: Sendable {
             // Phases: the policy proposes, only the rows the plan picked go to the expert, then
             // the environments step.
             let rows = collector.propose(policy: policy, plan: plan)
-            let labels = rows.isEmpty
-                ? [] : try await expert.label(collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
+            var labels: [Float] = []
+            if !rows.isEmpty {
+                guard let expert else { throw RuntimeError("the rollout plan of version \(version) asks for an expert, and \(config.algo) runs without one") }
+                labels = try await expert.label(collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
+            }
             let segments = collector.complete(policyVersion: version, expertActions: labels)
             stepsWithVersion += collector.envCount
             for segment in segments { try await push.send(.trajectory(segment)) }

@@ -1,0 +1,119 @@
+import Foundation
+import NexusAlgorithms
+import NexusEnvironments
+import NexusRuntime
+
+/// `nexus bench ppo`: PPO on CartPole-v1 with rl-baselines3-zoo's tuned settings, 3 seeds,
+/// median: env steps and seconds to an evaluation return of 475, and env steps/s of the whole
+/// loop (rollouts + updates + evaluation). Two cases: the in-process runner (the algorithm
+/// alone) and `nexus train --workers 2` (the cluster: 2 worker processes × 4 envs = the zoo's
+/// 8, seconds measured by the learner from its start).
+///
+/// Baseline: Stable-Baselines3's PPO with the same settings, the same evaluation (20
+/// deterministic episodes after every update) and the same machine: run in this benchmark
+/// when `--reference-python` names a Python with stable-baselines3 (tools/sb3_ppo_reference.py),
+/// else the figures measured on this machine kind (TOOLCHAIN.md: 14,336 steps, 7.25 s).
+public struct PPOBench: Sendable {
+    public var settings: BenchSettings
+    public var executable: URL
+    public var referencePython: String?
+
+    public init(_ settings: BenchSettings = BenchSettings(), executable: URL, referencePython: String? = nil) {
+        self.settings = settings
+        self.executable = executable
+        self.referencePython = referencePython
+    }
+
+    public static let caseNames = ["ppo_CartPole-v1_in_process", "ppo_CartPole-v1_2_workers"]
+    static let recordedReference = (steps: 14_336.0, seconds: 7.25)
+
+    struct Seed { var steps: Double; var seconds: Double; var stepsPerSecond: Double }
+
+    public func run(_ reporter: BenchReporter) async throws {
+        try settings.requireMatch(in: Self.caseNames, bench: "ppo")
+        let seeds: [UInt64] = settings.quick ? [1] : [1, 2, 3]
+        let reference = try measureReference(seeds: seeds, reporter: reporter)
+        for kase in Self.caseNames where settings.selected(kase) {
+            var results: [Seed] = []
+            for seed in seeds {
+                let result = kase.hasSuffix("in_process") ? try inProcess(seed: seed) : try await cluster(seed: seed)
+                reporter.note("\(kase) seed \(seed): \(Int(result.steps)) env steps, \(String(format: "%.3f", result.seconds)) s to 475, \(Int(result.stepsPerSecond)) env steps/s")
+                results.append(result)
+            }
+            let median = { (values: [Double]) in Measure.median(values.sorted()) }
+            reporter.report(BenchRecord(bench: "ppo", case: kase, metric: "env_steps_to_475", value: median(results.map(\.steps)), unit: "steps", baseline: reference.steps))
+            reporter.report(BenchRecord(bench: "ppo", case: kase, metric: "seconds_to_475", value: median(results.map(\.seconds)), unit: "s", baseline: reference.seconds))
+            reporter.report(BenchRecord(
+                bench: "ppo", case: kase, metric: "env_steps_per_s", value: median(results.map(\.stepsPerSecond)), unit: "st/s",
+                baseline: reference.steps / reference.seconds))
+        }
+    }
+
+    func inProcess(seed: UInt64) throws -> Seed {
+        var config = try ConfigLoader.load(overrides: ["algo=ppo", "env=CartPole-v1", "workers=2", "seed=\(seed)"])
+        config.seed = seed
+        var run = InProcessRunner.Settings(envID: config.env, targetReturn: 475)
+        (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (config.worker.envs * config.workers, config.worker.segmentSteps, seed, 200_000)
+        let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: try EnvironmentRegistry.type(for: config.env).spec)
+        let outcome = try InProcessRunner(settings: run, expert: nil).run(algorithm)
+        guard let steps = outcome.envStepsToTarget, let seconds = outcome.secondsToTarget else {
+            throw EndToEndFailure(description: "in-process PPO seed \(seed) did not reach 475 in 200,000 steps")
+        }
+        return Seed(steps: Double(steps), seconds: seconds, stepsPerSecond: Double(steps) / seconds)
+    }
+
+    func cluster(seed: UInt64) async throws -> Seed {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-bench-ppo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["train", "--algo", "ppo", "--env", "CartPole-v1", "--workers", "2", "--seed", "\(seed)", "--run-dir", directory, "--max-seconds", "120"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = Pipe()
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))
+        guard let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let seconds = (summary["seconds_to_target"] as? NSNumber)?.doubleValue,
+            let steps = (summary["env_steps_to_target"] as? NSNumber)?.doubleValue
+        else { throw EndToEndFailure(description: "cluster PPO seed \(seed) did not reach 475") }
+        return Seed(steps: steps, seconds: seconds, stepsPerSecond: steps / seconds)
+    }
+
+    /// SB3 on this machine now, or the recorded figures.
+    func measureReference(seeds: [UInt64], reporter: BenchReporter) throws -> (steps: Double, seconds: Double) {
+        guard let referencePython else {
+            reporter.note("baseline: Stable-Baselines3 PPO as recorded on this machine kind (\(Int(Self.recordedReference.steps)) steps, \(Self.recordedReference.seconds) s); --reference-python measures it now")
+            return Self.recordedReference
+        }
+        var steps: [Double] = [], seconds: [Double] = []
+        for seed in seeds {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: referencePython)
+            process.arguments = [ReferenceScripts.path("sb3_ppo_reference.py"), "--seed", "\(seed)"]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0,
+                let result = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let stepCount = (result["env_steps_to_target"] as? NSNumber)?.doubleValue,
+                let time = (result["seconds_to_target"] as? NSNumber)?.doubleValue
+            else { throw EndToEndFailure(description: "the Stable-Baselines3 reference (seed \(seed)) failed or did not reach 475") }
+            reporter.note("stable-baselines3 seed \(seed): \(Int(stepCount)) env steps, \(String(format: "%.2f", time)) s to 475")
+            steps.append(stepCount)
+            seconds.append(time)
+        }
+        return (Measure.median(steps.sorted()), Measure.median(seconds.sorted()))
+    }
+}
+
+/// Where the repository's `tools/` scripts are: next to the sources this binary was built from.
+enum ReferenceScripts {
+    static func path(_ name: String) -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent("tools").appendingPathComponent(name).path
+    }
+}

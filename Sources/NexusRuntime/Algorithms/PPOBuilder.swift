@@ -1,0 +1,107 @@
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+
+/// `--algo ppo`: PPO with the environment's reward; no expert. Defaults per environment are
+/// rl-baselines3-zoo's tuned PPO settings (`hyperparams/ppo.yml`), with the zoo's number of
+/// environment copies split over the workers.
+struct PPOBuilder: AlgorithmBuilder {
+    let name = "ppo"
+    let summary = "PPO on the environment's reward; no expert (trains experts)"
+    let requirements: AlgorithmRequirements = [.rolloutWorkers, .environmentReward]
+
+    /// The zoo's values that differ from SB3's defaults.
+    struct Tuned {
+        var envs: Int, steps: Int, minibatch = 64, epochs = 10, gamma = 0.99, lambda = 0.95, learningRate = 3e-4
+        var linearSchedules = false, scheduleSteps = 1_000_000, normalise = false
+    }
+
+    static func tuned(for env: String) -> Tuned {
+        switch env {
+        case "CartPole-v1":
+            return Tuned(envs: 8, steps: 32, minibatch: 256, epochs: 20, gamma: 0.98, lambda: 0.8, learningRate: 1e-3, linearSchedules: true, scheduleSteps: 100_000)
+        case "Acrobot-v1":
+            return Tuned(envs: 16, steps: 256, epochs: 4, lambda: 0.94, normalise: true)
+        case "Pendulum-v1":
+            return Tuned(envs: 4, steps: 1024, gamma: 0.9, learningRate: 1e-3, scheduleSteps: 500_000)
+        case "MountainCar-v0":
+            return Tuned(envs: 16, steps: 16, epochs: 4, lambda: 0.98, normalise: true)
+        default:
+            return Tuned(envs: 8, steps: 256)
+        }
+    }
+
+    func applyDefaults(to config: inout RunConfig) {
+        let tuned = Self.tuned(for: config.env)
+        // The zoo's copies split over the workers, so that one update sees the zoo's batch.
+        config.worker.envs = max(1, tuned.envs / max(1, config.workers))
+        config.worker.segmentSteps = tuned.steps
+        config.training.samplesPerIteration = config.worker.envs * max(1, config.workers) * tuned.steps
+        config.policy.batchSize = tuned.minibatch
+        config.policy.learningRate = tuned.learningRate
+        config.ppo.epochs = tuned.epochs
+        config.ppo.gamma = tuned.gamma
+        config.ppo.gaeLambda = tuned.lambda
+        config.ppo.learningRateSchedule = tuned.linearSchedules ? "linear" : "constant"
+        config.ppo.clipRangeSchedule = tuned.linearSchedules ? "linear" : "constant"
+        config.ppo.scheduleSteps = tuned.scheduleSteps
+        config.ppo.normalizeObservations = tuned.normalise
+        config.ppo.normalizeRewards = tuned.normalise
+    }
+
+    func validate(_ config: RunConfig) throws {
+        let ppo = config.ppo
+        func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
+            guard condition else { throw ConfigError("config key \"ppo.\(key)\" = \(value): \(rule)") }
+        }
+        try require((1...1000).contains(ppo.epochs), "epochs", ppo.epochs, "must be from 1 to 1000")
+        try require(ppo.gamma > 0 && ppo.gamma <= 1, "gamma", ppo.gamma, "must be in (0, 1]")
+        try require((0...1).contains(ppo.gaeLambda), "gae_lambda", ppo.gaeLambda, "must be in [0, 1]")
+        try require(ppo.clipRange > 0 && ppo.clipRange < 10, "clip_range", ppo.clipRange, "must be in (0, 10)")
+        for (key, value) in [("clip_range_schedule", ppo.clipRangeSchedule), ("learning_rate_schedule", ppo.learningRateSchedule)] {
+            try require(PPOSettings.Schedule(rawValue: value) != nil, key, value, "must be constant or linear")
+        }
+        try require(ppo.scheduleSteps >= 1, "schedule_steps", ppo.scheduleSteps, "must be at least 1")
+        try require(ppo.entropyCoefficient >= 0 && ppo.entropyCoefficient.isFinite, "entropy_coefficient", ppo.entropyCoefficient, "must be a number ≥ 0")
+        try require(ppo.valueCoefficient >= 0 && ppo.valueCoefficient.isFinite, "value_coefficient", ppo.valueCoefficient, "must be a number ≥ 0")
+        try require(ppo.maxGradNorm > 0 && ppo.maxGradNorm.isFinite, "max_grad_norm", ppo.maxGradNorm, "must be positive")
+        try require(ppo.targetKl >= 0 && ppo.targetKl.isFinite, "target_kl", ppo.targetKl, "must be ≥ 0 (0: no early stop)")
+        try require((-20...5).contains(ppo.logStdInit), "log_std_init", ppo.logStdInit, "must be in [-20, 5]")
+        try require((0...1000).contains(ppo.maxPolicyLag), "max_policy_lag", ppo.maxPolicyLag, "must be from 0 to 1000")
+    }
+
+    func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }
+
+    func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
+        ProximalPolicyOptimisation(spec: spec, settings: config.ppoSettings)
+    }
+}
+
+extension RunConfig {
+    /// PPO's hyperparameters from the `policy`, `training` and `ppo` sections.
+    public var ppoSettings: PPOSettings {
+        var settings = PPOSettings()
+        settings.hiddenSizes = policy.hiddenSizes
+        settings.activation = Activation(rawValue: policy.activation) ?? .tanh
+        settings.learningRate = Float(policy.learningRate)
+        settings.minibatchSize = policy.batchSize
+        settings.samplesPerIteration = training.samplesPerIteration
+        settings.learningRateSchedule = PPOSettings.Schedule(rawValue: ppo.learningRateSchedule) ?? .constant
+        settings.clipRange = Float(ppo.clipRange)
+        settings.clipRangeSchedule = PPOSettings.Schedule(rawValue: ppo.clipRangeSchedule) ?? .constant
+        settings.scheduleSteps = ppo.scheduleSteps
+        settings.epochs = ppo.epochs
+        settings.gamma = Float(ppo.gamma)
+        settings.gaeLambda = Float(ppo.gaeLambda)
+        settings.entropyCoefficient = Float(ppo.entropyCoefficient)
+        settings.valueCoefficient = Float(ppo.valueCoefficient)
+        settings.maxGradientNorm = Float(ppo.maxGradNorm)
+        settings.targetKL = Float(ppo.targetKl)
+        settings.normaliseAdvantages = ppo.normalizeAdvantages
+        settings.normaliseObservations = ppo.normalizeObservations
+        settings.normaliseRewards = ppo.normalizeRewards
+        settings.logStdInit = Float(ppo.logStdInit)
+        settings.seed = seed
+        return settings
+    }
+}
