@@ -5,6 +5,8 @@ import NexusRandom
 public protocol Expert: Sendable {
     var name: String { get }
     func act(_ observation: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>)
+    /// Labels `rows` observations at once (an expert that can batch, e.g. a network, does).
+    func act(batch observations: [Float], rows: Int, actionDim: Int) -> [Float]
 }
 
 extension Expert {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NexusAlgorithms
 import NexusBench
 import NexusDemonstrations
 import NexusEnvironments
@@ -25,6 +26,9 @@ struct Demos: ParsableCommand {
         @Option(help: "Seed of the reset draws.")
         var seed: UInt64 = 0
 
+        @Option(help: "Record this checkpoint's policy as the expert instead of the built-in one (e.g. a PPO run's).")
+        var expertPolicy: String?
+
         func validate() throws {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
         }
@@ -32,11 +36,14 @@ struct Demos: ParsableCommand {
         func run() throws {
             do {
                 let type = try EnvironmentRegistry.type(for: env)
-                let file = DemonstrationRecorder.record(type, expert: try Experts.for(env), episodes: episodes, seed: seed, nexusVersion: NexusVersion.current)
+                let expert = try ExpertSource.make(envID: env, policyFile: expertPolicy)
+                let file = DemonstrationRecorder.record(type, expert: expert, episodes: episodes, seed: seed, nexusVersion: NexusVersion.current)
                 try file.write(to: out)
                 let summary = DemonstrationRecorder.summary(file)
                 print("wrote \(out): \(summary.episodes) episodes, \(summary.steps) steps, mean return \(String(format: "%.2f", summary.meanReturn))")
             } catch let error as EnvironmentError {
+                throw ValidationError(error.description)
+            } catch let error as PolicyFileError {
                 throw ValidationError(error.description)
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NexusAlgorithms
 import NexusEnvironments
 import NexusPolicies
 import NexusWire
@@ -14,8 +15,11 @@ struct Eval: ParsableCommand {
     @Option(help: "Number of episodes.")
     var episodes = 100
 
-    @Flag(help: "Act with the environment's built-in expert.")
+    @Flag(help: "Act with the expert: the environment's built-in one, or the policy given by --expert-policy.")
     var expert = false
+
+    @Option(help: "With --expert: a checkpoint whose policy is the expert (as `train --expert-policy`).")
+    var expertPolicy: String?
 
     @Option(help: "Act with the policy in this checkpoint file (deterministically).")
     var policy: String?
@@ -29,6 +33,7 @@ struct Eval: ParsableCommand {
     func validate() throws {
         guard expert != (policy != nil) else { throw ValidationError("choose one policy: --expert or --policy FILE") }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
+        guard expertPolicy == nil || expert else { throw ValidationError("--expert-policy goes with --expert (to evaluate a checkpoint's policy itself, use --policy FILE)") }
     }
 
     func run() throws {
@@ -36,51 +41,21 @@ struct Eval: ParsableCommand {
             let type = try EnvironmentRegistry.type(for: env)
             let summary: EvaluationSummary
             if let policy {
-                let network = try Self.loadPolicy(policy, for: type.spec)
+                let network = try PolicyFile.load(policy, for: type.spec)
                 summary = Evaluation.run(type, episodes: episodes, seed: seed) { network.act($0, into: $1) }
             } else {
-                summary = Evaluation.run(type, episodes: episodes, seed: seed, expert: try Experts.for(env))
+                summary = Evaluation.run(type, episodes: episodes, seed: seed, expert: try ExpertSource.make(envID: env, policyFile: expertPolicy))
             }
+            let shown = policy ?? expertPolicy.map { "expert \($0)" } ?? "expert"
             if json {
-                print("{\"env\": \"\(env)\", \"policy\": \"\(policy ?? "expert")\", \"episodes\": \(summary.episodes), \"mean_return\": \(summary.meanReturn), \"std_return\": \(summary.stdReturn), \"min_return\": \(summary.minReturn), \"max_return\": \(summary.maxReturn), \"mean_length\": \(summary.meanLength)}")
+                print("{\"env\": \"\(env)\", \"policy\": \"\(shown)\", \"episodes\": \(summary.episodes), \"mean_return\": \(summary.meanReturn), \"std_return\": \(summary.stdReturn), \"min_return\": \(summary.minReturn), \"max_return\": \(summary.maxReturn), \"mean_length\": \(summary.meanLength)}")
             } else {
                 print("\(env): \(summary.episodes) episodes, return \(String(format: "%.2f", summary.meanReturn)) ± \(String(format: "%.2f", summary.stdReturn)) (min \(summary.minReturn), max \(summary.maxReturn)), mean length \(String(format: "%.1f", summary.meanLength))")
             }
         } catch let error as EnvironmentError {
             throw ValidationError(error.description)
-        }
-    }
-
-    /// The policy of a checkpoint, checked against the environment's spaces.
-    static func loadPolicy(_ path: String, for spec: EnvironmentSpec) throws -> PolicyNetwork {
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ValidationError("cannot read policy file \(path): \(error.localizedDescription)")
-        }
-        do {
-            let checkpoint = try StorageCodec.decodeCheckpoint(bytes)
-            guard checkpoint.envID == spec.id else {
-                throw ValidationError("\(path) holds a policy for \(checkpoint.envID), not \(spec.id)")
-            }
-            guard let model = checkpoint.weights.models.first(where: { $0.kind == .policy }) else {
-                throw ValidationError("\(path) holds no policy model")
-            }
-            let network = try PolicyNetwork(model: model)
-            let outputs: Int
-            switch spec.actionSpace {
-            case .discrete(let count): outputs = count
-            case .box(let low, _): outputs = low.count
-            }
-            guard network.sizes.first == spec.observationDim, network.sizes.last == outputs else {
-                throw ValidationError("\(path): policy \(network.architecture) does not fit \(spec.id) (\(spec.observationDim) observations, \(outputs) outputs)")
-            }
-            return network
-        } catch let error as WireError {
-            throw ValidationError("\(path) is not a valid checkpoint: \(error)")
-        } catch let error as PolicyError {
-            throw ValidationError("\(path): \(error)")
+        } catch let error as PolicyFileError {
+            throw ValidationError(error.description)
         }
     }
 }

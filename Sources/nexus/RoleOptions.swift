@@ -24,6 +24,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Demonstration file for bc (the bc.demos key).")
     var demos: String?
 
+    @Option(help: "Serve the policy of this checkpoint as the expert (the expert.policy key), e.g. a PPO run's.")
+    var expertPolicy: String?
+
     /// The shortcuts as overrides, after the explicit ones so that they win.
     func allOverrides(extra: [String] = []) -> [String] {
         var shortcuts: [String] = []
@@ -31,6 +34,8 @@ struct ConfigOptions: ParsableArguments {
         if let seed { shortcuts.append("seed=\(seed)") }
         if let algo { shortcuts.append("algo=\(algo)") }
         if let demos { shortcuts.append("bc.demos=\(demos)") }
+        // Absolute, so that processes started elsewhere find it.
+        if let expertPolicy { shortcuts.append("expert.policy=\(URL(fileURLWithPath: expertPolicy).path)") }
         return overrides + shortcuts + extra
     }
 

@@ -136,6 +136,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// How long the first query of a batch waits for others to join it. 0: answer what
         /// has arrived at once (batches still form while the expert computes).
         public var maxWaitMilliseconds = 0.0
+        /// A checkpoint whose policy serves as the expert (any algorithm's, e.g. a PPO run's);
+        /// empty: the environment's built-in expert.
+        public var policy = ""
     }
 
     public struct LauncherSettings: Codable, Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import NexusAlgorithms
 import NexusEnvironments
 import NexusTransport
 import NexusWire
@@ -30,7 +31,7 @@ public final class ExpertServer: Sendable {
 
     public init(envID: String, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, logger: Logger) throws {
         spec = try EnvironmentRegistry.type(for: envID).spec
-        expert = try Experts.for(envID)
+        expert = try ExpertSource.make(envID: envID, policyFile: settings.policy)
         maxBatch = settings.maxBatch
         maxWait = settings.maxWaitMilliseconds / 1000
         self.logger = logger

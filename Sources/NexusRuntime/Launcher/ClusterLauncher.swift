@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NexusAlgorithms
 import NexusTransport
 import NexusWire
 
@@ -41,6 +42,14 @@ public final class ClusterLauncher {
         config.endpoints.trajectories = "tcp://127.0.0.1:*"
         config.endpoints.weights = "tcp://127.0.0.1:*"
         self.config = config
+        if try config.algorithm.requirements.contains(.expert) {
+            // A policy file that cannot serve is reported now, not as an expert that died.
+            do {
+                _ = try ExpertSource.make(envID: config.env, policyFile: config.expert.policy)
+            } catch {
+                throw RuntimeError("expert.policy: \(error)")
+            }
+        }
         run = try RunDirectory(path: runDirectory)
         self.executable = executable
         self.logger = logger

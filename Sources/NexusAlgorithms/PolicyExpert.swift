@@ -1,0 +1,42 @@
+import NexusEnvironments
+import NexusPolicies
+import Synchronization
+
+/// A trained policy serving as the expert (`expert.policy: FILE`): acts deterministically.
+/// The classic pipeline — train an expert with PPO, record demonstrations with it, imitate it
+/// with BC or DAgger — runs on any environment this way, not only those with a built-in expert.
+public final class PolicyExpert: Expert {
+    public let name: String
+    /// Only touched while `lock` is held (a network keeps per-batch buffers, so two callers
+    /// must not share it at once).
+    private nonisolated(unsafe) let policy: PolicyNetwork
+    private let lock = Mutex(())
+
+    public init(policy: sending PolicyNetwork, name: String) {
+        self.policy = policy
+        self.name = name
+    }
+
+    public func act(_ observation: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
+        lock.withLock { _ in policy.act(observation, into: action) }
+    }
+
+    /// A whole batch in one forward pass (the expert server labels batches).
+    public func act(batch observations: [Float], rows: Int, actionDim: Int) -> [Float] {
+        guard rows > 0 else { return [] }
+        var actions = [Float](repeating: 0, count: rows * actionDim)
+        lock.withLock { _ in
+            observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: rows, into: $0) } }
+        }
+        return actions
+    }
+}
+
+/// The expert of a run: a policy file when one is named, else the environment's built-in one.
+public enum ExpertSource {
+    public static func make(envID: String, policyFile: String?) throws -> any Expert {
+        guard let policyFile, !policyFile.isEmpty else { return try Experts.for(envID) }
+        let spec = try EnvironmentRegistry.type(for: envID).spec
+        return PolicyExpert(policy: try PolicyFile.load(policyFile, for: spec), name: "policy \(policyFile)")
+    }
+}
