@@ -41,11 +41,12 @@ struct Train: AsyncParsableCommand {
         let stop = StopSignal()
         stop.installHandlers()
         let executable = NexusExecutable.url
-        let launcher = try ClusterLauncher(
-            config: config, runDirectory: runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
-            executable: executable, logger: Logger(label: "nexus.train"))
+        let launcher: ClusterLauncher
         let outcome: ClusterLauncher.Outcome
         do {
+            launcher = try ClusterLauncher(
+                config: config, runDirectory: runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
+                executable: executable, logger: Logger(label: "nexus.train"))
             outcome = try await launcher.run(until: stop)
         } catch let error as RuntimeError {
             throw ValidationError(error.description)

@@ -1,43 +1,27 @@
+import NexusTestKit
 import Testing
 
 @testable import NexusNN
 
-/// Central finite differences against the hand-written backward passes.
-///
-/// Everything runs in float32, so the tolerance must absorb float32 rounding: with outputs of
-/// order 1, rounding moves the loss by about 1e-6, which a central difference with step ε
-/// turns into an error of about 1e-6 / (2ε) (5e-5 at ε = 1e-2), plus the truncation error
-/// ε²·f'''/6 (2e-5 at ε = 1e-2). A match within 1 % relative + 2e-3 absolute is far tighter
-/// than any real bug (a missing term, a transposed product, a wrong sign).
+/// Central finite differences against the hand-written backward passes (tolerance: see
+/// `FiniteDifferences`).
 @Suite("Gradients match finite differences")
 struct GradientCheckTests {
-    static func close(_ analytic: Float, _ numeric: Float) -> Bool {
-        abs(analytic - numeric) <= 0.01 * max(abs(analytic), abs(numeric)) + 2e-3
-    }
+    static func close(_ analytic: Float, _ numeric: Float) -> Bool { FiniteDifferences.close(analytic, numeric) }
 
     /// Checks `analytic` against central differences of `loss` in every parameter of `mlp`.
     static func expectParameterGradients(_ mlp: MLP, analytic: [Float], epsilon: Float = 1e-2, loss: () -> Float) {
-        for index in mlp.parameters.values.indices {
-            let saved = mlp.parameters.values[index]
-            mlp.parameters.values[index] = saved + epsilon
-            let plus = loss()
-            mlp.parameters.values[index] = saved - epsilon
-            let minus = loss()
-            mlp.parameters.values[index] = saved
-            let numeric = (plus - minus) / (2 * epsilon)
-            #expect(close(analytic[index], numeric), "parameter \(index): analytic \(analytic[index]), numeric \(numeric)")
+        let saved = mlp.parameters.values
+        defer { mlp.parameters.values = saved }
+        expectMatches(analytic, at: saved, epsilon: epsilon, "parameter") { values in
+            mlp.parameters.values = values
+            return loss()
         }
     }
 
     /// Checks `analytic` against central differences of `loss` in every entry of `point`.
     static func expectMatches(_ analytic: [Float], at point: [Float], epsilon: Float = 1e-2, _ what: String, loss: ([Float]) -> Float) {
-        for index in point.indices {
-            var plus = point, minus = point
-            plus[index] += epsilon
-            minus[index] -= epsilon
-            let numeric = (loss(plus) - loss(minus)) / (2 * epsilon)
-            #expect(close(analytic[index], numeric), "\(what) \(index): analytic \(analytic[index]), numeric \(numeric)")
-        }
+        for mismatch in FiniteDifferences.mismatches(analytic, at: point, epsilon: epsilon, loss: loss) { Issue.record("\(what) \(mismatch)") }
     }
 
     /// loss = Σ c ⊙ MLP(x): d loss / d output = c.
