@@ -33,6 +33,10 @@ public struct InProcessRunner {
         public var envStepsToTarget: Int?
         public var secondsToTarget: Double?
         public var seconds = 0.0
+        /// Where the time went: stepping and acting, training updates, evaluation.
+        public var rolloutSeconds = 0.0
+        public var trainingSeconds = 0.0
+        public var evaluationSeconds = 0.0
         public var lastMetrics: [Metric] = []
     }
 
@@ -54,6 +58,8 @@ public struct InProcessRunner {
         let actionDim = collector.actionDim
         while outcome.envSteps < settings.maxEnvSteps {
             let plan = algorithm.rolloutPlan
+            let stepStarted = clock.now
+            defer { outcome.rolloutSeconds += (clock.now - stepStarted) / .seconds(1) }
             let segments = try collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan) { observations, rows in
                 guard let expert else { throw RunnerError.noExpert(algorithm: algorithm.name) }
                 outcome.expertQueries += rows
@@ -62,12 +68,16 @@ public struct InProcessRunner {
             outcome.envSteps += collector.envCount
             for segment in segments { _ = algorithm.ingest(segment) }
             guard algorithm.readyToTrain else { continue }
+            let trainingStarted = clock.now
             outcome.lastMetrics = algorithm.trainIteration()
             outcome.iterations = algorithm.iteration
+            let evaluationStarted = clock.now
+            outcome.trainingSeconds += (evaluationStarted - trainingStarted) / .seconds(1)
             if algorithm.iteration % settings.evalEvery == 0 {
                 outcome.evalReturn = try PolicyEvaluation.run(
                     algorithm.policy, envID: settings.envID, episodes: settings.evalEpisodes, seed: settings.evalSeed).meanReturn
             }
+            outcome.evaluationSeconds += (clock.now - evaluationStarted) / .seconds(1)
             outcome.seconds = (clock.now - started) / .seconds(1)
             onIteration(outcome)
             if outcome.evalReturn >= settings.targetReturn {

@@ -20,27 +20,26 @@ public enum PolicyEvaluation {
         for index in environments.indices { environments[index].reset(random: &random) }
         var returns = [Double](repeating: 0, count: episodes)
         var lengths = [Int](repeating: 0, count: episodes)
-        var active = Array(0..<episodes)
-        var observations = [Float](), actions = [Float]()
-        while !active.isEmpty {
-            observations = [Float](repeating: 0, count: active.count * dim)
-            actions = [Float](repeating: 0, count: active.count * actionDim)
+        var running = [Bool](repeating: true, count: episodes)
+        // Every row every step, finished episodes included (their actions are ignored): one
+        // batch size keeps the network's buffers, which a shrinking batch would reallocate.
+        var observations = [Float](repeating: 0, count: episodes * dim)
+        var actions = [Float](repeating: 0, count: episodes * actionDim)
+        while running.contains(true) {
             observations.withUnsafeMutableBufferPointer { buffer in
-                for (row, episode) in active.enumerated() {
-                    environments[episode].observe(into: UnsafeMutableBufferPointer(rebasing: buffer[(row * dim)..<((row + 1) * dim)]))
+                for episode in 0..<episodes where running[episode] {
+                    environments[episode].observe(into: UnsafeMutableBufferPointer(rebasing: buffer[(episode * dim)..<((episode + 1) * dim)]))
                 }
             }
-            observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: active.count, into: $0) } }
-            var stillActive: [Int] = []
+            observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: episodes, into: $0) } }
             actions.withUnsafeBufferPointer { buffer in
-                for (row, episode) in active.enumerated() {
-                    let (reward, terminated) = environments[episode].step(UnsafeBufferPointer(rebasing: buffer[(row * actionDim)..<((row + 1) * actionDim)]))
+                for episode in 0..<episodes where running[episode] {
+                    let (reward, terminated) = environments[episode].step(UnsafeBufferPointer(rebasing: buffer[(episode * actionDim)..<((episode + 1) * actionDim)]))
                     returns[episode] += reward
                     lengths[episode] += 1
-                    if !terminated && lengths[episode] < spec.maxEpisodeSteps { stillActive.append(episode) }
+                    if terminated || lengths[episode] >= spec.maxEpisodeSteps { running[episode] = false }
                 }
             }
-            active = stillActive
         }
         return EvaluationSummary(returns: returns, lengths: lengths)
     }

@@ -56,6 +56,7 @@ public struct PPOBench: Sendable {
         (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (config.worker.envs * config.workers, config.worker.segmentSteps, seed, 200_000)
         let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: try EnvironmentRegistry.type(for: config.env).spec)
         let outcome = try InProcessRunner(settings: run, expert: nil).run(algorithm)
+        print(String(format: "  rollouts %.3f s, updates %.3f s, evaluation %.3f s", outcome.rolloutSeconds - outcome.trainingSeconds - outcome.evaluationSeconds, outcome.trainingSeconds, outcome.evaluationSeconds))
         guard let steps = outcome.envStepsToTarget, let seconds = outcome.secondsToTarget else {
             throw EndToEndFailure(description: "in-process PPO seed \(seed) did not reach 475 in 200,000 steps")
         }

@@ -146,29 +146,31 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             bufferedSteps = 0
         }
         let dim = spec.observationDim
+        // Values of every segment's s_0 … s_T and final observations in one forward pass.
+        var inputs: [Float] = []
+        for segment in buffer { inputs += segment.observations.data + segment.finalObservations.data }
+        var normalised = [Float](repeating: 0, count: inputs.count)
+        inputs.withUnsafeBufferPointer { raw in normalised.withUnsafeMutableBufferPointer { policy.normalise(raw, into: $0) } }
+        value.forward(normalised, batch: inputs.count / dim)
+        let allValues = value.output
         var batch = PPOBatch()
+        var row = 0
         for segment in buffer {
             let steps = segment.stepCount
-            // Values of s_0 … s_T and of the final observations, in one forward pass.
-            let inputs = segment.observations.data + segment.finalObservations.data
-            let inputRows = steps + 1 + segment.finalObservationSteps.count
-            var normalised = [Float](repeating: 0, count: inputs.count)
-            inputs.withUnsafeBufferPointer { raw in normalised.withUnsafeMutableBufferPointer { policy.normalise(raw, into: $0) } }
-            value.forward(normalised, batch: inputRows)
-            let allValues = value.output
             var finalValues = [Float](repeating: 0, count: steps)
-            for (index, step) in segment.finalObservationSteps.enumerated() { finalValues[Int(step)] = allValues[steps + 1 + index] }
-            let values = Array(allValues[0...steps])
+            for (index, step) in segment.finalObservationSteps.enumerated() { finalValues[Int(step)] = allValues[row + steps + 1 + index] }
+            let values = Array(allValues[row...(row + steps)])
             let (advantages, returns) = GeneralisedAdvantageEstimation.compute(
                 rewards: segment.rewards, values: values, terminated: segment.terminated, truncated: segment.truncated,
                 finalValues: finalValues, gamma: settings.gamma, lambda: settings.gaeLambda)
             batch.rawObservations += segment.observations.data[0..<(steps * dim)]
-            batch.observations += normalised[0..<(steps * dim)]
+            batch.observations += normalised[(row * dim)..<((row + steps) * dim)]
             batch.actions += segment.actions.data
             batch.behaviourLogProbabilities += segment.behaviourLogProbs
             batch.advantages += advantages
             batch.returns += returns
             batch.values += values[0..<steps]
+            row += steps + 1 + segment.finalObservationSteps.count
         }
         return batch
     }
