@@ -30,15 +30,16 @@ let package = Package(
 
         .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC"], swiftSettings: strict),
         .target(name: "NexusRandom", swiftSettings: strict),
-        .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom"], swiftSettings: strict),
-        .target(name: "NexusEnvironments", dependencies: ["NexusRandom"], swiftSettings: strict),
-        .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire"], swiftSettings: strict),
-        .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire"], swiftSettings: strict),
-        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire", "NexusRandom"], swiftSettings: strict),
+        .target(name: "NexusErrors", swiftSettings: strict),
+        .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom", "NexusErrors"], swiftSettings: strict),
+        .target(name: "NexusEnvironments", dependencies: ["NexusRandom", "NexusErrors"], swiftSettings: strict),
+        .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire", "NexusRandom"], swiftSettings: strict),
+        .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire", "NexusErrors"], swiftSettings: strict),
+        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire", "NexusRandom", "NexusErrors"], swiftSettings: strict),
         .target(
             name: "NexusRuntime",
             dependencies: [
-                "NexusAlgorithms", "NexusTransport", "NexusWire", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations",
+                "NexusAlgorithms", "NexusTransport", "NexusWire", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusNN", "NexusErrors",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "NexusBench",
             dependencies: [
-                "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusTestKit", "NexusRuntime", "NexusAlgorithms",
+                "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusSampleData", "NexusRuntime", "NexusAlgorithms", "NexusErrors",
                 "NexusPolicies", "CZeroMQ", "CBLAS",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,8 +69,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Sample messages and a seeded generator, shared by tests and benchmarks.
-        .target(name: "NexusTestKit", dependencies: ["NexusWire", "NexusNN"], swiftSettings: strict),
+        // Valid messages of every kind for a seed, shared by tests and benchmarks (shipped).
+        .target(name: "NexusSampleData", dependencies: ["NexusWire", "NexusRandom"], swiftSettings: strict),
+        // Test helpers (child processes, finite differences); never linked into `nexus`.
+        .target(name: "NexusTestKit", dependencies: ["NexusSampleData", "NexusWire", "NexusNN"], swiftSettings: strict),
         .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusNN", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(

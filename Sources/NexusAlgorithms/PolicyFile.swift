@@ -2,6 +2,7 @@ import Foundation
 import NexusEnvironments
 import NexusPolicies
 import NexusWire
+import NexusErrors
 
 /// A trained policy read from a checkpoint file (any algorithm's: the `.policy` model of its
 /// weights), checked against the environment it is to act in.
@@ -32,7 +33,5 @@ public enum PolicyFile {
     }
 }
 
-public struct PolicyFileError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
+public typealias PolicyFileError = DescribedError<PolicyFileProblem>
+public enum PolicyFileProblem {}

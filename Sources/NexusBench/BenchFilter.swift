@@ -1,3 +1,4 @@
+import NexusErrors
 /// What every benchmark takes from the command line.
 public struct BenchSettings: Sendable {
     /// Shorter rounds, for smoke tests.
@@ -19,6 +20,6 @@ public struct BenchSettings: Sendable {
     }
 }
 
-public struct BenchFilterError: Error, CustomStringConvertible {
-    public let description: String
-}
+/// A `--filter` that matches no benchmark case.
+public typealias BenchFilterError = DescribedError<BenchFilterProblem>
+public enum BenchFilterProblem {}

@@ -1,4 +1,5 @@
 import Foundation
+import NexusErrors
 
 /// `nexus bench e2e`: DAgger on CartPole-v1 with 4 workers, launched with `nexus train` (the
 /// whole local cluster, process start-up included) over 5 seeds; seconds from launch to the
@@ -65,6 +66,5 @@ public struct EndToEndBench: Sendable {
 
 /// A run of the end-to-end benchmark that did not reach the target: a failure of Nexus, not
 /// bad input.
-public struct EndToEndFailure: Error, CustomStringConvertible {
-    public let description: String
-}
+public typealias EndToEndFailure = DescribedError<EndToEndFailureKind>
+public enum EndToEndFailureKind {}

@@ -1,5 +1,5 @@
 import Foundation
-import NexusTestKit
+import NexusSampleData
 import NexusWire
 
 /// `nexus bench wire`: encode and decode throughput of the two messages that dominate

@@ -1,3 +1,4 @@
+import NexusErrors
 /// Every environment Nexus ships, by Gymnasium id.
 public enum EnvironmentRegistry {
     public static let all: [any Environment.Type] = [
@@ -16,7 +17,5 @@ public enum EnvironmentRegistry {
 
 /// Bad input about environments (an unknown id, a state of the wrong length, an action out
 /// of the space), with a message that names it.
-public struct EnvironmentError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(description: String) { self.description = description }
-}
+public typealias EnvironmentError = DescribedError<EnvironmentProblem>
+public enum EnvironmentProblem {}

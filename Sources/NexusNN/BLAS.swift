@@ -1,4 +1,5 @@
 import CBLAS
+import NexusErrors
 
 /// The matrix products Nexus needs, as OpenBLAS calls on row-major `Float` buffers.
 /// `C = alpha · op(A) · op(B) + beta · C` with A `[m, k]` after op, B `[k, n]` after op.
@@ -70,6 +71,5 @@ public enum NexusNN {
     }
 }
 
-public struct BLASError: Error, CustomStringConvertible {
-    public let description: String
-}
+public typealias BLASError = DescribedError<BLASProblem>
+public enum BLASProblem {}

@@ -1,5 +1,6 @@
 import NexusNN
 import NexusWire
+import NexusErrors
 
 /// A policy as it travels in `Weights` and checkpoints: a `Model` of kind `.policy` whose
 /// architecture string reads `mlp 4-64-64-2 tanh categorical` (or `… gaussian`, with a
@@ -151,7 +152,6 @@ public final class PolicyNetwork {
     }
 }
 
-public struct PolicyError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(description: String) { self.description = description }
-}
+/// A policy model that does not describe a usable network.
+public typealias PolicyError = DescribedError<PolicyProblem>
+public enum PolicyProblem {}

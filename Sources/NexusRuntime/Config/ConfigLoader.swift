@@ -1,11 +1,10 @@
 import Foundation
 import Yams
+import NexusErrors
 
 /// A configuration problem, naming the key (or file) and what is wrong with it.
-public struct ConfigError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
+public typealias ConfigError = DescribedError<ConfigProblem>
+public enum ConfigProblem {}
 
 /// Reads a YAML run configuration: the file's keys, then `--set key.path=value` overrides,
 /// over the defaults for the chosen environment. Unknown keys and values of the wrong type are

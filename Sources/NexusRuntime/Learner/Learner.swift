@@ -79,13 +79,24 @@ actor Learner {
 
     func noteWrongKind() { counters.wrongKindMessages += 1 }
 
-    /// One training iteration if the algorithm has the data for it; returns the new weights.
-    func trainIfReady() throws -> Weights? {
+    /// One training iteration if the algorithm has the data for it; returns the new weights
+    /// (to be published before `evaluateAndRecord`, so that workers collect meanwhile).
+    func trainIfReady() -> Weights? {
         guard finishReason == nil, algorithm.readyToTrain else { return nil }
+        let started = ContinuousClock.now
         lastLosses = algorithm.trainIteration()
+        // Where an iteration's time goes: waiting for data is the rest of the wall clock.
+        lastLosses.append(Metric(name: "update_seconds", value: (ContinuousClock.now - started) / .seconds(1)))
         version += 1
         currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
+        return currentWeights
+    }
+
+    /// After an iteration: evaluation (every `eval_every`), the target, the metrics row, the
+    /// checkpoint (every `checkpoint_every`), the iteration limit.
+    func evaluateAndRecord() throws {
         let iteration = algorithm.iteration
+        let started = ContinuousClock.now
         if iteration % config.learner.evalEvery == 0 {
             let summary = try PolicyEvaluation.run(algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed)
             counters.evalReturnMean = summary.meanReturn
@@ -99,6 +110,7 @@ actor Learner {
                 if config.stopAtTarget { finish("reached target return \(config.targetReturn)") }
             }
         }
+        lastLosses.append(Metric(name: "eval_seconds", value: (ContinuousClock.now - started) / .seconds(1)))
         try metricsLog.append(
             [("iteration", Double(iteration)), ("wall_seconds", wallSeconds), ("env_steps", Double(counters.envSteps)),
              ("expert_queries", Double(counters.expertQueries)), ("policy_version", Double(version))]
@@ -107,7 +119,6 @@ actor Learner {
         if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
         let limit = builder.iterationLimit(config)
         if iteration >= limit { finish("completed \(limit) iterations") }
-        return currentWeights
     }
 
     func checkTime() {

@@ -18,6 +18,8 @@ public final class LearnerServer: Sendable {
     private let run: RunDirectory
     private let logger: Logger
     private let expectations: WireExpectations
+    /// Wakes the training loop: a segment was taken in, or the clock ticked (time limit).
+    private let wakeups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, logger: Logger) throws {
         let spec = try EnvironmentRegistry.type(for: config.env).spec
@@ -72,11 +74,22 @@ public final class LearnerServer: Sendable {
 
     private func train(_ stop: StopSignal) async throws {
         if let publisher { try await publisher.send(.weights(await learner.weights)) }
+        let ticker = Task { [wakeups] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                wakeups.continuation.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        var wakeup = wakeups.stream.makeAsyncIterator()
         while !stop.isStopped {
-            if let weights = try await learner.trainIfReady() {
+            if let weights = await learner.trainIfReady() {
+                // Published first: workers collect the next iteration's data while this one
+                // is evaluated and recorded.
                 if let publisher { try await publisher.send(.weights(weights)) }
+                try await learner.evaluateAndRecord()
             } else {
-                try await Task.sleep(for: .milliseconds(2))
+                _ = await wakeup.next()
             }
             await learner.checkTime()
             if await learner.finishReason != nil { return }
@@ -92,6 +105,7 @@ public final class LearnerServer: Sendable {
                 continue
             }
             await learner.accept(segment)
+            wakeups.continuation.yield()
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import NexusErrors
 #endif
 
 /// Writes a file so that a reader (or a crash) sees either the old or the new content, never
@@ -47,7 +48,5 @@ public enum AtomicFile {
 }
 
 /// A runtime failure with a message that says what and where.
-public struct RuntimeError: Error, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
+public typealias RuntimeError = DescribedError<RuntimeProblem>
+public enum RuntimeProblem {}

@@ -126,14 +126,17 @@ public final class RolloutWorker: Sendable {
         let quota = config.worker.versionWaitSeconds > 0 ? config.workerStepsPerVersion : 0
         while true {
             try Task.checkCancellation()
+            let offers = inbox.offerCount
             if quota > 0, stepsWithVersion >= quota, inbox.take(over: (runID, version)) == nil {
                 // This version's share is collected: wait a little for the next one, but never
                 // forever (a slow or restarted learner must not stall the worker); after the
                 // wait, collect one more share with the old version.
                 let since = waitingSince ?? ContinuousClock.now
                 waitingSince = since
-                if ContinuousClock.now - since < .seconds(config.worker.versionWaitSeconds) {
-                    try await Task.sleep(for: .milliseconds(1))
+                let waited = (ContinuousClock.now - since) / .seconds(1)
+                if waited < config.worker.versionWaitSeconds {
+                    await inbox.waitForOffer(after: offers, seconds: config.worker.versionWaitSeconds - waited)
+                    try Task.checkCancellation()
                     continue
                 }
                 stepsWithVersion = 0

@@ -8,6 +8,8 @@ import Synchronization
 public final class WeightsInbox: Sendable {
     private let socket: SubscriberSocket
     private let newest = Mutex<Weights?>(nil)
+    /// Offers so far, and the rollout loop waiting for the next one (at most one waiter).
+    private let arrivals = Mutex<(count: UInt64, waiter: CheckedContinuation<Void, Never>?)>((0, nil))
 
     public init(endpoint: Endpoint, logger: Logger) throws {
         var options = SocketOptions.default
@@ -38,6 +40,45 @@ public final class WeightsInbox: Sendable {
         newest.withLock { current in
             if current == nil || weights.version > current!.version || weights.runID != current!.runID { current = weights }
         }
+        arrivals.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.count += 1
+            defer { state.waiter = nil }
+            return state.waiter
+        }?.resume()
+    }
+
+    /// How many weights messages have been offered: pass it to `waitForOffer(after:seconds:)`.
+    public var offerCount: UInt64 { arrivals.withLock { $0.count } }
+
+    /// Returns when a weights message arrives after the `count`-th (at once if one already
+    /// has), after `seconds`, or on cancellation. A worker that has collected its share for
+    /// a version waits here instead of polling, so it starts on a new version at once.
+    public func waitForOffer(after count: UInt64, seconds: Double) async {
+        let timer = Task {
+            // A timer cancelled because an offer came first must not wake the next wait.
+            guard (try? await Task.sleep(for: .seconds(seconds))) != nil else { return }
+            self.wakeWaiter()
+        }
+        defer { timer.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let waitNow = arrivals.withLock { state -> Bool in
+                    guard state.count == count, state.waiter == nil else { return false }
+                    state.waiter = continuation
+                    return true
+                }
+                if !waitNow { continuation.resume() }
+            }
+        } onCancel: {
+            wakeWaiter()
+        }
+    }
+
+    private func wakeWaiter() {
+        arrivals.withLock { state -> CheckedContinuation<Void, Never>? in
+            defer { state.waiter = nil }
+            return state.waiter
+        }?.resume()
     }
 
     public var rejectedMessages: UInt64 { socket.statistics.rejectedMessages }

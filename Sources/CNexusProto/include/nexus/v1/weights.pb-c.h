@@ -30,8 +30,23 @@ typedef enum _Nexus__V1__ModelKind {
   NEXUS__V1__MODEL_KIND__MODEL_KIND_REWARD = 4,
   NEXUS__V1__MODEL_KIND__MODEL_KIND_WORLD_MODEL = 5,
   /*
-   * Not a network: the algorithm's instructions to workers (expert-action probability,
-   * whether to ask the expert), versioned and checksummed with the networks they go with.
+   * Not a network: the algorithm's instructions to workers, versioned and checksummed with
+   * the networks they go with. A Model of this kind named "rollout" whose architecture
+   * string is the plan's version:
+   *   "rollout-plan v2" — parameters, each a tensor of shape [1]:
+   *     acting_mode                0 deterministic (the most likely action / the mean),
+   *                                1 sample (and record behaviour log-probabilities)
+   *     expert_action_probability  β in [0, 1]: each row executes the expert's action with
+   *                                this probability
+   *     query_rule                 which rows the expert labels: 0 none, 1 every row,
+   *                                2 the rows where the expert acts; values from 3 on are
+   *                                reserved for per-row gates (ensemble disagreement, safety
+   *                                lookahead), whose thresholds travel as further parameters
+   *     any other parameter        passed on untouched (room for gates and their thresholds)
+   *   "rollout-plan v1" — expert_action_probability and query_expert (0/1); read as v2 with
+   *                                deterministic acting and query_rule 0 or 1.
+   * A worker refuses a plan whose version or codes it does not know, naming them, and keeps
+   * the previous one.
    */
   NEXUS__V1__MODEL_KIND__MODEL_KIND_ROLLOUT_PLAN = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(NEXUS__V1__MODEL_KIND)

@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// SIGINT/SIGTERM as an async event, and a child's tie to its launcher.
+/// SIGINT/SIGTERM (or any reason to stop) as an async event every loop of a role can wait on.
 public final class StopSignal: Sendable {
     private struct State {
         var stopped = false
@@ -68,26 +68,5 @@ public final class StopSignal: Sendable {
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: nil)
         }
-    }
-}
-
-public enum ParentWatch {
-    /// For a role started by the launcher: its standard input is a pipe the launcher holds
-    /// open, so when the launcher dies (even by SIGKILL) the read sees end-of-file and the
-    /// role stops (`stop`), then exits outright if it has not after `graceSeconds`. A pipe
-    /// rather than PR_SET_PDEATHSIG, which fires when the spawning *thread* ends.
-    public static func stopWhenStandardInputCloses(_ stop: StopSignal, graceSeconds: Double) {
-        let thread = Thread {
-            var buffer = [UInt8](repeating: 0, count: 256)
-            while true {
-                let count = read(STDIN_FILENO, &buffer, buffer.count)
-                if count == 0 || (count < 0 && errno != EINTR) { break }
-            }
-            stop.trigger("launcher gone")
-            Thread.sleep(forTimeInterval: graceSeconds)
-            FileHandle.standardError.write(Data("nexus: launcher gone and still running after \(graceSeconds) s; exiting\n".utf8))
-            exit(3)
-        }
-        thread.start()
     }
 }

@@ -1,4 +1,4 @@
-import NexusNN
+import NexusRandom
 import NexusWire
 
 /// Valid messages of every kind, deterministic for a seed, for tests and benchmarks.
