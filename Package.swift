@@ -28,7 +28,7 @@ let package = Package(
         // protoc-c output, committed; regenerate with proto/generate.sh.
         .target(name: "CNexusProto", dependencies: ["CProtobufC"], linkerSettings: [.linkedLibrary("protobuf-c")]),
 
-        .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC"], swiftSettings: strict),
+        .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC", "NexusErrors"], swiftSettings: strict),
         .target(name: "NexusRandom", swiftSettings: strict),
         .target(name: "NexusErrors", swiftSettings: strict),
         .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom", "NexusErrors"], swiftSettings: strict),

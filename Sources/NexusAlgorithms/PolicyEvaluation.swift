@@ -13,34 +13,28 @@ public enum PolicyEvaluation {
     }
 
     static func run<E: Environment>(_ policy: PolicyNetwork, _ type: E.Type, episodes: Int, seed: UInt64) -> EvaluationSummary {
-        let spec = E.spec
-        let (dim, actionDim) = (spec.observationDim, spec.actionSpace.dimension)
+        let (dim, actionDim) = (E.spec.observationDim, E.spec.actionSpace.dimension)
         var random = RandomSource(seed: seed)
-        var environments = (0..<episodes).map { _ in E() }
+        var environments = (0..<episodes).map { _ in TimeLimitedEpisode<E>() }
         for index in environments.indices { environments[index].reset(random: &random) }
-        var returns = [Double](repeating: 0, count: episodes)
-        var lengths = [Int](repeating: 0, count: episodes)
-        var running = [Bool](repeating: true, count: episodes)
         // Every row every step, finished episodes included (their actions are ignored): one
         // batch size keeps the network's buffers, which a shrinking batch would reallocate.
         var observations = [Float](repeating: 0, count: episodes * dim)
         var actions = [Float](repeating: 0, count: episodes * actionDim)
-        while running.contains(true) {
+        while environments.contains(where: { !$0.isOver }) {
             observations.withUnsafeMutableBufferPointer { buffer in
-                for episode in 0..<episodes where running[episode] {
+                for episode in 0..<episodes where !environments[episode].isOver {
                     environments[episode].observe(into: UnsafeMutableBufferPointer(rebasing: buffer[(episode * dim)..<((episode + 1) * dim)]))
                 }
             }
             observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: episodes, into: $0) } }
             actions.withUnsafeBufferPointer { buffer in
-                for episode in 0..<episodes where running[episode] {
-                    let (reward, terminated) = environments[episode].step(UnsafeBufferPointer(rebasing: buffer[(episode * actionDim)..<((episode + 1) * actionDim)]))
-                    returns[episode] += reward
-                    lengths[episode] += 1
-                    if terminated || lengths[episode] >= spec.maxEpisodeSteps { running[episode] = false }
+                for episode in 0..<episodes where !environments[episode].isOver {
+                    _ = environments[episode].step(UnsafeBufferPointer(rebasing: buffer[(episode * actionDim)..<((episode + 1) * actionDim)]))
                 }
             }
         }
+        let (returns, lengths) = (environments.map(\.episodeReturn), environments.map(\.length))
         return EvaluationSummary(returns: returns, lengths: lengths)
     }
 }

@@ -47,28 +47,18 @@ public final class PolicyFitter {
     }
 
     private func step(batch: Int) -> Float {
-        let network = policy.mlp
-        network.forward(inputs, batch: batch)
-        let loss: Float = network.withOutput { output in
-            outputGradient.withUnsafeMutableBufferPointer { gradient in
-                switch policy.head {
+        let (head, outputs) = (policy.head, policy.outputSize)
+        if head == .categorical { for row in 0..<batch { indices[row] = Int32(targets[row]) } }
+        return inputs.withUnsafeBufferPointer { x in
+            policy.mlp.supervisedStep(x, batch: batch, optimiser: optimiser, maxGradientNorm: maxGradientNorm, gradient: &outputGradient) { output, gradient in
+                switch head {
                 case .categorical:
-                    for row in 0..<batch { indices[row] = Int32(targets[row]) }
-                    return indices.withUnsafeBufferPointer {
-                        CategoricalHead.crossEntropy(logits: output, labels: $0, actions: policy.outputSize, gradient: gradient)
-                    }
+                    return indices.withUnsafeBufferPointer { CategoricalHead.crossEntropy(logits: output, labels: $0, actions: outputs, gradient: gradient) }
                 case .gaussian:
-                    return targets.withUnsafeBufferPointer {
-                        Losses.meanSquaredError(predictions: output, targets: $0, batch: batch, gradient: gradient)
-                    }
+                    return targets.withUnsafeBufferPointer { Losses.meanSquaredError(predictions: output, targets: $0, batch: batch, gradient: gradient) }
                 }
             }
         }
-        network.parameters.zeroGradients()
-        network.backward(outputGradient)
-        _ = GradientClipping.clipGlobalNorm(network.parameters, maxNorm: maxGradientNorm)
-        optimiser.update(network.parameters)
-        return loss
     }
 
     /// Fraction of rows whose deterministic action matches the label (categorical) or the mean

@@ -86,27 +86,18 @@ public final class SupervisedImitation: ImitationAlgorithm {
     public func models() -> [Model] { [policy.model(), rolloutPlan.model()] }
 
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
-        let adam = fitter.optimiser.state
-        let tensors = dataset.tensors(prefix: "dataset") + [
-            NamedTensor(name: "adam.first_moment", tensor: Tensor(shape: [adam.firstMoment.count], data: adam.firstMoment)),
-            NamedTensor(name: "adam.second_moment", tensor: Tensor(shape: [adam.secondMoment.count], data: adam.secondMoment)),
-            NamedTensor(name: "adam.step", tensor: Tensor(shape: [1], data: [Float(adam.step)])),
-            NamedTensor(name: "labelled_since_iteration", tensor: Tensor(shape: [1], data: [Float(labelledSinceIteration)])),
-        ]
-        return (tensors, random.stateWords)
+        var state = CheckpointState(dataset.tensors(prefix: "dataset"))
+        state.add(fitter.optimiser, prefix: "adam")
+        state.add("labelled_since_iteration", [Float(labelledSinceIteration)])
+        return (state.tensors, random.stateWords)
     }
 
     public func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws {
-        guard let model = models.first(where: { $0.kind == .policy }) else { throw WireError.missingField("checkpoint.weights.policy") }
-        try policy.load(model)
-        func values(_ name: String) throws -> [Float] {
-            guard let tensor = tensors.first(where: { $0.name == name }) else { throw WireError.missingField("checkpoint.state.\(name)") }
-            return tensor.tensor.data
-        }
-        try fitter.optimiser.restore(
-            step: Int(try values("adam.step").first ?? 0), firstMoment: try values("adam.first_moment"), secondMoment: try values("adam.second_moment"))
+        try CheckpointState.restorePolicy(policy, from: models)
+        let state = CheckpointState(tensors)
+        try state.restore(fitter.optimiser, prefix: "adam")
         try dataset.restore(from: tensors, prefix: "dataset")
-        labelledSinceIteration = Int(try values("labelled_since_iteration").first ?? 0)
+        labelledSinceIteration = try state.count("labelled_since_iteration")
         if let restored = RandomSource(state: random) { self.random = restored }
         self.iteration = iteration
         normalisationFixed = iteration > 0

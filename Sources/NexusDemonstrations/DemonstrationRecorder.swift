@@ -18,7 +18,7 @@ public enum DemonstrationRecorder {
     static func recordEpisodes<E: Environment>(_ type: E.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String) -> DemonstrationFile {
         let spec = E.spec
         var random = RandomSource(seed: seed)
-        var environment = E()
+        var environment = TimeLimitedEpisode<E>()
         let actionDim = spec.actionSpace.dimension
         var records: [TrajectorySegment] = []
         for episode in 0..<episodes {
@@ -26,20 +26,18 @@ public enum DemonstrationRecorder {
             var observations = environment.observation()
             var actions: [Float] = []
             var rewards: [Float] = []
-            var total = 0.0
             var action = [Float](repeating: 0, count: actionDim)
             var terminated = false
-            while true {
+            while !environment.isOver {
                 let current = Array(observations.suffix(spec.observationDim))
                 current.withUnsafeBufferPointer { o in action.withUnsafeMutableBufferPointer { expert.act(o, into: $0) } }
-                let (reward, ended) = environment.step(action)
+                let (reward, ended, _) = environment.step(action)
                 actions += action
                 rewards.append(Float(reward))
-                total += reward
                 observations += environment.observation()
                 terminated = ended
-                if ended || rewards.count >= spec.maxEpisodeSteps { break }
             }
+            let total = environment.episodeReturn
             let steps = rewards.count
             let final = Array(observations.suffix(spec.observationDim))
             records.append(TrajectorySegment(
@@ -56,10 +54,8 @@ public enum DemonstrationRecorder {
                 expertActed: [Bool](repeating: true, count: steps),
                 completedEpisodeReturns: [Float(total)], completedEpisodeLengths: [UInt32(steps)]))
         }
-        let discrete: Int
-        if case .discrete(let count) = spec.actionSpace { discrete = count } else { discrete = 0 }
         let header = DemonstrationHeader(
-            envID: spec.id, observationDim: spec.observationDim, actionDim: actionDim, discreteActions: discrete,
+            envID: spec.id, observationDim: spec.observationDim, actionDim: actionDim, discreteActions: spec.actionSpace.discreteCount ?? 0,
             expert: expert.name, seed: seed, nexusVersion: nexusVersion)
         return DemonstrationFile(header: header, episodes: records)
     }

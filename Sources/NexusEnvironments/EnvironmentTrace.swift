@@ -39,14 +39,13 @@ public struct EnvironmentTrace {
         guard E.spec.actionSpace.dimension == 1 else {
             throw EnvironmentError(description: "\(E.spec.id) has \(E.spec.actionSpace.dimension)-dimensional actions; tracing supports one")
         }
-        var environment = E()
-        environment.state = state
+        var episode = TimeLimitedEpisode<E>()
+        episode.environment.state = state
         var steps: [Step] = []
-        for (index, action) in actions.enumerated() {
-            let (reward, terminated) = environment.step([action])
-            let truncated = index + 1 >= E.spec.maxEpisodeSteps
-            steps.append(Step(observation: environment.observation(), reward: reward, terminated: terminated, truncated: truncated))
-            if terminated || truncated { break }
+        for action in actions {
+            let (reward, terminated, truncated) = episode.step([action])
+            steps.append(Step(observation: episode.observation(), reward: reward, terminated: terminated, truncated: truncated))
+            if episode.isOver { break }
         }
         return steps
     }

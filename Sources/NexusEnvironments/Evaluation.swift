@@ -28,25 +28,20 @@ public enum Evaluation {
         policy: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void
     ) -> EvaluationSummary {
         var random = RandomSource(seed: seed)
-        var environment = E()
+        var episode = TimeLimitedEpisode<E>()
         var observation = [Float](repeating: 0, count: E.spec.observationDim)
         var action = [Float](repeating: 0, count: E.spec.actionSpace.dimension)
         var returns: [Double] = []
         var lengths: [Int] = []
         for _ in 0..<episodes {
-            environment.reset(random: &random)
-            var total = 0.0
-            var length = 0
-            while true {
-                observation.withUnsafeMutableBufferPointer { environment.observe(into: $0) }
+            episode.reset(random: &random)
+            while !episode.isOver {
+                observation.withUnsafeMutableBufferPointer { episode.observe(into: $0) }
                 observation.withUnsafeBufferPointer { o in action.withUnsafeMutableBufferPointer { policy(o, $0) } }
-                let (reward, terminated) = environment.step(action)
-                total += reward
-                length += 1
-                if terminated || length >= E.spec.maxEpisodeSteps { break }
+                _ = episode.step(action)
             }
-            returns.append(total)
-            lengths.append(length)
+            returns.append(episode.episodeReturn)
+            lengths.append(episode.length)
         }
         return EvaluationSummary(returns: returns, lengths: lengths)
     }

@@ -9,10 +9,8 @@ public struct VectorEnvironment<E: Environment> {
     public var observationDim: Int { E.spec.observationDim }
     public var actionDim: Int { E.spec.actionSpace.dimension }
 
-    private var environments: [E]
+    private var environments: [TimeLimitedEpisode<E>]
     private var randoms: [RandomSource]
-    private var elapsed: [Int]
-    private var runningReturns: [Double]
 
     /// `[count, observationDim]`: what the policy acts on next.
     public private(set) var observations: [Float]
@@ -34,23 +32,19 @@ public struct VectorEnvironment<E: Environment> {
         self.count = count
         var root = RandomSource(seed: seed)
         randoms = (0..<count).map { _ in root.split() }
-        environments = [E](repeating: E(), count: count)
-        elapsed = [Int](repeating: 0, count: count)
-        runningReturns = [Double](repeating: 0, count: count)
+        environments = [TimeLimitedEpisode<E>](repeating: TimeLimitedEpisode(), count: count)
         observations = [Float](repeating: 0, count: count * E.spec.observationDim)
         finalObservations = observations
         rewards = [Double](repeating: 0, count: count)
         terminated = [Bool](repeating: false, count: count)
         truncated = terminated
         completedReturns = rewards
-        completedLengths = elapsed
+        completedLengths = [Int](repeating: 0, count: count)
         for index in 0..<count { resetCopy(index) }
     }
 
     private mutating func resetCopy(_ index: Int) {
         environments[index].reset(random: &randoms[index])
-        elapsed[index] = 0
-        runningReturns[index] = 0
         let dim = E.spec.observationDim
         observations.withUnsafeMutableBufferPointer { all in
             environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
@@ -60,20 +54,17 @@ public struct VectorEnvironment<E: Environment> {
     /// Steps every copy with its row of `actions` (`[count, actionDim]`).
     public mutating func step(_ actions: UnsafeBufferPointer<Float>) {
         precondition(actions.count == count * actionDim, "vector step needs \(count)×\(actionDim) actions, got \(actions.count)")
-        let (dim, actionDim, limit) = (E.spec.observationDim, self.actionDim, E.spec.maxEpisodeSteps)
+        let (dim, actionDim) = (E.spec.observationDim, self.actionDim)
         for index in 0..<count {
-            let (reward, ended) = environments[index].step(UnsafeBufferPointer(rebasing: actions[(index * actionDim)..<((index + 1) * actionDim)]))
-            elapsed[index] += 1
-            runningReturns[index] += reward
-            let timeUp = elapsed[index] >= limit
+            let (reward, ended, timeUp) = environments[index].step(UnsafeBufferPointer(rebasing: actions[(index * actionDim)..<((index + 1) * actionDim)]))
             rewards[index] = reward
             terminated[index] = ended
             truncated[index] = timeUp
             completedReturns[index] = 0
             completedLengths[index] = 0
             if ended || timeUp {
-                completedReturns[index] = runningReturns[index]
-                completedLengths[index] = elapsed[index]
+                completedReturns[index] = environments[index].episodeReturn
+                completedLengths[index] = environments[index].length
                 finalObservations.withUnsafeMutableBufferPointer { all in
                     environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
                 }

@@ -14,18 +14,11 @@ public final class ClassifierTrainer {
     /// One Adam step on `labels.count` rows of `inputs`; returns the mean cross-entropy.
     @discardableResult
     public func step(inputs: [Float], labels: [Int32]) -> Float {
-        let batch = labels.count
         let classes = network.outputSize
-        if gradient.count != batch * classes { gradient = [Float](repeating: 0, count: batch * classes) }
-        network.forward(inputs, batch: batch)
-        let loss = network.withOutput { logits in
-            labels.withUnsafeBufferPointer { y in
-                gradient.withUnsafeMutableBufferPointer { CategoricalHead.crossEntropy(logits: logits, labels: y, actions: classes, gradient: $0) }
+        return inputs.withUnsafeBufferPointer { x in
+            network.supervisedStep(x, batch: labels.count, optimiser: optimiser, gradient: &gradient) { logits, gradient in
+                labels.withUnsafeBufferPointer { CategoricalHead.crossEntropy(logits: logits, labels: $0, actions: classes, gradient: gradient) }
             }
         }
-        network.parameters.zeroGradients()
-        network.backward(gradient)
-        optimiser.update(network.parameters)
-        return loss
     }
 }

@@ -43,18 +43,13 @@ public final class WorldModelEnsemble {
     public func train(observations: [Float], actions: [Float], nextObservations: [Float], batch: Int) -> Float {
         packInputs(observations: observations, actions: actions, batch: batch)
         let targets = zip(nextObservations, observations).map { $0 - $1 }
-        if gradient.count != targets.count { gradient = [Float](repeating: 0, count: targets.count) }
         var total: Float = 0
         for (member, optimiser) in zip(members, optimisers) {
-            member.forward(inputs, batch: batch)
-            total += member.withOutput { predictions in
-                targets.withUnsafeBufferPointer { t in
-                    gradient.withUnsafeMutableBufferPointer { Losses.meanSquaredError(predictions: predictions, targets: t, batch: batch, gradient: $0) }
+            total += inputs.withUnsafeBufferPointer { x in
+                member.supervisedStep(x, batch: batch, optimiser: optimiser, gradient: &gradient) { predictions, gradient in
+                    targets.withUnsafeBufferPointer { Losses.meanSquaredError(predictions: predictions, targets: $0, batch: batch, gradient: gradient) }
                 }
             }
-            member.parameters.zeroGradients()
-            member.backward(gradient)
-            optimiser.update(member.parameters)
         }
         return total / Float(members.count)
     }

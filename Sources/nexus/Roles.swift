@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NexusWire
 import NexusRuntime
 import NexusTransport
 

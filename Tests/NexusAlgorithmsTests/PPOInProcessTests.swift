@@ -37,3 +37,44 @@ struct PPOInProcessTests {
         #expect(outcome.reachedTarget)
     }
 }
+
+extension PPOInProcessTests {
+    @Test("a restored PPO checkpoint continues bit for bit (value network, both optimisers, observation statistics, schedules)")
+    func checkpointContinuesExactly() throws {
+        let spec = try EnvironmentRegistry.type(for: "Acrobot-v1").spec
+        var settings = PPOSettings()
+        (settings.samplesPerIteration, settings.epochs, settings.normaliseObservations) = (64, 2, true)
+        (settings.learningRateSchedule, settings.scheduleSteps) = (.linear, 1000)
+        let original = ProximalPolicyOptimisation(spec: spec, settings: settings)
+        var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
+        func collect(with policy: ProximalPolicyOptimisation) -> [TrajectorySegment] {
+            var segments: [TrajectorySegment] = []
+            while segments.count < 4 {
+                segments += collector.step(policy: policy.policy, policyVersion: 1, plan: policy.rolloutPlan, expertActions: nil)
+            }
+            return segments
+        }
+        for segment in collect(with: original) { _ = original.ingest(segment) }
+        _ = original.trainIteration()
+        let (tensors, random) = original.checkpointState()
+        let restored = ProximalPolicyOptimisation(spec: spec, settings: settings)
+        try restored.restore(models: original.models(), tensors: tensors, random: random, iteration: original.iteration)
+        #expect(restored.stepsTrained == original.stepsTrained)
+        let next = collect(with: original)
+        for segment in next {
+            _ = original.ingest(segment)
+            _ = restored.ingest(segment)
+        }
+        let originalMetrics = original.trainIteration(), restoredMetrics = restored.trainIteration()
+        // Booleans: a failure here must not print every weight.
+        let sameModels = original.models() == restored.models()
+        let sameState = original.checkpointState().tensors == restored.checkpointState().tensors
+        #expect(sameModels && sameState)
+        #expect(originalMetrics == restoredMetrics)
+        var broken = tensors
+        broken.removeAll { $0.name == "adam.value.step" }
+        #expect(throws: WireError.missingField("checkpoint.state.adam.value.step")) {
+            try ProximalPolicyOptimisation(spec: spec, settings: settings).restore(models: original.models(), tensors: broken, random: random, iteration: 1)
+        }
+    }
+}

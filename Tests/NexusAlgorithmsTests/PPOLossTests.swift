@@ -129,8 +129,9 @@ struct AdvantageTests {
             #expect(abs(statistics.mean[column] - mean) < 1e-6)
             #expect(abs(statistics.variance[column] - variance) < 1e-5)
         }
-        #expect(RunningStatistics(state: statistics.state, columns: 2) != nil)
+        #expect(RunningStatistics(state: statistics.state, columns: 2) == statistics, "checkpointed statistics come back exactly")
         #expect(RunningStatistics(state: [1, 2], columns: 2) == nil)
+        #expect(RunningStatistics(state: [Float](repeating: 0.5, count: 15), columns: 2) == nil)
     }
 
     @Test("reward scaling divides by the spread of each stream's discounted return and restarts it at episode ends")

@@ -61,12 +61,7 @@ final class ClusterRun: @unchecked Sendable {
     /// Polls `condition` every 50 ms for at most `seconds`; returns whether it became true.
     @discardableResult
     static func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
+        await eventually(seconds: seconds, every: .milliseconds(50), condition)
     }
 
     /// Waits for the process to end (killing it after `seconds`); returns its exit status.

@@ -23,16 +23,6 @@ func sendRawTCP(port: Int, bytes: [UInt8]) throws {
     usleep(50_000)
 }
 
-/// Polls `condition` until it holds or `seconds` pass; returns whether it held.
-func eventually(seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
 func temporaryIPCEndpoint(_ name: String) throws -> Endpoint {
     try Endpoint(parsing: "ipc:///tmp/nexus-test-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))")
 }

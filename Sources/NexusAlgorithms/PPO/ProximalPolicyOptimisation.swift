@@ -178,39 +178,30 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     public func models() -> [Model] { [policy.model(), rolloutPlan.model()] }
 
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
-        func tensor(_ name: String, _ values: [Float]) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [values.count], data: values)) }
-        var tensors = value.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) }
-        for (prefix, optimiser) in [("adam.policy", policyOptimiser), ("adam.value", valueOptimiser)] {
-            let state = optimiser.state
-            tensors += [tensor("\(prefix).first_moment", state.firstMoment), tensor("\(prefix).second_moment", state.secondMoment), tensor("\(prefix).step", [Float(state.step)])]
-        }
-        tensors += [
-            tensor("observation_statistics", observationStatistics.state),
-            tensor("reward_statistics", rewardScaler.statistics.state),
-            tensor("steps_trained", [Float(stepsTrained)]),
-        ]
-        return (tensors, random.stateWords)
+        var state = CheckpointState(value.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) })
+        state.add(policyOptimiser, prefix: "adam.policy")
+        state.add(valueOptimiser, prefix: "adam.value")
+        state.add("observation_statistics", observationStatistics.state)
+        state.add("reward_statistics", rewardScaler.statistics.state)
+        state.add("steps_trained", [Float(stepsTrained)])
+        return (state.tensors, random.stateWords)
     }
 
     public func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws {
-        guard let model = models.first(where: { $0.kind == .policy }) else { throw WireError.missingField("checkpoint.weights.policy") }
-        try policy.load(model)
-        func values(_ name: String) throws -> [Float] {
-            guard let tensor = tensors.first(where: { $0.name == name }) else { throw WireError.missingField("checkpoint.state.\(name)") }
-            return tensor.tensor.data
-        }
+        try CheckpointState.restorePolicy(policy, from: models)
+        let state = CheckpointState(tensors)
         try value.parameters.load(tensors.filter { $0.name.hasPrefix("value.") }.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
-        for (prefix, optimiser) in [("adam.policy", policyOptimiser), ("adam.value", valueOptimiser)] {
-            try optimiser.restore(
-                step: Int(try values("\(prefix).step").first ?? 0), firstMoment: try values("\(prefix).first_moment"),
-                secondMoment: try values("\(prefix).second_moment"))
+        try state.restore(policyOptimiser, prefix: "adam.policy")
+        try state.restore(valueOptimiser, prefix: "adam.value")
+        guard let observations = RunningStatistics(state: try state.values("observation_statistics"), columns: spec.observationDim) else {
+            throw WireError.invalidField("checkpoint.state.observation_statistics", reason: "not a valid running mean and variance")
         }
-        guard let observations = RunningStatistics(state: try values("observation_statistics"), columns: spec.observationDim),
-            let rewards = RunningStatistics(state: try values("reward_statistics"), columns: 1)
-        else { throw WireError.invalidField("checkpoint.state.observation_statistics", reason: "not a valid running mean and variance") }
+        guard let rewards = RunningStatistics(state: try state.values("reward_statistics"), columns: 1) else {
+            throw WireError.invalidField("checkpoint.state.reward_statistics", reason: "not a valid running mean and variance")
+        }
         observationStatistics = observations
         rewardScaler.restore(rewards)
-        stepsTrained = Int(try values("steps_trained").first ?? 0)
+        stepsTrained = try state.count("steps_trained")
         if let restored = RandomSource(state: random) { self.random = restored }
         self.iteration = iteration
     }

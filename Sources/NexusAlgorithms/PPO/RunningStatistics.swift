@@ -44,14 +44,33 @@ public struct RunningStatistics: Sendable, Equatable {
         (mean.map { Float($0) }, variance.map { Float(1 / ($0 + epsilon).squareRoot()) })
     }
 
-    /// As three tensors' worth of values, for checkpoints.
-    public var state: [Float] { [Float(count)] + mean.map { Float($0) } + variance.map { Float($0) } }
+    /// For checkpoints: every Double (count, means, variances) as three floats holding 22
+    /// bits of its bit pattern each, so a resumed run continues with exactly these values.
+    public var state: [Float] { ([count] + mean + variance).flatMap(Self.exactFloats) }
 
     public init?(state: [Float], columns: Int) {
-        guard state.count == 1 + 2 * columns, state.allSatisfy(\.isFinite), state[0] > 0 else { return nil }
-        count = Double(state[0])
-        mean = state[1...columns].map(Double.init)
-        variance = state[(columns + 1)...].map(Double.init)
+        guard state.count == 3 * (1 + 2 * columns), let values = Self.doubles(fromExactFloats: state),
+            values[0] > 0, values.allSatisfy(\.isFinite)
+        else { return nil }
+        count = values[0]
+        mean = Array(values[1...columns])
+        variance = Array(values[(columns + 1)...])
         guard variance.allSatisfy({ $0 >= 0 }) else { return nil }
+    }
+
+    static func exactFloats(_ value: Double) -> [Float] {
+        let bits = value.bitPattern
+        return [Float(bits >> 44), Float((bits >> 22) & 0x3F_FFFF), Float(bits & 0x3F_FFFF)]
+    }
+
+    static func doubles(fromExactFloats floats: [Float]) -> [Double]? {
+        var values: [Double] = []
+        for start in stride(from: 0, to: floats.count, by: 3) {
+            let parts = floats[start..<(start + 3)]
+            guard parts.allSatisfy({ $0 >= 0 && $0 < 4_194_304 && $0 == $0.rounded() }) else { return nil }
+            let words = parts.map { UInt64($0) }
+            values.append(Double(bitPattern: words[0] << 44 | words[1] << 22 | words[2]))
+        }
+        return values
     }
 }

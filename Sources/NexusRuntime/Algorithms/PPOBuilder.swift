@@ -52,7 +52,7 @@ struct PPOBuilder: AlgorithmBuilder {
     func validate(_ config: RunConfig) throws {
         let ppo = config.ppo
         func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
-            guard condition else { throw ConfigError("config key \"ppo.\(key)\" = \(value): \(rule)") }
+            try ConfigError.require(condition, "ppo.\(key)", value, rule)
         }
         try require((1...1000).contains(ppo.epochs), "epochs", ppo.epochs, "must be from 1 to 1000")
         try require(ppo.gamma > 0 && ppo.gamma <= 1, "gamma", ppo.gamma, "must be in (0, 1]")

@@ -3,12 +3,17 @@ import NexusEnvironments
 import NexusNN
 import NexusTransport
 
+extension ConfigError {
+    /// Throws unless `condition` holds, naming the key, the value and the rule it broke.
+    static func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
+        guard condition else { throw ConfigError("config key \"\(key)\" = \(value): \(rule)") }
+    }
+}
+
 extension RunConfig {
     /// Checks every value's range; the error names the key, the value and the rule.
     public func validate() throws {
-        func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
-            guard condition else { throw ConfigError("config key \"\(key)\" = \(value): \(rule)") }
-        }
+        let require = ConfigError.require
         let algorithm = try self.algorithm
         try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")

@@ -1,4 +1,5 @@
 import Foundation
+import NexusWire
 
 /// `metrics.csv`: one row per learner iteration. The columns are fixed by the first row
 /// (the common ones, then the algorithm's losses); a resumed run appends to the same file.
@@ -20,7 +21,7 @@ public final class MetricsLog {
             let middle = values.map(\.0).filter { !Self.leadingColumns.contains($0) && !Self.trailingColumns.contains($0) }
             let header = Self.leadingColumns + middle + Self.trailingColumns
             columns = header
-            try (header.joined(separator: ",") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try AtomicFile.write(header.joined(separator: ",") + "\n", to: path)
         }
         let lookup = Dictionary(values, uniquingKeysWith: { $1 })
         let row = columns!.map { lookup[$0].map(Self.format) ?? "" }.joined(separator: ",") + "\n"

@@ -1,4 +1,5 @@
 import Foundation
+import NexusWire
 
 /// The files of one run: `config.yaml` (resolved), `cluster.json`, `metrics.csv`,
 /// `summary.json`, `checkpoints/`, `logs/`, and `endpoints/` (where roles announce the

@@ -29,9 +29,9 @@ public struct DemonstrationFile: Sendable, Equatable {
     /// Writes atomically: a temporary file in the same folder, then a rename.
     public func write(to path: String) throws {
         do {
-            try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(encoded(), to: path)
         } catch {
-            throw DemonstrationFileError.cannotWrite(path: path, reason: error.localizedDescription)
+            throw DemonstrationFileError.cannotWrite(path: path, reason: "\(error)")
         }
     }
 

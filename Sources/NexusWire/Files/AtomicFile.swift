@@ -1,12 +1,14 @@
 import Foundation
 
+import NexusErrors
+
 #if canImport(Glibc)
 import Glibc
-import NexusErrors
 #endif
 
 /// Writes a file so that a reader (or a crash) sees either the old or the new content, never
-/// a mix: temp file in the same directory, fsync, rename, fsync the directory.
+/// a mix: temp file in the same directory, fsync, rename, fsync the directory. Checkpoints,
+/// demonstration files, summaries and announcements are all written this way.
 public enum AtomicFile {
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
@@ -42,11 +44,11 @@ public enum AtomicFile {
 
     public static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
 
-    private static func failure(_ call: String, _ path: String) -> RuntimeError {
-        RuntimeError("\(call) \(path): \(String(cString: strerror(errno)))")
+    private static func failure(_ call: String, _ path: String) -> AtomicFileError {
+        AtomicFileError("\(call) \(path): \(String(cString: strerror(errno)))")
     }
 }
 
-/// A runtime failure with a message that says what and where.
-public typealias RuntimeError = DescribedError<RuntimeProblem>
-public enum RuntimeProblem {}
+/// A file that could not be written, naming the call and the path.
+public typealias AtomicFileError = DescribedError<AtomicFileProblem>
+public enum AtomicFileProblem {}
