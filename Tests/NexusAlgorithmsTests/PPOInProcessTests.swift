@@ -78,3 +78,22 @@ extension PPOInProcessTests {
         }
     }
 }
+
+extension PPOInProcessTests {
+    @Test("target_kl stops an update's epochs once the approximate KL passes 1.5 × the target; 0 never stops")
+    func klEarlyStop() throws {
+        let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+        func epochsRun(targetKL: Float) throws -> Double {
+            var settings = PPOSettings()
+            (settings.samplesPerIteration, settings.minibatchSize, settings.epochs, settings.targetKL) = (128, 32, 5, targetKL)
+            let ppo = ProximalPolicyOptimisation(spec: spec, settings: settings)
+            var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 32, workerID: 1, seed: 5)
+            while !ppo.readyToTrain {
+                for segment in collector.step(policy: ppo.policy, policyVersion: 0, plan: ppo.rolloutPlan, expertActions: nil) { _ = ppo.ingest(segment) }
+            }
+            return try #require(ppo.trainIteration().first { $0.name == "epochs" }?.value)
+        }
+        #expect(try epochsRun(targetKL: 1e-7) == 1)
+        #expect(try epochsRun(targetKL: 0) == 5)
+    }
+}
