@@ -36,7 +36,7 @@ public struct PPOBench: Sendable {
         for kase in Self.caseNames where settings.selected(kase) {
             var results: [Seed] = []
             for seed in seeds {
-                let result = kase.hasSuffix("in_process") ? try inProcess(seed: seed) : try await cluster(seed: seed)
+                let result = kase.hasSuffix("in_process") ? try inProcess(seed: seed, reporter: reporter) : try await cluster(seed: seed)
                 reporter.note("\(kase) seed \(seed): \(Int(result.steps)) env steps, \(String(format: "%.3f", result.seconds)) s to 475, \(Int(result.stepsPerSecond)) env steps/s")
                 results.append(result)
             }
@@ -49,14 +49,16 @@ public struct PPOBench: Sendable {
         }
     }
 
-    func inProcess(seed: UInt64) throws -> Seed {
+    func inProcess(seed: UInt64, reporter: BenchReporter) throws -> Seed {
         var config = try ConfigLoader.load(overrides: ["algo=ppo", "env=CartPole-v1", "workers=2", "seed=\(seed)"])
         config.seed = seed
         var run = InProcessRunner.Settings(envID: config.env, targetReturn: 475)
         (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (config.worker.envs * config.workers, config.worker.segmentSteps, seed, 200_000)
         let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: try EnvironmentRegistry.type(for: config.env).spec)
         let outcome = try InProcessRunner(settings: run, expert: nil).run(algorithm)
-        print(String(format: "  rollouts %.3f s, updates %.3f s, evaluation %.3f s", outcome.rolloutSeconds - outcome.trainingSeconds - outcome.evaluationSeconds, outcome.trainingSeconds, outcome.evaluationSeconds))
+        reporter.note(String(
+            format: "  in process, seed %llu: rollouts %.3f s, updates %.3f s, evaluation %.3f s", seed,
+            outcome.rolloutSeconds - outcome.trainingSeconds - outcome.evaluationSeconds, outcome.trainingSeconds, outcome.evaluationSeconds))
         guard let steps = outcome.envStepsToTarget, let seconds = outcome.secondsToTarget else {
             throw EndToEndFailure(description: "in-process PPO seed \(seed) did not reach 475 in 200,000 steps")
         }
