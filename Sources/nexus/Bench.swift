@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self])
+        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self, Imitation.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -85,6 +85,13 @@ struct Bench: AsyncParsableCommand {
         func measure(_ reporter: BenchReporter) async throws {
             try await PPOBench(options.settings, executable: NexusExecutable.url, referencePython: referencePython).run(reporter)
         }
+    }
+
+    struct Imitation: BenchCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "GAIL and AIRL from expert demonstrations (CartPole-v1, Pendulum-v1), in one process, 3 seeds: env steps and seconds to the target and env steps/s; baseline the reference library's 2.3k env steps/s.")
+        @OptionGroup var options: Options
+        func measure(_ reporter: BenchReporter) async throws { try ImitationBench(options.settings).run(reporter) }
     }
 
     struct Transport: BenchCommand {

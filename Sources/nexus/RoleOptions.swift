@@ -21,7 +21,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (the algo key; see `nexus train --help`)."))
     var algo: String?
 
-    @Option(help: "Demonstration file for bc (the bc.demos key).")
+    @Option(help: "Demonstration file for bc, gail and airl (the demos key).")
     var demos: String?
 
     @Option(help: "Serve the policy of this checkpoint as the expert (the expert.policy key), e.g. a PPO run's.")
@@ -33,7 +33,7 @@ struct ConfigOptions: ParsableArguments {
         if let env { shortcuts.append("env=\(env)") }
         if let seed { shortcuts.append("seed=\(seed)") }
         if let algo { shortcuts.append("algo=\(algo)") }
-        if let demos { shortcuts.append("bc.demos=\(demos)") }
+        if let demos { shortcuts.append("demos=\(URL(fileURLWithPath: demos).path)") }
         // Absolute, so that processes started elsewhere find it.
         if let expertPolicy { shortcuts.append("expert.policy=\(URL(fileURLWithPath: expertPolicy).path)") }
         return overrides + shortcuts + extra

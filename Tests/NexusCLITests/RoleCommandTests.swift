@@ -7,7 +7,8 @@ struct RoleCommandTests {
     @Test("bad configuration, endpoints and files exit 64 naming the key, endpoint or file", arguments: [
         (["train", "--set", "worker.envs=0"], "\"worker.envs\" = 0"),
         (["train", "--set", "polcy.hidden_sizes=[8]"], "unknown config key \"polcy\""),
-        (["train", "--algo", "bc"], "bc.demos"),
+        (["train", "--algo", "bc"], "config key \"demos\""),
+        (["train", "--algo", "gail"], "algo gail needs a demonstration file"),
         (["train", "--algo", "gail"], "unknown algorithm (known: bc, dagger, ppo)"),
         (["train", "--algo", "ppo", "--set", "ppo.gamma=2"], "\"ppo.gamma\" = 2.0"),
         (["train", "--algo", "ppo", "--set", "ppo.clip_range_schedule=cosine"], "must be constant or linear"),

@@ -51,7 +51,7 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(overrides: ["worker.envs=0"]) }.contains("\"worker.envs\" = 0"))
         #expect(error { try ConfigLoader.load(overrides: ["env=Pong-v5"]) }.contains("unknown environment"))
         #expect(error { try ConfigLoader.load(overrides: ["endpoints.expert=tcp://host"]) }.contains("endpoints.expert"))
-        #expect(error { try ConfigLoader.load(overrides: ["algo=bc"]) }.contains("bc.demos"))
+        #expect(error { try ConfigLoader.load(overrides: ["algo=bc"]) }.contains("config key \"demos\""))
         #expect(error { try ConfigLoader.load(overrides: ["policy=3"]) }.contains("\"policy\" must be a mapping"))
         #expect(error { try ConfigLoader.load(overrides: ["novalue"]) }.contains("key.path=value"))
         #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))

@@ -15,11 +15,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// environment's threshold.
     public var targetReturn = 475.0
     public var stopAtTarget = true
+    /// Demonstration file (`nexus demos record`): required by bc, gail and airl.
+    public var demos = ""
     public var policy = PolicySettings()
     public var training = TrainingSettings()
     public var dagger = DAggerSettings()
     public var bc = BCSettings()
     public var ppo = PPOConfig()
+    public var adversarial = AdversarialConfig()
     public var endpoints = Endpoints()
     public var learner = LearnerSettings()
     public var worker = WorkerSettings()
@@ -55,8 +58,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
 
     public struct BCSettings: Codable, Sendable, Equatable {
         public init() {}
-        /// Demonstration file (`nexus demos record`); required for algo bc.
-        public var demos = ""
         public var iterations = 20
     }
 
@@ -87,6 +88,26 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// On-policy: segments more than this many versions old are dropped (and counted);
         /// one version old is corrected by the recorded behaviour log-probabilities.
         public var maxPolicyLag = 1
+    }
+
+    /// The discriminator of gail and airl (the generator is PPO: the `ppo` section).
+    public struct AdversarialConfig: Codable, Sendable, Equatable {
+        public init() {}
+        public var hiddenSizes = [64, 64]
+        public var activation = "tanh"
+        public var learningRate = 3e-4
+        /// Discriminator steps per policy update.
+        public var updatesPerIteration = 2
+        /// Expert and policy transitions per discriminator step (each).
+        public var batchSize = 256
+        public var spectralNorm = false
+        /// none | r1 (on expert inputs) | wgan-gp (on interpolates)
+        public var gradientPenalty = "none"
+        public var gradientPenaltyWeight = 10.0
+        public var labelSmoothing = 0.0
+        /// airl: g depends on the state only (the reward that transfers).
+        public var stateOnlyReward = true
+        public var maxGradNorm = 10.0
     }
 
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of

@@ -1,0 +1,179 @@
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusWire
+
+/// GAIL and AIRL on the cluster: the workers sample from the policy as for PPO; the learner
+/// trains the discriminator on the expert's transitions (a demonstration file) against the
+/// transitions of the segments it has collected, replaces the segments' rewards with the
+/// learned reward, and runs PPO's update on them. Workers stay algorithm-free: they only see
+/// a sampling policy.
+///
+/// Episode ends follow absorbing states (`TransitionSet`): a terminated step earns its own
+/// learned reward plus γ/(1 − γ) times the learned reward of the absorbing state (the value of
+/// staying there forever), then PPO treats it as terminal. So ending an episode is worth what
+/// the discriminator learned it is worth, not an implicit 0 that would bias the policy towards
+/// long (positive rewards) or short (negative rewards) episodes. Truncated steps bootstrap from
+/// their final observation as in PPO. The reference library instead needs fixed-horizon
+/// variants of the environments.
+public final class AdversarialImitation: ImitationAlgorithm {
+    public let generator: ProximalPolicyOptimisation
+    public let discriminator: AdversarialDiscriminator
+    public let expert: TransitionSet
+    private var buffer: [TrajectorySegment] = []
+    private var bufferedSteps = 0
+    private var random: RandomSource
+
+    public var name: String { discriminator.settings.method.rawValue }
+    public var usesWorkers: Bool { true }
+    public var iteration: Int { generator.iteration }
+    public var policy: PolicyNetwork { generator.policy }
+    public var rolloutPlan: RolloutPlan { generator.rolloutPlan }
+
+    public init(spec: EnvironmentSpec, ppo: PPOSettings, adversarial: AdversarialSettings, demonstrations: [TrajectorySegment]) {
+        generator = ProximalPolicyOptimisation(spec: spec, settings: ppo)
+        var expert = TransitionSet(observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension)
+        for episode in demonstrations { expert.append(episode) }
+        self.expert = expert
+        random = RandomSource(seed: adversarial.seed &+ 0x9E37_79B9)
+        var initRandom = random.split()
+        discriminator = AdversarialDiscriminator(
+            observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount,
+            gamma: ppo.gamma, settings: adversarial, normalisation: Self.normalisation(of: expert), random: &initRandom)
+    }
+
+    /// Mean and 1/std of the expert's real states (std floored at 0.01): fixed, so the
+    /// discriminator's input does not drift under it.
+    static func normalisation(of transitions: TransitionSet) -> (shift: [Float], scale: [Float]) {
+        let (dim, width) = (transitions.observationDim, transitions.observationDim + 1)
+        var statistics = RunningStatistics(columns: dim, count: 0)
+        var rows: [Float] = []
+        for row in 0..<transitions.count where !transitions.isAbsorbing[row] { rows += transitions.states[(row * width)..<(row * width + dim)] }
+        guard !rows.isEmpty else { return ([Float](repeating: 0, count: dim), [Float](repeating: 1, count: dim)) }
+        statistics.update(rows, rows: rows.count / dim)
+        return (statistics.mean.map { Float($0) }, statistics.variance.map { Float(1 / max(1e-2, $0.squareRoot())) })
+    }
+
+    public func ingest(_ segment: TrajectorySegment) -> Int {
+        guard segment.behaviourLogProbs.count == segment.stepCount else { return generator.ingest(segment) }
+        buffer.append(segment)
+        bufferedSteps += segment.stepCount
+        return 0
+    }
+
+    public var readyToTrain: Bool { bufferedSteps >= generator.settings.samplesPerIteration }
+
+    public func trainIteration() -> [Metric] {
+        var collected = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
+        for segment in buffer { collected.append(segment) }
+        let settings = discriminator.settings
+        var totals = AdversarialDiscriminator.Step(loss: 0, expertAccuracy: 0, policyAccuracy: 0, penalty: 0)
+        for _ in 0..<settings.updatesPerIteration {
+            let size = min(settings.batchSize, expert.count, collected.count)
+            let expertBatch = expert.select((0..<size).map { _ in Int(random.next() % UInt64(expert.count)) })
+            let policyBatch = collected.select((0..<size).map { _ in Int(random.next() % UInt64(collected.count)) })
+            let step = discriminator.trainStep(
+                expert: expertBatch, expertLogPolicy: logPolicy(expertBatch), policy: policyBatch, policyLogPolicy: logPolicy(policyBatch), random: &random)
+            totals.loss += step.loss / Float(settings.updatesPerIteration)
+            totals.expertAccuracy += step.expertAccuracy / Float(settings.updatesPerIteration)
+            totals.policyAccuracy += step.policyAccuracy / Float(settings.updatesPerIteration)
+        }
+        var learnedTotal: Float = 0
+        let absorbingReward = self.absorbingReward()
+        let terminalBonus = generator.settings.gamma / (1 - generator.settings.gamma) * absorbingReward
+        for var segment in buffer {
+            var transitions = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
+            transitions.append(segment, absorbing: false)
+            var rewards = discriminator.rewards(transitions, logPolicy: logPolicy(transitions))
+            for step in 0..<rewards.count where segment.terminated[step] { rewards[step] += terminalBonus }
+            learnedTotal += rewards.reduce(0, +)
+            segment.rewards = rewards
+            _ = generator.ingest(segment)
+        }
+        let steps = bufferedSteps
+        buffer.removeAll(keepingCapacity: true)
+        bufferedSteps = 0
+        return generator.trainIteration() + [
+            Metric(name: "discriminator_loss", value: Double(totals.loss)),
+            Metric(name: "discriminator_expert_accuracy", value: Double(totals.expertAccuracy)),
+            Metric(name: "discriminator_policy_accuracy", value: Double(totals.policyAccuracy)),
+            Metric(name: "learned_reward_mean", value: Double(learnedTotal) / Double(max(1, steps))),
+            Metric(name: "absorbing_reward", value: Double(absorbingReward)),
+        ]
+    }
+
+    /// The learned reward of staying in the absorbing state one step.
+    func absorbingReward() -> Float {
+        var absorbing = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
+        absorbing.appendAbsorbing()
+        return discriminator.rewards(absorbing, logPolicy: [0])[0]
+    }
+
+    /// log π(a|s) under the current policy for each real row (AIRL's D needs it), 0 for the
+    /// absorbing rows; GAIL does not use it.
+    func logPolicy(_ batch: TransitionSet) -> [Float] {
+        var result = [Float](repeating: 0, count: batch.count)
+        guard discriminator.settings.method == .airl else { return result }
+        let (dim, width) = (batch.observationDim, batch.observationDim + 1)
+        let real = (0..<batch.count).filter { !batch.isAbsorbing[$0] }
+        guard !real.isEmpty else { return result }
+        var raw: [Float] = [], actions: [Float] = []
+        for row in real {
+            raw += batch.states[(row * width)..<(row * width + dim)]
+            actions += batch.actions[(row * batch.actionDim)..<((row + 1) * batch.actionDim)]
+        }
+        var normalised = [Float](repeating: 0, count: raw.count)
+        raw.withUnsafeBufferPointer { r in normalised.withUnsafeMutableBufferPointer { policy.normalise(r, into: $0) } }
+        var logProbabilities = [Float](repeating: 0, count: real.count), entropies = logProbabilities
+        normalised.withUnsafeBufferPointer { o in
+            actions.withUnsafeBufferPointer { a in
+                logProbabilities.withUnsafeMutableBufferPointer { l in
+                    entropies.withUnsafeMutableBufferPointer { policy.logProbabilityAndEntropy(normalised: o, rows: real.count, chosen: a, logProbabilities: l, entropies: $0) }
+                }
+            }
+        }
+        for (index, row) in real.enumerated() { result[row] = logProbabilities[index] }
+        return result
+    }
+
+    /// The policy, the plan, and the learned reward as a model (`.discriminator` for GAIL,
+    /// `.reward` for AIRL), with its input normalisation.
+    public func models() -> [Model] {
+        var parameters = discriminator.g.parameters.namedTensors() + (discriminator.h?.parameters.namedTensors() ?? [])
+        parameters.append(("reward.input_shift", [discriminator.shift.count], discriminator.shift))
+        parameters.append(("reward.input_scale", [discriminator.scale.count], discriminator.scale))
+        let settings = discriminator.settings
+        let architecture = "\(settings.method.rawValue) mlp \(settings.hiddenSizes.map(String.init).joined(separator: "-")) \(settings.activation.rawValue)"
+            + (settings.stateOnlyReward && settings.method == .airl ? " state-only" : "")
+        let reward = Model(
+            kind: settings.method == .gail ? .discriminator : .reward, name: "learned_reward", architecture: architecture,
+            parameters: parameters.map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) })
+        return generator.models() + [reward]
+    }
+
+    public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
+        let (generatorTensors, generatorRandom) = generator.checkpointState()
+        var state = CheckpointState(generatorTensors)
+        state.add(discriminator.optimiserG, prefix: "adam.reward")
+        if let optimiserH = discriminator.optimiserH { state.add(optimiserH, prefix: "adam.shaping") }
+        return (state.tensors, generatorRandom + random.stateWords)
+    }
+
+    public func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws {
+        guard random.count == 8 else { throw WireError.invalidField("checkpoint.rng_state", reason: "\(random.count) words, expected 8") }
+        try generator.restore(models: models, tensors: tensors, random: Array(random[0..<4]), iteration: iteration)
+        guard let reward = models.first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
+            throw WireError.missingField("checkpoint.weights.learned_reward")
+        }
+        func load(_ network: MLP) throws {
+            let prefix = network.parameters.entries.first.map { String($0.name.prefix { $0 != "." }) + "." } ?? ""
+            try network.parameters.load(reward.parameters.filter { $0.name.hasPrefix(prefix) }.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
+        }
+        try load(discriminator.g)
+        if let h = discriminator.h { try load(h) }
+        let state = CheckpointState(tensors)
+        try state.restore(discriminator.optimiserG, prefix: "adam.reward")
+        if let optimiserH = discriminator.optimiserH { try state.restore(optimiserH, prefix: "adam.shaping") }
+        if let restored = RandomSource(state: Array(random[4...])) { self.random = restored }
+    }
+}

@@ -1,0 +1,68 @@
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+
+/// `--algo gail` and `--algo airl`: a discriminator in the learner, PPO as the generator on
+/// the learned reward, expert transitions from a demonstration file. The generator takes PPO's
+/// tuned defaults for the environment, with reward normalisation on (learned rewards have no
+/// fixed scale).
+struct AdversarialBuilder: AlgorithmBuilder {
+    let method: AdversarialSettings.Method
+    var name: String { method.rawValue }
+    var summary: String {
+        method == .gail
+            ? "GAIL: PPO on a discriminator's reward, from demonstrations (--demos)"
+            : "AIRL: PPO on a learned, transferable reward, from demonstrations (--demos)"
+    }
+    let requirements: AlgorithmRequirements = [.demonstrations, .rolloutWorkers]
+
+    func applyDefaults(to config: inout RunConfig) {
+        PPOBuilder().applyDefaults(to: &config)
+        config.ppo.normalizeRewards = true
+    }
+
+    func validate(_ config: RunConfig) throws {
+        try DemonstrationSource.require(config, algorithm: name)
+        try PPOBuilder().validate(config)
+        let adversarial = config.adversarial
+        let require = { (condition: Bool, key: String, value: Any, rule: String) in try ConfigError.require(condition, "adversarial.\(key)", value, rule) }
+        try require(!adversarial.hiddenSizes.isEmpty && adversarial.hiddenSizes.allSatisfy { (1...4096).contains($0) }, "hidden_sizes", adversarial.hiddenSizes, "must list layer widths from 1 to 4096")
+        try require(["tanh", "relu"].contains(adversarial.activation), "activation", adversarial.activation, "must be tanh or relu")
+        try require(adversarial.learningRate > 0 && adversarial.learningRate <= 1, "learning_rate", adversarial.learningRate, "must be in (0, 1]")
+        try require((1...1000).contains(adversarial.updatesPerIteration), "updates_per_iteration", adversarial.updatesPerIteration, "must be from 1 to 1000")
+        try require((1...65536).contains(adversarial.batchSize), "batch_size", adversarial.batchSize, "must be from 1 to 65536")
+        try require(["none", "r1", "wgan-gp"].contains(adversarial.gradientPenalty), "gradient_penalty", adversarial.gradientPenalty, "must be none, r1 or wgan-gp")
+        try require(adversarial.gradientPenaltyWeight >= 0 && adversarial.gradientPenaltyWeight <= 1e6, "gradient_penalty_weight", adversarial.gradientPenaltyWeight, "must be in [0, 1e6]")
+        try require((0..<0.5).contains(adversarial.labelSmoothing), "label_smoothing", adversarial.labelSmoothing, "must be in [0, 0.5)")
+        try require(adversarial.maxGradNorm > 0 && adversarial.maxGradNorm.isFinite, "max_grad_norm", adversarial.maxGradNorm, "must be positive")
+    }
+
+    func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }
+
+    func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
+        AdversarialImitation(
+            spec: spec, ppo: config.ppoSettings, adversarial: config.adversarialSettings(method),
+            demonstrations: try DemonstrationSource.load(config, spec: spec))
+    }
+}
+
+extension RunConfig {
+    /// The discriminator's settings from the `adversarial` section.
+    public func adversarialSettings(_ method: AdversarialSettings.Method) -> AdversarialSettings {
+        var settings = AdversarialSettings()
+        settings.method = method
+        settings.hiddenSizes = adversarial.hiddenSizes
+        settings.activation = Activation(rawValue: adversarial.activation) ?? .tanh
+        settings.learningRate = Float(adversarial.learningRate)
+        settings.updatesPerIteration = adversarial.updatesPerIteration
+        settings.batchSize = adversarial.batchSize
+        settings.spectralNormalisation = adversarial.spectralNorm
+        settings.gradientPenalty = adversarial.gradientPenalty == "r1" ? .zeroCentred : adversarial.gradientPenalty == "wgan-gp" ? .oneCentred : nil
+        settings.gradientPenaltyWeight = Float(adversarial.gradientPenaltyWeight)
+        settings.labelSmoothing = Float(adversarial.labelSmoothing)
+        settings.stateOnlyReward = adversarial.stateOnlyReward
+        settings.maxGradientNorm = Float(adversarial.maxGradNorm)
+        settings.seed = seed
+        return settings
+    }
+}

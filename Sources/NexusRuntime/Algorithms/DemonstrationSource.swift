@@ -1,0 +1,32 @@
+import NexusEnvironments
+import NexusWire
+
+/// The run's demonstration file (`demos`), for the algorithms that learn from one.
+enum DemonstrationSource {
+    static func require(_ config: RunConfig, algorithm: String) throws {
+        guard !config.demos.isEmpty else { throw ConfigError("config key \"demos\" = \"\": algo \(algorithm) needs a demonstration file (--demos FILE)") }
+    }
+
+    /// The episodes, checked against the environment: its id, dimensions and action kind, and
+    /// at least one step.
+    static func load(_ config: RunConfig, spec: EnvironmentSpec) throws -> [TrajectorySegment] {
+        let file: DemonstrationFile
+        do {
+            file = try DemonstrationFile.read(from: config.demos)
+        } catch {
+            throw RuntimeError("cannot use demonstrations \(config.demos): \(error)")
+        }
+        let header = file.header
+        guard header.envID == config.env else {
+            throw RuntimeError("\(config.demos) holds demonstrations of \(header.envID), not \(config.env)")
+        }
+        guard header.observationDim == spec.observationDim, header.actionDim == spec.actionSpace.dimension,
+            header.discreteActions == (spec.actionSpace.discreteCount ?? 0)
+        else {
+            throw RuntimeError(
+                "\(config.demos): observations of \(header.observationDim), actions of \(header.actionDim) (discrete \(header.discreteActions)) do not fit \(spec.id)")
+        }
+        guard file.totalSteps > 0 else { throw RuntimeError("\(config.demos) holds no steps") }
+        return file.episodes
+    }
+}
