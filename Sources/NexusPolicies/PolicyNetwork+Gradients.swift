@@ -60,4 +60,14 @@ extension PolicyNetwork {
         let offset = logStdOffset!
         return mlp.parameters.values.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<(offset + outputSize)])) }
     }
+
+    /// Keeps the Gaussian log-stds within `range` (after an optimiser step): a policy that
+    /// spreads far beyond its action box acts no better than one at the box's width, and a
+    /// reward with an entropy term (AIRL's −log π) would otherwise widen it without end.
+    public func clampLogStd(to range: ClosedRange<Float>) {
+        guard let offset = logStdOffset else { return }
+        for index in offset..<(offset + outputSize) {
+            mlp.parameters.values[index] = min(range.upperBound, max(range.lowerBound, mlp.parameters.values[index]))
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NexusEnvironments
 import NexusNN
 import NexusPolicies
@@ -31,6 +32,8 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     public var rolloutPlan: RolloutPlan { RolloutPlan(acting: .sample) }
 
     private let spec: EnvironmentSpec
+    /// Gaussian policies: log-stds stay within [−20, log(half the widest action range)].
+    private let logStdRange: ClosedRange<Float>
     private let policyOptimiser: Adam
     private let valueOptimiser: Adam
     private var random: RandomSource
@@ -55,6 +58,11 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         policyOptimiser = Adam(parameterCount: policy.mlp.parameters.count, learningRate: settings.learningRate, epsilon: 1e-5)
         valueOptimiser = Adam(parameterCount: value.parameters.count, learningRate: settings.learningRate, epsilon: 1e-5)
         observationStatistics = RunningStatistics(columns: spec.observationDim)
+        if case .box(let low, let high) = spec.actionSpace, let widest = zip(low, high).map({ ($1 - $0) / 2 }).max(), widest.isFinite, widest > 0 {
+            logStdRange = -20...max(-20, log(widest))
+        } else {
+            logStdRange = -20...20
+        }
         rewardScaler = RewardScaler(gamma: Double(settings.gamma))
     }
 
@@ -100,6 +108,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                 if settings.targetKL > 0, terms.approximateKL > 1.5 * settings.targetKL { break epochs }
                 GradientClipping.clipGlobalNorm([policy.mlp.parameters, value.parameters], maxNorm: settings.maxGradientNorm)
                 policyOptimiser.update(policy.mlp.parameters)
+                policy.clampLogStd(to: logStdRange)
                 valueOptimiser.update(value.parameters)
                 totals.policyLoss += terms.policyLoss
                 totals.valueLoss += terms.valueLoss

@@ -18,7 +18,11 @@ struct AdversarialBuilder: AlgorithmBuilder {
 
     func applyDefaults(to config: inout RunConfig) {
         PPOBuilder().applyDefaults(to: &config)
+        // The reward moves as the discriminator learns: no fixed scale (normalised), and no
+        // schedule that ends learning at a step count tuned for the environment's reward.
         config.ppo.normalizeRewards = true
+        config.ppo.learningRateSchedule = "constant"
+        config.ppo.clipRangeSchedule = "constant"
     }
 
     func validate(_ config: RunConfig) throws {

@@ -1,0 +1,34 @@
+import Foundation
+import NexusDemonstrations
+import NexusEnvironments
+import NexusNN
+import NexusTestKit
+import NexusWire
+import Testing
+
+@testable import NexusAlgorithms
+
+/// GAIL and AIRL in one process (the learner's and the workers' code without sockets), from
+/// 20 expert episodes, with PPO's zoo settings for CartPole as the generator.
+@Suite("GAIL and AIRL in one process")
+struct AdversarialInProcessTests {
+    @Test("GAIL and AIRL reach 475 on CartPole-v1 from 20 expert episodes", arguments: [AdversarialSettings.Method.gail, .airl])
+    func cartPole(method: AdversarialSettings.Method) async throws {
+        let outcome = try await offCooperativePool {
+            let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+            let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 20, seed: 11, nexusVersion: "test")
+            var ppo = PPOInProcessTests.cartPoleSettings(seed: 1)
+            ppo.normaliseRewards = true
+            var adversarial = AdversarialSettings()
+            adversarial.method = method
+            var run = InProcessRunner.Settings(envID: "CartPole-v1", targetReturn: 475)
+            (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (8, 32, 1, 200_000)
+            let algorithm = AdversarialImitation(spec: spec, ppo: ppo, adversarial: adversarial, demonstrations: demos.episodes)
+            return try InProcessRunner(settings: run, expert: nil).run(algorithm)
+        }
+        print("\(method) CartPole: \(outcome.envStepsToTarget.map(String.init) ?? "not reached") steps, eval \(outcome.evalReturn), \(outcome.seconds) s")
+        #expect(outcome.reachedTarget)
+        #expect(outcome.expertQueries == 0)
+        #expect(outcome.lastMetrics.contains { $0.name == "discriminator_loss" })
+    }
+}
