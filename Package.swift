@@ -4,6 +4,12 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+/// The numeric core is optimised in debug builds too: the test suite trains real networks on
+/// real environments, and unoptimised float loops (tanh, the policy heads, the environments)
+/// made learning tests tens of times slower. IEEE semantics are the same at -O (Swift does not
+/// contract or reassociate floating-point operations), which the bit-exact environment
+/// fixtures check.
+let numeric: [SwiftSetting] = strict + [.unsafeFlags(["-O"])]
 
 let package = Package(
     name: "Nexus",
@@ -31,11 +37,11 @@ let package = Package(
         .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC", "NexusErrors"], swiftSettings: strict),
         .target(name: "NexusRandom", swiftSettings: strict),
         .target(name: "NexusErrors", swiftSettings: strict),
-        .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom", "NexusErrors"], swiftSettings: strict),
-        .target(name: "NexusEnvironments", dependencies: ["NexusRandom", "NexusErrors"], swiftSettings: strict),
+        .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom", "NexusErrors"], swiftSettings: numeric),
+        .target(name: "NexusEnvironments", dependencies: ["NexusRandom", "NexusErrors"], swiftSettings: numeric),
         .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire", "NexusRandom"], swiftSettings: strict),
-        .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire", "NexusErrors"], swiftSettings: strict),
-        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire", "NexusRandom", "NexusErrors"], swiftSettings: strict),
+        .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire", "NexusErrors"], swiftSettings: numeric),
+        .target(name: "NexusAlgorithms", dependencies: ["NexusNN", "NexusPolicies", "NexusEnvironments", "NexusWire", "NexusRandom", "NexusErrors"], swiftSettings: numeric),
         .target(
             name: "NexusRuntime",
             dependencies: [

@@ -39,15 +39,15 @@ public struct Acrobot: Environment {
     static func derivatives(_ s: Vector, torque a: Double) -> Vector {
         let (m1, m2, l1, lc1, lc2, i1, i2, g) = (mass1, mass2, length1, centre1, centre2, inertia, inertia, 9.8)
         let (theta1, theta2, dtheta1, dtheta2) = s
-        let d1 = m1 * pow(lc1, 2) + m2 * (pow(l1, 2) + pow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
-        let d2 = m2 * (pow(lc2, 2) + l1 * lc2 * cos(theta2)) + i2
+        let d1 = m1 * pythonSquare(lc1) + m2 * (pythonSquare(l1) + pythonSquare(lc2) + 2 * l1 * lc2 * cos(theta2)) + i1 + i2
+        let d2 = m2 * (pythonSquare(lc2) + l1 * lc2 * cos(theta2)) + i2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
-        let phi1 = -m2 * l1 * lc2 * pow(dtheta2, 2) * sin(theta2)
+        let phi1 = -m2 * l1 * lc2 * pythonSquare(dtheta2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
             + phi2
-        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin(theta2) - phi2)
-            / (m2 * pow(lc2, 2) + i2 - pow(d2, 2) / d1)
+        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pythonSquare(dtheta1) * sin(theta2) - phi2)
+            / (m2 * pythonSquare(lc2) + i2 - pythonSquare(d2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return (dtheta1, dtheta2, ddtheta1, ddtheta2)
     }

@@ -47,7 +47,7 @@ public struct MountainCarContinuous: Environment {
         if position < .python(-1.2) { position = .python(-1.2) }
         if position == .python(-1.2) && velocity < .python(0) { velocity = .python(0) }
         let terminated = position >= .python(0.45) && velocity >= .python(0)
-        let reward = (terminated ? 100.0 : 0) - pow(Double(given), 2) * 0.1
+        let reward = (terminated ? 100.0 : 0) - pythonSquare(Double(given)) * 0.1
         // self.state = np.array([position, velocity], dtype=np.float32)
         position = .float32(Float(position.value))
         velocity = .float32(Float(velocity.value))

@@ -33,8 +33,8 @@ public struct Pendulum: Environment {
         // `x**2` is libm's pow (NumPy's scalar power), not x·x: they differ in the last bit
         // now and then (1 step in 800 of the fixtures for the float32 torque). 0.001 · u² and
         // 3.0 · u are float32 products (a Python float meets a float32 value).
-        let torqueCost = Float(0.001) * powf(u, 2)
-        let costs = pow(angle, 2) + 0.1 * pow(thetaDot, 2) + Double(torqueCost)
+        let torqueCost = Float(0.001) * numpySquare(u)
+        let costs = pythonSquare(angle) + 0.1 * pythonSquare(thetaDot) + Double(torqueCost)
         let acceleration = 3 * Self.g / 2 * sin(theta) + Double(Float(3.0) * u)
         var newThetaDot = thetaDot + acceleration * Self.dt
         newThetaDot = min(max(newThetaDot, -Self.maxSpeed), Self.maxSpeed)

@@ -18,7 +18,8 @@ struct AdversarialInProcessTests {
             let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
             let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 20, seed: 11, nexusVersion: "test")
             var ppo = PPOInProcessTests.cartPoleSettings(seed: 1)
-            ppo.normaliseRewards = true
+            // As the gail and airl builders set them: a learned reward, no schedule to 0.
+            (ppo.normaliseRewards, ppo.learningRateSchedule, ppo.clipRangeSchedule, ppo.entropyCoefficient) = (true, .constant, .constant, 0.01)
             var adversarial = AdversarialSettings()
             adversarial.method = method
             var run = InProcessRunner.Settings(envID: "CartPole-v1", targetReturn: 475)

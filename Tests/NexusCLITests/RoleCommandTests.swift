@@ -9,7 +9,7 @@ struct RoleCommandTests {
         (["train", "--set", "polcy.hidden_sizes=[8]"], "unknown config key \"polcy\""),
         (["train", "--algo", "bc"], "config key \"demos\""),
         (["train", "--algo", "gail"], "algo gail needs a demonstration file"),
-        (["train", "--algo", "gail"], "unknown algorithm (known: bc, dagger, ppo)"),
+        (["train", "--algo", "mega"], "unknown algorithm (known: bc, dagger, ppo, gail, airl)"),
         (["train", "--algo", "ppo", "--set", "ppo.gamma=2"], "\"ppo.gamma\" = 2.0"),
         (["train", "--algo", "ppo", "--set", "ppo.clip_range_schedule=cosine"], "must be constant or linear"),
         (["train", "--expert-policy", "/nonexistent/policy.nxckpt"], "cannot read policy file /nonexistent/policy.nxckpt"),

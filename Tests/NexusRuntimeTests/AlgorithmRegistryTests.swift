@@ -9,12 +9,13 @@ import Testing
 @Suite("Algorithm registry")
 struct AlgorithmRegistryTests {
     @Test func everyAlgorithmIsRegisteredOnceWithItsNeeds() throws {
-        #expect(AlgorithmRegistry.names == ["bc", "dagger", "ppo"])
+        #expect(AlgorithmRegistry.names == ["bc", "dagger", "ppo", "gail", "airl"])
         #expect(try AlgorithmRegistry.builder(named: "bc").requirements == [.demonstrations])
         #expect(try AlgorithmRegistry.builder(named: "dagger").requirements == [.expert, .rolloutWorkers])
         #expect(try AlgorithmRegistry.builder(named: "ppo").requirements == [.rolloutWorkers, .environmentReward])
-        #expect(throws: ConfigError("config key \"algo\" = gail: unknown algorithm (known: bc, dagger, ppo)")) {
-            try AlgorithmRegistry.builder(named: "gail")
+        #expect(try AlgorithmRegistry.builder(named: "gail").requirements == [.demonstrations, .rolloutWorkers])
+        #expect(throws: ConfigError("config key \"algo\" = mega: unknown algorithm (known: bc, dagger, ppo, gail, airl)")) {
+            try AlgorithmRegistry.builder(named: "mega")
         }
         for name in AlgorithmRegistry.names { #expect(AlgorithmRegistry.helpText.contains("  \(name) ")) }
     }
