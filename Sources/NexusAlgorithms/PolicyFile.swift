@@ -8,25 +8,25 @@ import NexusErrors
 /// weights), checked against the environment it is to act in.
 public enum PolicyFile {
     public static func load(_ path: String, for spec: EnvironmentSpec) throws -> PolicyNetwork {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PolicyFileError("cannot read policy file \(path): no such readable file")
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try CheckpointFile.read(path)
+        } catch let error as CheckpointFileError {
+            throw PolicyFileError(error.description.replacingOccurrences(of: "cannot read ", with: "cannot read policy file "))
+        }
+        guard checkpoint.envID == spec.id else {
+            throw PolicyFileError("\(path) holds a policy for \(checkpoint.envID), not \(spec.id)")
+        }
+        guard let model = checkpoint.weights.models.first(where: { $0.kind == .policy }) else {
+            throw PolicyFileError("\(path) holds no policy model")
         }
         do {
-            let checkpoint = try StorageCodec.decodeCheckpoint(Array(data))
-            guard checkpoint.envID == spec.id else {
-                throw PolicyFileError("\(path) holds a policy for \(checkpoint.envID), not \(spec.id)")
-            }
-            guard let model = checkpoint.weights.models.first(where: { $0.kind == .policy }) else {
-                throw PolicyFileError("\(path) holds no policy model")
-            }
             let network = try PolicyNetwork(model: model)
             guard network.fits(spec) else {
                 throw PolicyFileError(
                     "\(path): policy \(network.architecture) does not fit \(spec.id) (\(spec.observationDim) observations, \(spec.actionSpace.policyOutputs) outputs)")
             }
             return network
-        } catch let error as WireError {
-            throw PolicyFileError("\(path) is not a valid checkpoint: \(error)")
         } catch let error as PolicyError {
             throw PolicyFileError("\(path): \(error)")
         }

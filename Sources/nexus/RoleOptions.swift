@@ -27,6 +27,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Serve the policy of this checkpoint as the expert (the expert.policy key), e.g. a PPO run's.")
     var expertPolicy: String?
 
+    @Option(help: "With --algo ppo: train on the learned reward of this gail or airl checkpoint (the ppo.reward key).")
+    var reward: String?
+
     /// The shortcuts as overrides, after the explicit ones so that they win.
     func allOverrides(extra: [String] = []) -> [String] {
         var shortcuts: [String] = []
@@ -36,6 +39,7 @@ struct ConfigOptions: ParsableArguments {
         if let demos { shortcuts.append("demos=\(URL(fileURLWithPath: demos).path)") }
         // Absolute, so that processes started elsewhere find it.
         if let expertPolicy { shortcuts.append("expert.policy=\(URL(fileURLWithPath: expertPolicy).path)") }
+        if let reward { shortcuts.append("ppo.reward=\(URL(fileURLWithPath: reward).path)") }
         return overrides + shortcuts + extra
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NexusDemonstrations
 import NexusEnvironments
 import NexusNN
 import NexusPolicies
@@ -121,6 +122,47 @@ struct AdversarialTests {
             let expertReward = discriminator.rewards(expert, logPolicy: zeros).reduce(0, +)
             let policyReward = discriminator.rewards(policy, logPolicy: zeros).reduce(0, +)
             #expect(expertReward > policyReward, "\(method)")
+        }
+    }
+}
+
+extension AdversarialTests {
+    @Test("a checkpoint's learned reward reads back: GAIL −log(1 − D) as trained, AIRL g alone; bad models are refused")
+    func learnedRewardReadsBack() throws {
+        let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+        let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 2, seed: 1, nexusVersion: "test")
+        var segment = Self.segment()
+        segment = TrajectorySegment(
+            workerID: 1, envID: spec.id, policyVersion: 1, observations: Tensor(rows: 4, columns: 4, data: (0..<16).map { Float($0) / 20 }),
+            actions: Tensor(rows: 3, columns: 1, data: [1, 0, 1]), rewards: [1, 1, 1], terminated: [false, false, true], truncated: [false, false, false],
+            finalObservations: Tensor(rows: 1, columns: 4, data: [0, 0, 0, 0]), finalObservationSteps: [2])
+        for method in AdversarialSettings.Method.allCases {
+            var settings = AdversarialSettings()
+            settings.method = method
+            let algorithm = AdversarialImitation(spec: spec, ppo: PPOSettings(), adversarial: settings, demonstrations: demos.episodes)
+            guard let model = algorithm.models().first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
+                Issue.record("no learned reward model")
+                continue
+            }
+            #expect(model.kind == (method == .gail ? .discriminator : .reward))
+            let reward = try LearnedReward(model: model, spec: spec, gamma: 0.99)
+            var transitions = TransitionSet(observationDim: 4, actionDim: 1)
+            transitions.append(segment, absorbing: false)
+            let zeros = [Float](repeating: 0, count: 3)
+            let expected: [Float]
+            if method == .gail {
+                expected = algorithm.discriminator.rewards(transitions, logPolicy: zeros)
+            } else {
+                algorithm.discriminator.g.forward(algorithm.discriminator.rewardInputs(transitions), batch: 3)
+                expected = algorithm.discriminator.g.output
+            }
+            let absorbing = algorithm.absorbingReward()
+            let got = reward.rewards(for: segment)
+            #expect(abs(got[0] - expected[0]) < 1e-5 && abs(got[1] - expected[1]) < 1e-5, "\(method)")
+            if method == .gail {
+                #expect(abs(got[2] - (expected[2] + 0.99 / 0.01 * absorbing)) < 1e-3, "\(method): terminal step carries the absorbing value")
+            }
+            #expect(throws: PolicyFileError.self) { try LearnedReward(model: algorithm.policy.model(), spec: spec, gamma: 0.99) }
         }
     }
 }

@@ -13,6 +13,8 @@ struct RoleCommandTests {
         (["train", "--algo", "ppo", "--set", "ppo.gamma=2"], "\"ppo.gamma\" = 2.0"),
         (["train", "--algo", "ppo", "--set", "ppo.clip_range_schedule=cosine"], "must be constant or linear"),
         (["train", "--expert-policy", "/nonexistent/policy.nxckpt"], "cannot read policy file /nonexistent/policy.nxckpt"),
+        (["train", "--algo", "ppo", "--reward", "/nonexistent/reward.nxckpt"], "ppo.reward: cannot read /nonexistent/reward.nxckpt"),
+        (["train", "--algo", "airl", "--demos", "/nonexistent/d.nxdemo", "--reward", "/tmp/r.nxckpt"], "a learned reward is for --algo ppo"),
         (["train", "--config", "/nonexistent/run.yaml"], "cannot read config file /nonexistent/run.yaml"),
         (["worker", "--learner", "tcp//nowhere"], "--learner: invalid endpoint \"tcp//nowhere\""),
         (["expert", "--env", "Pong-v5"], "unknown environment"),

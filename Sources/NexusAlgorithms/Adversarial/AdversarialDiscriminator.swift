@@ -1,5 +1,6 @@
 import Foundation
 import NexusNN
+import NexusWire
 
 /// The discriminator of GAIL and AIRL, trained to tell expert transitions (label 1) from the
 /// policy's (label 0) with the logistic loss written in logits, softplus(l) − y·l, which is
@@ -182,4 +183,12 @@ public final class AdversarialDiscriminator {
 
     static func softplus(_ x: Float) -> Float { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
     static func sigmoid(_ x: Float) -> Float { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
+
+    /// Installs g (and h) from a `learned_reward` model (a checkpoint's).
+    public func loadNetworks(from model: Model) throws {
+        for network in [g] + (h.map { [$0] } ?? []) {
+            let names = Set(network.parameters.entries.map(\.name))
+            try network.parameters.load(model.parameters.filter { names.contains($0.name) }.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
+        }
+    }
 }

@@ -165,12 +165,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
         guard let reward = models.first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
             throw WireError.missingField("checkpoint.weights.learned_reward")
         }
-        func load(_ network: MLP) throws {
-            let prefix = network.parameters.entries.first.map { String($0.name.prefix { $0 != "." }) + "." } ?? ""
-            try network.parameters.load(reward.parameters.filter { $0.name.hasPrefix(prefix) }.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
-        }
-        try load(discriminator.g)
-        if let h = discriminator.h { try load(h) }
+        try discriminator.loadNetworks(from: reward)
         let state = CheckpointState(tensors)
         try state.restore(discriminator.optimiserG, prefix: "adam.reward")
         if let optimiserH = discriminator.optimiserH { try state.restore(optimiserH, prefix: "adam.shaping") }

@@ -42,6 +42,9 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     private var buffer: [TrajectorySegment] = []
     private var bufferedSteps = 0
     private var recentReturns: [Float] = []
+    /// A learned reward to train on instead of the environment's (`ppo.reward`); evaluation
+    /// still reports the environment's return.
+    public var learnedReward: LearnedReward?
     /// Segments that arrived without behaviour log-probabilities (a deterministic plan's).
     public private(set) var segmentsWithoutLogProbabilities = 0
 
@@ -72,6 +75,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             return 0
         }
         var segment = segment
+        if let learnedReward { segment.rewards = learnedReward.rewards(for: segment) }
         if settings.normaliseRewards {
             let ended = zip(segment.terminated, segment.truncated).map { $0 || $1 }
             segment.rewards = rewardScaler.scale(segment.rewards, ended: ended, stream: UInt64(segment.workerID) << 32 | UInt64(segment.envIndex))

@@ -32,6 +32,7 @@ struct AdversarialBuilder: AlgorithmBuilder {
     func validate(_ config: RunConfig) throws {
         try DemonstrationSource.require(config, algorithm: name)
         try PPOBuilder().validate(config)
+        try ConfigError.require(config.ppo.reward.isEmpty, "ppo.reward", config.ppo.reward, "a learned reward is for --algo ppo; \(name) learns its own")
         let adversarial = config.adversarial
         let require = { (condition: Bool, key: String, value: Any, rule: String) in try ConfigError.require(condition, "adversarial.\(key)", value, rule) }
         try require(!adversarial.hiddenSizes.isEmpty && adversarial.hiddenSizes.allSatisfy { (1...4096).contains($0) }, "hidden_sizes", adversarial.hiddenSizes, "must list layer widths from 1 to 4096")

@@ -1,6 +1,7 @@
 import NexusAlgorithms
 import NexusEnvironments
 import NexusNN
+import NexusWire
 
 /// `--algo ppo`: PPO with the environment's reward; no expert. Defaults per environment are
 /// rl-baselines3-zoo's tuned PPO settings (`hyperparams/ppo.yml`), with the zoo's number of
@@ -73,7 +74,28 @@ struct PPOBuilder: AlgorithmBuilder {
     func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
-        ProximalPolicyOptimisation(spec: spec, settings: config.ppoSettings)
+        let ppo = ProximalPolicyOptimisation(spec: spec, settings: config.ppoSettings)
+        if !config.ppo.reward.isEmpty { ppo.learnedReward = try Self.learnedReward(config.ppo.reward, spec: spec, gamma: Float(config.ppo.gamma)) }
+        return ppo
+    }
+
+    /// The `learned_reward` model of a gail or airl checkpoint, checked against the environment.
+    static func learnedReward(_ path: String, spec: EnvironmentSpec, gamma: Float) throws -> LearnedReward {
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try CheckpointFile.read(path)
+        } catch {
+            throw RuntimeError("ppo.reward: \(error)")
+        }
+        guard checkpoint.envID == spec.id else { throw RuntimeError("ppo.reward: \(path) holds a reward for \(checkpoint.envID), not \(spec.id)") }
+        guard let model = checkpoint.weights.models.first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
+            throw RuntimeError("ppo.reward: \(path) holds no learned reward (a gail or airl checkpoint has one)")
+        }
+        do {
+            return try LearnedReward(model: model, spec: spec, gamma: gamma)
+        } catch {
+            throw RuntimeError("ppo.reward: \(path): \(error)")
+        }
     }
 }
 

@@ -88,6 +88,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// On-policy: segments more than this many versions old are dropped (and counted);
         /// one version old is corrected by the recorded behaviour log-probabilities.
         public var maxPolicyLag = 1
+        /// A checkpoint of a gail or airl run whose learned reward replaces the environment's
+        /// (evaluation still reports the environment's return); empty: the environment's.
+        public var reward = ""
     }
 
     /// The discriminator of gail and airl (the generator is PPO: the `ppo` section).

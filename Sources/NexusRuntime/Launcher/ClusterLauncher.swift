@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NexusAlgorithms
+import NexusEnvironments
 import NexusTransport
 import NexusWire
 
@@ -49,6 +50,11 @@ public final class ClusterLauncher {
             } catch {
                 throw RuntimeError("expert.policy: \(error)")
             }
+        }
+        if !config.ppo.reward.isEmpty, config.algo == PPOBuilder().name {
+            // Likewise a learned reward that cannot be read.
+            let spec = try EnvironmentRegistry.type(for: config.env).spec
+            _ = try PPOBuilder.learnedReward(config.ppo.reward, spec: spec, gamma: Float(config.ppo.gamma))
         }
         run = try RunDirectory(path: runDirectory)
         self.executable = executable
