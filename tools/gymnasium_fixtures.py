@@ -2,6 +2,7 @@
 """Reference traces from Gymnasium, for the tests that replay them in Swift.
 
 Run by hand, once (not by CI):  pip install gymnasium && python3 tools/gymnasium_fixtures.py
+(`--arguments-only` records just the traces with keyword arguments.)
 Writes Tests/NexusEnvironmentsTests/Fixtures/<env id>.csv with one row per step:
 
     episode, step, state (Gymnasium's env.unwrapped.state before the step, ';'-separated),
@@ -23,8 +24,8 @@ def hexes(values):
     return ";".join(float(v).hex() for v in np.atleast_1d(np.asarray(values, dtype=np.float64)))
 
 
-def record(env_id, episodes, choose_action, seed=0):
-    env = gym.make(env_id)
+def record(env_id, episodes, choose_action, seed=0, **kwargs):
+    env = gym.make(env_id, **kwargs)
     rows = []
     for episode in range(episodes):
         env.reset(seed=seed + episode)
@@ -41,7 +42,9 @@ def record(env_id, episodes, choose_action, seed=0):
             step += 1
             if terminated or truncated:
                 break
-    path = os.path.join(OUT, f"{env_id}.csv")
+    # With keyword arguments: "Pendulum-v1@g=12.csv" (what `--env-kwarg g=12` replays).
+    suffix = "".join(f"@{key}={value}" for key, value in sorted(kwargs.items()))
+    path = os.path.join(OUT, f"{env_id}{suffix}.csv")
     with open(path, "w") as handle:
         handle.write("episode,step,state,action,observation,reward,terminated,truncated\n")
         handle.write("\n".join(rows) + "\n")
@@ -105,9 +108,22 @@ def acrobot_action(env, rng, episode, step, state):
     return int(rng.integers(0, 3))
 
 
+def record_with_arguments():
+    """Gymnasium's keyword arguments (`env_kwargs`): changed gravity, a goal speed, the
+    original CartPole reward."""
+    record("Pendulum-v1", 4, pendulum_action, g=12.0)
+    record("MountainCarContinuous-v0", 3, continuous_mountain_car_action, goal_velocity=0.02)
+    record("CartPole-v1", 14, cartpole_action, sutton_barto_reward=True)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     print("gymnasium", gym.__version__, "numpy", np.__version__, file=sys.stderr)
+    if sys.argv[1:] == ["--arguments-only"]:
+        # Added later, recorded on their own: the original traces stay as they were.
+        record_with_arguments()
+        sys.exit(0)
+    record_with_arguments()
     record("CartPole-v1", 14, cartpole_action)
     record("Pendulum-v1", 4, pendulum_action)
     record("MountainCar-v0", 3, mountain_car_action)

@@ -17,6 +17,8 @@ public struct InProcessRunner {
         public var evalEpisodes = 20
         public var evalSeed: UInt64 = 1_000_003
         public var evalEvery = 1
+        /// Gymnasium's keyword arguments of the environment (training and evaluation alike).
+        public var arguments: EnvironmentArguments = .none
 
         public init(envID: String, targetReturn: Double) {
             self.envID = envID
@@ -54,7 +56,8 @@ public struct InProcessRunner {
         let clock = ContinuousClock(), started = clock.now
         var outcome = Outcome()
         var collector = try RolloutCollectors.make(
-            envID: settings.envID, envCount: settings.envs, segmentSteps: settings.segmentSteps, workerID: 1, seed: settings.seed &+ 1)
+            envID: settings.envID, envCount: settings.envs, segmentSteps: settings.segmentSteps, workerID: 1, seed: settings.seed &+ 1,
+            arguments: settings.arguments)
         let actionDim = collector.actionDim
         while outcome.envSteps < settings.maxEnvSteps {
             let plan = algorithm.rolloutPlan
@@ -75,7 +78,7 @@ public struct InProcessRunner {
             outcome.trainingSeconds += (evaluationStarted - trainingStarted) / .seconds(1)
             if algorithm.iteration % settings.evalEvery == 0 {
                 outcome.evalReturn = try PolicyEvaluation.run(
-                    algorithm.policy, envID: settings.envID, episodes: settings.evalEpisodes, seed: settings.evalSeed).meanReturn
+                    algorithm.policy, envID: settings.envID, episodes: settings.evalEpisodes, seed: settings.evalSeed, arguments: settings.arguments).meanReturn
             }
             outcome.evaluationSeconds += (clock.now - evaluationStarted) / .seconds(1)
             outcome.seconds = (clock.now - started) / .seconds(1)

@@ -7,15 +7,19 @@ import NexusRandom
 /// learner evaluates after every iteration, and one-row passes made that cost more than PPO's
 /// update. Resets draw from `seed` in episode order, exactly as one-after-another episodes do.
 public enum PolicyEvaluation {
-    public static func run(_ policy: PolicyNetwork, envID: String, episodes: Int, seed: UInt64) throws -> EvaluationSummary {
-        func open<E: Environment>(_ type: E.Type) -> EvaluationSummary { run(policy, E.self, episodes: episodes, seed: seed) }
-        return open(try EnvironmentRegistry.type(for: envID))
+    public static func run(
+        _ policy: PolicyNetwork, envID: String, episodes: Int, seed: UInt64, arguments: EnvironmentArguments = .none
+    ) throws -> EvaluationSummary {
+        let type = try EnvironmentRegistry.type(for: envID)
+        try arguments.check(for: type.spec)
+        func open<E: Environment>(_ type: E.Type) -> EvaluationSummary { run(policy, E.self, episodes: episodes, seed: seed, arguments: arguments) }
+        return open(type)
     }
 
-    static func run<E: Environment>(_ policy: PolicyNetwork, _ type: E.Type, episodes: Int, seed: UInt64) -> EvaluationSummary {
+    static func run<E: Environment>(_ policy: PolicyNetwork, _ type: E.Type, episodes: Int, seed: UInt64, arguments: EnvironmentArguments) -> EvaluationSummary {
         let (dim, actionDim) = (E.spec.observationDim, E.spec.actionSpace.dimension)
         var random = RandomSource(seed: seed)
-        var environments = (0..<episodes).map { _ in TimeLimitedEpisode<E>() }
+        var environments = (0..<episodes).map { _ in TimeLimitedEpisode<E>(arguments: arguments) }
         for index in environments.indices { environments[index].reset(random: &random) }
         // Every row every step, finished episodes included (their actions are ignored): one
         // batch size keeps the network's buffers, which a shrinking batch would reallocate.

@@ -59,11 +59,15 @@ extension RolloutCollecting {
 
 public enum RolloutCollectors {
     /// A collector for the environment `id`.
-    public static func make(envID: String, envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64) throws -> any RolloutCollecting {
+    public static func make(
+        envID: String, envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64, arguments: EnvironmentArguments = .none
+    ) throws -> any RolloutCollecting {
+        let type = try EnvironmentRegistry.type(for: envID)
+        try arguments.check(for: type.spec)
         func open<E: Environment>(_ type: E.Type) -> any RolloutCollecting {
-            RolloutCollector<E>(envCount: envCount, segmentSteps: segmentSteps, workerID: workerID, seed: seed)
+            RolloutCollector<E>(envCount: envCount, segmentSteps: segmentSteps, workerID: workerID, seed: seed, arguments: arguments)
         }
-        return open(try EnvironmentRegistry.type(for: envID))
+        return open(type)
     }
 }
 
@@ -86,10 +90,10 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     public let actionDim = E.spec.actionSpace.dimension
     public let envID = E.spec.id
 
-    public init(envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64) {
+    public init(envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64, arguments: EnvironmentArguments = .none) {
         precondition(segmentSteps > 0, "segments need at least one step")
         var root = RandomSource(seed: seed)
-        vector = VectorEnvironment<E>(count: envCount, seed: root.next())
+        vector = VectorEnvironment<E>(count: envCount, seed: root.next(), arguments: arguments)
         random = root.split()
         actingRandom = root.split()
         let (dim, actionDim) = (E.spec.observationDim, E.spec.actionSpace.dimension)

@@ -8,17 +8,21 @@ public enum DemonstrationRecorder {
     /// Each episode is one trajectory: T steps, T+1 observations (the last is the final one,
     /// also given as the final observation of the ending step), the expert's actions as both
     /// the actions taken and the expert labels.
-    public static func record(_ type: any Environment.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String) -> DemonstrationFile {
+    public static func record(
+        _ type: any Environment.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String, arguments: EnvironmentArguments = .none
+    ) -> DemonstrationFile {
         func open<E: Environment>(_ type: E.Type) -> DemonstrationFile {
-            recordEpisodes(E.self, expert: expert, episodes: episodes, seed: seed, nexusVersion: nexusVersion)
+            recordEpisodes(E.self, expert: expert, episodes: episodes, seed: seed, nexusVersion: nexusVersion, arguments: arguments)
         }
         return open(type)
     }
 
-    static func recordEpisodes<E: Environment>(_ type: E.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String) -> DemonstrationFile {
+    static func recordEpisodes<E: Environment>(
+        _ type: E.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String, arguments: EnvironmentArguments
+    ) -> DemonstrationFile {
         let spec = E.spec
         var random = RandomSource(seed: seed)
-        var environment = TimeLimitedEpisode<E>()
+        var environment = TimeLimitedEpisode<E>(arguments: arguments)
         let actionDim = spec.actionSpace.dimension
         var records: [TrajectorySegment] = []
         for episode in 0..<episodes {

@@ -6,7 +6,7 @@ import NexusRandom
 public struct CartPole: Environment {
     public static let spec = EnvironmentSpec(
         id: "CartPole-v1", observationDim: 4, actionSpace: .discrete(2), maxEpisodeSteps: 500,
-        rewardThreshold: 475, stateNames: ["x", "x_dot", "theta", "theta_dot"])
+        rewardThreshold: 475, stateNames: ["x", "x_dot", "theta", "theta_dot"], argumentDefaults: ["sutton_barto_reward": 0])
 
     static let gravity = 9.8
     static let massCart = 1.0
@@ -21,7 +21,14 @@ public struct CartPole: Environment {
 
     public var x = 0.0, xDot = 0.0, theta = 0.0, thetaDot = 0.0
 
+    /// Gymnasium's `sutton_barto_reward` (false by default).
+    public private(set) var suttonBartoReward = false
+
     public init() {}
+
+    public mutating func apply(_ arguments: EnvironmentArguments) {
+        suttonBartoReward = arguments.value("sutton_barto_reward", default: suttonBartoReward ? 1 : 0) != 0
+    }
 
     public var state: [Double] {
         get { [x, xDot, theta, thetaDot] }
@@ -49,7 +56,8 @@ public struct CartPole: Environment {
         theta = theta + Self.tau * thetaDot
         thetaDot = thetaDot + Self.tau * thetaAcc
         let terminated = x < -Self.xThreshold || x > Self.xThreshold || theta < -Self.thetaThreshold || theta > Self.thetaThreshold
-        return (1.0, terminated)
+        // Sutton and Barto's reward: 0 per step, −1 for the step that ends the episode.
+        return (suttonBartoReward ? (terminated ? -1.0 : 0.0) : 1.0, terminated)
     }
 
     /// Unsafe: within 20 % of a termination bound (|x| > 1.92 or |θ| > 0.8 · 12°).

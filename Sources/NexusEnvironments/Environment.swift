@@ -40,7 +40,14 @@ public struct EnvironmentSpec: Sendable, Equatable {
     /// Names of `Environment.state`, in Gymnasium's `env.unwrapped.state` order.
     public let stateNames: [String]
 
-    public init(id: String, observationDim: Int, actionSpace: ActionSpace, maxEpisodeSteps: Int, rewardThreshold: Double?, stateNames: [String]) {
+    /// Gymnasium's keyword arguments of the environment, with their defaults.
+    public let argumentDefaults: [String: Double]
+
+    public init(
+        id: String, observationDim: Int, actionSpace: ActionSpace, maxEpisodeSteps: Int, rewardThreshold: Double?, stateNames: [String],
+        argumentDefaults: [String: Double] = [:]
+    ) {
+        self.argumentDefaults = argumentDefaults
         self.id = id
         self.observationDim = observationDim
         self.actionSpace = actionSpace
@@ -66,12 +73,18 @@ public protocol Environment: Sendable {
     mutating func step(_ action: UnsafeBufferPointer<Float>) -> (reward: Double, terminated: Bool)
     /// Writes the current observation (`spec.observationDim` values).
     func observe(into observation: UnsafeMutableBufferPointer<Float>)
+    /// Takes Gymnasium's keyword arguments (names already checked against
+    /// `spec.argumentDefaults`).
+    mutating func apply(_ arguments: EnvironmentArguments)
     /// Whether the current state is in the environment's unsafe region (documented on each
     /// environment): near a failure or a limit. MEGA-DAgger gates expert queries on it.
     var isUnsafe: Bool { get }
 }
 
 extension Environment {
+    /// An environment without keyword arguments ignores them (names are checked before).
+    public mutating func apply(_ arguments: EnvironmentArguments) {}
+
     public func observation() -> [Float] {
         [Float](unsafeUninitializedCapacity: Self.spec.observationDim) { buffer, count in
             observe(into: buffer)

@@ -28,18 +28,19 @@ public struct EnvironmentTrace {
 
     /// Runs the actions from `state`, counting the time limit from zero, and stops after the
     /// first step that terminates or truncates.
-    public static func run(_ type: any Environment.Type, state: [Double], actions: [Float]) throws -> [Step] {
-        try run(type: type, state: state, actions: actions)
+    public static func run(_ type: any Environment.Type, state: [Double], actions: [Float], arguments: EnvironmentArguments = .none) throws -> [Step] {
+        try run(type: type, state: state, actions: actions, arguments: arguments)
     }
 
-    private static func run<E: Environment>(type: E.Type, state: [Double], actions: [Float]) throws -> [Step] {
+    private static func run<E: Environment>(type: E.Type, state: [Double], actions: [Float], arguments: EnvironmentArguments) throws -> [Step] {
+        try arguments.check(for: E.spec)
         guard state.count == E.spec.stateNames.count, state.allSatisfy(\.isFinite) else {
             throw EnvironmentError(description: "\(E.spec.id) takes a state of \(E.spec.stateNames.count) finite numbers (\(E.spec.stateNames.joined(separator: ","))), got \(state.count)")
         }
         guard E.spec.actionSpace.dimension == 1 else {
             throw EnvironmentError(description: "\(E.spec.id) has \(E.spec.actionSpace.dimension)-dimensional actions; tracing supports one")
         }
-        var episode = TimeLimitedEpisode<E>()
+        var episode = TimeLimitedEpisode<E>(arguments: arguments)
         episode.environment.state = state
         var steps: [Step] = []
         for action in actions {

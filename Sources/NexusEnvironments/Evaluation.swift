@@ -24,11 +24,11 @@ public enum Evaluation {
     /// Runs `episodes` whole episodes (to termination or the time limit) with `policy`,
     /// resets drawn from `seed`.
     public static func run<E: Environment>(
-        _ type: E.Type, episodes: Int, seed: UInt64,
+        _ type: E.Type, episodes: Int, seed: UInt64, arguments: EnvironmentArguments = .none,
         policy: (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void
     ) -> EvaluationSummary {
         var random = RandomSource(seed: seed)
-        var episode = TimeLimitedEpisode<E>()
+        var episode = TimeLimitedEpisode<E>(arguments: arguments)
         var observation = [Float](repeating: 0, count: E.spec.observationDim)
         var action = [Float](repeating: 0, count: E.spec.actionSpace.dimension)
         var returns: [Double] = []
@@ -47,9 +47,11 @@ public enum Evaluation {
     }
 
     /// The same for an environment known only by its type.
-    public static func run(_ type: any Environment.Type, episodes: Int, seed: UInt64, expert: any Expert) -> EvaluationSummary {
+    public static func run(
+        _ type: any Environment.Type, episodes: Int, seed: UInt64, arguments: EnvironmentArguments = .none, expert: any Expert
+    ) -> EvaluationSummary {
         func open<E: Environment>(_ type: E.Type) -> EvaluationSummary {
-            run(type, episodes: episodes, seed: seed) { expert.act($0, into: $1) }
+            run(type, episodes: episodes, seed: seed, arguments: arguments) { expert.act($0, into: $1) }
         }
         return open(type)
     }

@@ -9,12 +9,17 @@ import NexusRandom
 public struct MountainCarContinuous: Environment {
     public static let spec = EnvironmentSpec(
         id: "MountainCarContinuous-v0", observationDim: 2, actionSpace: .box(low: [-1], high: [1]), maxEpisodeSteps: 999,
-        rewardThreshold: 90, stateNames: ["position", "velocity"])
+        rewardThreshold: 90, stateNames: ["position", "velocity"], argumentDefaults: ["goal_velocity": 0])
 
     private var position = NumPyScalar.float64(0)
     private var velocity = NumPyScalar.float64(0)
 
+    /// Gymnasium's `goal_velocity` (0 by default): the speed the car must have at the flag.
+    public private(set) var goalVelocity = 0.0
+
     public init() {}
+
+    public mutating func apply(_ arguments: EnvironmentArguments) { goalVelocity = arguments.value("goal_velocity", default: goalVelocity) }
 
     /// Setting the state makes it float64 (as after a reset); reading it gives the values.
     public var state: [Double] {
@@ -46,7 +51,7 @@ public struct MountainCarContinuous: Environment {
         if position > .python(0.6) { position = .python(0.6) }
         if position < .python(-1.2) { position = .python(-1.2) }
         if position == .python(-1.2) && velocity < .python(0) { velocity = .python(0) }
-        let terminated = position >= .python(0.45) && velocity >= .python(0)
+        let terminated = position >= .python(0.45) && velocity >= .python(goalVelocity)
         let reward = (terminated ? 100.0 : 0) - pythonSquare(Double(given)) * 0.1
         // self.state = np.array([position, velocity], dtype=np.float32)
         position = .float32(Float(position.value))

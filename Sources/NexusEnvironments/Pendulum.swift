@@ -6,16 +6,19 @@ import NexusRandom
 public struct Pendulum: Environment {
     public static let spec = EnvironmentSpec(
         id: "Pendulum-v1", observationDim: 3, actionSpace: .box(low: [-2], high: [2]), maxEpisodeSteps: 200,
-        rewardThreshold: nil, stateNames: ["theta", "theta_dot"])
+        rewardThreshold: nil, stateNames: ["theta", "theta_dot"], argumentDefaults: ["g": 10])
 
     static let maxSpeed = 8.0
     static let maxTorque: Float = 2
     static let dt = 0.05
-    static let g = 10.0
+    /// Gravity (Gymnasium's `g`, 10 by default).
+    public private(set) var g = 10.0
 
     public var theta = 0.0, thetaDot = 0.0
 
     public init() {}
+
+    public mutating func apply(_ arguments: EnvironmentArguments) { g = arguments.value("g", default: g) }
 
     public var state: [Double] {
         get { [theta, thetaDot] }
@@ -35,7 +38,7 @@ public struct Pendulum: Environment {
         // 3.0 · u are float32 products (a Python float meets a float32 value).
         let torqueCost = Float(0.001) * numpySquare(u)
         let costs = pythonSquare(angle) + 0.1 * pythonSquare(thetaDot) + Double(torqueCost)
-        let acceleration = 3 * Self.g / 2 * sin(theta) + Double(Float(3.0) * u)
+        let acceleration = 3 * g / 2 * sin(theta) + Double(Float(3.0) * u)
         var newThetaDot = thetaDot + acceleration * Self.dt
         newThetaDot = min(max(newThetaDot, -Self.maxSpeed), Self.maxSpeed)
         theta = theta + newThetaDot * Self.dt

@@ -12,6 +12,9 @@ public struct TimeLimitedEpisode<E: Environment> {
 
     public init(_ environment: E = E()) { self.environment = environment }
 
+    /// With Gymnasium's keyword arguments.
+    public init(arguments: EnvironmentArguments) { self.init(arguments.make(E.self)) }
+
     /// A new episode from the reset distribution.
     public mutating func reset(random: inout RandomSource) {
         environment.reset(random: &random)

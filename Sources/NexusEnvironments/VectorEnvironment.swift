@@ -27,12 +27,12 @@ public struct VectorEnvironment<E: Environment> {
 
     /// Copy i draws its resets from its own generator, split from `seed`, so its episodes
     /// do not depend on when the other copies' episodes end.
-    public init(count: Int, seed: UInt64) {
+    public init(count: Int, seed: UInt64, arguments: EnvironmentArguments = .none) {
         precondition(count > 0, "a vector environment needs at least one copy")
         self.count = count
         var root = RandomSource(seed: seed)
         randoms = (0..<count).map { _ in root.split() }
-        environments = [TimeLimitedEpisode<E>](repeating: TimeLimitedEpisode(), count: count)
+        environments = [TimeLimitedEpisode<E>](repeating: TimeLimitedEpisode(arguments: arguments), count: count)
         observations = [Float](repeating: 0, count: count * E.spec.observationDim)
         finalObservations = observations
         rewards = [Double](repeating: 0, count: count)

@@ -29,6 +29,8 @@ struct Demos: ParsableCommand {
         @Option(help: "Record this checkpoint's policy as the expert instead of the built-in one (e.g. a PPO run's).")
         var expertPolicy: String?
 
+        @OptionGroup var environmentArguments: EnvironmentArgumentOptions
+
         func validate() throws {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
         }
@@ -37,7 +39,8 @@ struct Demos: ParsableCommand {
             do {
                 let type = try EnvironmentRegistry.type(for: env)
                 let expert = try ExpertSource.make(envID: env, policyFile: expertPolicy)
-                let file = DemonstrationRecorder.record(type, expert: expert, episodes: episodes, seed: seed, nexusVersion: NexusVersion.current)
+                let arguments = try environmentArguments.arguments(for: type.spec)
+                let file = DemonstrationRecorder.record(type, expert: expert, episodes: episodes, seed: seed, nexusVersion: NexusVersion.current, arguments: arguments)
                 try file.write(to: out)
                 let summary = DemonstrationRecorder.summary(file)
                 print("wrote \(out): \(summary.episodes) episodes, \(summary.steps) steps, mean return \(String(format: "%.2f", summary.meanReturn))")

@@ -42,6 +42,8 @@ struct Env: ParsableCommand {
         @Option(parsing: .unconditional, help: "Comma-separated internal state (may start with a minus sign).")
         var state: String
 
+        @OptionGroup var environmentArguments: EnvironmentArgumentOptions
+
         @Option(parsing: .unconditional, help: "Comma-separated actions: indices for discrete spaces, numbers for continuous ones.")
         var actions: String
 
@@ -57,7 +59,7 @@ struct Env: ParsableCommand {
                 let parsed = try actions.split(separator: ",", omittingEmptySubsequences: false).map {
                     try EnvironmentTrace.parseAction($0, for: type.spec)
                 }
-                let steps = try EnvironmentTrace.run(type, state: values, actions: parsed)
+                let steps = try EnvironmentTrace.run(type, state: values, actions: parsed, arguments: try environmentArguments.arguments(for: type.spec))
                 print(EnvironmentTrace.csv(steps, observationDim: type.spec.observationDim), terminator: "")
             } catch let error as EnvironmentError {
                 FileHandle.standardError.write(Data("nexus env trace: \(error.description)\n".utf8))

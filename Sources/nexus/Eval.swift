@@ -30,6 +30,8 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @OptionGroup var environmentArguments: EnvironmentArgumentOptions
+
     func validate() throws {
         guard expert != (policy != nil) else { throw ValidationError("choose one policy: --expert or --policy FILE") }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
@@ -39,12 +41,13 @@ struct Eval: ParsableCommand {
     func run() throws {
         do {
             let type = try EnvironmentRegistry.type(for: env)
+            let arguments = try environmentArguments.arguments(for: type.spec)
             let summary: EvaluationSummary
             if let policy {
                 let network = try PolicyFile.load(policy, for: type.spec)
-                summary = Evaluation.run(type, episodes: episodes, seed: seed) { network.act($0, into: $1) }
+                summary = Evaluation.run(type, episodes: episodes, seed: seed, arguments: arguments) { network.act($0, into: $1) }
             } else {
-                summary = Evaluation.run(type, episodes: episodes, seed: seed, expert: try ExpertSource.make(envID: env, policyFile: expertPolicy))
+                summary = Evaluation.run(type, episodes: episodes, seed: seed, arguments: arguments, expert: try ExpertSource.make(envID: env, policyFile: expertPolicy))
             }
             let shown = policy ?? expertPolicy.map { "expert \($0)" } ?? "expert"
             if json {

@@ -27,6 +27,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Serve the policy of this checkpoint as the expert (the expert.policy key), e.g. a PPO run's.")
     var expertPolicy: String?
 
+    @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of the environment, as Gymnasium names it, e.g. g=12 for Pendulum-v1 (an env_kwargs entry; repeatable).", valueName: "key=value"))
+    var environmentArguments: [String] = []
+
     @Option(help: "With --algo ppo: train on the learned reward of this gail or airl checkpoint (the ppo.reward key).")
     var reward: String?
 
@@ -40,6 +43,11 @@ struct ConfigOptions: ParsableArguments {
         // Absolute, so that processes started elsewhere find it.
         if let expertPolicy { shortcuts.append("expert.policy=\(URL(fileURLWithPath: expertPolicy).path)") }
         if let reward { shortcuts.append("ppo.reward=\(URL(fileURLWithPath: reward).path)") }
+        // Quoted, so that YAML keeps the value as written (true, 12, 0.1).
+        for pair in environmentArguments {
+            let (name, value) = pair.firstIndex(of: "=").map { (pair[..<$0], pair[pair.index(after: $0)...]) } ?? (pair[...], "")
+            shortcuts.append("env_kwargs.\(name)='\(value)'")
+        }
         return overrides + shortcuts + extra
     }
 

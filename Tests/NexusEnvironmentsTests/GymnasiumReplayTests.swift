@@ -32,9 +32,9 @@ struct GymnasiumReplayTests {
         }
     }
 
-    static func replay<E: Environment>(_ type: E.Type) throws -> Int {
-        let rows = try load(E.spec.id)
-        var environment = E()
+    static func replay<E: Environment>(_ type: E.Type, arguments: EnvironmentArguments = .none, fixture: String? = nil) throws -> Int {
+        let rows = try load(fixture ?? E.spec.id)
+        var environment = arguments.make(E.self)
         var checked = 0
         for row in rows {
             if row.step == 0 {
@@ -76,6 +76,18 @@ struct GymnasiumReplayTests {
     @Test("Acrobot-v1: Runge–Kutta steps, angle wraps, termination above the bar, truncation at 500")
     func acrobot() throws {
         #expect(try Self.replay(Acrobot.self) == 1193)
+    }
+
+    @Test("keyword arguments as Gymnasium takes them: Pendulum g=12, MountainCarContinuous goal_velocity=0.02, CartPole sutton_barto_reward")
+    func keywordArguments() throws {
+        #expect(try Self.replay(Pendulum.self, arguments: EnvironmentArguments(["g": 12]), fixture: "Pendulum-v1@g=12.0") == 800)
+        #expect(try Self.replay(MountainCarContinuous.self, arguments: EnvironmentArguments(["goal_velocity": 0.02]), fixture: "MountainCarContinuous-v0@goal_velocity=0.02") == 1200)
+        #expect(try Self.replay(CartPole.self, arguments: try EnvironmentArguments.parse(["sutton_barto_reward=true"]), fixture: "CartPole-v1@sutton_barto_reward=True") == 965)
+        // The traces differ from the default ones: the arguments change the dynamics or rewards.
+        #expect(try Self.load("Pendulum-v1@g=12.0").map(\.observation) != Self.load("Pendulum-v1").map(\.observation))
+        #expect(try Self.load("CartPole-v1@sutton_barto_reward=True").map(\.reward) != Self.load("CartPole-v1").map(\.reward))
+        #expect(throws: EnvironmentError.self) { try EnvironmentArguments(["gravity": 3]).check(for: Pendulum.spec) }
+        #expect(throws: EnvironmentError.self) { try EnvironmentArguments.parse(["g"]) }
     }
 
     @Test("np.remainder semantics: the result takes the divisor's sign")

@@ -94,6 +94,12 @@ public enum ConfigLoader {
         }
         var pairs = Array(defaultMapping).map { ($0.key, $0.value) }
         for (key, value) in userMapping {
+            // A free-form map: its keys are the environment's, checked by `validate`.
+            if path.isEmpty, key.string == "env_kwargs", let index = pairs.firstIndex(where: { $0.0.string == "env_kwargs" }) {
+                guard value.mapping != nil else { throw ConfigError("config key \"env_kwargs\" must be a mapping of argument names to values") }
+                pairs[index].1 = value
+                continue
+            }
             guard let keyText = key.string, let index = pairs.firstIndex(where: { $0.0.string == keyText }) else {
                 let shown = (path + [key.string ?? "\(key)"]).joined(separator: ".")
                 let known = defaultMapping.keys.compactMap(\.string).joined(separator: ", ")

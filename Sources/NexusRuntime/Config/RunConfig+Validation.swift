@@ -16,6 +16,7 @@ extension RunConfig {
         let require = ConfigError.require
         let algorithm = try self.algorithm
         try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
+        _ = try environmentArguments
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")
         try require(maxSeconds > 0 && maxSeconds.isFinite, "max_seconds", maxSeconds, "must be a positive number")
         try require(targetReturn.isFinite, "target_return", targetReturn, "must be a finite number")

@@ -7,6 +7,9 @@ import NexusNN
 public struct RunConfig: Codable, Sendable, Equatable {
     public var algo = "dagger"
     public var env = "CartPole-v1"
+    /// Gymnasium's keyword arguments of the environment (`g: 12` for Pendulum-v1), for
+    /// training, evaluation and every worker alike.
+    public var envKwargs: [String: String] = [:]
     public var seed: UInt64 = 0
     public var workers = 4
     /// Stop after this long (seconds), target reached or not.
@@ -194,6 +197,19 @@ public struct RunConfig: Codable, Sendable, Equatable {
         config.targetReturn = Self.threshold(for: env) ?? config.targetReturn
         (try? AlgorithmRegistry.builder(named: config.algo))?.applyDefaults(to: &config)
         return config
+    }
+
+    /// `env_kwargs` as checked environment arguments.
+    public var environmentArguments: EnvironmentArguments {
+        get throws {
+            do {
+                let arguments = try EnvironmentArguments.parse(envKwargs)
+                try arguments.check(for: try EnvironmentRegistry.type(for: env).spec)
+                return arguments
+            } catch let error as EnvironmentError {
+                throw ConfigError("config key \"env_kwargs\": \(error.description)")
+            }
+        }
     }
 
     /// The algorithm this configuration names.

@@ -98,7 +98,8 @@ actor Learner {
         let iteration = algorithm.iteration
         let started = ContinuousClock.now
         if iteration % config.learner.evalEvery == 0 {
-            let summary = try PolicyEvaluation.run(algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed)
+            let summary = try PolicyEvaluation.run(
+                algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed, arguments: try config.environmentArguments)
             counters.evalReturnMean = summary.meanReturn
             counters.evalReturnStd = summary.stdReturn
             if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {

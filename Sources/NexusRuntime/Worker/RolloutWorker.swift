@@ -116,7 +116,7 @@ public final class RolloutWorker: Sendable {
     private func rollout(_ config: RunConfig, inbox: WeightsInbox, expert: ExpertClient?, push: PushSocket) async throws {
         var collector = try RolloutCollectors.make(
             envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
-            workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID))
+            workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID), arguments: try config.environmentArguments)
         var version: UInt64 = 0
         var runID = ""
         var policy: PolicyNetwork?

@@ -1,0 +1,16 @@
+import ArgumentParser
+import NexusEnvironments
+
+/// `--env-kwarg KEY=VALUE`: Gymnasium's keyword arguments of the environment, on the commands
+/// that build one without a run configuration (eval, demos record, env trace).
+struct EnvironmentArgumentOptions: ParsableArguments {
+    @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of the environment, as Gymnasium names it, e.g. g=12 for Pendulum-v1 (repeatable).", valueName: "key=value"))
+    var pairs: [String] = []
+
+    /// The arguments, checked against the environment.
+    func arguments(for spec: EnvironmentSpec) throws -> EnvironmentArguments {
+        let arguments = try EnvironmentArguments.parse(pairs)
+        try arguments.check(for: spec)
+        return arguments
+    }
+}
