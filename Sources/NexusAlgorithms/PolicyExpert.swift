@@ -34,8 +34,8 @@ public final class PolicyExpert: Expert {
 
 /// The expert of a run: a policy file when one is named, else the environment's built-in one.
 public enum ExpertSource {
-    public static func make(envID: String, policyFile: String?) throws -> any Expert {
-        guard let policyFile, !policyFile.isEmpty else { return try Experts.for(envID) }
+    public static func make(envID: String, policyFile: String?, arguments: EnvironmentArguments = .none) throws -> any Expert {
+        guard let policyFile, !policyFile.isEmpty else { return try Experts.for(envID, arguments: arguments) }
         let spec = try EnvironmentRegistry.type(for: envID).spec
         return PolicyExpert(policy: try PolicyFile.load(policyFile, for: spec), name: "policy \(policyFile)")
     }

@@ -3,13 +3,15 @@ import Foundation
 /// The experts Nexus ships, one per environment: analytic controllers, each documented where
 /// it is defined. `Experts.for(id)` finds one.
 public enum Experts {
-    public static func `for`(_ id: String) throws -> any Expert {
+    /// The expert of environment `id`; the planners simulate the environment with its keyword
+    /// `arguments` (changed gravity, a goal speed), so they stay experts of the changed task.
+    public static func `for`(_ id: String, arguments: EnvironmentArguments = .none) throws -> any Expert {
         switch id {
         case CartPole.spec.id: return CartPoleExpert()
         case MountainCar.spec.id: return MountainCarExpert()
         case Acrobot.spec.id: return AcrobotExpert()
-        case MountainCarContinuous.spec.id: return MountainCarContinuousExpert()
-        case Pendulum.spec.id: return PendulumExpert()
+        case MountainCarContinuous.spec.id: return MountainCarContinuousExpert(arguments: arguments)
+        case Pendulum.spec.id: return PendulumExpert(arguments: arguments)
         default: throw EnvironmentError(description: "no expert for \"\(id)\"; experts exist for \(available.joined(separator: ", "))")
         }
     }
@@ -97,7 +99,8 @@ public struct AcrobotExpert: Expert {
 public struct MountainCarContinuousExpert: Expert {
     public let name = "mountaincarcontinuous-lookahead"
     static let candidates: [Float] = [-1, -0.5, -0.25, 0, 0.25, 0.5, 1]
-    public init() {}
+    let arguments: EnvironmentArguments
+    public init(arguments: EnvironmentArguments = .none) { self.arguments = arguments }
 
     static func simulatedReturn(from start: MountainCarContinuous, firstAction: Float, budget: Int) -> Double {
         var car = start
@@ -113,7 +116,7 @@ public struct MountainCarContinuousExpert: Expert {
     }
 
     public func act(_ o: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
-        var car = MountainCarContinuous()
+        var car = arguments.make(MountainCarContinuous.self)
         car.setStepState(position: o[0], velocity: o[1])
         var best: Float = 0
         var bestReturn = -Double.infinity
@@ -133,7 +136,8 @@ public struct PendulumExpert: Expert {
     public let name = "pendulum-planner"
     static let candidates: [Float] = [-2, -1, -0.5, 0, 0.5, 1, 2]
     static let horizon = 80
-    public init() {}
+    let arguments: EnvironmentArguments
+    public init(arguments: EnvironmentArguments = .none) { self.arguments = arguments }
 
     static func heuristic(_ pendulum: Pendulum) -> Float {
         let angle = NumPyFloat.remainder(pendulum.theta + Double.pi, 2 * Double.pi) - Double.pi
@@ -155,7 +159,7 @@ public struct PendulumExpert: Expert {
     }
 
     public func act(_ o: UnsafeBufferPointer<Float>, into action: UnsafeMutableBufferPointer<Float>) {
-        var pendulum = Pendulum()
+        var pendulum = arguments.make(Pendulum.self)
         pendulum.state = [atan2(Double(o[1]), Double(o[0])), Double(o[2])]
         var best: Float = 0
         var bestReward = -Double.infinity

@@ -38,8 +38,8 @@ struct Demos: ParsableCommand {
         func run() throws {
             do {
                 let type = try EnvironmentRegistry.type(for: env)
-                let expert = try ExpertSource.make(envID: env, policyFile: expertPolicy)
                 let arguments = try environmentArguments.arguments(for: type.spec)
+                let expert = try ExpertSource.make(envID: env, policyFile: expertPolicy, arguments: arguments)
                 let file = DemonstrationRecorder.record(type, expert: expert, episodes: episodes, seed: seed, nexusVersion: NexusVersion.current, arguments: arguments)
                 try file.write(to: out)
                 let summary = DemonstrationRecorder.summary(file)

@@ -29,9 +29,9 @@ public final class ExpertServer: Sendable {
     private let logger: Logger
     private let stats = Mutex(Statistics())
 
-    public init(envID: String, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, logger: Logger) throws {
+    public init(envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, logger: Logger) throws {
         spec = try EnvironmentRegistry.type(for: envID).spec
-        expert = try ExpertSource.make(envID: envID, policyFile: settings.policy)
+        expert = try ExpertSource.make(envID: envID, policyFile: settings.policy, arguments: arguments)
         maxBatch = settings.maxBatch
         maxWait = settings.maxWaitMilliseconds / 1000
         self.logger = logger
