@@ -1,0 +1,37 @@
+import Foundation
+import NexusTestKit
+import Testing
+
+/// The AIRL paper's claim through the command line: a reward learned by AIRL on Pendulum-v1
+/// (g = 10) trains a fresh PPO policy on Pendulum-v1 with g = 12 to near the expert's return
+/// there, with the run never looking at the environment's reward to stop (a fixed budget).
+extension ClusterTrainingTests {
+    @Test("AIRL's reward from Pendulum g=10 trains PPO on g=12 to a normalised score ≥ 0.8")
+    func rewardTransfer() async throws {
+        let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-transfer-\(UUID().uuidString).nxdemo").path
+        let recorded = try await NexusProcess.run(["demos", "record", "--env", "Pendulum-v1", "--episodes", "50", "--out", demos, "--seed", "101"])
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let airl = try ClusterRun.train(["--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "2", "--seed", "1", "--target-return=-300", "--max-seconds", "400"])
+        #expect(await airl.finish(within: 500) == 0, "\(airl.outputText)")
+        #expect(airl.summary?.flag("reached_target") == true, "\(airl.outputText)")
+        let reward = try #require(Self.newestCheckpoint(airl.runDirectory))
+
+        let transfer = try ClusterRun.train([
+            "--algo", "ppo", "--env", "Pendulum-v1", "--env-kwarg", "g=12", "--reward", reward, "--workers", "2", "--seed", "1",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=25", "--max-seconds", "400",
+        ])
+        #expect(await transfer.finish(within: 500) == 0, "\(transfer.outputText)")
+        let policy = try #require(Self.newestCheckpoint(transfer.runDirectory))
+        let evaluation = try await NexusProcess.run(["eval", "--env", "Pendulum-v1", "--env-kwarg", "g=12", "--policy", policy, "--episodes", "20", "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(evaluation.stdout.utf8)) as? [String: Any])
+        let score = try #require((result["normalised_score"] as? NSNumber)?.doubleValue)
+        #expect(score >= 0.8, "\(evaluation.stdout)")
+    }
+
+    static func newestCheckpoint(_ runDirectory: String) -> String? {
+        let directory = runDirectory + "/checkpoints"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return nil }
+        return names.filter { $0.hasSuffix(".nxckpt") }.sorted().last.map { directory + "/" + $0 }
+    }
+}
