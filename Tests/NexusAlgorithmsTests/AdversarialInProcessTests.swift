@@ -33,3 +33,37 @@ struct AdversarialInProcessTests {
         #expect(outcome.lastMetrics.contains { $0.name == "discriminator_loss" })
     }
 }
+
+extension AdversarialInProcessTests {
+    @Test("a restored GAIL or AIRL checkpoint continues bit for bit (discriminator, its optimisers, the generator)", arguments: [AdversarialSettings.Method.gail, .airl])
+    func checkpointContinuesExactly(method: AdversarialSettings.Method) throws {
+        let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+        let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 2, seed: 3, nexusVersion: "test")
+        var ppo = PPOSettings()
+        (ppo.samplesPerIteration, ppo.epochs, ppo.minibatchSize) = (64, 2, 32)
+        var adversarial = AdversarialSettings()
+        (adversarial.method, adversarial.batchSize) = (method, 32)
+        func make() -> AdversarialImitation { AdversarialImitation(spec: spec, ppo: ppo, adversarial: adversarial, demonstrations: demos.episodes) }
+        let original = make()
+        var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
+        func collect() -> [TrajectorySegment] {
+            var segments: [TrajectorySegment] = []
+            while segments.count < 4 { segments += collector.step(policy: original.policy, policyVersion: 1, plan: original.rolloutPlan, expertActions: nil) }
+            return segments
+        }
+        for segment in collect() { _ = original.ingest(segment) }
+        _ = original.trainIteration()
+        let (tensors, random) = original.checkpointState()
+        let restored = make()
+        try restored.restore(models: original.models(), tensors: tensors, random: random, iteration: original.iteration)
+        for segment in collect() {
+            _ = original.ingest(segment)
+            _ = restored.ingest(segment)
+        }
+        let originalMetrics = original.trainIteration(), restoredMetrics = restored.trainIteration()
+        let sameModels = original.models() == restored.models()
+        let sameState = original.checkpointState().tensors == restored.checkpointState().tensors
+        #expect(sameModels && sameState)
+        #expect(originalMetrics == restoredMetrics)
+    }
+}
