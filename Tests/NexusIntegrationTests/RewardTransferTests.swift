@@ -11,9 +11,14 @@ extension ClusterTrainingTests {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-transfer-\(UUID().uuidString).nxdemo").path
         let recorded = try await NexusProcess.run(["demos", "record", "--env", "Pendulum-v1", "--episodes", "50", "--out", demos, "--seed", "101"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
-        let airl = try ClusterRun.train(["--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "2", "--seed", "1", "--target-return=-300", "--max-seconds", "400"])
+        // A fixed budget: the reward of a run stopped the moment its policy reached −300 was
+        // sometimes still immature (scores 0.65–0.99 over 3 seeds); after 60 iterations
+        // 0.98–0.99 over 4.
+        let airl = try ClusterRun.train([
+            "--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "2", "--seed", "1",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=60", "--max-seconds", "400",
+        ])
         #expect(await airl.finish(within: 500) == 0, "\(airl.outputText)")
-        #expect(airl.summary?.flag("reached_target") == true, "\(airl.outputText)")
         let reward = try #require(Self.newestCheckpoint(airl.runDirectory))
 
         let transfer = try ClusterRun.train([
