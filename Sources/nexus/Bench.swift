@@ -91,7 +91,11 @@ struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "GAIL and AIRL from expert demonstrations (CartPole-v1, Pendulum-v1), in one process, 3 seeds: env steps and seconds to the target and env steps/s; baseline the reference library's 2.3k env steps/s.")
         @OptionGroup var options: Options
-        func measure(_ reporter: BenchReporter) async throws { try ImitationBench(options.settings).run(reporter) }
+
+        @Option(help: "A Python with the reference library (imitation): measure its GAIL loop now (tools/imitation_gail_reference.py).")
+        var referencePython: String?
+
+        func measure(_ reporter: BenchReporter) async throws { try ImitationBench(options.settings, referencePython: referencePython).run(reporter) }
     }
 
     struct Transport: BenchCommand {

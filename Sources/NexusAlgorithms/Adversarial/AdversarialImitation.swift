@@ -64,6 +64,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
     public var readyToTrain: Bool { bufferedSteps >= generator.settings.samplesPerIteration }
 
     public func trainIteration() -> [Metric] {
+        let clock = ContinuousClock(), started = clock.now
         var collected = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
         for segment in buffer { collected.append(segment) }
         let settings = discriminator.settings
@@ -93,7 +94,9 @@ public final class AdversarialImitation: ImitationAlgorithm {
         let steps = bufferedSteps
         buffer.removeAll(keepingCapacity: true)
         bufferedSteps = 0
+        let discriminatorSeconds = (clock.now - started) / .seconds(1)
         return generator.trainIteration() + [
+            Metric(name: "discriminator_seconds", value: discriminatorSeconds),
             Metric(name: "discriminator_loss", value: Double(totals.loss)),
             Metric(name: "discriminator_expert_accuracy", value: Double(totals.expertAccuracy)),
             Metric(name: "discriminator_policy_accuracy", value: Double(totals.policyAccuracy)),
