@@ -15,6 +15,8 @@ public final class PolicyFitter {
     private var targets: [Float] = []
     private var indices: [Int32] = []
     private var outputGradient: [Float] = []
+    /// Steps skipped because the loss or a gradient was not finite.
+    public private(set) var nonfiniteUpdates = 0
 
     public init(policy: PolicyNetwork, learningRate: Float, batchSize: Int, maxGradientNorm: Float = 10) {
         self.policy = policy
@@ -33,7 +35,7 @@ public final class PolicyFitter {
         targets = [Float](repeating: 0, count: batch * labelDim)
         indices = [Int32](repeating: 0, count: batch)
         outputGradient = [Float](repeating: 0, count: batch * outputs)
-        var total: Float = 0
+        var total: Float = 0, finite = 0
         for _ in 0..<steps {
             for row in 0..<batch {
                 let pick = Int(random.next() % UInt64(dataset.count))
@@ -41,9 +43,10 @@ public final class PolicyFitter {
                 for column in 0..<labelDim { targets[row * labelDim + column] = dataset.labels[pick * labelDim + column] }
             }
             raw.withUnsafeBufferPointer { source in inputs.withUnsafeMutableBufferPointer { policy.normalise(source, into: $0) } }
-            total += step(batch: batch)
+            let loss = step(batch: batch)
+            if loss.isFinite { (total, finite) = (total + loss, finite + 1) } else { nonfiniteUpdates += 1 }
         }
-        return total / Float(steps)
+        return finite > 0 ? total / Float(finite) : .nan
     }
 
     private func step(batch: Int) -> Float {

@@ -80,6 +80,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
             Metric(name: agreementName, value: Double(fitter.agreement(with: dataset))),
             Metric(name: "dataset_size", value: Double(dataset.count)),
             Metric(name: "beta", value: Double(rolloutPlan.expertActionProbability)),
+            Metric(name: "nonfinite_updates", value: Double(fitter.nonfiniteUpdates)),
         ]
     }
 

@@ -4,6 +4,8 @@ extension MLP {
     /// returning the loss; backward; optional global-norm clipping; one step of `optimiser`.
     /// Classification, regression of a policy's mean and world-model training are this step
     /// with different losses. `gradient` is the caller's buffer, resized when the batch is.
+    /// A non-finite loss or gradient skips the optimiser step (the parameters stay as they
+    /// were, the last good ones); the returned loss is then non-finite, for the caller to count.
     @discardableResult
     public func supervisedStep(
         _ inputs: UnsafeBufferPointer<Float>, batch: Int, optimiser: Adam, maxGradientNorm: Float? = nil, gradient: inout [Float],
@@ -14,7 +16,8 @@ extension MLP {
         let value = withOutput { output in gradient.withUnsafeMutableBufferPointer { loss(output, $0) } }
         parameters.zeroGradients()
         backward(gradient)
-        if let maxGradientNorm { GradientClipping.clipGlobalNorm(parameters, maxNorm: maxGradientNorm) }
+        let norm = GradientClipping.clipGlobalNorm(parameters, maxNorm: maxGradientNorm ?? .infinity)
+        guard value.isFinite, norm.isFinite else { return value.isFinite ? .nan : value }
         optimiser.update(parameters)
         return value
     }

@@ -88,6 +88,21 @@ public final class PolicyNetwork {
         else {
             throw PolicyError(description: "policy architecture \"\(model.architecture)\" is not \"mlp A-B-…-Z tanh|relu|identity categorical|gaussian\"")
         }
+        // The sizes must account for the parameters the model carries before anything is
+        // allocated: "mlp 4-100000000-2" in a small message must not allocate gigabytes.
+        var expected = head == .gaussian ? sizes[sizes.count - 1] : 0
+        for (inputs, outputs) in zip(sizes, sizes.dropFirst()) {
+            let (weights, overflowW) = inputs.multipliedReportingOverflow(by: outputs)
+            let (sum, overflowS) = expected.addingReportingOverflow(weights + outputs)
+            guard !overflowW, !overflowS, sum <= 1 << 30 else {
+                throw PolicyError(description: "policy architecture \"\(model.architecture)\" is too large")
+            }
+            expected = sum
+        }
+        let carried = model.parameters.filter { !Self.normalisationParameters.contains($0.name) }.reduce(0) { $0 + $1.tensor.data.count }
+        guard carried == expected else {
+            throw PolicyError(description: "policy \"\(model.architecture)\" needs \(expected) parameters, the model carries \(carried)")
+        }
         var random = RandomSource(seed: 0)
         self.init(sizes: sizes, activation: activation, head: head, random: &random)
         try load(model)

@@ -52,11 +52,16 @@ public struct WireExpectations: Sendable, Equatable {
     public var discreteActions: Int?
     /// Longest trajectory segment accepted, in steps.
     public var maxSegmentSteps: Int?
+    /// Largest magnitude accepted in observations (the learner's bound is
+    /// `WireExpectations.observationMagnitudeBound`): finite but absurd values such as 1e38
+    /// overflow the statistics and losses computed from them.
+    public var maxObservationMagnitude: Float?
 
     public init(
         envID: String? = nil, observationDim: Int? = nil, actionDim: Int? = nil,
-        discreteActions: Int? = nil, maxSegmentSteps: Int? = nil
+        discreteActions: Int? = nil, maxSegmentSteps: Int? = nil, maxObservationMagnitude: Float? = nil
     ) {
+        self.maxObservationMagnitude = maxObservationMagnitude
         self.envID = envID
         self.observationDim = observationDim
         self.actionDim = actionDim
@@ -65,4 +70,8 @@ public struct WireExpectations: Sendable, Equatable {
     }
 
     public static let none = WireExpectations()
+
+    /// The bound the learner applies to observations: far beyond any environment's scale
+    /// (classic control stays within ±100), far below where float32 arithmetic overflows.
+    public static let observationMagnitudeBound: Float = 1e6
 }

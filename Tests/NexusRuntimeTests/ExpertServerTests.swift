@@ -1,6 +1,7 @@
 import Logging
 import NexusEnvironments
 import NexusTransport
+import NexusTestKit
 import NexusWire
 import Testing
 
@@ -30,8 +31,14 @@ struct ExpertServerTests {
         }
         #expect(labels == expected)
 
-        let wrongEnv = try ExpertClient(endpoint: server.endpoint, workerID: 2, envID: "Pendulum-v1", actionDim: 1, settings: settings, logger: logger)
-        await #expect(throws: RuntimeError.self) { _ = try await wrongEnv.label([0, 0, 0], rows: 1, observationDim: 3) }
+        // A refused query is counted and asked again (with backoff): the worker lives on.
+        var retrying = settings
+        (retrying.retryInitialSeconds, retrying.retryMaxSeconds) = (0.01, 0.05)
+        let wrongEnv = try ExpertClient(endpoint: server.endpoint, workerID: 2, envID: "Pendulum-v1", actionDim: 1, settings: retrying, logger: logger)
+        let asking = Task { try await wrongEnv.label([0, 0, 0], rows: 1, observationDim: 3) }
+        #expect(await eventually(seconds: 30) { wrongEnv.refusedAnswers >= 2 })
+        asking.cancel()
+        _ = try? await asking.value
 
         let dealer = try DealerSocket(connect: [server.endpoint])
         try await dealer.send(.tensor(Tensor(shape: [1], data: [1])))
@@ -39,9 +46,10 @@ struct ExpertServerTests {
         // The server keeps serving after bad input.
         #expect(try await client.label(observations, rows: 3, observationDim: 4) == expected)
         #expect(server.statistics.states == 6)
-        // Wrong env, wrong kind, undecodable: the dealer's two may arrive after the client's answer.
-        for _ in 0..<1000 where server.rejectedMessages < 3 { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(server.rejectedMessages == 3)
+        // Wrong env (asked at least twice), wrong kind, undecodable: the dealer's two may
+        // arrive after the client's answer.
+        for _ in 0..<1000 where server.rejectedMessages < 4 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.rejectedMessages >= 4)
         stop.trigger("test")
         try await serving.value
         for socket in [client, wrongEnv] { await socket.close() }

@@ -45,6 +45,9 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     /// A learned reward to train on instead of the environment's (`ppo.reward`); evaluation
     /// still reports the environment's return.
     public var learnedReward: LearnedReward?
+    /// Minibatch updates skipped because the loss or a gradient was not finite (the parameters
+    /// stay as they were): one extreme observation must not turn every later weight into NaN.
+    public private(set) var nonfiniteUpdates = 0
     /// Segments that arrived without behaviour log-probabilities (a deterministic plan's).
     public private(set) var segmentsWithoutLogProbabilities = 0
 
@@ -110,7 +113,11 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                     entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient)
                 // As SB3: the estimate before this step decides whether to take it.
                 if settings.targetKL > 0, terms.approximateKL > 1.5 * settings.targetKL { break epochs }
-                GradientClipping.clipGlobalNorm([policy.mlp.parameters, value.parameters], maxNorm: settings.maxGradientNorm)
+                let norm = GradientClipping.clipGlobalNorm([policy.mlp.parameters, value.parameters], maxNorm: settings.maxGradientNorm)
+                guard norm.isFinite, terms.total(entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient).isFinite else {
+                    nonfiniteUpdates += 1
+                    continue
+                }
                 policyOptimiser.update(policy.mlp.parameters)
                 policy.clampLogStd(to: logStdRange)
                 valueOptimiser.update(value.parameters)
@@ -125,9 +132,14 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         if settings.normaliseObservations {
             // After the update, so that the data it trained on was normalised as the workers
             // normalised it; the next version carries the new statistics.
-            observationStatistics.update(batch.rawObservations, rows: rows)
-            let (shift, scale) = observationStatistics.normalisation()
-            policy.setInputNormalisation(shift: shift, scale: scale)
+            var updated = observationStatistics
+            updated.update(batch.rawObservations, rows: rows)
+            let (shift, scale) = updated.normalisation()
+            // Statistics that overflowed (absurd observations) are not adopted.
+            if shift.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) {
+                observationStatistics = updated
+                policy.setInputNormalisation(shift: shift, scale: scale)
+            }
         }
         stepsTrained += rows
         iteration += 1
@@ -142,6 +154,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             Metric(name: "learning_rate", value: Double(learningRate)),
             Metric(name: "epochs", value: Double(epochsRun)),
             Metric(name: "samples", value: Double(rows)),
+            Metric(name: "nonfinite_updates", value: Double(nonfiniteUpdates)),
         ]
         if !recentReturns.isEmpty {
             metrics.append(Metric(name: "train_return_mean", value: Double(recentReturns.reduce(0, +)) / Double(recentReturns.count)))

@@ -2,6 +2,7 @@ import NexusAlgorithms
 import NexusEnvironments
 import NexusNN
 import NexusTransport
+import NexusWire
 
 extension ConfigError {
     /// Throws unless `condition` holds, naming the key, the value and the rule it broke.
@@ -71,6 +72,31 @@ extension RunConfig {
         try require(launcher.restartBackoffSeconds > 0, "launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, "must be positive")
         try require(launcher.progressSeconds > 0, "launcher.progress_seconds", launcher.progressSeconds, "must be positive")
         try require(launcher.stopGraceSeconds > 0, "launcher.stop_grace_seconds", launcher.stopGraceSeconds, "must be positive")
+
+        // Durations become `Duration`s (and products of them) in the roles, where inf or 1e30
+        // trapped ("Overflow in multiplication"): bounded here. NaN fails every comparison.
+        let day = 86_400.0
+        for (key, value, limit) in [
+            ("max_seconds", maxSeconds, 1e7), ("learner.worker_timeout_seconds", learner.workerTimeoutSeconds, day),
+            ("worker.version_wait_seconds", worker.versionWaitSeconds, day), ("worker.heartbeat_seconds", worker.heartbeatSeconds, day),
+            ("worker.expert_timeout_seconds", worker.expertTimeoutSeconds, day), ("worker.retry_initial_seconds", worker.retryInitialSeconds, day),
+            ("worker.retry_max_seconds", worker.retryMaxSeconds, day), ("launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, day),
+            ("launcher.progress_seconds", launcher.progressSeconds, day), ("launcher.stop_grace_seconds", launcher.stopGraceSeconds, day),
+        ] {
+            try require(value <= limit, key, value, "must be at most \(Int(limit)) seconds")
+        }
+        try require(expert.maxWaitMilliseconds <= 60_000, "expert.max_wait_milliseconds", expert.maxWaitMilliseconds, "must be at most 60000")
+        try require(training.samplesPerIteration <= 100_000_000, "training.samples_per_iteration", training.samplesPerIteration, "must be at most 100000000")
+        try require(training.datasetCapacity <= 100_000_000, "training.dataset_capacity", training.datasetCapacity, "must be at most 100000000")
+        try require(training.gradientStepsPerIteration <= 10_000_000, "training.gradient_steps_per_iteration", training.gradientStepsPerIteration, "must be at most 10000000")
+        // The policy travels in one weights message: it must fit the receivers' limit.
+        if let spec = try? EnvironmentRegistry.type(for: env).spec {
+            let sizes = [spec.observationDim] + policy.hiddenSizes + [spec.actionSpace.policyOutputs]
+            let parameters = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+            let limit = WireLimits.default.maxMessageBytes / 8
+            try require(parameters * 4 <= limit, "policy.hidden_sizes", policy.hiddenSizes,
+                "make a policy of \(parameters) parameters (\(parameters * 4) bytes), beyond what a weights message carries (\(limit) bytes)")
+        }
         try algorithm.validate(self)
     }
 

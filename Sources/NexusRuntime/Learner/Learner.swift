@@ -70,7 +70,7 @@ actor Learner {
         counters.envSteps += steps
         counters.expertQueries += UInt64(segment.expertMask.lazy.filter { $0 }.count)
         counters.segments += 1
-        if segment.policyVersion + UInt64(builder.maxPolicyLag(config)) < version {
+        guard SegmentAge.isUsable(segmentVersion: segment.policyVersion, currentVersion: version, maxLag: builder.maxPolicyLag(config)) else {
             counters.staleSegmentsDropped += 1
             return
         }

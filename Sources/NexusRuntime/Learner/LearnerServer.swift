@@ -30,7 +30,8 @@ public final class LearnerServer: Sendable {
         self.logger = logger
         expectations = WireExpectations(
             envID: spec.id, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension,
-            discreteActions: spec.actionSpace.discreteCount, maxSegmentSteps: config.worker.segmentSteps)
+            discreteActions: spec.actionSpace.discreteCount, maxSegmentSteps: config.worker.segmentSteps,
+            maxObservationMagnitude: WireExpectations.observationMagnitudeBound)
         control = try RouterSocket(bind: [try Endpoint(parsing: config.endpoints.control)], logger: logger)
         if usesWorkers {
             var pullOptions = SocketOptions.default

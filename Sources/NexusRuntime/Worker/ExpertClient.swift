@@ -6,22 +6,29 @@ import NexusWire
 /// come within the timeout (the expert is down, restarting, or lost the query) is asked for
 /// again with backoff, under a new request id; late answers to old ids are ignored. So a
 /// worker waits through an expert restart and never deadlocks; cancelling the task stops it.
+/// An answer that cannot be used — an error, the wrong number of rows, a discrete action out of
+/// range (refused while decoding) — is counted and asked for again the same way: a faulty or
+/// hostile expert slows a worker down but never stops it.
 public final class ExpertClient: Sendable {
     private let socket: DealerSocket
     private let workerID: UInt32
     private let envID: String
     private let actionDim: Int
+    private let discreteActions: Int?
     private let timeout: Double
     private let retryInitial: Double
     private let retryMax: Double
     private let logger: Logger
     private let requests = RequestCounter()
 
-    public init(endpoint: Endpoint, workerID: UInt32, envID: String, actionDim: Int, settings: RunConfig.WorkerSettings, logger: Logger) throws {
+    public init(
+        endpoint: Endpoint, workerID: UInt32, envID: String, actionDim: Int, discreteActions: Int? = nil, settings: RunConfig.WorkerSettings, logger: Logger
+    ) throws {
         socket = try DealerSocket(connect: [endpoint], logger: logger)
         self.workerID = workerID
         self.envID = envID
         self.actionDim = actionDim
+        self.discreteActions = discreteActions
         timeout = settings.expertTimeoutSeconds
         retryInitial = settings.retryInitialSeconds
         retryMax = settings.retryMaxSeconds
@@ -33,8 +40,11 @@ public final class ExpertClient: Sendable {
     /// idle anyway, waiting for the next query).
     public var taskExecutor: any TaskExecutor { socket.taskExecutor }
 
-    /// Retries so far (queries that went unanswered in time).
+    /// Retries so far (queries unanswered in time, or answered unusably).
     public var retries: Int { requests.retries }
+    /// Answers that could not be used (refused by the expert, wrong row count) or did not
+    /// decode as valid actions for this environment.
+    public var refusedAnswers: Int { requests.refused + Int(socket.statistics.rejectedMessages) }
 
     /// The expert's actions for `rows` observations (`[rows, observationDim]`).
     public func label(_ observations: [Float], rows: Int, observationDim: Int) async throws -> [Float] {
@@ -50,6 +60,11 @@ public final class ExpertClient: Sendable {
                 let delay = backoff.next()
                 logger.warning("no expert answer in \(timeout) s; asking again in \(delay) s")
                 try await Task.sleep(for: .seconds(delay))
+            } catch let refusal as UnusableAnswer {
+                requests.noteRefused()
+                let delay = backoff.next()
+                logger.warning("unusable expert answer (\(refusal.reason)); asking again in \(delay) s")
+                try await Task.sleep(for: .seconds(delay))
             }
         }
     }
@@ -57,19 +72,17 @@ public final class ExpertClient: Sendable {
     /// The answer to request `id`; older answers are skipped. The socket enforces the
     /// deadline (no timer task per query: that cost ~50 µs of a ~130 µs round trip).
     private func awaitAnswer(id: UInt64, rows: Int, deadline: ContinuousClock.Instant) async throws -> [Float] {
-        let expectations = WireExpectations(actionDim: actionDim)
+        let expectations = WireExpectations(actionDim: actionDim, discreteActions: discreteActions)
         while true {
             let remaining = max(0, (deadline - ContinuousClock.now) / .seconds(1))
             let message = try await socket.receiveMessage(expecting: expectations, timeout: remaining)
             guard case .expertAnswer(let answer) = message, answer.requestID == id else { continue }
             switch answer.result {
             case .actions(let actions):
-                guard actions.rows == rows else {
-                    throw RuntimeError("the expert answered \(actions.rows) rows for \(rows) states")
-                }
+                guard actions.rows == rows else { throw UnusableAnswer(reason: "\(actions.rows) rows for \(rows) states") }
                 return actions.data
             case .error(let reason):
-                throw RuntimeError("the expert refused the query: \(reason)")
+                throw UnusableAnswer(reason: "the expert refused the query: \(reason.prefix(200))")
             }
         }
     }
@@ -77,12 +90,19 @@ public final class ExpertClient: Sendable {
     public func close() async { await socket.close() }
 }
 
+/// An expert answer the worker cannot act on.
+struct UnusableAnswer: Error {
+    let reason: String
+}
+
 /// Request ids and the retry count, shared by the client's calls.
 final class RequestCounter: Sendable {
-    private let state = Mutex<(next: UInt64, retries: Int)>((0, 0))
+    private let state = Mutex<(next: UInt64, retries: Int, refused: Int)>((0, 0, 0))
     func next() -> UInt64 { state.withLock { $0.next += 1; return $0.next } }
     func noteRetry() { state.withLock { $0.retries += 1 } }
+    func noteRefused() { state.withLock { $0.refused += 1; $0.retries += 1 } }
     var retries: Int { state.withLock { $0.retries } }
+    var refused: Int { state.withLock { $0.refused } }
 }
 
 import Synchronization

@@ -55,7 +55,7 @@ public final class RolloutWorker: Sendable {
         let expert = try config.algorithm.requirements.contains(.expert)
             ? ExpertClient(
                 endpoint: try Endpoint(parsing: config.endpoints.expert), workerID: options.workerID, envID: config.env,
-                actionDim: spec.actionSpace.dimension, settings: config.worker, logger: logger)
+                actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount, settings: config.worker, logger: logger)
             : nil
 
         try await runUntilStopped(stop, [
@@ -123,6 +123,9 @@ public final class RolloutWorker: Sendable {
         var plan = RolloutPlan.policyOnly
         var stepsWithVersion = 0
         var waitingSince: ContinuousClock.Instant?
+        var refusedVersion: (runID: String, version: UInt64)?
+        var refusedWeights = 0
+        let spec = try EnvironmentRegistry.type(for: config.env).spec
         let quota = config.worker.versionWaitSeconds > 0 ? config.workerStepsPerVersion : 0
         while true {
             try Task.checkCancellation()
@@ -142,18 +145,19 @@ public final class RolloutWorker: Sendable {
                 stepsWithVersion = 0
                 waitingSince = nil
             }
-            if let weights = inbox.take(over: policy == nil ? nil : (runID, version)) {
+            if let weights = inbox.take(over: policy == nil ? nil : (runID, version)), weights.version != refusedVersion?.version || weights.runID != refusedVersion?.runID {
                 stepsWithVersion = 0
                 waitingSince = nil
+                // Policy and plan are built and checked first and installed together, with the
+                // version: weights that do not fit this environment change nothing.
                 do {
-                    guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
-                    // Same architecture: load in place; otherwise build the network anew.
-                    if policy.map({ (try? $0.load(model)) == nil }) ?? true { policy = try PolicyNetwork(model: model) }
-                    plan = try RolloutPlan(weights: weights)
+                    let (newPolicy, newPlan) = try Self.install(weights, spec: spec)
+                    (policy, plan, runID, version) = (newPolicy, newPlan, weights.runID, weights.version)
                 } catch {
-                    logger.error("ignored weights version \(weights.version): \(error)")
+                    refusedVersion = (weights.runID, weights.version)
+                    refusedWeights += 1
+                    logger.error("refused weights version \(weights.version): \(error)", metadata: ["refused_weights": "\(refusedWeights)"])
                 }
-                (runID, version) = (weights.runID, weights.version)
             }
             guard let policy else {
                 try await Task.sleep(for: .milliseconds(20))
@@ -173,5 +177,20 @@ public final class RolloutWorker: Sendable {
             let steps = collector.envSteps
             progress.withLock { $0 = (steps, version) }
         }
+    }
+
+    /// The policy and rollout plan of `weights`, checked against the environment: the policy's
+    /// inputs, outputs and head must fit its spaces (a Gaussian head wider than the action
+    /// would write past the action buffer).
+    static func install(_ weights: Weights, spec: EnvironmentSpec) throws -> (PolicyNetwork, RolloutPlan) {
+        guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
+        let plan = try RolloutPlan(weights: weights)
+        // A fresh network each version (small beside a rollout): a load that fails half-way
+        // must not leave the policy in use half-updated.
+        let policy = try PolicyNetwork(model: model)
+        guard policy.fits(spec) else {
+            throw RuntimeError("policy \(policy.architecture) does not fit \(spec.id) (\(spec.observationDim) observations, \(spec.actionSpace.policyOutputs) outputs)")
+        }
+        return (policy, plan)
     }
 }

@@ -112,6 +112,11 @@ extension TrajectorySegment {
         if let discrete = expected.discreteActions {
             try DiscreteActions.require(actions, count: discrete, field: "trajectory.actions")
         }
+        if let bound = expected.maxObservationMagnitude {
+            for tensor in [observations, finalObservations] where tensor.data.contains(where: { abs($0) > bound }) {
+                throw WireError.invalidField("trajectory.observations", reason: "a value beyond ±\(bound)")
+            }
+        }
 
         try PerStep.require(rewards, steps: steps, field: "trajectory.rewards")
         try FiniteCheck.require(rewards, field: "trajectory.rewards")

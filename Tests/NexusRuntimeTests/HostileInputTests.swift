@@ -1,0 +1,106 @@
+import Logging
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusTestKit
+import NexusTransport
+import NexusWire
+import Testing
+
+@testable import NexusRuntime
+
+/// Inputs from peers and files that used to trap or stop a process: each is now refused,
+/// counted, and the process goes on.
+@Suite("Hostile inputs")
+struct HostileInputTests {
+    @Test("segment age: versions near 2^64 and from the future are refused without overflow")
+    func segmentAge() {
+        #expect(SegmentAge.isUsable(segmentVersion: 5, currentVersion: 5, maxLag: 0))
+        #expect(SegmentAge.isUsable(segmentVersion: 4, currentVersion: 5, maxLag: 1))
+        #expect(!SegmentAge.isUsable(segmentVersion: 3, currentVersion: 5, maxLag: 1))
+        #expect(!SegmentAge.isUsable(segmentVersion: UInt64.max - 1, currentVersion: 5, maxLag: 20))
+        #expect(!SegmentAge.isUsable(segmentVersion: 6, currentVersion: 5, maxLag: 20))
+        #expect(SegmentAge.isUsable(segmentVersion: 0, currentVersion: UInt64(Int.max), maxLag: Int.max))
+        #expect(!SegmentAge.isUsable(segmentVersion: 0, currentVersion: UInt64.max, maxLag: Int.max))
+    }
+
+    @Test("an expert that answers with an error, the wrong row count or an out-of-range action is counted and asked again")
+    func unusableExpertAnswers() async throws {
+        let logger = Logger(label: "test")
+        let fake = try RouterSocket(bind: [.loopbackAnyPort])
+        var settings = RunConfig.WorkerSettings()
+        // An out-of-range action is dropped while decoding, so that answer costs one timeout.
+        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (1, 0.01, 0.02)
+        let client = try ExpertClient(
+            endpoint: fake.endpoints[0], workerID: 1, envID: "Acrobot-v1", actionDim: 1, discreteActions: 3, settings: settings, logger: logger)
+        let labelling = Task { try await client.label([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], rows: 2, observationDim: 6) }
+        let answers: [ExpertAnswer.Result] = [
+            .error("no"), .actions(Tensor(rows: 3, columns: 1, data: [0, 1, 2])), .actions(Tensor(rows: 2, columns: 1, data: [0, 7])),
+            .actions(Tensor(rows: 2, columns: 1, data: [2, 1])),
+        ]
+        for result in answers {
+            let (peer, message) = try await fake.receiveMessage()
+            guard case .expertQuery(let query) = message else { Issue.record("not a query"); return }
+            try await fake.send(to: peer, .expertAnswer(ExpertAnswer(requestID: query.requestID, result: result)))
+        }
+        #expect(try await labelling.value == [2, 1])
+        #expect(client.refusedAnswers == 3, "error, wrong rows, action 7 of 3")
+        await client.close()
+        await fake.close()
+    }
+
+    @Test("weights whose policy does not fit the environment, or whose sizes are absurd, are refused before use")
+    func misfitWeights() throws {
+        var random = RandomSource(seed: 1)
+        let pendulum = try EnvironmentRegistry.type(for: "Pendulum-v1").spec
+        // A Gaussian head with 3 outputs for a 1-dimensional action would write past the action buffer.
+        let wide = PolicyNetwork(sizes: [3, 8, 3], activation: .tanh, head: .gaussian, random: &random)
+        #expect(throws: RuntimeError.self) { try RolloutWorker.install(Weights(version: 2, models: [wide.model()]), spec: pendulum) }
+        let fitting = PolicyNetwork(spec: pendulum, hiddenSizes: [8], activation: .tanh, random: &random)
+        var badPlan = RolloutPlan(acting: .sample).model()
+        badPlan.parameters[0] = NamedTensor(name: "acting_mode", tensor: Tensor(shape: [1], data: [7]))
+        #expect(throws: WireError.self) { try RolloutWorker.install(Weights(version: 2, models: [fitting.model(), badPlan]), spec: pendulum) }
+        #expect(throws: Never.self) { try RolloutWorker.install(Weights(version: 2, models: [fitting.model()]), spec: pendulum) }
+        var huge = fitting.model()
+        huge.architecture = "mlp 3-100000000-1 tanh gaussian"
+        #expect(throws: PolicyError.self) { try PolicyNetwork(model: huge) }
+    }
+
+    @Test("configuration values that used to trap later are refused at load", arguments: [
+        ("worker.heartbeat_seconds=.inf", "worker.heartbeat_seconds"), ("max_seconds=1e30", "max_seconds"),
+        ("expert.max_wait_milliseconds=1e12", "expert.max_wait_milliseconds"), ("training.samples_per_iteration=1000000000000", "training.samples_per_iteration"),
+        ("policy.hidden_sizes=[4096, 4096]", "beyond what a weights message carries"),
+    ])
+    func boundedConfiguration(override: String, named: String) {
+        do {
+            _ = try ConfigLoader.load(overrides: [override])
+            Issue.record("\(override) was accepted")
+        } catch {
+            #expect("\(error)".contains(named), "\(error)")
+        }
+    }
+
+    @Test("an absurd observation neither traps PPO nor poisons its parameters; the learner's validation bounds observations")
+    func absurdObservation() throws {
+        let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+        var settings = PPOSettings()
+        (settings.samplesPerIteration, settings.epochs, settings.minibatchSize, settings.normaliseObservations) = (64, 2, 32, true)
+        let ppo = ProximalPolicyOptimisation(spec: spec, settings: settings)
+        var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
+        var segments: [TrajectorySegment] = []
+        while segments.count < 4 { segments += collector.step(policy: ppo.policy, policyVersion: 0, plan: ppo.rolloutPlan, expertActions: nil) }
+        var poisoned = segments[0]
+        var data = poisoned.observations.data
+        data[5] = 1e38
+        poisoned.observations = Tensor(rows: poisoned.observations.rows, columns: poisoned.observations.columns, data: data)
+        #expect(throws: WireError.self) {
+            try poisoned.validate(expecting: WireExpectations(maxObservationMagnitude: WireExpectations.observationMagnitudeBound))
+        }
+        for segment in [poisoned] + segments.dropFirst() { _ = ppo.ingest(segment) }
+        _ = ppo.trainIteration()
+        let finiteParameters = ppo.policy.mlp.parameters.values.allSatisfy { $0.isFinite }
+        let usableScale = ppo.policy.inputScale.allSatisfy { $0.isFinite && $0 > 0 }
+        #expect(finiteParameters && usableScale)
+    }
+}
