@@ -30,6 +30,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of the environment, as Gymnasium names it, e.g. g=12 for Pendulum-v1 (an env_kwargs entry; repeatable).", valueName: "key=value"))
     var environmentArguments: [String] = []
 
+    @Option(help: "The host name or address other machines reach this one by, told to workers in place of a bind-everything address like 0.0.0.0 (the endpoints.advertise key).")
+    var advertise: String?
+
     @Option(help: "With --algo ppo: train on the learned reward of this gail or airl checkpoint (the ppo.reward key).")
     var reward: String?
 
@@ -42,6 +45,7 @@ struct ConfigOptions: ParsableArguments {
         if let demos { shortcuts.append("demos=\(URL(fileURLWithPath: demos).path)") }
         // Absolute, so that processes started elsewhere find it.
         if let expertPolicy { shortcuts.append("expert.policy=\(URL(fileURLWithPath: expertPolicy).path)") }
+        if let advertise { shortcuts.append("endpoints.advertise=\(advertise)") }
         if let reward { shortcuts.append("ppo.reward=\(URL(fileURLWithPath: reward).path)") }
         // Quoted, so that YAML keeps the value as written (true, 12, 0.1).
         for pair in environmentArguments {

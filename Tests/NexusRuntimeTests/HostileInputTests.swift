@@ -104,3 +104,19 @@ struct HostileInputTests {
         #expect(finiteParameters && usableScale)
     }
 }
+
+@Suite("Advertised endpoints")
+struct AdvertisedEndpointTests {
+    @Test("workers are never told 0.0.0.0: the advertised host, else this machine's name")
+    func advertised() throws {
+        var config = RunConfig()
+        #expect(LearnerServer.advertised("tcp://127.0.0.1:5555", config: config) == "tcp://127.0.0.1:5555")
+        let named = LearnerServer.advertised("tcp://0.0.0.0:5555", config: config)
+        #expect(!named.contains("0.0.0.0") && named.hasSuffix(":5555"))
+        config.endpoints.advertise = "10.0.0.5"
+        #expect(LearnerServer.advertised("tcp://0.0.0.0:5555", config: config) == "tcp://10.0.0.5:5555")
+        #expect(LearnerServer.advertised("ipc:///tmp/nexus-learner", config: config) == "ipc:///tmp/nexus-learner")
+        #expect(try Endpoint(parsing: "tcp://*:5560").bindsEveryInterface)
+        #expect(try !Endpoint(parsing: "tcp://10.0.0.6:5560").bindsEveryInterface)
+    }
+}

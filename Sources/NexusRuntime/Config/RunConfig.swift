@@ -124,6 +124,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var weights = "tcp://127.0.0.1:5556"
         public var control = "tcp://127.0.0.1:5557"
         public var expert = "tcp://127.0.0.1:5560"
+        /// The host workers are told to connect to (`--advertise`), when the learner or expert
+        /// binds every interface (`tcp://0.0.0.0:P`): never advertise 0.0.0.0. Empty: the
+        /// bound address, or this machine's host name for 0.0.0.0.
+        public var advertise = ""
     }
 
     public struct LearnerSettings: Codable, Sendable, Equatable {

@@ -56,11 +56,22 @@ public final class LearnerServer: Sendable {
         (trajectories?.statistics.rejectedMessages ?? 0) + control.statistics.rejectedMessages
     }
 
+    /// The endpoints workers are told: the bound ones, under the advertised host where they
+    /// bind every interface.
+    static func advertised(_ bound: String, config: RunConfig) -> String {
+        guard let endpoint = try? Endpoint(parsing: bound) else { return bound }
+        if !config.endpoints.advertise.isEmpty { return endpoint.advertised(as: config.endpoints.advertise).description }
+        return endpoint.bindsEveryInterface ? endpoint.advertised(as: ProcessInfo.processInfo.hostName).description : bound
+    }
+
     public func run(until stop: StopSignal) async throws {
         var config = learner.config
-        config.endpoints.control = boundEndpoints["control"]!
-        config.endpoints.trajectories = boundEndpoints["trajectories"] ?? config.endpoints.trajectories
-        config.endpoints.weights = boundEndpoints["weights"] ?? config.endpoints.weights
+        let advertise = { (bound: String) in Self.advertised(bound, config: self.learner.config) }
+        config.endpoints.control = advertise(boundEndpoints["control"]!)
+        config.endpoints.trajectories = boundEndpoints["trajectories"].map(advertise) ?? config.endpoints.trajectories
+        config.endpoints.weights = boundEndpoints["weights"].map(advertise) ?? config.endpoints.weights
+        // The expert may run elsewhere: only an every-interface address is replaced.
+        if (try? Endpoint(parsing: config.endpoints.expert))?.bindsEveryInterface == true { config.endpoints.expert = advertise(config.endpoints.expert) }
         await learner.setServedConfig(try ConfigLoader.yaml(config))
         try EndpointAnnouncement.write(boundEndpoints, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
