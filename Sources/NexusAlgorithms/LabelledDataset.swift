@@ -88,8 +88,11 @@ public struct LabelledDataset: Sendable, Equatable {
             return tensor
         }
         let observations = try find(".observations"), labels = try find(".labels"), added = try find(".added")
+        // The ring's layout depends on the capacity: the rows must be exactly what this
+        // capacity holds after `added` appends (a run resumed with another dataset_capacity
+        // indexed past the end), and `added` a count that converts without trapping.
         guard observations.columns == observationDim, labels.columns == labelDim, observations.rows == labels.rows,
-            observations.rows <= capacity, let total = added.data.first, Int(total) >= observations.rows
+            let total = added.data.first, total.isFinite, total >= 0, total < 1e15, observations.rows == min(Int(total), capacity)
         else {
             throw WireError.invalidField("checkpoint.state.\(prefix)", reason: "dataset shapes do not fit this run (\(observationDim) observations, \(labelDim) labels, capacity \(capacity))")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NexusAlgorithms
 import NexusEnvironments
@@ -118,5 +119,45 @@ struct AdvertisedEndpointTests {
         #expect(LearnerServer.advertised("ipc:///tmp/nexus-learner", config: config) == "ipc:///tmp/nexus-learner")
         #expect(try Endpoint(parsing: "tcp://*:5560").bindsEveryInterface)
         #expect(try !Endpoint(parsing: "tcp://10.0.0.6:5560").bindsEveryInterface)
+    }
+}
+
+@Suite("Damaged files")
+struct DamagedFileTests {
+    @Test("checkpoint counters that do not fit convert to 0 instead of trapping")
+    func counters() {
+        let counters = LearnerCounters(metrics: [
+            Metric(name: "env_steps", value: 1e30), Metric(name: "segments", value: -5), Metric(name: "expert_queries", value: .infinity),
+            Metric(name: "stale_segments_dropped", value: 7),
+        ])
+        #expect(counters.envSteps == 0 && counters.segments == 0 && counters.expertQueries == 0 && counters.staleSegmentsDropped == 7)
+    }
+
+    @Test("a dataset saved with another capacity, or with an absurd count, is refused on restore")
+    func datasetCapacity() throws {
+        var full = LabelledDataset(observationDim: 1, labelDim: 1, capacity: 3)
+        for value in 0..<5 { full.append(observation: [Float(value)], label: [0]) }
+        var larger = LabelledDataset(observationDim: 1, labelDim: 1, capacity: 10)
+        #expect(throws: WireError.self) { try larger.restore(from: full.tensors(prefix: "d"), prefix: "d") }
+        var forged = full.tensors(prefix: "d")
+        forged[forged.firstIndex { $0.name == "d.added" }!] = NamedTensor(name: "d.added", tensor: Tensor(shape: [1], data: [.infinity]))
+        var same = LabelledDataset(observationDim: 1, labelDim: 1, capacity: 3)
+        #expect(throws: WireError.self) { try same.restore(from: forged, prefix: "d") }
+        try same.restore(from: full.tensors(prefix: "d"), prefix: "d")
+        #expect(same == full)
+    }
+
+    @Test("bc refuses a demonstration file without expert labels instead of idling")
+    func unlabelledDemonstrations() throws {
+        let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+        let episode = TrajectorySegment(
+            workerID: 0, envID: spec.id, policyVersion: 0, observations: Tensor(rows: 3, columns: 4, data: [Float](repeating: 0, count: 12)),
+            actions: Tensor(rows: 2, columns: 1, data: [0, 1]), rewards: [1, 1], terminated: [false, true], truncated: [false, false],
+            finalObservations: Tensor(rows: 1, columns: 4, data: [0, 0, 0, 0]), finalObservationSteps: [1])
+        let header = DemonstrationHeader(envID: spec.id, observationDim: 4, actionDim: 1, discreteActions: 2, expert: "none", seed: 0, nexusVersion: "test")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-unlabelled-\(UUID().uuidString).nxdemo").path
+        try DemonstrationFile(header: header, episodes: [episode]).write(to: path)
+        let config = try ConfigLoader.load(overrides: ["algo=bc", "demos=\(path)"])
+        #expect(throws: RuntimeError.self) { try config.algorithm.makeAlgorithm(config: config, spec: spec) }
     }
 }

@@ -13,7 +13,12 @@ struct BehaviourCloningBuilder: AlgorithmBuilder {
     func iterationLimit(_ config: RunConfig) -> Int { config.bc.iterations }
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
-        SupervisedImitation(mode: .behaviourCloning, spec: spec, settings: config.imitationSettings, demonstrations: try DemonstrationSource.load(config, spec: spec))
+        let episodes = try DemonstrationSource.load(config, spec: spec)
+        // Behaviour cloning learns from the expert's labels: without any it would idle to max_seconds.
+        guard episodes.contains(where: { $0.expertMask.contains(true) }) else {
+            throw RuntimeError("\(config.demos) holds no expert-labelled steps: nothing for bc to learn from")
+        }
+        return SupervisedImitation(mode: .behaviourCloning, spec: spec, settings: config.imitationSettings, demonstrations: episodes)
     }
 }
 

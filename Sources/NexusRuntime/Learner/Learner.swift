@@ -144,7 +144,17 @@ actor Learner {
 
     // MARK: control
 
-    func noteWorker(_ peer: PeerID) { workerLastSeen[peer] = ContinuousClock.now }
+    /// At most this many peers are remembered: a flood of new routing ids saying hello must
+    /// not grow the table without bound (the one heard from longest ago is forgotten).
+    static let maxRememberedWorkers = 4096
+
+    func noteWorker(_ peer: PeerID) {
+        if workerLastSeen[peer] == nil, workerLastSeen.count >= Self.maxRememberedWorkers,
+            let oldest = workerLastSeen.min(by: { $0.value < $1.value })?.key {
+            workerLastSeen.removeValue(forKey: oldest)
+        }
+        workerLastSeen[peer] = ContinuousClock.now
+    }
 
     var workerPeers: [PeerID] { Array(workerLastSeen.keys) }
 

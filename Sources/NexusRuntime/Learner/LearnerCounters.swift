@@ -39,7 +39,8 @@ public struct LearnerCounters: Sendable, Equatable {
 
     init(metrics: [Metric]) {
         func value(_ name: String) -> Double { metrics.first { $0.name == name }?.value ?? .nan }
-        func count(_ name: String) -> UInt64 { let v = value(name); return v.isFinite && v >= 0 ? UInt64(v) : 0 }
+        // A damaged or forged checkpoint must not trap the conversion (UInt64(1e30) does).
+        func count(_ name: String) -> UInt64 { let v = value(name); return v.isFinite && v >= 0 && v < 1e18 ? UInt64(v) : 0 }
         envSteps = count("env_steps")
         expertQueries = count("expert_queries")
         segments = count("segments")

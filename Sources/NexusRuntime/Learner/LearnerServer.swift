@@ -138,7 +138,8 @@ public final class LearnerServer: Sendable {
             switch control {
             case .hello(let hello):
                 await learner.noteWorker(peer)
-                logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host)", "pid": "\(hello.pid)"])
+                // A peer's strings are logged short: a 1 MiB host name must not fill the log.
+                logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host.prefix(64))", "pid": "\(hello.pid)"])
                 try await self.control.send(to: peer, .control(.welcome(await learner.welcome(workerID: hello.workerID))))
             case .heartbeat:
                 await learner.noteWorker(peer)
@@ -166,9 +167,13 @@ public final class LearnerServer: Sendable {
         } catch {
             logger.error("cannot write \(run.summary): \(error)")
         }
-        for peer in await learner.workerPeers {
+        let peers = await learner.workerPeers
+        for peer in peers {
             try? await withTimeout(seconds: 0.5) { try await self.control.send(to: peer, .control(.stop(reason: reason))) }
         }
+        // libzmq delivers queued messages from its I/O thread; a process that exits at once can
+        // take an unsent stop with it, leaving a worker waiting for a learner that is gone.
+        if !peers.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
         await trajectories?.close()
         await publisher?.close()
         await control.close()
