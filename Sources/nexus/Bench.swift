@@ -89,7 +89,7 @@ struct Bench: AsyncParsableCommand {
 
     struct Imitation: BenchCommand {
         static let configuration = CommandConfiguration(
-            abstract: "GAIL and AIRL from expert demonstrations (CartPole-v1, Pendulum-v1), in one process, 3 seeds: env steps and seconds to the target and env steps/s; baseline the reference library's 2.3k env steps/s.")
+            abstract: "GAIL and AIRL from expert demonstrations (CartPole-v1, Pendulum-v1), in one process, 3 seeds: env steps and seconds to the target and env steps/s; baseline the reference library's GAIL loop (--reference-python, or 2.3k env steps/s).")
         @OptionGroup var options: Options
 
         @Option(help: "A Python with the reference library (imitation): measure its GAIL loop now (tools/imitation_gail_reference.py).")

@@ -12,7 +12,7 @@ struct AdversarialBuilder: AlgorithmBuilder {
     var summary: String {
         method == .gail
             ? "GAIL: PPO on a discriminator's reward, from demonstrations (--demos)"
-            : "AIRL: PPO on a learned, transferable reward, from demonstrations (--demos)"
+            : "AIRL: PPO on a learned, transferable reward (--demos)"
     }
     let requirements: AlgorithmRequirements = [.demonstrations, .rolloutWorkers]
 
