@@ -73,21 +73,28 @@ public enum GradientClipping {
     /// over all their gradients, as if they were one parameter vector.
     @discardableResult
     public static func clipGlobalNorm(_ stores: [ParameterStore], maxNorm: Float) -> Float {
-        var sum: Double = 0
-        for store in stores {
-            store.gradients.withUnsafeBufferPointer { gradients in
-                for g in gradients { sum += Double(g) * Double(g) }
-            }
-        }
-        let norm = Float(sum.squareRoot())
-        if norm > maxNorm, norm > 0 {
-            let scale = maxNorm / norm
-            for store in stores {
-                store.gradients.withUnsafeMutableBufferPointer { gradients in
-                    for index in gradients.indices { gradients[index] *= scale }
-                }
-            }
-        }
+        let norm = Float(stores.reduce(0) { $0 + squaredNorm($1) }.squareRoot())
+        let factor = scale(forNorm: norm, maxNorm: maxNorm)
+        if factor < 1 { for store in stores { scale(store, by: factor) } }
         return norm
+    }
+
+    /// Σ g² over a store's gradients (in double precision), the pieces of a global norm that
+    /// can be computed store by store, on different threads.
+    public static func squaredNorm(_ store: ParameterStore) -> Double {
+        store.gradients.withUnsafeBufferPointer { gradients in
+            var sum: Double = 0
+            for g in gradients { sum += Double(g) * Double(g) }
+            return sum
+        }
+    }
+
+    /// The factor that brings `norm` down to `maxNorm` (1 when it is already within).
+    public static func scale(forNorm norm: Float, maxNorm: Float) -> Float { norm > maxNorm && norm > 0 ? maxNorm / norm : 1 }
+
+    public static func scale(_ store: ParameterStore, by factor: Float) {
+        store.gradients.withUnsafeMutableBufferPointer { gradients in
+            for index in gradients.indices { gradients[index] *= factor }
+        }
     }
 }

@@ -44,10 +44,25 @@ public struct PPOLossTerms: Sendable, Equatable {
 
 public enum PPOLoss {
     /// Forward and backward through both networks; returns the terms (before coefficients).
+    /// With `threads`, the policy's part and the value network's run at once (they share
+    /// nothing but the read-only batch).
     @discardableResult
     public static func accumulateGradients(
-        _ batch: PPOMinibatch, policy: PolicyNetwork, value: MLP, clipRange: Float, entropyCoefficient: Float, valueCoefficient: Float
+        _ batch: PPOMinibatch, policy: PolicyNetwork, value: MLP, clipRange: Float, entropyCoefficient: Float, valueCoefficient: Float,
+        threads: PairedThreads? = nil
     ) -> PPOLossTerms {
+        var terms = PPOLossTerms()
+        nonisolated(unsafe) var valueLoss: Float = 0
+        nonisolated(unsafe) let (sharedBatch, sharedValue) = (batch, value)
+        let valuePart = { valueLoss = accumulateValueGradients(sharedBatch, value: sharedValue, valueCoefficient: valueCoefficient) }
+        let policyPart = { terms = accumulatePolicyGradients(batch, policy: policy, clipRange: clipRange, entropyCoefficient: entropyCoefficient) }
+        if let threads { threads.run(policyPart, valuePart) } else { policyPart(); valuePart() }
+        terms.valueLoss = valueLoss
+        return terms
+    }
+
+    /// The surrogate and entropy terms and their gradients in the policy's store.
+    static func accumulatePolicyGradients(_ batch: PPOMinibatch, policy: PolicyNetwork, clipRange: Float, entropyCoefficient: Float) -> PPOLossTerms {
         let rows = batch.rows
         var terms = PPOLossTerms()
         var logProbabilities = [Float](repeating: 0, count: rows), entropies = logProbabilities
@@ -87,17 +102,25 @@ public enum PPOLoss {
             }
         }
 
+        return terms
+    }
+
+    /// mean((V − R)²) and its gradient (× the coefficient) in the value network's store.
+    static func accumulateValueGradients(_ batch: PPOMinibatch, value: MLP, valueCoefficient: Float) -> Float {
+        let rows = batch.rows
+        let scale = 1 / Float(rows)
+        var loss: Float = 0
         value.forward(batch.observations, batch: rows)
         var valueGradient = [Float](repeating: 0, count: rows)
         value.withOutput { predictions in
             for row in 0..<rows {
                 let error = predictions[row] - batch.returns[row]
-                terms.valueLoss += error * error * scale
+                loss += error * error * scale
                 valueGradient[row] = 2 * valueCoefficient * error * scale
             }
         }
         value.backward(valueGradient)
-        return terms
+        return loss
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import NexusNN
 
 /// Hyperparameters of PPO, named as Stable-Baselines3 names them. Defaults are SB3's; the
@@ -31,6 +32,9 @@ public struct PPOSettings: Sendable, Equatable {
     public var normaliseRewards = false
     /// Initial log standard deviation of a Gaussian policy.
     public var logStdInit: Float = 0
+    /// The policy's and the value network's gradients on two threads during an update (the
+    /// second spins while the update lasts). Off on a one-core machine.
+    public var parallelUpdate = ProcessInfo.processInfo.activeProcessorCount > 1
     public var seed: UInt64 = 0
 
     public init() {}

@@ -100,6 +100,9 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         valueOptimiser.learningRate = learningRate
         var totals = PPOLossTerms(), updates = 0, epochsRun = 0
         var order = Array(0..<rows)
+        let threads = settings.parallelUpdate ? PairedThreads() : nil
+        threads?.open()
+        defer { threads?.close() }
         epochs: for _ in 0..<settings.epochs {
             epochsRun += 1
             order.shuffle(using: &random)
@@ -110,17 +113,31 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                 value.parameters.zeroGradients()
                 let terms = PPOLoss.accumulateGradients(
                     minibatch, policy: policy, value: value, clipRange: clipRange,
-                    entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient)
+                    entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient, threads: threads)
                 // As SB3: the estimate before this step decides whether to take it.
                 if settings.targetKL > 0, terms.approximateKL > 1.5 * settings.targetKL { break epochs }
-                let norm = GradientClipping.clipGlobalNorm([policy.mlp.parameters, value.parameters], maxNorm: settings.maxGradientNorm)
+                // One norm over both networks (as one loss), each half summed on its own thread,
+                // then each network scaled and stepped on its own.
+                nonisolated(unsafe) let (valueOptimiser, value) = (valueOptimiser, value)
+                nonisolated(unsafe) var valueSquares = 0.0
+                var policySquares = 0.0
+                pair(threads, { policySquares = GradientClipping.squaredNorm(policy.mlp.parameters) }) {
+                    valueSquares = GradientClipping.squaredNorm(value.parameters)
+                }
+                let norm = Float((policySquares + valueSquares).squareRoot())
                 guard norm.isFinite, terms.total(entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient).isFinite else {
                     nonfiniteUpdates += 1
                     continue
                 }
-                policyOptimiser.update(policy.mlp.parameters)
-                policy.clampLogStd(to: logStdRange)
-                valueOptimiser.update(value.parameters)
+                let factor = GradientClipping.scale(forNorm: norm, maxNorm: settings.maxGradientNorm)
+                pair(threads, { [self] in
+                    if factor < 1 { GradientClipping.scale(policy.mlp.parameters, by: factor) }
+                    policyOptimiser.update(policy.mlp.parameters)
+                    policy.clampLogStd(to: logStdRange)
+                }) {
+                    if factor < 1 { GradientClipping.scale(value.parameters, by: factor) }
+                    valueOptimiser.update(value.parameters)
+                }
                 totals.policyLoss += terms.policyLoss
                 totals.valueLoss += terms.valueLoss
                 totals.entropy += terms.entropy
@@ -162,6 +179,11 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         }
         if policy.head == .gaussian { metrics.append(Metric(name: "log_std_mean", value: Double(policy.logStd.reduce(0, +)) / Double(policy.outputSize))) }
         return metrics
+    }
+
+    /// `first` here and `second` beside it when there is a second thread, else one after the other.
+    private func pair(_ threads: PairedThreads?, _ first: () -> Void, _ second: @escaping () -> Void) {
+        if let threads { threads.run(first, second) } else { first(); second() }
     }
 
     /// Everything buffered as one batch: normalised observations, actions, behaviour

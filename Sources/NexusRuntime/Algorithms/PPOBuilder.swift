@@ -123,6 +123,7 @@ extension RunConfig {
         settings.normaliseObservations = ppo.normalizeObservations
         settings.normaliseRewards = ppo.normalizeRewards
         settings.logStdInit = Float(ppo.logStdInit)
+        settings.parallelUpdate = ppo.parallelUpdate && settings.parallelUpdate
         settings.seed = seed
         return settings
     }

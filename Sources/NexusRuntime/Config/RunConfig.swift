@@ -91,6 +91,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// On-policy: segments more than this many versions old are dropped (and counted);
         /// one version old is corrected by the recorded behaviour log-probabilities.
         public var maxPolicyLag = 1
+        /// The policy's and value network's gradients on two threads during an update.
+        public var parallelUpdate = true
         /// A checkpoint of a gail or airl run whose learned reward replaces the environment's
         /// (evaluation still reports the environment's return); empty: the environment's.
         public var reward = ""
