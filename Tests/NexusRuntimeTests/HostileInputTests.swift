@@ -31,8 +31,9 @@ struct HostileInputTests {
         let logger = Logger(label: "test")
         let fake = try RouterSocket(bind: [.loopbackAnyPort])
         var settings = RunConfig.WorkerSettings()
-        // An out-of-range action is dropped while decoding, so that answer costs one timeout.
-        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (1, 0.01, 0.02)
+        // An out-of-range action is dropped while decoding, so that answer costs one timeout;
+        // shorter than 3 s, a slow (sanitised) run timed out before an answer and shifted them.
+        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (3, 0.01, 0.02)
         let client = try ExpertClient(
             endpoint: fake.endpoints[0], workerID: 1, envID: "Acrobot-v1", actionDim: 1, discreteActions: 3, settings: settings, logger: logger)
         let labelling = Task { try await client.label([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], rows: 2, observationDim: 6) }
