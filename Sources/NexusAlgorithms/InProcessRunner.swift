@@ -62,14 +62,14 @@ public struct InProcessRunner {
         while outcome.envSteps < settings.maxEnvSteps {
             let plan = algorithm.rolloutPlan
             let stepStarted = clock.now
-            defer { outcome.rolloutSeconds += (clock.now - stepStarted) / .seconds(1) }
-            let segments = try collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan) { observations, rows in
+            let segments = try collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan) { rows, observations in
                 guard let expert else { throw RunnerError.noExpert(algorithm: algorithm.name) }
-                outcome.expertQueries += rows
-                return expert.act(batch: observations, rows: rows, actionDim: actionDim)
+                outcome.expertQueries += rows.count
+                return expert.act(batch: observations, rows: rows.count, actionDim: actionDim)
             }
             outcome.envSteps += collector.envCount
             for segment in segments { _ = algorithm.ingest(segment) }
+            outcome.rolloutSeconds += (clock.now - stepStarted) / .seconds(1)
             guard algorithm.readyToTrain else { continue }
             let trainingStarted = clock.now
             outcome.lastMetrics = algorithm.trainIteration()

@@ -37,12 +37,13 @@ extension RolloutCollecting {
     }
 
     /// Both phases with an expert that answers at once (tests, the in-process runner):
-    /// `expert` gets `[rows, observationDim]` states and returns `[rows, actionDim]` actions.
+    /// `expert` gets the picked rows and their `[rows.count, observationDim]` states and returns
+    /// `[rows.count, actionDim]` actions.
     public mutating func step(
-        policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expert: (_ observations: [Float], _ rows: Int) throws -> [Float]
+        policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expert: (_ rows: [Int], _ observations: [Float]) throws -> [Float]
     ) rethrows -> [TrajectorySegment] {
         let rows = propose(policy: policy, plan: plan)
-        let actions = rows.isEmpty ? [] : try expert(observations(ofRows: rows), rows.count)
+        let actions = rows.isEmpty ? [] : try expert(rows, observations(ofRows: rows))
         return complete(policyVersion: policyVersion, expertActions: actions)
     }
 
@@ -50,10 +51,10 @@ extension RolloutCollecting {
     /// plan needs none).
     public mutating func step(policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expertActions: [Float]?) -> [TrajectorySegment] {
         let (count, actionDim) = (envCount, self.actionDim)
-        let rows = propose(policy: policy, plan: plan)
-        precondition(rows.isEmpty || expertActions?.count == count * actionDim, "this plan needs \(count)×\(actionDim) expert actions")
-        let selected = rows.flatMap { expertActions![($0 * actionDim)..<(($0 + 1) * actionDim)] }
-        return complete(policyVersion: policyVersion, expertActions: selected)
+        return step(policy: policy, policyVersion: policyVersion, plan: plan) { rows, _ in
+            precondition(expertActions?.count == count * actionDim, "this plan needs \(count)×\(actionDim) expert actions")
+            return rows.flatMap { expertActions![($0 * actionDim)..<(($0 + 1) * actionDim)] }
+        }
     }
 }
 

@@ -69,7 +69,7 @@ public struct ImitationBench: Sendable {
                 rates.append(Double(outcome.envSteps) / outcome.seconds)
                 reporter.note(String(
                     format: "%@ seed %llu: %d env steps in %.2f s (rollouts %.2f s, discriminator and PPO updates %.2f s)", Self.throughputCase, seed,
-                    outcome.envSteps, outcome.seconds, outcome.rolloutSeconds - outcome.trainingSeconds - outcome.evaluationSeconds, outcome.trainingSeconds))
+                    outcome.envSteps, outcome.seconds, outcome.rolloutSeconds, outcome.trainingSeconds))
             }
             reporter.report(BenchRecord(
                 bench: "imitation", case: Self.throughputCase, metric: "env_steps_per_s", value: Measure.median(rates.sorted()), unit: "st/s", baseline: reference))

@@ -58,7 +58,7 @@ public struct PPOBench: Sendable {
         let outcome = try InProcessRunner(settings: run, expert: nil).run(algorithm)
         reporter.note(String(
             format: "  in process, seed %llu: rollouts %.3f s, updates %.3f s, evaluation %.3f s", seed,
-            outcome.rolloutSeconds - outcome.trainingSeconds - outcome.evaluationSeconds, outcome.trainingSeconds, outcome.evaluationSeconds))
+            outcome.rolloutSeconds, outcome.trainingSeconds, outcome.evaluationSeconds))
         guard let steps = outcome.envStepsToTarget, let seconds = outcome.secondsToTarget else {
             throw EndToEndFailure(description: "in-process PPO seed \(seed) did not reach 475 in 200,000 steps")
         }

@@ -76,6 +76,19 @@ public final class MLP {
 
     public var inputSize: Int { sizes[0] }
     public var outputSize: Int { sizes[sizes.count - 1] }
+    /// Weights and biases of an MLP with these layer widths, or nil when the count overflows
+    /// (or passes 2^30): checked before anything is allocated for sizes read from a peer.
+    public static func parameterCount(sizes: [Int]) -> Int? {
+        var total = 0
+        for (inputs, outputs) in zip(sizes, sizes.dropFirst()) {
+            let (weights, overflowW) = inputs.multipliedReportingOverflow(by: outputs)
+            let (sum, overflowS) = total.addingReportingOverflow(weights &+ outputs)
+            guard !overflowW, !overflowS, weights <= 1 << 30, sum <= 1 << 30 else { return nil }
+            total = sum
+        }
+        return total
+    }
+
     /// Multiply-adds of one forward pass per sample.
     public var multiplyAddsPerSample: Int { layers.reduce(0) { $0 + $1.inputs * $1.outputs } }
 

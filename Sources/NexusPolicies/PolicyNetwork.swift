@@ -90,15 +90,10 @@ public final class PolicyNetwork {
         }
         // The sizes must account for the parameters the model carries before anything is
         // allocated: "mlp 4-100000000-2" in a small message must not allocate gigabytes.
-        var expected = head == .gaussian ? sizes[sizes.count - 1] : 0
-        for (inputs, outputs) in zip(sizes, sizes.dropFirst()) {
-            let (weights, overflowW) = inputs.multipliedReportingOverflow(by: outputs)
-            let (sum, overflowS) = expected.addingReportingOverflow(weights + outputs)
-            guard !overflowW, !overflowS, sum <= 1 << 30 else {
-                throw PolicyError(description: "policy architecture \"\(model.architecture)\" is too large")
-            }
-            expected = sum
+        guard let network = MLP.parameterCount(sizes: sizes) else {
+            throw PolicyError(description: "policy architecture \"\(model.architecture)\" is too large")
         }
+        let expected = network + (head == .gaussian ? sizes[sizes.count - 1] : 0)
         let carried = model.parameters.filter { !Self.normalisationParameters.contains($0.name) }.reduce(0) { $0 + $1.tensor.data.count }
         guard carried == expected else {
             throw PolicyError(description: "policy \"\(model.architecture)\" needs \(expected) parameters, the model carries \(carried)")

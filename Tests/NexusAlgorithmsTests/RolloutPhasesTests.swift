@@ -18,10 +18,11 @@ struct RolloutPhasesTests {
         let expert = CartPoleExpert()
         var asked = 0, segments: [TrajectorySegment] = []
         for _ in 0..<50 {
-            segments += collector.step(policy: policy, policyVersion: 2, plan: plan) { observations, rows in
-                #expect(observations.count == rows * 4)
-                asked += rows
-                return expert.act(batch: observations, rows: rows, actionDim: 1)
+            segments += collector.step(policy: policy, policyVersion: 2, plan: plan) { rows, observations in
+                #expect(observations.count == rows.count * 4)
+                #expect(rows == rows.sorted() && Set(rows).count == rows.count)
+                asked += rows.count
+                return expert.act(batch: observations, rows: rows.count, actionDim: 1)
             }
         }
         let acted = segments.reduce(0) { $0 + $1.expertActed.filter { $0 }.count }

@@ -79,16 +79,18 @@ public final class AdversarialImitation: ImitationAlgorithm {
             totals.expertAccuracy += step.expertAccuracy / Float(settings.updatesPerIteration)
             totals.policyAccuracy += step.policyAccuracy / Float(settings.updatesPerIteration)
         }
-        var learnedTotal: Float = 0
+        // The learned rewards of every collected transition in one pass (the absorbing rows
+        // among them are dropped), handed back to the segments in order.
+        let allRewards = discriminator.rewards(collected, logPolicy: logPolicy(collected))
+        var rewards = (0..<collected.count).filter { !collected.isAbsorbing[$0] }.map { allRewards[$0] }[...]
         let absorbingReward = self.absorbingReward()
-        let terminalBonus = generator.settings.gamma / (1 - generator.settings.gamma) * absorbingReward
+        var learnedTotal: Float = 0
         for var segment in buffer {
-            var transitions = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
-            transitions.append(segment, absorbing: false)
-            var rewards = discriminator.rewards(transitions, logPolicy: logPolicy(transitions))
-            for step in 0..<rewards.count where segment.terminated[step] { rewards[step] += terminalBonus }
-            learnedTotal += rewards.reduce(0, +)
-            segment.rewards = rewards
+            var own = rewards.prefix(segment.stepCount)
+            rewards = rewards.dropFirst(segment.stepCount)
+            TransitionSet.addAbsorbingValue(to: &own, terminated: segment.terminated, absorbingReward: absorbingReward, gamma: generator.settings.gamma)
+            learnedTotal += own.reduce(0, +)
+            segment.rewards = Array(own)
             _ = generator.ingest(segment)
         }
         let steps = bufferedSteps
@@ -107,9 +109,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
 
     /// The learned reward of staying in the absorbing state one step.
     func absorbingReward() -> Float {
-        var absorbing = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
-        absorbing.appendAbsorbing()
-        return discriminator.rewards(absorbing, logPolicy: [0])[0]
+        discriminator.rewards(.absorbingOnly(observationDim: expert.observationDim, actionDim: expert.actionDim), logPolicy: [0])[0]
     }
 
     /// log π(a|s) under the current policy for each real row (AIRL's D needs it), 0 for the

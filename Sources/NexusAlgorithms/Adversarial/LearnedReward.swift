@@ -52,12 +52,10 @@ public struct LearnedReward {
     public func rewards(for segment: TrajectorySegment) -> [Float] {
         var transitions = TransitionSet(observationDim: discriminator.observationDim, actionDim: discriminator.actionDim)
         transitions.append(segment, absorbing: false)
-        var absorbing = TransitionSet(observationDim: discriminator.observationDim, actionDim: discriminator.actionDim)
-        absorbing.appendAbsorbing()
-        var rewards = reward(transitions)
-        let bonus = discriminator.gamma / (1 - discriminator.gamma) * reward(absorbing)[0]
-        for step in rewards.indices where segment.terminated[step] { rewards[step] += bonus }
-        return rewards
+        var rewards = reward(transitions)[...]
+        let absorbing = reward(.absorbingOnly(observationDim: discriminator.observationDim, actionDim: discriminator.actionDim))[0]
+        TransitionSet.addAbsorbingValue(to: &rewards, terminated: segment.terminated, absorbingReward: absorbing, gamma: discriminator.gamma)
+        return Array(rewards)
     }
 
     private func reward(_ transitions: TransitionSet) -> [Float] {

@@ -51,6 +51,20 @@ public struct TransitionSet: Sendable {
         }
     }
 
+    /// Only the absorbing → absorbing transition: its learned reward is what staying there earns.
+    static func absorbingOnly(observationDim: Int, actionDim: Int) -> TransitionSet {
+        var set = TransitionSet(observationDim: observationDim, actionDim: actionDim)
+        set.appendAbsorbing()
+        return set
+    }
+
+    /// Adds to each terminated step the value of the absorbing state it leads to, which then
+    /// earns `absorbingReward` forever: γ/(1 − γ) × that reward.
+    static func addAbsorbingValue(to rewards: inout ArraySlice<Float>, terminated: [Bool], absorbingReward: Float, gamma: Float) {
+        let value = gamma / (1 - gamma) * absorbingReward
+        for (index, ended) in zip(rewards.indices, terminated) where ended { rewards[index] += value }
+    }
+
     mutating func appendAbsorbing() {
         states += absorbingState
         actions += [Float](repeating: 0, count: actionDim)

@@ -44,19 +44,19 @@ public struct PPOLossTerms: Sendable, Equatable {
 
 public enum PPOLoss {
     /// Forward and backward through both networks; returns the terms (before coefficients).
-    /// With `threads`, the policy's part and the value network's run at once (they share
-    /// nothing but the read-only batch).
+    /// With an open `threads` session, the policy's part and the value network's run at once
+    /// (they share nothing but the read-only batch).
     @discardableResult
     public static func accumulateGradients(
         _ batch: PPOMinibatch, policy: PolicyNetwork, value: MLP, clipRange: Float, entropyCoefficient: Float, valueCoefficient: Float,
-        threads: PairedThreads? = nil
+        threads: PairedThreads = .sequential
     ) -> PPOLossTerms {
         var terms = PPOLossTerms()
         nonisolated(unsafe) var valueLoss: Float = 0
         nonisolated(unsafe) let (sharedBatch, sharedValue) = (batch, value)
         let valuePart = { valueLoss = accumulateValueGradients(sharedBatch, value: sharedValue, valueCoefficient: valueCoefficient) }
         let policyPart = { terms = accumulatePolicyGradients(batch, policy: policy, clipRange: clipRange, entropyCoefficient: entropyCoefficient) }
-        if let threads { threads.run(policyPart, valuePart) } else { policyPart(); valuePart() }
+        threads.run(policyPart, valuePart)
         terms.valueLoss = valueLoss
         return terms
     }

@@ -15,9 +15,12 @@ public final class PairedThreads: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Starts the helper.
     public init() {}
 
+    /// Never opened: `run` does both pieces on the calling thread.
+    public static let sequential = PairedThreads()
+
+    /// Starts the helper; until `close`, `run` uses it.
     public func open() {
         precondition(thread == nil, "session already open")
         phase.store(Phase.idle.rawValue, ordering: .sequentiallyConsistent)
@@ -41,7 +44,8 @@ public final class PairedThreads: @unchecked Sendable {
         thread.start()
     }
 
-    /// `first` here and `second` on the helper, returning when both are done.
+    /// `first` here and `second` on the helper, returning when both are done (one after the
+    /// other on this thread when no session is open).
     public func run(_ first: () -> Void, _ second: @escaping () -> Void) {
         guard thread != nil else {
             first()

@@ -42,6 +42,9 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     private var buffer: [TrajectorySegment] = []
     private var bufferedSteps = 0
     private var recentReturns: [Float] = []
+    /// Open during an update when `settings.parallelUpdate`: the policy's and the value
+    /// network's halves of each minibatch step run side by side.
+    private let updateThreads = PairedThreads()
     /// A learned reward to train on instead of the environment's (`ppo.reward`); evaluation
     /// still reports the environment's return.
     public var learnedReward: LearnedReward?
@@ -100,9 +103,8 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         valueOptimiser.learningRate = learningRate
         var totals = PPOLossTerms(), updates = 0, epochsRun = 0
         var order = Array(0..<rows)
-        let threads = settings.parallelUpdate ? PairedThreads() : nil
-        threads?.open()
-        defer { threads?.close() }
+        if settings.parallelUpdate { updateThreads.open() }
+        defer { updateThreads.close() }
         epochs: for _ in 0..<settings.epochs {
             epochsRun += 1
             order.shuffle(using: &random)
@@ -113,7 +115,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                 value.parameters.zeroGradients()
                 let terms = PPOLoss.accumulateGradients(
                     minibatch, policy: policy, value: value, clipRange: clipRange,
-                    entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient, threads: threads)
+                    entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient, threads: updateThreads)
                 // As SB3: the estimate before this step decides whether to take it.
                 if settings.targetKL > 0, terms.approximateKL > 1.5 * settings.targetKL { break epochs }
                 // One norm over both networks (as one loss), each half summed on its own thread,
@@ -121,7 +123,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                 nonisolated(unsafe) let (valueOptimiser, value) = (valueOptimiser, value)
                 nonisolated(unsafe) var valueSquares = 0.0
                 var policySquares = 0.0
-                pair(threads, { policySquares = GradientClipping.squaredNorm(policy.mlp.parameters) }) {
+                updateThreads.run({ policySquares = GradientClipping.squaredNorm(policy.mlp.parameters) }) {
                     valueSquares = GradientClipping.squaredNorm(value.parameters)
                 }
                 let norm = Float((policySquares + valueSquares).squareRoot())
@@ -130,7 +132,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                     continue
                 }
                 let factor = GradientClipping.scale(forNorm: norm, maxNorm: settings.maxGradientNorm)
-                pair(threads, { [self] in
+                updateThreads.run({ [self] in
                     if factor < 1 { GradientClipping.scale(policy.mlp.parameters, by: factor) }
                     policyOptimiser.update(policy.mlp.parameters)
                     policy.clampLogStd(to: logStdRange)
@@ -179,11 +181,6 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         }
         if policy.head == .gaussian { metrics.append(Metric(name: "log_std_mean", value: Double(policy.logStd.reduce(0, +)) / Double(policy.outputSize))) }
         return metrics
-    }
-
-    /// `first` here and `second` beside it when there is a second thread, else one after the other.
-    private func pair(_ threads: PairedThreads?, _ first: () -> Void, _ second: @escaping () -> Void) {
-        if let threads { threads.run(first, second) } else { first(); second() }
     }
 
     /// Everything buffered as one batch: normalised observations, actions, behaviour

@@ -92,7 +92,7 @@ extension RunConfig {
         // The policy travels in one weights message: it must fit the receivers' limit.
         if let spec = try? EnvironmentRegistry.type(for: env).spec {
             let sizes = [spec.observationDim] + policy.hiddenSizes + [spec.actionSpace.policyOutputs]
-            let parameters = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
+            let parameters = MLP.parameterCount(sizes: sizes) ?? Int.max / 8
             let limit = WireLimits.default.maxMessageBytes / 8
             try require(parameters * 4 <= limit, "policy.hidden_sizes", policy.hiddenSizes,
                 "make a policy of \(parameters) parameters (\(parameters * 4) bytes), beyond what a weights message carries (\(limit) bytes)")

@@ -11,6 +11,8 @@ actor Learner {
     let config: RunConfig
     let runID: String
     let spec: EnvironmentSpec
+    /// The environment's keyword arguments, for evaluation (checked once, here).
+    private let environmentArguments: EnvironmentArguments
     private let algorithm: any ImitationAlgorithm
     private let builder: any AlgorithmBuilder
     private let logger: Logger
@@ -35,6 +37,7 @@ actor Learner {
         self.logger = logger
         self.run = run
         spec = try EnvironmentRegistry.type(for: config.env).spec
+        environmentArguments = try config.environmentArguments
         metricsLog = MetricsLog(path: run.metrics)
         checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints)
         servedConfig = try ConfigLoader.yaml(config)
@@ -99,7 +102,7 @@ actor Learner {
         let started = ContinuousClock.now
         if iteration % config.learner.evalEvery == 0 {
             let summary = try PolicyEvaluation.run(
-                algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed, arguments: try config.environmentArguments)
+                algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed, arguments: environmentArguments)
             counters.evalReturnMean = summary.meanReturn
             counters.evalReturnStd = summary.stdReturn
             if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {

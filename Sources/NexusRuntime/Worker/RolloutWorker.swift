@@ -62,7 +62,7 @@ public final class RolloutWorker: Sendable {
             RoleLoop { try await inbox.run() },
             RoleLoop { try await self.listen(control, stop: stop) },
             RoleLoop { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
-            RoleLoop(on: expert?.taskExecutor) { try await self.rollout(config, inbox: inbox, expert: expert, push: push) },
+            RoleLoop(on: expert?.taskExecutor) { try await self.rollout(config, spec: spec, inbox: inbox, expert: expert, push: push) },
         ])
         logger.info("stopping: \(stop.reason)", metadata: ["env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(expert?.retries ?? 0)"])
         await control.close()
@@ -113,7 +113,7 @@ public final class RolloutWorker: Sendable {
         }
     }
 
-    private func rollout(_ config: RunConfig, inbox: WeightsInbox, expert: ExpertClient?, push: PushSocket) async throws {
+    private func rollout(_ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, expert: ExpertClient?, push: PushSocket) async throws {
         var collector = try RolloutCollectors.make(
             envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
             workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID), arguments: try config.environmentArguments)
@@ -125,7 +125,6 @@ public final class RolloutWorker: Sendable {
         var waitingSince: ContinuousClock.Instant?
         var refusedVersion: (runID: String, version: UInt64)?
         var refusedWeights = 0
-        let spec = try EnvironmentRegistry.type(for: config.env).spec
         let quota = config.worker.versionWaitSeconds > 0 ? config.workerStepsPerVersion : 0
         while true {
             try Task.checkCancellation()

@@ -40,11 +40,8 @@ public final class WeightsInbox: Sendable {
         newest.withLock { current in
             if current == nil || weights.version > current!.version || weights.runID != current!.runID { current = weights }
         }
-        arrivals.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.count += 1
-            defer { state.waiter = nil }
-            return state.waiter
-        }?.resume()
+        arrivals.withLock { $0.count += 1 }
+        wakeWaiter()
     }
 
     /// How many weights messages have been offered: pass it to `waitForOffer(after:seconds:)`.
