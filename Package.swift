@@ -37,7 +37,9 @@ let package = Package(
         .target(name: "NexusWire", dependencies: ["CNexusProto", "CProtobufC", "NexusErrors"], swiftSettings: strict),
         .target(name: "NexusRandom", swiftSettings: strict),
         .target(name: "NexusErrors", swiftSettings: strict),
-        .target(name: "NexusNN", dependencies: ["CBLAS", "NexusRandom", "NexusErrors"], swiftSettings: numeric),
+        // Element-wise kernels built per instruction set (see its header); optimised in debug too.
+        .target(name: "CNexusKernels", cSettings: [.unsafeFlags(["-O2", "-fno-math-errno", "-ffp-contract=off"])]),
+        .target(name: "NexusNN", dependencies: ["CBLAS", "CNexusKernels", "NexusRandom", "NexusErrors"], swiftSettings: numeric),
         .target(name: "NexusEnvironments", dependencies: ["NexusRandom", "NexusErrors"], swiftSettings: numeric),
         .target(name: "NexusDemonstrations", dependencies: ["NexusEnvironments", "NexusWire", "NexusRandom"], swiftSettings: strict),
         .target(name: "NexusPolicies", dependencies: ["NexusNN", "NexusWire", "NexusErrors"], swiftSettings: numeric),
@@ -92,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "NexusIntegrationTests", dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments"],
             swiftSettings: strict),
-        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "CNexusKernels", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire"], swiftSettings: strict),
         .testTarget(name: "NexusDemonstrationsTests", dependencies: ["NexusDemonstrations", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .testTarget(

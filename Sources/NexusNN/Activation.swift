@@ -1,3 +1,4 @@
+import CNexusKernels
 import Foundation
 
 /// Element-wise nonlinearities. Backward passes use the activation's *output*, so a layer
@@ -7,7 +8,7 @@ public enum Activation: String, Sendable, CaseIterable {
 
     func apply(_ values: UnsafeMutableBufferPointer<Float>) {
         switch self {
-        case .tanh: for index in values.indices { values[index] = fastTanh(values[index]) }
+        case .tanh: nexus_tanh_inplace(values.baseAddress, values.count)
         case .relu: for index in values.indices { values[index] = Swift.max(values[index], 0) }
         case .identity: break
         }
@@ -16,7 +17,7 @@ public enum Activation: String, Sendable, CaseIterable {
     /// Multiplies `gradient` in place by the derivative, given the activation's output.
     func backward(output: UnsafeBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>) {
         switch self {
-        case .tanh: for index in gradient.indices { gradient[index] *= 1 - output[index] * output[index] }
+        case .tanh: nexus_tanh_backward(output.baseAddress, gradient.baseAddress, gradient.count)
         case .relu: for index in gradient.indices where output[index] <= 0 { gradient[index] = 0 }
         case .identity: break
         }

@@ -1,3 +1,4 @@
+import CNexusKernels
 import Foundation
 
 /// Adam (Kingma & Ba) with optional decoupled weight decay (AdamW), over a whole
@@ -29,18 +30,14 @@ public final class Adam {
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
         let stepSize = learningRate / correction1
-        let (beta1, beta2, epsilon, decay) = (self.beta1, self.beta2, self.epsilon, learningRate * weightDecay)
+        let count = parameters.count
         parameters.values.withUnsafeMutableBufferPointer { values in
             parameters.gradients.withUnsafeBufferPointer { gradients in
                 firstMoment.withUnsafeMutableBufferPointer { m in
                     secondMoment.withUnsafeMutableBufferPointer { v in
-                        for index in values.indices {
-                            let g = gradients[index]
-                            m[index] = beta1 * m[index] + (1 - beta1) * g
-                            v[index] = beta2 * v[index] + (1 - beta2) * g * g
-                            let denominator = (v[index] / correction2).squareRoot() + epsilon
-                            values[index] -= stepSize * m[index] / denominator + decay * values[index]
-                        }
+                        nexus_adam_update(
+                            values.baseAddress, gradients.baseAddress, m.baseAddress, v.baseAddress, count,
+                            beta1, beta2, epsilon, correction2, stepSize, learningRate * weightDecay)
                     }
                 }
             }
@@ -82,11 +79,7 @@ public enum GradientClipping {
     /// Σ g² over a store's gradients (in double precision), the pieces of a global norm that
     /// can be computed store by store, on different threads.
     public static func squaredNorm(_ store: ParameterStore) -> Double {
-        store.gradients.withUnsafeBufferPointer { gradients in
-            var sum: Double = 0
-            for g in gradients { sum += Double(g) * Double(g) }
-            return sum
-        }
+        store.gradients.withUnsafeBufferPointer { nexus_squared_norm($0.baseAddress, $0.count) }
     }
 
     /// The factor that brings `norm` down to `maxNorm` (1 when it is already within).

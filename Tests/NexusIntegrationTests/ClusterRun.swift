@@ -16,10 +16,10 @@ final class ClusterRun: @unchecked Sendable {
         self.runDirectory = runDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.runDirectory, withIntermediateDirectories: true)
         output = self.runDirectory + "/\(logName).out"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: output))
         process.executableURL = NexusProcess.executable
         process.arguments = arguments
-        let handle = FileHandle(forWritingAtPath: output)!
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice

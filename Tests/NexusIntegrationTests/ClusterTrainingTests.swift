@@ -15,11 +15,14 @@ import Glibc
 struct ClusterTrainingTests {
     /// A run that goes on after reaching the target (a fixed number of iterations), so that
     /// a test has time to break something in the middle of it.
+    /// A run that keeps training well past its target, so that fault tests hit a working
+    /// cluster: about 5 s here (15 iterations of 100 steps, once enough, took 0.5 s after the
+    /// numeric kernels got faster, and a kill could land after the end).
     static let longRun = [
         "--set", "stop_at_target=false", "--set", "training.max_iterations=\(longRunIterations)", "--set", "learner.checkpoint_every=1",
-        "--set", "training.gradient_steps_per_iteration=100", "--set", "learner.eval_episodes=5", "--max-seconds", "120",
+        "--set", "training.gradient_steps_per_iteration=300", "--set", "learner.eval_episodes=5", "--max-seconds", "150",
     ]
-    static let longRunIterations = 15
+    static let longRunIterations = 200
 
     @Test("DAgger on CartPole-v1 with 4 workers reaches 475")
     func daggerReachesTarget() async throws {
@@ -73,6 +76,7 @@ struct ClusterTrainingTests {
         let victim = try #require(run.processes[role])
         kill(victim, SIGKILL)
         let rowsAtKill = run.metricsRows
+        #expect(rowsAtKill.count < longRunIterations / 2, "the run was nearly over when \(role) was killed")
         #expect(await ClusterRun.waitUntil(seconds: 60) { (run.processes[role] ?? victim) != victim }, "\(role) was not restarted")
         #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
         return (run, rowsAtKill, try #require(run.summary))
