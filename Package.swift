@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "NexusAlgorithmsTests", dependencies: ["NexusAlgorithms", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusWire", "NexusTestKit"],
             swiftSettings: strict),
-        .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(
             name: "NexusIntegrationTests", dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments"],
             swiftSettings: strict),

@@ -60,7 +60,7 @@ public enum DemonstrationRecorder {
         }
         let header = DemonstrationHeader(
             envID: spec.id, observationDim: spec.observationDim, actionDim: actionDim, discreteActions: spec.actionSpace.discreteCount ?? 0,
-            expert: expert.name, seed: seed, nexusVersion: nexusVersion)
+            expert: expert.name, seed: seed, nexusVersion: nexusVersion, environmentArguments: arguments.values)
         return DemonstrationFile(header: header, episodes: records)
     }
 

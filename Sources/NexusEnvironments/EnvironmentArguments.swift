@@ -54,6 +54,10 @@ public struct EnvironmentArguments: Sendable, Equatable, CustomStringConvertible
         return environment
     }
 
+    /// Every argument the environment takes, with its default where this set does not name it:
+    /// `g = 10` named and unnamed are the same environment.
+    public func resolved(for spec: EnvironmentSpec) -> [String: Double] { spec.argumentDefaults.merging(values) { _, named in named } }
+
     public func value(_ name: String, default fallback: Double) -> Double { values[name] ?? fallback }
 
     public var description: String { values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: ",") }

@@ -62,7 +62,9 @@ struct Demos: ParsableCommand {
             do {
                 let demos = try DemonstrationFile.read(from: file)
                 let summary = DemonstrationRecorder.summary(demos)
-                print("\(file): \(demos.header.envID), expert \(demos.header.expert), seed \(demos.header.seed)")
+                let arguments = EnvironmentArguments(demos.header.environmentArguments)
+                let kwargs = arguments.values.isEmpty ? "" : " (env_kwargs \(arguments))"
+                print("\(file): \(demos.header.envID)\(kwargs), expert \(demos.header.expert), seed \(demos.header.seed)")
                 print("\(summary.episodes) episodes, \(summary.steps) steps, return mean \(String(format: "%.2f", summary.meanReturn)) (min \(summary.minReturn), max \(summary.maxReturn))")
             } catch let error as DemonstrationFileError {
                 FileHandle.standardError.write(Data("nexus demos info: \(error.description)\n".utf8))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NexusAlgorithms
+import NexusDemonstrations
 import NexusEnvironments
 import NexusNN
 import NexusPolicies
@@ -160,5 +161,25 @@ struct DamagedFileTests {
         try DemonstrationFile(header: header, episodes: [episode]).write(to: path)
         let config = try ConfigLoader.load(overrides: ["algo=bc", "demos=\(path)"])
         #expect(throws: RuntimeError.self) { try config.algorithm.makeAlgorithm(config: config, spec: spec) }
+    }
+
+    @Test("gail refuses demonstrations recorded with other env_kwargs than the run's; named defaults are the same environment")
+    func demonstrationArguments() throws {
+        let spec = try EnvironmentRegistry.type(for: "Pendulum-v1").spec
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-kwargs-\(UUID().uuidString).nxdemo").path
+        let expert = try Experts.for(spec.id, arguments: EnvironmentArguments(["g": 12]))
+        let file = DemonstrationRecorder.record(
+            try EnvironmentRegistry.type(for: spec.id), expert: expert, episodes: 1, seed: 1, nexusVersion: "test", arguments: EnvironmentArguments(["g": 12]))
+        try file.write(to: path)
+        #expect(try DemonstrationFile.read(from: path).header.environmentArguments == ["g": 12])
+        let defaults = try ConfigLoader.load(overrides: ["algo=gail", "env=Pendulum-v1", "demos=\(path)"])
+        #expect(throws: RuntimeError.self) { try defaults.algorithm.makeAlgorithm(config: defaults, spec: spec) }
+        let same = try ConfigLoader.load(overrides: ["algo=gail", "env=Pendulum-v1", "demos=\(path)", "env_kwargs.g='12.0'"])
+        _ = try same.algorithm.makeAlgorithm(config: same, spec: spec)
+        let plain = DemonstrationRecorder.record(
+            try EnvironmentRegistry.type(for: spec.id), expert: expert, episodes: 1, seed: 1, nexusVersion: "test")
+        try plain.write(to: path)
+        let namedDefault = try ConfigLoader.load(overrides: ["algo=gail", "env=Pendulum-v1", "demos=\(path)", "env_kwargs.g='10'"])
+        _ = try namedDefault.algorithm.makeAlgorithm(config: namedDefault, spec: spec)
     }
 }

@@ -49,8 +49,10 @@ struct RoundTripTests {
     @Test("demonstration records round trip and episodes are checked against the header")
     func demonstrationRecords() throws {
         let header = DemonstrationHeader(envID: "CartPole-v1", observationDim: 4, actionDim: 1, discreteActions: 2, expert: "analytic", seed: 9, nexusVersion: "0.1.0")
+        var withArguments = header
+        withArguments.environmentArguments = ["sutton_barto_reward": 1, "b": -2.5]
         let episode = SampleMessages.trajectory(steps: 30, episodeLength: 30, withExpertLabels: false)
-        for record in [DemonstrationRecord.header(header), .episode(episode)] {
+        for record in [DemonstrationRecord.header(header), .header(withArguments), .episode(episode)] {
             let bytes = StorageCodec.encode(record)
             let decoded = try bytes.withUnsafeBytes { try StorageCodec.decodeDemonstrationRecord($0, expecting: header.expectations) }
             #expect(decoded == record)

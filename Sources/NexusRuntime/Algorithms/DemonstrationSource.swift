@@ -26,6 +26,13 @@ enum DemonstrationSource {
             throw RuntimeError(
                 "\(config.demos): observations of \(header.observationDim), actions of \(header.actionDim) (discrete \(header.discreteActions)) do not fit \(spec.id)")
         }
+        let recordedWith = EnvironmentArguments(header.environmentArguments)
+        let runsWith = try config.environmentArguments
+        guard recordedWith.resolved(for: spec) == runsWith.resolved(for: spec) else {
+            let describe = { (arguments: EnvironmentArguments) in arguments.values.isEmpty ? "the defaults" : arguments.description }
+            throw RuntimeError(
+                "\(config.demos) was recorded on \(spec.id) with env_kwargs \(describe(recordedWith)), this run uses \(describe(runsWith)); record demonstrations with the run's --env-kwarg values")
+        }
         guard file.totalSteps > 0 else { throw RuntimeError("\(config.demos) holds no steps") }
         return file.episodes
     }

@@ -62,6 +62,9 @@ public enum StorageCodec {
                 h.pointee.expert = arena.string(header.expert)
                 h.pointee.seed = header.seed
                 h.pointee.nexus_version = arena.string(header.nexusVersion)
+                let arguments = header.environmentArguments.keys.sorted().map { Metric(name: $0, value: header.environmentArguments[$0]!) }
+                h.pointee.n_env_kwargs = arguments.count
+                h.pointee.env_kwargs = arena.messages(arguments) { $0.build(in: arena) }
                 c.pointee.kind_case = NEXUS__V1__DEMONSTRATION_RECORD__KIND_HEADER
                 c.pointee.header = h
             case .episode(let segment):
@@ -84,6 +87,9 @@ public enum StorageCodec {
                 guard h.format_version == DemonstrationHeader.formatVersion else {
                     throw WireError.invalidField("demonstration.header.format_version", reason: "version \(h.format_version), this build reads \(DemonstrationHeader.formatVersion)")
                 }
+                let arguments = try reader.messages(h.env_kwargs, count: h.n_env_kwargs, field: "demonstration.header.env_kwargs") {
+                    try Metric(decoding: $0, field: $1, reader: reader)
+                }
                 return .header(
                     DemonstrationHeader(
                         envID: try reader.string(h.env_id, field: "demonstration.header.env_id"),
@@ -91,7 +97,10 @@ public enum StorageCodec {
                         discreteActions: Int(h.discrete_actions),
                         expert: try reader.string(h.expert, field: "demonstration.header.expert"),
                         seed: h.seed,
-                        nexusVersion: try reader.string(h.nexus_version, field: "demonstration.header.nexus_version")))
+                        nexusVersion: try reader.string(h.nexus_version, field: "demonstration.header.nexus_version"),
+                        environmentArguments: try Dictionary(arguments.map { ($0.name, $0.value) }) { _, _ in
+                            throw WireError.invalidField("demonstration.header.env_kwargs", reason: "a name appears twice")
+                        }))
             case NEXUS__V1__DEMONSTRATION_RECORD__KIND_EPISODE:
                 return .episode(try TrajectorySegment(decoding: reader.required(m.episode, field: "demonstration.episode"), field: "demonstration.episode", reader: reader))
             default:

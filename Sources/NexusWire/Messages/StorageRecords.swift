@@ -47,10 +47,12 @@ public struct DemonstrationHeader: Sendable, Equatable {
     public var expert: String
     public var seed: UInt64
     public var nexusVersion: String
+    /// The environment's keyword arguments when the episodes were recorded (empty: defaults).
+    public var environmentArguments: [String: Double]
 
     public init(
         envID: String, observationDim: Int, actionDim: Int, discreteActions: Int,
-        expert: String, seed: UInt64, nexusVersion: String
+        expert: String, seed: UInt64, nexusVersion: String, environmentArguments: [String: Double] = [:]
     ) {
         self.envID = envID
         self.observationDim = observationDim
@@ -59,6 +61,7 @@ public struct DemonstrationHeader: Sendable, Equatable {
         self.expert = expert
         self.seed = seed
         self.nexusVersion = nexusVersion
+        self.environmentArguments = environmentArguments
     }
 
     /// What every episode in the file must match.
@@ -75,6 +78,9 @@ public struct DemonstrationHeader: Sendable, Equatable {
         }
         guard actionDim > 0 else {
             throw WireError.invalidField("demonstration_header.action_dim", reason: "must be positive")
+        }
+        for (name, value) in environmentArguments where name.isEmpty || !value.isFinite {
+            throw WireError.invalidField("demonstration_header.env_kwargs", reason: "\"\(name)\" = \(value) is not a named finite number")
         }
     }
 }

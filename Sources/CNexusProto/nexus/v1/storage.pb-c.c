@@ -297,7 +297,7 @@ const ProtobufCMessageDescriptor nexus__v1__checkpoint__descriptor =
   (ProtobufCMessageInit) nexus__v1__checkpoint__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_descriptors[8] =
+static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_descriptors[9] =
 {
   {
     "format_version",
@@ -395,11 +395,24 @@ static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "env_kwargs",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Nexus__V1__DemonstrationHeader, n_env_kwargs),
+    offsetof(Nexus__V1__DemonstrationHeader, env_kwargs),
+    &nexus__v1__metric__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__demonstration_header__field_indices_by_name[] = {
   3,   /* field[3] = action_dim */
   4,   /* field[4] = discrete_actions */
   1,   /* field[1] = env_id */
+  8,   /* field[8] = env_kwargs */
   5,   /* field[5] = expert */
   0,   /* field[0] = format_version */
   7,   /* field[7] = nexus_version */
@@ -409,7 +422,7 @@ static const unsigned nexus__v1__demonstration_header__field_indices_by_name[] =
 static const ProtobufCIntRange nexus__v1__demonstration_header__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor nexus__v1__demonstration_header__descriptor =
 {
@@ -419,7 +432,7 @@ const ProtobufCMessageDescriptor nexus__v1__demonstration_header__descriptor =
   "Nexus__V1__DemonstrationHeader",
   "nexus.v1",
   sizeof(Nexus__V1__DemonstrationHeader),
-  8,
+  9,
   nexus__v1__demonstration_header__field_descriptors,
   nexus__v1__demonstration_header__field_indices_by_name,
   1,  nexus__v1__demonstration_header__number_ranges,

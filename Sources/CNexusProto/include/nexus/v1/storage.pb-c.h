@@ -75,10 +75,17 @@ struct  Nexus__V1__DemonstrationHeader
   char *expert;
   uint64_t seed;
   char *nexus_version;
+  /*
+   * Gymnasium keyword arguments of the environment the episodes came from (Pendulum-v1 g = 12),
+   * sorted by name; none means the environment's defaults. A run refuses demonstrations
+   * recorded with other arguments than its own.
+   */
+  size_t n_env_kwargs;
+  Nexus__V1__Metric **env_kwargs;
 };
 #define NEXUS__V1__DEMONSTRATION_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__demonstration_header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 typedef enum {
