@@ -28,6 +28,12 @@ public protocol ImitationAlgorithm: AnyObject {
     /// Optimiser moments, datasets and generator state: enough to continue exactly.
     func checkpointState() -> (tensors: [NamedTensor], random: [UInt64])
     func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws
+    /// What the algorithm adds to `summary.json` (its dataset's bound, for example).
+    func summaryFields() -> [String: any Sendable]
+}
+
+extension ImitationAlgorithm {
+    public func summaryFields() -> [String: any Sendable] { [:] }
 }
 
 /// Hyperparameters of supervised imitation (BC and DAgger).

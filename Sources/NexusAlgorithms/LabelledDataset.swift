@@ -1,38 +1,60 @@
 import NexusNN
+import NexusRandom
 import NexusWire
 
 /// Observations with the expert's labels: DAgger's aggregated dataset and BC's demonstrations.
-/// Bounded: past `capacity` rows the oldest are overwritten (a ring), so memory stays fixed
-/// however long a run goes.
+/// Every label was paid for with an expert query, so none is overwritten for being old. Up to
+/// `capacity` rows are kept as they arrive; past it the bound is reservoir sampling (Vitter's
+/// algorithm R): the n-th label takes a uniformly drawn row with probability capacity / n, so
+/// the rows stay a uniform sample of every label received and the first, expert-driven
+/// iterations keep their share (a ring kept only the newest). Memory stays fixed however
+/// long a run goes; `discarded` says how many labels the bound cost.
 public struct LabelledDataset: Sendable, Equatable {
     public let observationDim: Int
     public let labelDim: Int
     public let capacity: Int
+    /// Seeds the reservoir's draws; the draw for the n-th label depends only on (seed, n), so a
+    /// resumed dataset continues exactly from its rows and `added`.
+    public let seed: UInt64
     public private(set) var observations: [Float] = []
     public private(set) var labels: [Float] = []
-    /// Rows ever added (also the write position of the ring once full).
+    /// Labels ever received.
     public private(set) var added = 0
 
-    public init(observationDim: Int, labelDim: Int, capacity: Int) {
+    public init(observationDim: Int, labelDim: Int, capacity: Int, seed: UInt64 = 0) {
         precondition(observationDim > 0 && labelDim > 0 && capacity > 0, "dataset dimensions and capacity must be positive")
         self.observationDim = observationDim
         self.labelDim = labelDim
         self.capacity = capacity
+        self.seed = seed
     }
 
     public var count: Int { min(added, capacity) }
+
+    /// Labels received that the bound left out of the rows.
+    public var discarded: Int { added - count }
+
+    /// The bound, as the summary names it.
+    public var boundDescription: String { "reservoir sample of \(capacity) rows" }
 
     public mutating func append(observation: some Collection<Float>, label: some Collection<Float>) {
         precondition(observation.count == observationDim && label.count == labelDim, "dataset row has the wrong size")
         if added < capacity {
             observations.append(contentsOf: observation)
             labels.append(contentsOf: label)
-        } else {
-            let row = added % capacity
+        } else if let row = reservoirRow(forLabel: added) {
             observations.replaceSubrange((row * observationDim)..<((row + 1) * observationDim), with: observation)
             labels.replaceSubrange((row * labelDim)..<((row + 1) * labelDim), with: label)
         }
         added += 1
+    }
+
+    /// Where label number `index` (0-based, ≥ capacity) goes: a uniform draw from 0...index,
+    /// kept when it falls on a row.
+    private func reservoirRow(forLabel index: Int) -> Int? {
+        var random = RandomSource(seed: seed ^ UInt64(index))
+        let draw = Int(random.next() % UInt64(index + 1))
+        return draw < capacity ? draw : nil
     }
 
     /// Adds the expert-labelled steps of a segment; returns how many.
@@ -88,9 +110,9 @@ public struct LabelledDataset: Sendable, Equatable {
             return tensor
         }
         let observations = try find(".observations"), labels = try find(".labels"), added = try find(".added")
-        // The ring's layout depends on the capacity: the rows must be exactly what this
-        // capacity holds after `added` appends (a run resumed with another dataset_capacity
-        // indexed past the end), and `added` a count that converts without trapping.
+        // The rows must be exactly what this capacity holds after `added` labels (a run resumed
+        // with another dataset_capacity would index past the end), and `added` a count that
+        // converts without trapping.
         guard observations.columns == observationDim, labels.columns == labelDim, observations.rows == labels.rows,
             let total = added.data.first, total.isFinite, total >= 0, total < 1e15, observations.rows == min(Int(total), capacity)
         else {

@@ -7,7 +7,9 @@ import NexusWire
 /// differ only in where the labels come from. BC trains on a fixed set of demonstrations;
 /// DAgger (Ross et al., 2011) aggregates the expert's labels of the states its own mixture
 /// policy visits (the expert acts with probability β_i, the learner otherwise; the expert's
-/// label is always recorded) and retrains on everything each iteration.
+/// label is always recorded) and retrains on everything each iteration. DAgger may start from
+/// demonstrations too (the first iteration is then behaviour cloning on them); every label is
+/// kept whatever policy visited its state (see `LabelledDataset` for the bound).
 public final class SupervisedImitation: ImitationAlgorithm {
     public enum Mode: Sendable, Equatable {
         case behaviourCloning
@@ -28,7 +30,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
     public var usesWorkers: Bool { mode == .dagger }
 
     /// A fresh learner for environment `spec`. BC needs `demonstrations` (expert-labelled
-    /// episodes); DAgger starts empty.
+    /// episodes); DAgger may start from them or from nothing.
     public init(mode: Mode, spec: EnvironmentSpec, settings: ImitationSettings, demonstrations: [TrajectorySegment] = []) {
         self.mode = mode
         self.settings = settings
@@ -36,8 +38,8 @@ public final class SupervisedImitation: ImitationAlgorithm {
         var initRandom = random.split()
         policy = PolicyNetwork(spec: spec, hiddenSizes: settings.hiddenSizes, activation: settings.activation, random: &initRandom)
         fitter = PolicyFitter(policy: policy, learningRate: settings.learningRate, batchSize: settings.batchSize)
-        dataset = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: settings.datasetCapacity)
-        for episode in demonstrations { dataset.append(labelledStepsOf: episode) }
+        dataset = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: settings.datasetCapacity, seed: settings.seed)
+        for episode in demonstrations { labelledSinceIteration += dataset.append(labelledStepsOf: episode) }
     }
 
     public var rolloutPlan: RolloutPlan {
@@ -79,12 +81,17 @@ public final class SupervisedImitation: ImitationAlgorithm {
             Metric(name: "policy_loss", value: Double(loss)),
             Metric(name: agreementName, value: Double(fitter.agreement(with: dataset))),
             Metric(name: "dataset_size", value: Double(dataset.count)),
+            Metric(name: "labels_discarded", value: Double(dataset.discarded)),
             Metric(name: "beta", value: Double(rolloutPlan.expertActionProbability)),
             Metric(name: "nonfinite_updates", value: Double(fitter.nonfiniteUpdates)),
         ]
     }
 
     public func models() -> [Model] { [policy.model(), rolloutPlan.model()] }
+
+    public func summaryFields() -> [String: any Sendable] {
+        ["dataset_rows": dataset.count, "labels_received": dataset.added, "labels_discarded": dataset.discarded, "dataset_bound": dataset.boundDescription]
+    }
 
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
         var state = CheckpointState(dataset.tensors(prefix: "dataset"))

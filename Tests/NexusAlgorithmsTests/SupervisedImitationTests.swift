@@ -39,18 +39,37 @@ struct SupervisedImitationTests {
         #expect(restored.iteration == 2)
     }
 
-    @Test func datasetIsABoundedRing() throws {
+    @Test("past its capacity the dataset is a uniform reservoir sample: the first labels keep their share")
+    func datasetReservoir() throws {
+        // 1,000 rows of 10,000 labels, 400 times: each label should be kept with probability 0.1,
+        // the first 1,000 (expert-driven in DAgger) as much as the last 1,000 (a ring kept none).
+        var keptFirst = 0, keptLast = 0
+        for trial in 0..<400 {
+            var dataset = LabelledDataset(observationDim: 1, labelDim: 1, capacity: 1_000, seed: UInt64(trial))
+            for value in 0..<10_000 { dataset.append(observation: [Float(value)], label: [Float(value)]) }
+            #expect(dataset.count == 1_000 && dataset.discarded == 9_000)
+            keptFirst += dataset.labels.filter { $0 < 1_000 }.count
+            keptLast += dataset.labels.filter { $0 >= 9_000 }.count
+        }
+        // Expected 40,000 each; binomial sd ≈ 190 (rows are not independent, a little more).
+        #expect(abs(keptFirst - 40_000) < 1_500, "first labels kept: \(keptFirst)")
+        #expect(abs(keptLast - 40_000) < 1_500, "last labels kept: \(keptLast)")
+    }
+
+    @Test func datasetBoundAndCheckpoint() throws {
         var dataset = LabelledDataset(observationDim: 2, labelDim: 1, capacity: 3)
         for value in 0..<5 { dataset.append(observation: [Float(value), 0], label: [Float(value)]) }
-        #expect(dataset.count == 3 && dataset.added == 5)
-        #expect(Set(dataset.labels) == [2, 3, 4])
+        #expect(dataset.count == 3 && dataset.added == 5 && dataset.discarded == 2)
+        var again = LabelledDataset(observationDim: 2, labelDim: 1, capacity: 3)
+        for value in 0..<5 { again.append(observation: [Float(value), 0], label: [Float(value)]) }
+        #expect(again == dataset, "the reservoir's draws depend only on the seed and the label's number")
         var copy = LabelledDataset(observationDim: 2, labelDim: 1, capacity: 3)
         try copy.restore(from: dataset.tensors(prefix: "d"), prefix: "d")
         #expect(copy == dataset)
         var wrong = LabelledDataset(observationDim: 3, labelDim: 1, capacity: 3)
         #expect(throws: WireError.self) { try wrong.restore(from: dataset.tensors(prefix: "d"), prefix: "d") }
         let (shift, scale) = dataset.normalisation()
-        #expect(shift == [3, 0])
+        #expect(shift == [dataset.labels.reduce(0, +) / 3, 0])
         #expect(scale[1] == 100)  // a constant column: std floored at 0.01
     }
 }

@@ -24,12 +24,16 @@ public protocol AlgorithmBuilder: Sendable {
     var name: String { get }
     var summary: String { get }
     var requirements: AlgorithmRequirements { get }
+    /// Whether a demonstration file may be given (always, where one is required).
+    var acceptsDemonstrations: Bool { get }
     /// Lays the algorithm's defaults (tuned per environment where it has them) over `config`,
     /// whose `env` and `workers` are already the user's. User values are laid over the result.
     func applyDefaults(to config: inout RunConfig)
     /// Checks what only this algorithm cares about (its section, files it needs).
     func validate(_ config: RunConfig) throws
-    /// Segments from policies more than this many versions old are dropped.
+    /// Segments from policies more than this many versions old are dropped (on-policy
+    /// learning); by default none are: an expert's label is valid whatever policy visited the
+    /// state, and DAgger paid for every one.
     func maxPolicyLag(_ config: RunConfig) -> Int
     /// The run ends after this many iterations.
     func iterationLimit(_ config: RunConfig) -> Int
@@ -38,9 +42,10 @@ public protocol AlgorithmBuilder: Sendable {
 }
 
 extension AlgorithmBuilder {
+    public var acceptsDemonstrations: Bool { requirements.contains(.demonstrations) }
     public func applyDefaults(to config: inout RunConfig) {}
     public func validate(_ config: RunConfig) throws {}
-    public func maxPolicyLag(_ config: RunConfig) -> Int { config.learner.maxPolicyLag }
+    public func maxPolicyLag(_ config: RunConfig) -> Int { .max }
     public func iterationLimit(_ config: RunConfig) -> Int { config.training.maxIterations }
 }
 

@@ -22,13 +22,16 @@ struct BehaviourCloningBuilder: AlgorithmBuilder {
     }
 }
 
-/// `--algo dagger`: Ross et al.'s dataset aggregation with an expert process.
+/// `--algo dagger`: Ross et al.'s dataset aggregation with an expert process, optionally
+/// starting from a demonstration file (the first iteration then clones it).
 struct DAggerBuilder: AlgorithmBuilder {
     let name = "dagger"
-    let summary = "DAgger: the expert labels the states the learner visits"
+    let summary = "DAgger: the expert labels the states the learner visits (--demos optional)"
     let requirements: AlgorithmRequirements = [.expert, .rolloutWorkers]
+    let acceptsDemonstrations = true
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
-        SupervisedImitation(mode: .dagger, spec: spec, settings: config.imitationSettings)
+        let episodes = config.demos.isEmpty ? [] : try DemonstrationSource.load(config, spec: spec)
+        return SupervisedImitation(mode: .dagger, spec: spec, settings: config.imitationSettings, demonstrations: episodes)
     }
 }

@@ -18,6 +18,7 @@ extension RunConfig {
         let algorithm = try self.algorithm
         try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
         _ = try environmentArguments
+        try require(demos.isEmpty || algorithm.acceptsDemonstrations, "demos", demos, "algo \(algo) does not learn from demonstrations")
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")
         try require(maxSeconds > 0 && maxSeconds.isFinite, "max_seconds", maxSeconds, "must be a positive number")
         try require(targetReturn.isFinite, "target_return", targetReturn, "must be a finite number")
@@ -52,7 +53,6 @@ extension RunConfig {
         try require((1...10_000).contains(learner.evalEpisodes), "learner.eval_episodes", learner.evalEpisodes, "must be from 1 to 10000")
         try require(learner.checkpointEvery >= 1, "learner.checkpoint_every", learner.checkpointEvery, "must be at least 1")
         try require(learner.keepCheckpoints >= 1, "learner.keep_checkpoints", learner.keepCheckpoints, "must be at least 1")
-        try require(learner.maxPolicyLag >= 0, "learner.max_policy_lag", learner.maxPolicyLag, "must not be negative")
         try require(learner.workerTimeoutSeconds > 0, "learner.worker_timeout_seconds", learner.workerTimeoutSeconds, "must be positive")
         try require(learner.segmentQueue >= 1, "learner.segment_queue", learner.segmentQueue, "must be at least 1")
 

@@ -18,7 +18,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// environment's threshold.
     public var targetReturn = 475.0
     public var stopAtTarget = true
-    /// Demonstration file (`nexus demos record`): required by bc, gail and airl.
+    /// Demonstration file (`nexus demos record`): required by bc, gail and airl; dagger may
+    /// start from one.
     public var demos = ""
     public var policy = PolicySettings()
     public var training = TrainingSettings()
@@ -139,8 +140,6 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var evalSeed: UInt64 = 1_000_003
         public var checkpointEvery = 5
         public var keepCheckpoints = 3
-        /// Segments from policies more than this many versions old are dropped.
-        public var maxPolicyLag = 20
         /// A worker silent for this long is reported gone.
         public var workerTimeoutSeconds = 5.0
         public var segmentQueue = 1024

@@ -184,7 +184,7 @@ actor Learner {
 
     /// `summary.json` as the learner knows it (the launcher adds its own counts).
     func summary(rejected: UInt64) -> [String: Any] {
-        [
+        let fields: [String: Any] = [
             "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": config.workers, "run_id": runID,
             "wall_seconds": wallSeconds, "env_steps": Int(counters.envSteps), "expert_queries": Int(counters.expertQueries),
             "iterations": algorithm.iteration, "policy_version": Int(version),
@@ -199,6 +199,7 @@ actor Learner {
             // target was reached, for timing from a launch.
             "started_unix_seconds": Date().timeIntervalSince1970 - wallSeconds,
         ]
+        return fields.merging(algorithm.summaryFields()) { runs, _ in runs }
     }
 
     func summaryJSON(rejected: UInt64) throws -> String { try JSONFile.encode(summary(rejected: rejected)) }
