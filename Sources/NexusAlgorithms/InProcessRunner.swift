@@ -30,6 +30,7 @@ public struct InProcessRunner {
         public var iterations = 0
         public var envSteps = 0
         public var expertQueries = 0
+        public var unsafeEvents = 0
         public var evalReturn = -Double.infinity
         public var reachedTarget: Bool { envStepsToTarget != nil }
         public var envStepsToTarget: Int?
@@ -68,7 +69,10 @@ public struct InProcessRunner {
                 return expert.act(batch: observations, rows: rows.count, actionDim: actionDim)
             }
             outcome.envSteps += collector.envCount
-            for segment in segments { _ = algorithm.ingest(segment) }
+            for segment in segments {
+                outcome.unsafeEvents += segment.unsafeEvents
+                _ = algorithm.ingest(segment)
+            }
             outcome.rolloutSeconds += (clock.now - stepStarted) / .seconds(1)
             guard algorithm.readyToTrain else { continue }
             let trainingStarted = clock.now

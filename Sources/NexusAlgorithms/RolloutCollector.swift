@@ -164,8 +164,8 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         var finished: [TrajectorySegment] = []
         // The vector's arrays are read once per step (each access across the module boundary
         // is a call and a retain) and passed on as buffer slices.
-        let (after, finals, rewards, terminated, truncated) =
-            (vector.observations, vector.finalObservations, vector.rewards, vector.terminated, vector.truncated)
+        let (after, finals, rewards, terminated, truncated, enteredUnsafe) =
+            (vector.observations, vector.finalObservations, vector.rewards, vector.terminated, vector.truncated, vector.enteredUnsafe)
         let recordsLogProbabilities = plan.acting == .sample
         after.withUnsafeBufferPointer { after in
             finals.withUnsafeBufferPointer { finals in
@@ -182,6 +182,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
                                 finalObservation: ended ? UnsafeBufferPointer(rebasing: finals[rows]) : nil,
                                 expertLabel: label, expertActed: expertActed[index],
                                 behaviourLogProbability: recordsLogProbabilities ? logProbabilities[index] : nil,
+                                enteredUnsafe: enteredUnsafe[index],
                                 completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil)
                             if builders[index].isFull {
                                 finished.append(builders[index].finish(policyVersion: policyVersion))
@@ -207,6 +208,7 @@ struct SegmentBuilder {
     private var expertLabels: [Float] = [], expertMask: [Bool] = [], expertActed: [Bool] = []
     private var behaviourLogProbabilities: [Float] = []
     private var returns: [Float] = [], lengths: [UInt32] = []
+    private var safetyEvents: [SafetyEvent] = []
     private var startEpisode: UInt64 = 0
 
     init(workerID: UInt32, envIndex: UInt32, envID: String, steps: Int, observationDim: Int, actionDim: Int) {
@@ -229,13 +231,14 @@ struct SegmentBuilder {
         expertActed.removeAll(keepingCapacity: true); expertActed.reserveCapacity(steps)
         expertLabels.removeAll(keepingCapacity: true)
         behaviourLogProbabilities.removeAll(keepingCapacity: true)
-        finalObservations = []; finalSteps = []; returns = []; lengths = []
+        finalObservations = []; finalSteps = []; returns = []; lengths = []; safetyEvents = []
         startEpisode = episodeID
     }
 
     mutating func record(
         action: UnsafeBufferPointer<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: UnsafeBufferPointer<Float>,
-        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, behaviourLogProbability: Float?, completed: (Float, UInt32)?
+        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, behaviourLogProbability: Float?, enteredUnsafe: Bool = false,
+        completed: (Float, UInt32)?
     ) {
         if let behaviourLogProbability { behaviourLogProbabilities.append(behaviourLogProbability) }
         actions += action
@@ -251,6 +254,7 @@ struct SegmentBuilder {
         if let expertLabel { expertLabels += expertLabel }
         expertMask.append(expertLabel != nil)
         expertActed.append(acted)
+        if enteredUnsafe { safetyEvents.append(SafetyEvent(step: UInt32(rewards.count - 1), kind: .violation, severity: 1)) }
         if let (episodeReturn, length) = completed {
             returns.append(episodeReturn)
             lengths.append(length)
@@ -279,7 +283,7 @@ struct SegmentBuilder {
             rewards: rewards, terminated: terminated, truncated: truncated,
             finalObservations: Tensor(rows: finalSteps.count, columns: observationDim, data: finalObservations), finalObservationSteps: finalSteps,
             expertActions: labelled ? Tensor(rows: steps, columns: actionDim, data: labels) : nil,
-            expertMask: labelled ? expertMask : [], expertActed: expertActed,
+            expertMask: labelled ? expertMask : [], expertActed: expertActed, safetyEvents: safetyEvents,
             completedEpisodeReturns: returns, completedEpisodeLengths: lengths)
     }
 }

@@ -92,5 +92,5 @@ private struct NullEnvironment: Environment {
     mutating func reset(random: inout RandomSource) {}
     @inline(never) mutating func step(_ action: UnsafeBufferPointer<Float>) -> (reward: Double, terminated: Bool) { (0, false) }
     func observe(into observation: UnsafeMutableBufferPointer<Float>) {}
-    var isUnsafe: Bool { false }
+    static func isUnsafe(observation: UnsafeBufferPointer<Float>) -> Bool { false }
 }

@@ -81,7 +81,9 @@ public struct Acrobot: Environment {
     }
 
     /// Unsafe: a joint within 10 % of its speed bound (4π and 9π rad/s).
-    public var isUnsafe: Bool { abs(dtheta1) > 0.9 * Self.maxVelocity1 || abs(dtheta2) > 0.9 * Self.maxVelocity2 }
+    public static func isUnsafe(observation o: UnsafeBufferPointer<Float>) -> Bool {
+        abs(Double(o[4])) > 0.9 * maxVelocity1 || abs(Double(o[5])) > 0.9 * maxVelocity2
+    }
 
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(cos(theta1))

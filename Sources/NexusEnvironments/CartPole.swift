@@ -61,7 +61,9 @@ public struct CartPole: Environment {
     }
 
     /// Unsafe: within 20 % of a termination bound (|x| > 1.92 or |θ| > 0.8 · 12°).
-    public var isUnsafe: Bool { abs(x) > 0.8 * Self.xThreshold || abs(theta) > 0.8 * Self.thetaThreshold }
+    public static func isUnsafe(observation o: UnsafeBufferPointer<Float>) -> Bool {
+        abs(Double(o[0])) > 0.8 * xThreshold || abs(Double(o[2])) > 0.8 * thetaThreshold
+    }
 
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(x)

@@ -76,14 +76,24 @@ public protocol Environment: Sendable {
     /// Takes Gymnasium's keyword arguments (names already checked against
     /// `spec.argumentDefaults`).
     mutating func apply(_ arguments: EnvironmentArguments)
-    /// Whether the current state is in the environment's unsafe region (documented on each
-    /// environment): near a failure or a limit. MEGA-DAgger gates expert queries on it.
-    var isUnsafe: Bool { get }
+    /// Whether an observation lies in the environment's unsafe region (documented on each
+    /// environment): near a failure or a limit. Read from the observation, so that a world
+    /// model's predicted observations can be judged too (MEGA-DAgger's safety lookahead);
+    /// entering the region is an unsafe event in every run's counts.
+    static func isUnsafe(observation: UnsafeBufferPointer<Float>) -> Bool
 }
 
 extension Environment {
     /// An environment without keyword arguments ignores them (names are checked before).
     public mutating func apply(_ arguments: EnvironmentArguments) {}
+
+    /// Whether the current state is unsafe (its observation is).
+    public var isUnsafe: Bool {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.spec.observationDim) { buffer in
+            observe(into: buffer)
+            return Self.isUnsafe(observation: UnsafeBufferPointer(buffer))
+        }
+    }
 
     public func observation() -> [Float] {
         [Float](unsafeUninitializedCapacity: Self.spec.observationDim) { buffer, count in

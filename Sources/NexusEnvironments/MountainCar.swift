@@ -39,7 +39,7 @@ public struct MountainCar: Environment {
     }
 
     /// Unsafe: about to hit the left wall (position below −1.1; the wall is at −1.2).
-    public var isUnsafe: Bool { position < -1.1 }
+    public static func isUnsafe(observation o: UnsafeBufferPointer<Float>) -> Bool { o[0] < -1.1 }
 
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(position)

@@ -48,7 +48,7 @@ public struct Pendulum: Environment {
 
     /// Unsafe: spinning near the speed limit (|θ̇| > 7 of 8 rad/s), where the torque can no
     /// longer stop it before it goes round.
-    public var isUnsafe: Bool { abs(thetaDot) > 7 }
+    public static func isUnsafe(observation o: UnsafeBufferPointer<Float>) -> Bool { abs(o[2]) > 7 }
 
     public func observe(into observation: UnsafeMutableBufferPointer<Float>) {
         observation[0] = Float(cos(theta))

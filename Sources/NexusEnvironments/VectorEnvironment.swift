@@ -24,6 +24,11 @@ public struct VectorEnvironment<E: Environment> {
     /// Return and length of the episode each copy finished on the last step (0 otherwise).
     public private(set) var completedReturns: [Double]
     public private(set) var completedLengths: [Int]
+    /// Per copy: the last step took it from a safe state into the environment's unsafe region
+    /// (an unsafe event; staying there is not a new one).
+    public private(set) var enteredUnsafe: [Bool]
+    /// Whether each copy's current state (the observation the policy acts on next) is unsafe.
+    private var currentlyUnsafe: [Bool]
 
     /// Copy i draws its resets from its own generator, split from `seed`, so its episodes
     /// do not depend on when the other copies' episodes end.
@@ -40,6 +45,8 @@ public struct VectorEnvironment<E: Environment> {
         truncated = terminated
         completedReturns = rewards
         completedLengths = [Int](repeating: 0, count: count)
+        enteredUnsafe = terminated
+        currentlyUnsafe = terminated
         for index in 0..<count { resetCopy(index) }
     }
 
@@ -48,6 +55,7 @@ public struct VectorEnvironment<E: Environment> {
         let dim = E.spec.observationDim
         observations.withUnsafeMutableBufferPointer { all in
             environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
+            currentlyUnsafe[index] = E.isUnsafe(observation: UnsafeBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
         }
     }
 
@@ -62,17 +70,24 @@ public struct VectorEnvironment<E: Environment> {
             truncated[index] = timeUp
             completedReturns[index] = 0
             completedLengths[index] = 0
+            let wasUnsafe = currentlyUnsafe[index]
             if ended || timeUp {
                 completedReturns[index] = environments[index].episodeReturn
                 completedLengths[index] = environments[index].length
-                finalObservations.withUnsafeMutableBufferPointer { all in
-                    environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
+                let reachedUnsafe = finalObservations.withUnsafeMutableBufferPointer { all in
+                    let row = UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)])
+                    environments[index].observe(into: row)
+                    return E.isUnsafe(observation: UnsafeBufferPointer(row))
                 }
+                enteredUnsafe[index] = reachedUnsafe && !wasUnsafe
                 resetCopy(index)
             } else {
-                observations.withUnsafeMutableBufferPointer { all in
-                    environments[index].observe(into: UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)]))
+                currentlyUnsafe[index] = observations.withUnsafeMutableBufferPointer { all in
+                    let row = UnsafeMutableBufferPointer(rebasing: all[(index * dim)..<((index + 1) * dim)])
+                    environments[index].observe(into: row)
+                    return E.isUnsafe(observation: UnsafeBufferPointer(row))
                 }
+                enteredUnsafe[index] = currentlyUnsafe[index] && !wasUnsafe
             }
         }
     }

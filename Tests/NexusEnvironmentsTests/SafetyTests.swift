@@ -29,4 +29,28 @@ struct SafetyTests {
             #expect(environment.isUnsafe, "episode \(row.episode) ended without passing the unsafe margin")
         }
     }
+
+    @Test("a vector environment reports each entry into the unsafe region once: every CartPole failure is one")
+    func vectorCountsUnsafeEntries() {
+        var vector = VectorEnvironment<CartPole>(count: 4, seed: 9)
+        var entries = 0, failures = 0
+        for _ in 0..<2_000 {
+            vector.step([1, 1, 1, 1])  // always push right: every episode fails within ~10 steps
+            entries += vector.enteredUnsafe.filter { $0 }.count
+            failures += vector.terminated.filter { $0 }.count
+        }
+        #expect(failures > 100)
+        // Each failing episode entered the region once before (or when) it ended; none
+        // entered it twice, since pushing one way never brings the pole back.
+        #expect(entries == failures, "\(entries) entries for \(failures) failures")
+    }
+
+    @Test("the predicate on observations agrees with the environment's state")
+    func observationPredicate() {
+        var environment = Pendulum()
+        environment.state = [0, 7.5]
+        let observation = environment.observation()
+        #expect(observation.withUnsafeBufferPointer { Pendulum.isUnsafe(observation: $0) })
+        #expect(environment.isUnsafe)
+    }
 }

@@ -35,7 +35,7 @@ struct ClusterTrainingTests {
         #expect(summary.number("rejected_messages") == 0)
         for key in ["algo", "env", "seed", "workers", "wall_seconds", "env_steps", "expert_queries", "iterations", "policy_version",
                     "eval_return_std", "target_return", "seconds_to_target", "env_steps_to_target", "expert_queries_to_target",
-                    "worker_restarts", "stale_segments_dropped"] {
+                    "worker_restarts", "stale_segments_dropped", "unsafe_events", "unsafe_events_to_target", "labels_received", "dataset_bound"] {
             #expect(summary[key] != nil, "summary.json lacks \(key)")
         }
         #expect(!run.metricsRows.isEmpty)

@@ -35,9 +35,9 @@ struct RunFilesTests {
         try MetricsLog(path: path).append([("iteration", 1), ("wall_seconds", 0.5), ("policy_loss", 0.25), ("eval_return_mean", .nan)])
         try MetricsLog(path: path).append([("iteration", 2), ("policy_loss", 0.125), ("eval_return_mean", 480)])
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        #expect(lines[0] == "iteration,wall_seconds,env_steps,expert_queries,policy_version,policy_loss,eval_return_mean,eval_return_std")
-        #expect(lines[1] == "1,0.5,,,,0.25,,")
-        #expect(lines[2] == "2,,,,,0.125,480,")
+        #expect(lines[0] == "iteration,wall_seconds,env_steps,expert_queries,unsafe_events,policy_version,policy_loss,eval_return_mean,eval_return_std")
+        #expect(lines[1] == "1,0.5,,,,,0.25,,")
+        #expect(lines[2] == "2,,,,,,0.125,480,")
     }
 
     @Test("every example config in cluster/ loads")

@@ -73,6 +73,7 @@ actor Learner {
         counters.envSteps += steps
         counters.expertQueries += UInt64(segment.expertMask.lazy.filter { $0 }.count)
         counters.segments += 1
+        counters.unsafeEvents += UInt64(segment.unsafeEvents)
         guard SegmentAge.isUsable(segmentVersion: segment.policyVersion, currentVersion: version, maxLag: builder.maxPolicyLag(config)) else {
             counters.staleSegmentsDropped += 1
             return
@@ -109,6 +110,7 @@ actor Learner {
                 counters.secondsToTarget = wallSeconds
                 counters.envStepsToTarget = Double(counters.envSteps)
                 counters.expertQueriesToTarget = Double(counters.expertQueries)
+                counters.unsafeEventsToTarget = Double(counters.unsafeEvents)
                 counters.iterationsToTarget = Double(iteration)
                 logger.info("reached the target return", metadata: ["return": "\(summary.meanReturn)", "target": "\(config.targetReturn)"])
                 if config.stopAtTarget { finish("reached target return \(config.targetReturn)") }
@@ -117,7 +119,8 @@ actor Learner {
         lastLosses.append(Metric(name: "eval_seconds", value: (ContinuousClock.now - started) / .seconds(1)))
         try metricsLog.append(
             [("iteration", Double(iteration)), ("wall_seconds", wallSeconds), ("env_steps", Double(counters.envSteps)),
-             ("expert_queries", Double(counters.expertQueries)), ("policy_version", Double(version))]
+             ("expert_queries", Double(counters.expertQueries)), ("unsafe_events", Double(counters.unsafeEvents)),
+             ("policy_version", Double(version))]
                 + lastLosses.map { ($0.name, $0.value) }
                 + [("eval_return_mean", counters.evalReturnMean), ("eval_return_std", counters.evalReturnStd)])
         if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
@@ -192,6 +195,7 @@ actor Learner {
             "target_return": config.targetReturn, "reached_target": counters.reachedTarget,
             "seconds_to_target": counters.secondsToTarget, "env_steps_to_target": counters.envStepsToTarget,
             "expert_queries_to_target": counters.expertQueriesToTarget, "iterations_to_target": counters.iterationsToTarget,
+            "unsafe_events": Int(counters.unsafeEvents), "unsafe_events_to_target": counters.unsafeEventsToTarget,
             "worker_restarts": 0, "rejected_messages": Int(rejected),
             "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
             "finish_reason": finishReason ?? "stopped", "nexus_version": NexusVersion.current,

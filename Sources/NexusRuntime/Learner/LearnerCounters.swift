@@ -7,6 +7,8 @@ public struct LearnerCounters: Sendable, Equatable {
     public var segments: UInt64 = 0
     public var staleSegmentsDropped: UInt64 = 0
     public var wrongKindMessages: UInt64 = 0
+    /// Steps that took an environment into its unsafe region (`Environment.isUnsafe`).
+    public var unsafeEvents: UInt64 = 0
     /// Run time before this process (a resumed run keeps its clock); checkpoints store the
     /// total as `wall_seconds`.
     public var wallSecondsBefore: Double = 0
@@ -16,6 +18,7 @@ public struct LearnerCounters: Sendable, Equatable {
     public var envStepsToTarget = Double.nan
     public var expertQueriesToTarget = Double.nan
     public var iterationsToTarget = Double.nan
+    public var unsafeEventsToTarget = Double.nan
 
     public var reachedTarget: Bool { !secondsToTarget.isNaN }
 
@@ -28,12 +31,14 @@ public struct LearnerCounters: Sendable, Equatable {
             Metric(name: "segments", value: Double(segments)),
             Metric(name: "stale_segments_dropped", value: Double(staleSegmentsDropped)),
             Metric(name: "wrong_kind_messages", value: Double(wrongKindMessages)),
+            Metric(name: "unsafe_events", value: Double(unsafeEvents)),
             Metric(name: "eval_return_mean", value: evalReturnMean),
             Metric(name: "eval_return_std", value: evalReturnStd),
             Metric(name: "seconds_to_target", value: secondsToTarget),
             Metric(name: "env_steps_to_target", value: envStepsToTarget),
             Metric(name: "expert_queries_to_target", value: expertQueriesToTarget),
             Metric(name: "iterations_to_target", value: iterationsToTarget),
+            Metric(name: "unsafe_events_to_target", value: unsafeEventsToTarget),
         ]
     }
 
@@ -46,6 +51,7 @@ public struct LearnerCounters: Sendable, Equatable {
         segments = count("segments")
         staleSegmentsDropped = count("stale_segments_dropped")
         wrongKindMessages = count("wrong_kind_messages")
+        unsafeEvents = count("unsafe_events")
         let wall = value("wall_seconds")
         wallSecondsBefore = wall.isFinite ? wall : 0
         evalReturnMean = value("eval_return_mean")
@@ -54,5 +60,6 @@ public struct LearnerCounters: Sendable, Equatable {
         envStepsToTarget = value("env_steps_to_target")
         expertQueriesToTarget = value("expert_queries_to_target")
         iterationsToTarget = value("iterations_to_target")
+        unsafeEventsToTarget = value("unsafe_events_to_target")
     }
 }

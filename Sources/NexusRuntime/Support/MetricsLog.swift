@@ -4,7 +4,7 @@ import NexusWire
 /// `metrics.csv`: one row per learner iteration. The columns are fixed by the first row
 /// (the common ones, then the algorithm's losses); a resumed run appends to the same file.
 public final class MetricsLog {
-    public static let leadingColumns = ["iteration", "wall_seconds", "env_steps", "expert_queries", "policy_version"]
+    public static let leadingColumns = ["iteration", "wall_seconds", "env_steps", "expert_queries", "unsafe_events", "policy_version"]
     public static let trailingColumns = ["eval_return_mean", "eval_return_std"]
     private let path: String
     private var columns: [String]?

@@ -25,6 +25,9 @@ public struct SafetyEvent: Sendable, Equatable {
 /// `finalObservations` (one row per ended step, named by `finalObservationSteps`).
 /// Optional per-step arrays are either empty or hold exactly T entries.
 public struct TrajectorySegment: Sendable, Equatable {
+    /// Steps that took the environment into its unsafe region.
+    public var unsafeEvents: Int { safetyEvents.lazy.filter { $0.kind == .violation }.count }
+
     public var workerID: UInt32
     public var envIndex: UInt32
     public var episodeID: UInt64
