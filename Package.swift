@@ -88,7 +88,7 @@ let package = Package(
             dependencies: ["NexusTestKit", "NexusPolicies", "NexusDemonstrations", "NexusEnvironments", "NexusNN", "NexusWire"],
             swiftSettings: strict),
         .testTarget(
-            name: "NexusAlgorithmsTests", dependencies: ["NexusAlgorithms", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusWire", "NexusTestKit"],
+            name: "NexusAlgorithmsTests", dependencies: ["NexusAlgorithms", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusWire", "NexusTestKit", "NexusRandom"],
             swiftSettings: strict),
         .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(

@@ -60,10 +60,18 @@ public struct InProcessRunner {
             envID: settings.envID, envCount: settings.envs, segmentSteps: settings.segmentSteps, workerID: 1, seed: settings.seed &+ 1,
             arguments: settings.arguments)
         let actionDim = collector.actionDim
+        let spec = try EnvironmentRegistry.type(for: settings.envID).spec
+        var gate: QueryGate?
+        var gateVersion = -1
         while outcome.envSteps < settings.maxEnvSteps {
             let plan = algorithm.rolloutPlan
+            if gateVersion != algorithm.iteration {
+                // As a worker does on new weights: the gate is rebuilt from the published models.
+                gate = try QueryGate.make(plan: plan, models: algorithm.models(), spec: spec)
+                gateVersion = algorithm.iteration
+            }
             let stepStarted = clock.now
-            let segments = try collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan) { rows, observations in
+            let segments = try collector.step(policy: algorithm.policy, policyVersion: UInt64(algorithm.iteration), plan: plan, gate: gate) { rows, observations in
                 guard let expert else { throw RunnerError.noExpert(algorithm: algorithm.name) }
                 outcome.expertQueries += rows.count
                 return expert.act(batch: observations, rows: rows.count, actionDim: actionDim)

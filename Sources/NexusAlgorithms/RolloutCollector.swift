@@ -19,14 +19,17 @@ public protocol RolloutCollecting {
     var envSteps: UInt64 { get }
     /// Phase 1: the policy proposes actions for every copy (as `plan.acting` says); the plan
     /// decides per row whether the expert's action is executed and whether its label is
-    /// recorded. Returns the rows (ascending) whose states must go to the expert.
-    mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int]
+    /// recorded; under a gated plan, `gate` judges each row. Returns the rows (ascending)
+    /// whose states must go to the expert.
+    mutating func propose(policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?) -> [Int]
     /// Phase 2: `expertActions` holds `[rows.count, actionDim]` values for the rows `propose`
     /// returned, in that order. Steps every copy; returns the segments this step completed.
     mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment]
 }
 
 extension RolloutCollecting {
+    public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int] { propose(policy: policy, plan: plan, gate: nil) }
+
     /// The observations of `rows`, `[rows.count, observationDim]`: what goes to the expert.
     public func observations(ofRows rows: [Int]) -> [Float] {
         let (all, dim) = (observations, observationDim)
@@ -40,9 +43,10 @@ extension RolloutCollecting {
     /// `expert` gets the picked rows and their `[rows.count, observationDim]` states and returns
     /// `[rows.count, actionDim]` actions.
     public mutating func step(
-        policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, expert: (_ rows: [Int], _ observations: [Float]) throws -> [Float]
+        policy: PolicyNetwork, policyVersion: UInt64, plan: RolloutPlan, gate: QueryGate? = nil,
+        expert: (_ rows: [Int], _ observations: [Float]) throws -> [Float]
     ) rethrows -> [TrajectorySegment] {
-        let rows = propose(policy: policy, plan: plan)
+        let rows = propose(policy: policy, plan: plan, gate: gate)
         let actions = rows.isEmpty ? [] : try expert(rows, observations(ofRows: rows))
         return complete(policyVersion: policyVersion, expertActions: actions)
     }
@@ -84,6 +88,8 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     private var executed: [Float]
     private var expertActed: [Bool]
     private var queried: [Bool]
+    /// Under a gated plan: each row's disagreement, and whether the expert took over for safety.
+    private var decision: QueryGate.Decision?
     private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int])?
     public private(set) var envSteps: UInt64 = 0
     // Read once: `E.spec` builds a struct with arrays and strings on every access.
@@ -113,7 +119,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     public var envCount: Int { vector.count }
     public var observations: [Float] { vector.observations }
 
-    public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int] {
+    public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?) -> [Int] {
         precondition(pending == nil, "propose called twice without complete")
         let count = envCount
         // Read in place: a copy of the observations alive across `vector.step` would make the
@@ -129,12 +135,26 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
                 }
             }
         }
+        decision = nil
+        if plan.queryRule == .gate {
+            precondition(gate != nil, "a gated rollout plan needs the gate built from its weights")
+            decision = vector.observations.withUnsafeBufferPointer { o in
+                policyActions.withUnsafeBufferPointer { gate!.decide(observations: o, actions: $0, rows: count, policy: policy, isUnsafe: E.isUnsafe) }
+            }
+        }
         var rows: [Int] = []
         let probability = plan.expertActionProbability
         for index in 0..<count {
-            let useExpert = probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
+            let drawn = probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
+            // The safety fallback: where the lookahead saw danger, the expert acts.
+            let useExpert = drawn || decision?.unsafeAhead[index] == true
             expertActed[index] = useExpert
-            queried[index] = plan.queryRule == .all || (plan.queryRule == .expertActing && useExpert)
+            switch plan.queryRule {
+            case .none: queried[index] = false
+            case .all: queried[index] = true
+            case .expertActing: queried[index] = useExpert
+            case .gate: queried[index] = useExpert || decision!.fires[index]
+            }
             if useExpert || queried[index] { rows.append(index) }
         }
         pending = (plan, policy, rows)
@@ -183,6 +203,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
                                 expertLabel: label, expertActed: expertActed[index],
                                 behaviourLogProbability: recordsLogProbabilities ? logProbabilities[index] : nil,
                                 enteredUnsafe: enteredUnsafe[index],
+                                uncertainty: decision?.disagreement[index], safetyTakeover: decision?.unsafeAhead[index] == true,
                                 completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil)
                             if builders[index].isFull {
                                 finished.append(builders[index].finish(policyVersion: policyVersion))
@@ -209,6 +230,7 @@ struct SegmentBuilder {
     private var behaviourLogProbabilities: [Float] = []
     private var returns: [Float] = [], lengths: [UInt32] = []
     private var safetyEvents: [SafetyEvent] = []
+    private var uncertainty: [Float] = []
     private var startEpisode: UInt64 = 0
 
     init(workerID: UInt32, envIndex: UInt32, envID: String, steps: Int, observationDim: Int, actionDim: Int) {
@@ -231,6 +253,7 @@ struct SegmentBuilder {
         expertActed.removeAll(keepingCapacity: true); expertActed.reserveCapacity(steps)
         expertLabels.removeAll(keepingCapacity: true)
         behaviourLogProbabilities.removeAll(keepingCapacity: true)
+        uncertainty.removeAll(keepingCapacity: true)
         finalObservations = []; finalSteps = []; returns = []; lengths = []; safetyEvents = []
         startEpisode = episodeID
     }
@@ -238,8 +261,10 @@ struct SegmentBuilder {
     mutating func record(
         action: UnsafeBufferPointer<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: UnsafeBufferPointer<Float>,
         finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, behaviourLogProbability: Float?, enteredUnsafe: Bool = false,
-        completed: (Float, UInt32)?
+        uncertainty score: Float? = nil, safetyTakeover: Bool = false, completed: (Float, UInt32)?
     ) {
+        if let score { uncertainty.append(score) }
+        if safetyTakeover { safetyEvents.append(SafetyEvent(step: UInt32(rewards.count), kind: .expertTakeover, severity: 1)) }
         if let behaviourLogProbability { behaviourLogProbabilities.append(behaviourLogProbability) }
         actions += action
         rewards.append(reward)
@@ -283,7 +308,8 @@ struct SegmentBuilder {
             rewards: rewards, terminated: terminated, truncated: truncated,
             finalObservations: Tensor(rows: finalSteps.count, columns: observationDim, data: finalObservations), finalObservationSteps: finalSteps,
             expertActions: labelled ? Tensor(rows: steps, columns: actionDim, data: labels) : nil,
-            expertMask: labelled ? expertMask : [], expertActed: expertActed, safetyEvents: safetyEvents,
+            expertMask: labelled ? expertMask : [], expertActed: expertActed,
+            uncertainty: uncertainty.count == steps ? uncertainty : [], safetyEvents: safetyEvents,
             completedEpisodeReturns: returns, completedEpisodeLengths: lengths)
     }
 }

@@ -22,7 +22,32 @@ public struct RolloutPlan: Sendable, Equatable {
         case all = 1
         /// Only the rows where the expert acts (β-mixture data, HG-DAgger style).
         case expertActing = 2
+        /// The rows whose gate fires (MEGA-DAgger): the world model's disagreement on
+        /// (s, π(s)) at least `gate_threshold`, or an imagined `gate_horizon`-step rollout
+        /// under the policy that enters the unsafe region — where the expert's action is then
+        /// executed (the safety fallback). Needs a world model in the same weights.
+        case gate = 3
     }
+
+    /// The gate's parameters, carried in `extras`.
+    public static let gateThresholdName = "gate_threshold"
+    public static let gateHorizonName = "gate_horizon"
+    /// Longest safety lookahead a worker runs.
+    public static let maxGateHorizon = 100
+
+    /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
+    /// decides which rows the expert sees.
+    public static func gated(threshold: Float, horizon: Int, expertActionProbability: Float = 0) -> RolloutPlan {
+        func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
+        return RolloutPlan(
+            expertActionProbability: expertActionProbability, queryRule: .gate,
+            extras: [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))])
+    }
+
+    /// τ of a gated plan (∞ queries nothing, 0 everything).
+    public var gateThreshold: Float? { extras.first { $0.name == Self.gateThresholdName }?.tensor.data.first }
+    /// The safety lookahead's steps of a gated plan (0: no lookahead).
+    public var gateHorizon: Int { extras.first { $0.name == Self.gateHorizonName }?.tensor.data.first.map { Int($0) } ?? 0 }
 
     public var acting: ActingMode
     /// Probability that the expert's action is the one executed (DAgger's β).
@@ -90,6 +115,15 @@ public struct RolloutPlan: Sendable, Equatable {
             self.init(
                 acting: try code("acting_mode", as: ActingMode.self), expertActionProbability: probability,
                 queryRule: try code("query_rule", as: QueryRule.self), extras: model.parameters.filter { !known.contains($0.name) })
+            if queryRule == .gate {
+                // Checked here, so that a worker never runs a gate it cannot evaluate.
+                guard let threshold = try? scalar(Self.gateThresholdName), threshold >= 0, !threshold.isNaN else {
+                    throw WireError.invalidField("weights.rollout.\(Self.gateThresholdName)", reason: "a gated plan needs a threshold ≥ 0 (∞ allowed)")
+                }
+                guard let horizon = try? scalar(Self.gateHorizonName), let steps = Int(exactly: horizon), (0...Self.maxGateHorizon).contains(steps) else {
+                    throw WireError.invalidField("weights.rollout.\(Self.gateHorizonName)", reason: "a gated plan needs a whole number of lookahead steps from 0 to \(Self.maxGateHorizon)")
+                }
+            }
         default:
             throw WireError.invalidField("weights.rollout", reason: "plan \"\(model.architecture)\" is not one this version of nexus reads (rollout-plan v1 or v2)")
         }

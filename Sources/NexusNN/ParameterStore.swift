@@ -70,12 +70,14 @@ public enum ParameterLoadError: Error, Equatable, CustomStringConvertible {
     case missing(String)
     case unexpected(String)
     case shapeMismatch(String, expected: [Int], received: [Int])
+    case invalidValues(String, reason: String)
 
     public var description: String {
         switch self {
         case .missing(let name): return "parameter \(name) is missing"
         case .unexpected(let name): return "parameter \(name) does not belong to this network"
         case .shapeMismatch(let name, let expected, let received): return "parameter \(name) has shape \(received), this network needs \(expected)"
+        case .invalidValues(let name, let reason): return "parameter \(name): \(reason)"
         }
     }
 }

@@ -55,6 +55,23 @@ struct ClusterTrainingTests {
         #expect(summary.flag("reached_target") == true)
     }
 
+    @Test("MEGA-DAgger on Pendulum-v1: the world model and the gate travel to workers; −200 with fewer queries than steps")
+    func megaDAgger() async throws {
+        let run = try ClusterRun.train(["--algo", "mega-dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "1"])
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.flag("reached_target") == true)
+        #expect(try #require(summary.number("eval_return_mean")) >= -200)
+        let queries = try #require(summary.number("expert_queries")), steps = try #require(summary.number("env_steps"))
+        #expect(queries < steps, "the gate saved no query: \(queries) of \(steps)")
+        #expect(summary.number("unsafe_events") != nil)
+        let columns = Set(run.metricsRows.first?.keys.map { $0 } ?? [])
+        for column in ["model_error", "disagreement_error_correlation", "gate_threshold", "queries_per_1k_steps", "safety_takeovers", "unsafe_events"] {
+            #expect(columns.contains(column), "metrics.csv lacks \(column)")
+        }
+        #expect(summary.number("rejected_messages") == 0)
+    }
+
     @Test("BC from 20 expert episodes reaches 475 on CartPole-v1")
     func behaviourCloning() async throws {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-demos-\(UUID().uuidString).nxdemo").path

@@ -9,13 +9,14 @@ import Testing
 @Suite("Algorithm registry")
 struct AlgorithmRegistryTests {
     @Test func everyAlgorithmIsRegisteredOnceWithItsNeeds() throws {
-        #expect(AlgorithmRegistry.names == ["bc", "dagger", "ppo", "gail", "airl"])
+        #expect(AlgorithmRegistry.names == ["bc", "dagger", "mega-dagger", "ppo", "gail", "airl"])
         #expect(try AlgorithmRegistry.builder(named: "bc").requirements == [.demonstrations])
         #expect(try AlgorithmRegistry.builder(named: "dagger").requirements == [.expert, .rolloutWorkers])
         #expect(try AlgorithmRegistry.builder(named: "ppo").requirements == [.rolloutWorkers, .environmentReward])
         #expect(try AlgorithmRegistry.builder(named: "gail").requirements == [.demonstrations, .rolloutWorkers])
-        #expect(throws: ConfigError("config key \"algo\" = mega: unknown algorithm (known: bc, dagger, ppo, gail, airl)")) {
-            try AlgorithmRegistry.builder(named: "mega")
+        #expect(try AlgorithmRegistry.builder(named: "mega-dagger").requirements == [.expert, .rolloutWorkers])
+        #expect(throws: ConfigError("config key \"algo\" = sac: unknown algorithm (known: bc, dagger, mega-dagger, ppo, gail, airl)")) {
+            try AlgorithmRegistry.builder(named: "sac")
         }
         for name in AlgorithmRegistry.names { #expect(AlgorithmRegistry.helpText.contains("  \(name) ")) }
     }

@@ -11,7 +11,7 @@ struct AdversarialBuilder: AlgorithmBuilder {
     var name: String { method.rawValue }
     var summary: String {
         method == .gail
-            ? "GAIL: PPO on a discriminator's reward, from demonstrations (--demos)"
+            ? "GAIL: PPO on a discriminator's reward (--demos)"
             : "AIRL: PPO on a learned, transferable reward (--demos)"
     }
     let requirements: AlgorithmRequirements = [.demonstrations, .rolloutWorkers]

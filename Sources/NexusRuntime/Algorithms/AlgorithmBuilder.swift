@@ -52,7 +52,7 @@ extension AlgorithmBuilder {
 /// Every algorithm `nexus` knows.
 public enum AlgorithmRegistry {
     public static let builders: [any AlgorithmBuilder] = [
-        BehaviourCloningBuilder(), DAggerBuilder(), PPOBuilder(), AdversarialBuilder(method: .gail), AdversarialBuilder(method: .airl),
+        BehaviourCloningBuilder(), DAggerBuilder(), MegaDAggerBuilder(), PPOBuilder(), AdversarialBuilder(method: .gail), AdversarialBuilder(method: .airl),
     ]
 
     public static var names: [String] { builders.map(\.name) }

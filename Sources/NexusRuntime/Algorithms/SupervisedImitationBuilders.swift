@@ -26,7 +26,7 @@ struct BehaviourCloningBuilder: AlgorithmBuilder {
 /// starting from a demonstration file (the first iteration then clones it).
 struct DAggerBuilder: AlgorithmBuilder {
     let name = "dagger"
-    let summary = "DAgger: the expert labels the states the learner visits (--demos optional)"
+    let summary = "DAgger: the expert labels the states the learner visits"
     let requirements: AlgorithmRequirements = [.expert, .rolloutWorkers]
     let acceptsDemonstrations = true
 

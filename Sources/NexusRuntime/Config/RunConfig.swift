@@ -27,6 +27,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var bc = BCSettings()
     public var ppo = PPOConfig()
     public var adversarial = AdversarialConfig()
+    public var mega = MegaConfig()
     public var endpoints = Endpoints()
     public var learner = LearnerSettings()
     public var worker = WorkerSettings()
@@ -117,6 +118,32 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// airl: g depends on the state only (the reward that transfers).
         public var stateOnlyReward = true
         public var maxGradNorm = 10.0
+    }
+
+    /// mega-dagger's world model and gate (the policy learns as dagger's: `policy`, `training`,
+    /// `dagger`).
+    public struct MegaConfig: Codable, Sendable, Equatable {
+        public init() {}
+        /// World models in the ensemble.
+        public var members = 5
+        public var hiddenSizes = [64, 64]
+        public var modelLearningRate = 1e-3
+        public var modelBatchSize = 256
+        /// Bootstrapped updates of every member per iteration.
+        public var modelStepsPerIteration = 100
+        /// Real transitions kept for the world model (a reservoir sample beyond).
+        public var transitionCapacity = 200_000
+        /// Env steps between iterations after the first.
+        public var stepsPerIteration = 256
+        /// τ, in units of the normalised change (used as given when query_rate is 0).
+        public var threshold = 0.5
+        /// When positive, τ follows the workers' scores so that about this fraction of the
+        /// rows the policy drives is labelled.
+        public var queryRate = 0.1
+        /// Safety lookahead: imagined steps under the policy (0: none).
+        public var horizon = 10
+        /// Whether the expert also acts with dagger's β_i (those rows are labelled too).
+        public var betaMixture = true
     }
 
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of

@@ -121,6 +121,7 @@ public final class RolloutWorker: Sendable {
         var runID = ""
         var policy: PolicyNetwork?
         var plan = RolloutPlan.policyOnly
+        var gate: QueryGate?
         var stepsWithVersion = 0
         var waitingSince: ContinuousClock.Instant?
         var refusedVersion: (runID: String, version: UInt64)?
@@ -150,8 +151,8 @@ public final class RolloutWorker: Sendable {
                 // Policy and plan are built and checked first and installed together, with the
                 // version: weights that do not fit this environment change nothing.
                 do {
-                    let (newPolicy, newPlan) = try Self.install(weights, spec: spec)
-                    (policy, plan, runID, version) = (newPolicy, newPlan, weights.runID, weights.version)
+                    let (newPolicy, newPlan, newGate) = try Self.install(weights, spec: spec)
+                    (policy, plan, gate, runID, version) = (newPolicy, newPlan, newGate, weights.runID, weights.version)
                 } catch {
                     refusedVersion = (weights.runID, weights.version)
                     refusedWeights += 1
@@ -164,7 +165,7 @@ public final class RolloutWorker: Sendable {
             }
             // Phases: the policy proposes, only the rows the plan picked go to the expert, then
             // the environments step.
-            let rows = collector.propose(policy: policy, plan: plan)
+            let rows = collector.propose(policy: policy, plan: plan, gate: gate)
             var labels: [Float] = []
             if !rows.isEmpty {
                 guard let expert else { throw RuntimeError("the rollout plan of version \(version) asks for an expert, and \(config.algo) runs without one") }
@@ -181,7 +182,7 @@ public final class RolloutWorker: Sendable {
     /// The policy and rollout plan of `weights`, checked against the environment: the policy's
     /// inputs, outputs and head must fit its spaces (a Gaussian head wider than the action
     /// would write past the action buffer).
-    static func install(_ weights: Weights, spec: EnvironmentSpec) throws -> (PolicyNetwork, RolloutPlan) {
+    static func install(_ weights: Weights, spec: EnvironmentSpec) throws -> (PolicyNetwork, RolloutPlan, QueryGate?) {
         guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
         let plan = try RolloutPlan(weights: weights)
         // A fresh network each version (small beside a rollout): a load that fails half-way
@@ -190,6 +191,6 @@ public final class RolloutWorker: Sendable {
         guard policy.fits(spec) else {
             throw RuntimeError("policy \(policy.architecture) does not fit \(spec.id) (\(spec.observationDim) observations, \(spec.actionSpace.policyOutputs) outputs)")
         }
-        return (policy, plan)
+        return (policy, plan, try QueryGate.make(plan: plan, models: weights.models, spec: spec))
     }
 }

@@ -39,10 +39,15 @@ typedef enum _Nexus__V1__ModelKind {
    *     expert_action_probability  β in [0, 1]: each row executes the expert's action with
    *                                this probability
    *     query_rule                 which rows the expert labels: 0 none, 1 every row,
-   *                                2 the rows where the expert acts; values from 3 on are
-   *                                reserved for per-row gates (ensemble disagreement, safety
-   *                                lookahead), whose thresholds travel as further parameters
-   *     any other parameter        passed on untouched (room for gates and their thresholds)
+   *                                2 the rows where the expert acts, 3 the rows whose gate
+   *                                fires (MEGA-DAgger: the world model's disagreement on
+   *                                (s, π(s)) ≥ gate_threshold, or an imagined rollout of
+   *                                gate_horizon steps under the policy that enters the unsafe
+   *                                region; there the expert's action is executed). Rule 3
+   *                                needs a MODEL_KIND_WORLD_MODEL model in the same Weights.
+   *     gate_threshold             rule 3: τ ≥ 0 in units of the normalised change (∞: never)
+   *     gate_horizon               rule 3: lookahead steps, a whole number from 0 to 100
+   *     any other parameter        passed on untouched (room for later gates)
    *   "rollout-plan v1" — expert_action_probability and query_expert (0/1); read as v2 with
    *                                deterministic acting and query_rule 0 or 1.
    * A worker refuses a plan whose version or codes it does not know, naming them, and keeps

@@ -1,0 +1,166 @@
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusWire
+
+/// Hyperparameters of MEGA-DAgger's world model and gate (the policy's are `ImitationSettings`).
+public struct MegaDAggerSettings: Sendable, Equatable {
+    public var members = 5
+    public var hiddenSizes = [64, 64]
+    public var modelLearningRate: Float = 1e-3
+    public var modelBatchSize = 256
+    public var modelStepsPerIteration = 100
+    public var transitionCapacity = 200_000
+    /// Env steps of experience between iterations after the first (whose size is the
+    /// policy's `samplesPerIteration` labels, the expert driving).
+    public var stepsPerIteration = 256
+    /// τ: rows whose disagreement is at least this are labelled (∞: none, 0: all).
+    public var threshold: Float = 0.5
+    /// When positive, τ follows the rows' disagreement so that about this fraction is labelled.
+    public var queryRate: Float = 0.1
+    /// Safety lookahead: imagined steps under the policy (0: none).
+    public var horizon = 10
+    /// Whether the expert also acts with DAgger's β_i after the first iteration.
+    public var useBetaMixture = true
+    public var seed: UInt64 = 0
+
+    public init() {}
+}
+
+/// MEGA-DAgger: DAgger whose workers ask the expert only where a learned world model says it
+/// matters. The model-based part follows the seed's description (a world model M(s, a) → s′,
+/// an ensemble for uncertainty, the expert where the model is uncertain, the model improved
+/// with real data, conservative: the expert acts where an imagined rollout looks unsafe).
+///
+/// Each iteration the learner fits an ensemble of `members` MLPs to the real transitions
+/// (bootstrapped minibatches; `WorldModelTrainer`), retrains the policy on every label so far
+/// (DAgger's aggregate, `SupervisedImitation`), and publishes the policy, the ensemble and a
+/// gated rollout plan. Workers then act with the policy and label only the rows whose gate
+/// fires (`QueryGate`): disagreement on (s, π(s)) ≥ τ, or an imagined `horizon`-step rollout
+/// under π that enters the environment's unsafe region, where the expert's action is executed
+/// instead (the safety fallback; recorded as a takeover). The first iteration is DAgger's:
+/// the expert drives and labels everything, which also gives the model its first data.
+public final class MegaDAgger: ImitationAlgorithm {
+    public let settings: MegaDAggerSettings
+    public let spec: EnvironmentSpec
+    public let labels: SupervisedImitation
+    public let worldModel: WorldModelTrainer
+    public private(set) var threshold: Float
+    private var stepsSinceIteration = 0
+    private var labelsSinceIteration = 0
+    private var takeoversSinceIteration = 0
+    private var recentDisagreement: [Float] = []
+    private var lastModelLoss = Float.nan
+    /// The world model's bootstrap draws (the policy's are the labels learner's).
+    private var random: RandomSource
+
+    public var name: String { "mega-dagger" }
+    public var usesWorkers: Bool { true }
+    public var iteration: Int { labels.iteration }
+    public var policy: PolicyNetwork { labels.policy }
+
+    public init(spec: EnvironmentSpec, imitation: ImitationSettings, settings: MegaDAggerSettings, demonstrations: [TrajectorySegment] = []) {
+        self.spec = spec
+        self.settings = settings
+        labels = SupervisedImitation(mode: .dagger, spec: spec, settings: imitation, demonstrations: demonstrations)
+        var random = RandomSource(seed: settings.seed &+ 0x4D45_4741)
+        let ensemble = WorldModelEnsemble(
+            observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, hidden: settings.hiddenSizes,
+            members: settings.members, learningRate: settings.modelLearningRate, random: &random)
+        worldModel = WorldModelTrainer(ensemble: ensemble, capacity: settings.transitionCapacity, batchSize: settings.modelBatchSize, seed: random.next())
+        self.random = random.split()
+        threshold = settings.threshold
+        for episode in demonstrations { worldModel.add(episode) }
+    }
+
+    public var rolloutPlan: RolloutPlan {
+        // Before the first iteration nothing is trained: the expert drives and labels (DAgger).
+        // Then DAgger's β-mixture (the expert acts, and labels, with probability β_i) with the
+        // gate on the rows the policy drives.
+        guard iteration > 0 else { return RolloutPlan(expertActionProbability: 1, queryExpert: true) }
+        let beta = settings.useBetaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
+        return .gated(threshold: threshold, horizon: settings.horizon, expertActionProbability: beta)
+    }
+
+    public func ingest(_ segment: TrajectorySegment) -> Int {
+        let added = labels.ingest(segment)
+        worldModel.add(segment)
+        stepsSinceIteration += segment.stepCount
+        labelsSinceIteration += added
+        takeoversSinceIteration += segment.safetyEvents.lazy.filter { $0.kind == .expertTakeover }.count
+        recentDisagreement += segment.uncertainty
+        return added
+    }
+
+    public var readyToTrain: Bool {
+        iteration == 0 ? labels.readyToTrain : stepsSinceIteration >= settings.stepsPerIteration
+    }
+
+    public func trainIteration() -> [Metric] {
+        let steps = stepsSinceIteration
+        lastModelLoss = worldModel.fit(steps: settings.modelStepsPerIteration, random: &random)
+        var metrics = labels.trainIteration()
+        metrics.removeAll { $0.name == "beta" }
+        if settings.queryRate > 0, !recentDisagreement.isEmpty {
+            // The (1 − rate) quantile of the scores the workers saw: about `rate` of the next
+            // rows fire, as the model and the policy change.
+            let sorted = recentDisagreement.sorted()
+            threshold = sorted[min(sorted.count - 1, Int(Float(sorted.count) * (1 - settings.queryRate)))]
+        }
+        let (error, correlation) = worldModel.evaluate()
+        metrics += [
+            Metric(name: "model_loss", value: Double(lastModelLoss)),
+            Metric(name: "model_error", value: error),
+            Metric(name: "disagreement_error_correlation", value: correlation),
+            Metric(name: "gate_threshold", value: Double(threshold)),
+            Metric(name: "queries_per_1k_steps", value: steps > 0 ? 1000 * Double(labelsSinceIteration) / Double(steps) : .nan),
+            Metric(name: "safety_takeovers", value: Double(takeoversSinceIteration)),
+            Metric(name: "mean_disagreement", value: recentDisagreement.isEmpty ? .nan : Double(recentDisagreement.reduce(0, +)) / Double(recentDisagreement.count)),
+            Metric(name: "transitions", value: Double(worldModel.transitions.count)),
+        ]
+        stepsSinceIteration = 0
+        labelsSinceIteration = 0
+        takeoversSinceIteration = 0
+        recentDisagreement.removeAll(keepingCapacity: true)
+        return metrics
+    }
+
+    public func models() -> [Model] { [policy.model(), rolloutPlan.model(), worldModel.ensemble.model()] }
+
+    public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
+        let (tensors, random) = labels.checkpointState()
+        var state = CheckpointState(tensors + worldModel.tensors())
+        for (index, optimiser) in worldModel.ensemble.optimiserStates.enumerated() { state.add(optimiser, prefix: "world_model.adam\(index)") }
+        state.add("gate_threshold", [threshold])
+        state.add("steps_since_iteration", [Float(stepsSinceIteration)])
+        state.add("labels_since_iteration", [Float(labelsSinceIteration)])
+        state.add("takeovers_since_iteration", [Float(takeoversSinceIteration)])
+        state.add("recent_disagreement", recentDisagreement)
+        // The labels learner's generator, then the world model's.
+        return (state.tensors, random + self.random.stateWords)
+    }
+
+    public func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws {
+        guard random.count == 8, let modelRandom = RandomSource(state: Array(random[4...])) else {
+            throw WireError.invalidField("checkpoint.rng_state", reason: "mega-dagger needs 8 generator words, the checkpoint has \(random.count)")
+        }
+        try labels.restore(models: models, tensors: tensors, random: Array(random[..<4]), iteration: iteration)
+        self.random = modelRandom
+        guard let model = models.first(where: { $0.kind == .worldModel }) else { throw WireError.missingField("checkpoint.weights.world_model") }
+        let restored = try WorldModelEnsemble.make(model: model, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension)
+        try worldModel.ensemble.load(restored.namedTensors())
+        try worldModel.restore(from: tensors)
+        let state = CheckpointState(tensors)
+        for (index, optimiser) in worldModel.ensemble.optimiserStates.enumerated() { try state.restore(optimiser, prefix: "world_model.adam\(index)") }
+        guard let saved = try state.values("gate_threshold").first, saved >= 0, !saved.isNaN else {
+            throw WireError.invalidField("checkpoint.state.gate_threshold", reason: "not a threshold ≥ 0")
+        }
+        threshold = saved
+        stepsSinceIteration = try state.count("steps_since_iteration")
+        labelsSinceIteration = try state.count("labels_since_iteration")
+        takeoversSinceIteration = try state.count("takeovers_since_iteration")
+        recentDisagreement = try state.values("recent_disagreement")
+    }
+
+    public func summaryFields() -> [String: any Sendable] { labels.summaryFields() }
+}

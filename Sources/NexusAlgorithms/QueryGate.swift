@@ -1,0 +1,71 @@
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusWire
+
+/// MEGA-DAgger's per-row gate, as a worker runs it: the world-model ensemble and the policy
+/// from the weights, the threshold and horizon from the rollout plan. For each row it gives
+/// the ensemble's disagreement on (s, π(s)) — the uncertainty recorded in segments — and
+/// whether an imagined rollout of `horizon` steps under the policy (the ensemble's mean
+/// prediction, the policy acting deterministically on each predicted state) enters the
+/// environment's unsafe region.
+public final class QueryGate {
+    public let threshold: Float
+    public let horizon: Int
+    public let ensemble: WorldModelEnsemble
+
+    public init(threshold: Float, horizon: Int, ensemble: WorldModelEnsemble) {
+        precondition(threshold >= 0 && (0...RolloutPlan.maxGateHorizon).contains(horizon), "gate threshold must be ≥ 0, horizon 0…\(RolloutPlan.maxGateHorizon)")
+        self.threshold = threshold
+        self.horizon = horizon
+        self.ensemble = ensemble
+    }
+
+    /// The gate of a plan whose rule is `.gate`, with the world model of the same weights.
+    public convenience init(plan: RolloutPlan, ensemble: WorldModelEnsemble) {
+        self.init(threshold: plan.gateThreshold ?? .infinity, horizon: plan.gateHorizon, ensemble: ensemble)
+    }
+
+    /// The gate a plan asks for, built from the world model among `models` (nil when the plan
+    /// has no gate); a gated plan without a world model that fits the environment is refused.
+    public static func make(plan: RolloutPlan, models: [Model], spec: EnvironmentSpec) throws -> QueryGate? {
+        guard plan.queryRule == .gate else { return nil }
+        guard let model = models.first(where: { $0.kind == .worldModel }) else {
+            throw PolicyError(description: "the rollout plan gates on a world model, and the weights hold none")
+        }
+        let ensemble = try WorldModelEnsemble.make(model: model, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension)
+        return QueryGate(plan: plan, ensemble: ensemble)
+    }
+
+    public struct Decision: Equatable, Sendable {
+        public var disagreement: [Float]
+        /// The lookahead predicted an unsafe state: the expert should act here.
+        public var unsafeAhead: [Bool]
+        /// Rows to label: disagreement ≥ τ or unsafe ahead.
+        public var fires: [Bool]
+    }
+
+    /// Judges `rows` states (`[rows, observationDim]`) with the policy's proposed actions
+    /// (`[rows, actionDim]`); `isUnsafe` is the environment's predicate on an observation.
+    public func decide(
+        observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, rows: Int, policy: PolicyNetwork,
+        isUnsafe: (UnsafeBufferPointer<Float>) -> Bool
+    ) -> Decision {
+        let (dim, actionDim) = (ensemble.observationDim, ensemble.actionDim)
+        let first = ensemble.predict(observations: observations, actions: actions, batch: rows)
+        var states = first.nextObservations
+        let disagreement = first.disagreement
+        var unsafeAhead = [Bool](repeating: false, count: rows)
+        var proposed = [Float](repeating: 0, count: rows * actionDim)
+        for step in 0..<horizon {
+            for row in 0..<rows where !unsafeAhead[row] {
+                unsafeAhead[row] = states.withUnsafeBufferPointer { isUnsafe(UnsafeBufferPointer(rebasing: $0[(row * dim)..<((row + 1) * dim)])) }
+            }
+            if step == horizon - 1 || unsafeAhead.allSatisfy({ $0 }) { break }
+            states.withUnsafeBufferPointer { s in proposed.withUnsafeMutableBufferPointer { policy.act(batch: s, rows: rows, into: $0) } }
+            states = states.withUnsafeBufferPointer { s in proposed.withUnsafeBufferPointer { ensemble.predict(observations: s, actions: $0, batch: rows).nextObservations } }
+        }
+        let fires = (0..<rows).map { disagreement[$0] >= threshold || unsafeAhead[$0] }
+        return Decision(disagreement: disagreement, unsafeAhead: unsafeAhead, fires: fires)
+    }
+}

@@ -1,0 +1,52 @@
+import NexusAlgorithms
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+
+/// `--algo mega-dagger`: DAgger whose workers ask the expert only where a world-model
+/// ensemble's gate fires, with a safety fallback (docs/algorithms/mega-dagger.md).
+struct MegaDAggerBuilder: AlgorithmBuilder {
+    let name = "mega-dagger"
+    let summary = "DAgger asking only where a world-model ensemble says so"
+    let requirements: AlgorithmRequirements = [.expert, .rolloutWorkers]
+    let acceptsDemonstrations = true
+
+    func validate(_ config: RunConfig) throws {
+        let mega = config.mega
+        let require = { (condition: Bool, key: String, value: Any, rule: String) in try ConfigError.require(condition, "mega.\(key)", value, rule) }
+        try require((2...WorldModelEnsemble.maxMembers).contains(mega.members), "members", mega.members, "must be from 2 to \(WorldModelEnsemble.maxMembers)")
+        try require(!mega.hiddenSizes.isEmpty && mega.hiddenSizes.allSatisfy { (1...4096).contains($0) }, "hidden_sizes", mega.hiddenSizes, "must list layer widths from 1 to 4096")
+        try require(mega.modelLearningRate > 0 && mega.modelLearningRate <= 1, "model_learning_rate", mega.modelLearningRate, "must be in (0, 1]")
+        try require((1...65536).contains(mega.modelBatchSize), "model_batch_size", mega.modelBatchSize, "must be from 1 to 65536")
+        try require((0...100_000).contains(mega.modelStepsPerIteration), "model_steps_per_iteration", mega.modelStepsPerIteration, "must be from 0 to 100000")
+        try require((10...100_000_000).contains(mega.transitionCapacity), "transition_capacity", mega.transitionCapacity, "must be from 10 to 100000000")
+        try require((1...10_000_000).contains(mega.stepsPerIteration), "steps_per_iteration", mega.stepsPerIteration, "must be from 1 to 10000000")
+        try require(mega.threshold >= 0 && !mega.threshold.isNaN, "threshold", mega.threshold, "must be a number ≥ 0 (.inf: never query for uncertainty)")
+        try require((0...1).contains(mega.queryRate), "query_rate", mega.queryRate, "must be in [0, 1] (0: the threshold is fixed)")
+        try require((0...RolloutPlan.maxGateHorizon).contains(mega.horizon), "horizon", mega.horizon, "must be from 0 to \(RolloutPlan.maxGateHorizon)")
+    }
+
+    func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
+        let episodes = config.demos.isEmpty ? [] : try DemonstrationSource.load(config, spec: spec)
+        return MegaDAgger(spec: spec, imitation: config.imitationSettings, settings: config.megaSettings, demonstrations: episodes)
+    }
+}
+
+extension RunConfig {
+    public var megaSettings: MegaDAggerSettings {
+        var settings = MegaDAggerSettings()
+        settings.members = mega.members
+        settings.hiddenSizes = mega.hiddenSizes
+        settings.modelLearningRate = Float(mega.modelLearningRate)
+        settings.modelBatchSize = mega.modelBatchSize
+        settings.modelStepsPerIteration = mega.modelStepsPerIteration
+        settings.transitionCapacity = mega.transitionCapacity
+        settings.stepsPerIteration = mega.stepsPerIteration
+        settings.threshold = Float(mega.threshold)
+        settings.queryRate = Float(mega.queryRate)
+        settings.horizon = mega.horizon
+        settings.useBetaMixture = mega.betaMixture
+        settings.seed = seed
+        return settings
+    }
+}

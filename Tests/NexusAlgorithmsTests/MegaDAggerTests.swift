@@ -1,0 +1,156 @@
+import NexusEnvironments
+import NexusNN
+import NexusPolicies
+import NexusTestKit
+import NexusWire
+import Testing
+
+@testable import NexusAlgorithms
+
+@Suite("MEGA-DAgger")
+struct MegaDAggerTests {
+    static func pendulumPolicy() -> PolicyNetwork {
+        var random = RandomSource(seed: 4)
+        return PolicyNetwork(sizes: [3, 8, 1], activation: .tanh, head: .gaussian, random: &random)
+    }
+
+    /// An ensemble whose members output zero, so that every prediction is s + `drift` exactly
+    /// (the normalised change is 0, the change is the shift), and members agree (disagreement 0).
+    static func driftingEnsemble(drift: [Float]) -> WorldModelEnsemble {
+        var random = RandomSource(seed: 1)
+        let ensemble = WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [4], members: 3, random: &random)
+        for member in ensemble.members { member.parameters.values = [Float](repeating: 0, count: member.parameters.count) }
+        ensemble.setNormalisation(inputShift: [0, 0, 0, 0], inputScale: [1, 1, 1, 1], deltaShift: drift, deltaScale: [1, 1, 1])
+        return ensemble
+    }
+
+    static func rows(plan: RolloutPlan, gate: QueryGate, steps: Int = 20) throws -> (queried: Int, segments: [TrajectorySegment]) {
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 5, workerID: 1, seed: 3)
+        let policy = pendulumPolicy()
+        let expert = PendulumExpert()
+        var queried = 0, segments: [TrajectorySegment] = []
+        for _ in 0..<steps {
+            segments += collector.step(policy: policy, policyVersion: 1, plan: plan, gate: gate) { rows, observations in
+                queried += rows.count
+                return expert.act(batch: observations, rows: rows.count, actionDim: 1)
+            }
+        }
+        return (queried, segments)
+    }
+
+    @Test("a gate with τ = ∞ queries nothing, τ = 0 everything; segments carry the scores")
+    func thresholdExtremes() throws {
+        var random = RandomSource(seed: 2)
+        let ensemble = WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [16], members: 5, random: &random)
+        let never = RolloutPlan.gated(threshold: .infinity, horizon: 0)
+        let (none, quiet) = try Self.rows(plan: never, gate: QueryGate(plan: never, ensemble: ensemble))
+        #expect(none == 0)
+        #expect(quiet.allSatisfy { $0.expertMask.isEmpty && $0.uncertainty.count == 5 && $0.uncertainty.allSatisfy { $0 > 0 } })
+        let always = RolloutPlan.gated(threshold: 0, horizon: 0)
+        let (all, labelled) = try Self.rows(plan: always, gate: QueryGate(plan: always, ensemble: ensemble))
+        #expect(all == 4 * 20)
+        #expect(labelled.allSatisfy { $0.expertMask == [Bool](repeating: true, count: 5) && !$0.expertActed.contains(true) })
+    }
+
+    @Test("where the lookahead predicts an unsafe state the expert acts and the takeover is recorded; elsewhere the policy does")
+    func safetyFallback() throws {
+        let plan = RolloutPlan.gated(threshold: .infinity, horizon: 3)
+        // Each imagined step adds 20 rad/s: |θ̇| passes 7 at the first, from any state.
+        let (taken, dangerous) = try Self.rows(plan: plan, gate: QueryGate(plan: plan, ensemble: Self.driftingEnsemble(drift: [0, 0, 20])))
+        #expect(taken == 4 * 20)
+        #expect(dangerous.allSatisfy { $0.expertActed.allSatisfy { $0 } && $0.expertMask.allSatisfy { $0 } })
+        #expect(dangerous.allSatisfy { segment in segment.safetyEvents.filter { $0.kind == .expertTakeover }.map(\.step) == [0, 1, 2, 3, 4] })
+        // No change predicted: the gate fires only where the state itself is unsafe, which the
+        // first five steps from a reset (|θ̇| ≤ 1, torque ≤ 2) cannot reach.
+        let (calm, safe) = try Self.rows(plan: plan, gate: QueryGate(plan: plan, ensemble: Self.driftingEnsemble(drift: [0, 0, 0])), steps: 5)
+        #expect(calm == 0)
+        #expect(safe.allSatisfy { !$0.expertActed.contains(true) && $0.safetyEvents.allSatisfy { $0.kind != .expertTakeover } })
+    }
+
+    @Test("a gated plan and its world model travel in weights: same predictions; bad ones are refused")
+    func gateThroughWeights() throws {
+        var random = RandomSource(seed: 7)
+        let ensemble = WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [8, 8], members: 4, random: &random)
+        ensemble.setNormalisation(inputShift: [0.1, 0, -1, 0], inputScale: [1, 2, 0.5, 1], deltaShift: [0, 0.01, 0], deltaScale: [10, 10, 3])
+        let plan = RolloutPlan.gated(threshold: 0.25, horizon: 7)
+        let weights = Weights(version: 3, models: [Self.pendulumPolicy().model(), plan.model(), ensemble.model()])
+        let read = try RolloutPlan(weights: weights)
+        #expect(read == plan && read.gateThreshold == 0.25 && read.gateHorizon == 7)
+        let spec = Pendulum.spec
+        let gate = try #require(try QueryGate.make(plan: read, models: weights.models, spec: spec))
+        let s: [Float] = [1, 0, 0.5, 0, 1, -2], a: [Float] = [0.3, -1]
+        #expect(gate.ensemble.predict(observations: s, actions: a, batch: 2) == ensemble.predict(observations: s, actions: a, batch: 2))
+        #expect(gate.threshold == 0.25 && gate.horizon == 7)
+
+        #expect(throws: PolicyError.self) { try QueryGate.make(plan: plan, models: [Self.pendulumPolicy().model()], spec: spec) }
+        #expect(throws: PolicyError.self) { try QueryGate.make(plan: plan, models: [ensemble.model()], spec: CartPole.spec) }
+        var forged = ensemble.model()
+        forged.architecture = "ensemble 4 mlp 4-100000000-3 tanh"
+        #expect(throws: PolicyError.self) { try QueryGate.make(plan: plan, models: [forged], spec: spec) }
+        forged.architecture = "ensemble 1000 mlp 4-8-8-3 tanh"
+        #expect(throws: PolicyError.self) { try QueryGate.make(plan: plan, models: [forged], spec: spec) }
+        var badScale = ensemble.model()
+        badScale.parameters = badScale.parameters.map { $0.name == "world_model.delta_scale" ? NamedTensor(name: $0.name, tensor: Tensor(shape: [3], data: [1, 0, 1])) : $0 }
+        #expect(throws: PolicyError.self) { try QueryGate.make(plan: plan, models: [badScale], spec: spec) }
+        for (threshold, horizon) in [(Float.nan, 1), (-1, 1), (0.5, 101), (0.5, -1)] {
+            var model = RolloutPlan.gated(threshold: 0.5, horizon: 1).model()
+            model.parameters = model.parameters.map {
+                $0.name == RolloutPlan.gateThresholdName ? NamedTensor(name: $0.name, tensor: Tensor(shape: [1], data: [threshold]))
+                    : $0.name == RolloutPlan.gateHorizonName ? NamedTensor(name: $0.name, tensor: Tensor(shape: [1], data: [Float(horizon)])) : $0
+            }
+            #expect(throws: WireError.self, "threshold \(threshold), horizon \(horizon)") { try RolloutPlan(weights: Weights(version: 1, models: [model])) }
+        }
+    }
+
+    static func settings(seed: UInt64) -> (ImitationSettings, MegaDAggerSettings) {
+        var imitation = ImitationSettings()
+        imitation.seed = seed
+        var mega = MegaDAggerSettings()
+        mega.seed = seed
+        return (imitation, mega)
+    }
+
+    @Test("MEGA-DAgger reaches −200 on Pendulum-v1 in one process, with the model's metrics", arguments: [UInt64(1), 2])
+    func learnsPendulum(seed: UInt64) async throws {
+        let outcome = try await offCooperativePool { () throws -> InProcessRunner.Outcome in
+            let (imitation, mega) = Self.settings(seed: seed)
+            var run = InProcessRunner.Settings(envID: "Pendulum-v1", targetReturn: -200)
+            run.seed = seed
+            run.maxEnvSteps = 60_000
+            return try InProcessRunner(settings: run, expert: PendulumExpert()).run(MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega))
+        }
+        #expect(outcome.reachedTarget, "eval \(outcome.evalReturn) after \(outcome.envSteps) steps")
+        #expect(outcome.expertQueries < outcome.envSteps, "the gate saved no query")
+        let names = Set(outcome.lastMetrics.map(\.name))
+        for name in ["model_error", "disagreement_error_correlation", "gate_threshold", "queries_per_1k_steps", "safety_takeovers"] {
+            #expect(names.contains(name), "metrics lack \(name)")
+        }
+    }
+
+    @Test("a restored checkpoint continues bit for bit")
+    func checkpointContinuesExactly() throws {
+        let (imitation, mega) = Self.settings(seed: 3)
+        let original = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 16, workerID: 1, seed: 5)
+        let expert = PendulumExpert()
+        func feed(_ algorithm: MegaDAgger, steps: Int) throws {
+            let gate = try QueryGate.make(plan: algorithm.rolloutPlan, models: algorithm.models(), spec: Pendulum.spec)
+            for _ in 0..<steps {
+                let segments = collector.step(policy: algorithm.policy, policyVersion: 1, plan: algorithm.rolloutPlan, gate: gate) { rows, o in
+                    expert.act(batch: o, rows: rows.count, actionDim: 1)
+                }
+                for segment in segments { _ = algorithm.ingest(segment) }
+            }
+        }
+        try feed(original, steps: 64)
+        _ = original.trainIteration()
+        try feed(original, steps: 64)
+        let (tensors, random) = original.checkpointState()
+        let restored = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        try restored.restore(models: original.models(), tensors: tensors, random: random, iteration: original.iteration)
+        #expect(restored.models() == original.models())
+        _ = original.trainIteration()
+        _ = restored.trainIteration()
+        #expect(restored.models() == original.models())
+    }
+}
