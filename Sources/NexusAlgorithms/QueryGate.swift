@@ -46,26 +46,38 @@ public final class QueryGate {
     }
 
     /// Judges `rows` states (`[rows, observationDim]`) with the policy's proposed actions
-    /// (`[rows, actionDim]`); `isUnsafe` is the environment's predicate on an observation.
+    /// (`[rows, actionDim]`); `isUnsafe` is the environment's predicate on an observation. The
+    /// lookahead is pessimistic: a row is unsafe ahead when any member's prediction of any
+    /// imagined step is unsafe (the path itself follows the members' mean).
     public func decide(
         observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, rows: Int, policy: PolicyNetwork,
         isUnsafe: (UnsafeBufferPointer<Float>) -> Bool
     ) -> Decision {
+        // The predicate is called only during this function, through the member callback.
+        withoutActuallyEscaping(isUnsafe) { lookahead(observations: observations, actions: actions, rows: rows, policy: policy, isUnsafe: $0) }
+    }
+
+    private func lookahead(
+        observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, rows: Int, policy: PolicyNetwork,
+        isUnsafe: @escaping (UnsafeBufferPointer<Float>) -> Bool
+    ) -> Decision {
         let (dim, actionDim) = (ensemble.observationDim, ensemble.actionDim)
-        let first = ensemble.predict(observations: observations, actions: actions, batch: rows)
-        var states = first.nextObservations
-        let disagreement = first.disagreement
         var unsafeAhead = [Bool](repeating: false, count: rows)
-        var proposed = [Float](repeating: 0, count: rows * actionDim)
-        for step in 0..<horizon {
+        func judge(_ predicted: UnsafeBufferPointer<Float>) {
             for row in 0..<rows where !unsafeAhead[row] {
-                unsafeAhead[row] = states.withUnsafeBufferPointer { isUnsafe(UnsafeBufferPointer(rebasing: $0[(row * dim)..<((row + 1) * dim)])) }
+                unsafeAhead[row] = isUnsafe(UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)]))
             }
-            if step == horizon - 1 || unsafeAhead.allSatisfy({ $0 }) { break }
-            states.withUnsafeBufferPointer { s in proposed.withUnsafeMutableBufferPointer { policy.act(batch: s, rows: rows, into: $0) } }
-            states = states.withUnsafeBufferPointer { s in proposed.withUnsafeBufferPointer { ensemble.predict(observations: s, actions: $0, batch: rows).nextObservations } }
         }
-        let fires = (0..<rows).map { disagreement[$0] >= threshold || unsafeAhead[$0] }
-        return Decision(disagreement: disagreement, unsafeAhead: unsafeAhead, fires: fires)
+        let first = ensemble.predict(observations: observations, actions: actions, batch: rows, eachMember: horizon > 0 ? judge : nil)
+        var states = first.nextObservations
+        var proposed = [Float](repeating: 0, count: rows * actionDim)
+        for _ in 1..<max(1, horizon) where !unsafeAhead.allSatisfy({ $0 }) {
+            states.withUnsafeBufferPointer { s in proposed.withUnsafeMutableBufferPointer { policy.act(batch: s, rows: rows, into: $0) } }
+            states = states.withUnsafeBufferPointer { s in
+                proposed.withUnsafeBufferPointer { ensemble.predict(observations: s, actions: $0, batch: rows, eachMember: judge).nextObservations }
+            }
+        }
+        let fires = (0..<rows).map { first.disagreement[$0] >= threshold || unsafeAhead[$0] }
+        return Decision(disagreement: first.disagreement, unsafeAhead: unsafeAhead, fires: fires)
     }
 }

@@ -25,30 +25,17 @@ public struct EndToEndBench: Sendable {
         let seeds: [UInt64] = settings.quick ? [1, 2] : [1, 2, 3, 4, 5]
         var launchSeconds: [Double] = [], steps: [Double] = [], queries: [Double] = []
         for seed in seeds {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-e2e-\(UUID().uuidString)").path
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["train", "--env", "CartPole-v1", "--workers", "4", "--seed", "\(seed)", "--run-dir", directory, "--max-seconds", "120"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = Pipe()
-            let launched = Date().timeIntervalSince1970
-            try process.run()
-            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-            let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))
-            guard let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let started = (summary["started_unix_seconds"] as? NSNumber)?.doubleValue,
-                let toTarget = (summary["seconds_to_target"] as? NSNumber)?.doubleValue,
-                let stepsToTarget = (summary["env_steps_to_target"] as? NSNumber)?.doubleValue,
-                let queriesToTarget = (summary["expert_queries_to_target"] as? NSNumber)?.doubleValue
+            let (summary, launched) = try await TrainRun.summary(
+                executable: executable, arguments: ["--env", "CartPole-v1", "--workers", "4", "--seed", "\(seed)", "--max-seconds", "120"], label: "e2e")
+            guard let started = summary.number("started_unix_seconds"), let toTarget = summary.number("seconds_to_target"), !toTarget.isNaN,
+                let stepsToTarget = summary.number("env_steps_to_target"), let queriesToTarget = summary.number("expert_queries_to_target")
             else {
-                throw EndToEndFailure(description: "seed \(seed) did not reach 475; see \(directory)")
+                throw EndToEndFailure(description: "seed \(seed) did not reach 475")
             }
             launchSeconds.append(started + toTarget - launched)
             steps.append(stepsToTarget)
             queries.append(queriesToTarget)
             reporter.note("seed \(seed): \(String(format: "%.3f", started + toTarget - launched)) s from launch, \(Int(stepsToTarget)) env steps, \(Int(queriesToTarget)) expert queries")
-            try? FileManager.default.removeItem(atPath: directory)
         }
         let kase = Self.caseNames[0]
         for (name, values, unit, baseline) in [

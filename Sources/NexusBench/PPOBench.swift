@@ -66,21 +66,12 @@ public struct PPOBench: Sendable {
     }
 
     func cluster(seed: UInt64) async throws -> Seed {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-bench-ppo-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["train", "--algo", "ppo", "--env", "CartPole-v1", "--workers", "2", "--seed", "\(seed)", "--run-dir", directory, "--max-seconds", "120"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = Pipe()
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))
-        guard let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let seconds = (summary["seconds_to_target"] as? NSNumber)?.doubleValue,
-            let steps = (summary["env_steps_to_target"] as? NSNumber)?.doubleValue
-        else { throw EndToEndFailure(description: "cluster PPO seed \(seed) did not reach 475") }
+        let (summary, _) = try await TrainRun.summary(
+            executable: executable, arguments: ["--algo", "ppo", "--env", "CartPole-v1", "--workers", "2", "--seed", "\(seed)", "--max-seconds", "120"],
+            label: "ppo")
+        guard let seconds = summary.number("seconds_to_target"), let steps = summary.number("env_steps_to_target"), !seconds.isNaN else {
+            throw EndToEndFailure(description: "cluster PPO seed \(seed) did not reach 475")
+        }
         return Seed(steps: steps, seconds: seconds, stepsPerSecond: steps / seconds)
     }
 

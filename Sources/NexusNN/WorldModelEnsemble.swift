@@ -99,9 +99,15 @@ public final class WorldModelEnsemble {
         return total / Float(members.count)
     }
 
-    /// Predicted next observations (`[batch, observationDim]`) and each row's disagreement.
-    public func predict(observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, batch: Int) -> (nextObservations: [Float], disagreement: [Float]) {
+    /// Predicted next observations (`[batch, observationDim]`) and each row's disagreement;
+    /// `eachMember`, when given, sees every member's own prediction (`[batch, observationDim]`)
+    /// too (a pessimistic lookahead asks whether any member foresees danger).
+    public func predict(
+        observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, batch: Int,
+        eachMember: ((UnsafeBufferPointer<Float>) -> Void)? = nil
+    ) -> (nextObservations: [Float], disagreement: [Float]) {
         packInputs(observations: observations, actions: actions, batch: batch)
+        var memberNext = eachMember == nil ? [] : [Float](repeating: 0, count: batch * observationDim)
         let count = batch * observationDim
         var sum = [Float](repeating: 0, count: count)
         var sumOfSquares = sum
@@ -111,6 +117,13 @@ public final class WorldModelEnsemble {
                 for index in 0..<count {
                     sum[index] += output[index]
                     sumOfSquares[index] += output[index] * output[index]
+                }
+                if let eachMember {
+                    for index in 0..<count {
+                        let column = index % observationDim
+                        memberNext[index] = observations[index] + output[index] / deltaScale[column] + deltaShift[column]
+                    }
+                    memberNext.withUnsafeBufferPointer(eachMember)
                 }
             }
         }

@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self, Imitation.self])
+        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self, Imitation.self, Mega.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -96,6 +96,15 @@ struct Bench: AsyncParsableCommand {
         var referencePython: String?
 
         func measure(_ reporter: BenchReporter) async throws { try ImitationBench(options.settings, referencePython: referencePython).run(reporter) }
+    }
+
+    struct Mega: BenchCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "DAgger and MEGA-DAgger (and its ablations) through the cluster, 4 workers, 5 seeds, on Pendulum-v1, Acrobot-v1 and MountainCarContinuous-v0: expert queries, unsafe events and env steps to the target; baseline DAgger in the same run.")
+        @OptionGroup var options: Options
+        func measure(_ reporter: BenchReporter) async throws {
+            try await MegaBench(options.settings, executable: NexusExecutable.url).run(reporter)
+        }
     }
 
     struct Transport: BenchCommand {

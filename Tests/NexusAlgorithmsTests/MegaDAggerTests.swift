@@ -55,8 +55,9 @@ struct MegaDAggerTests {
     @Test("where the lookahead predicts an unsafe state the expert acts and the takeover is recorded; elsewhere the policy does")
     func safetyFallback() throws {
         let plan = RolloutPlan.gated(threshold: .infinity, horizon: 3)
-        // Each imagined step adds 20 rad/s: |θ̇| passes 7 at the first, from any state.
-        let (taken, dangerous) = try Self.rows(plan: plan, gate: QueryGate(plan: plan, ensemble: Self.driftingEnsemble(drift: [0, 0, 20])))
+        // Each imagined step lifts cos θ by 2 and adds 20 rad/s: over the top and too fast
+        // (cos θ > 0, |θ̇| > 6) at the first, from any state.
+        let (taken, dangerous) = try Self.rows(plan: plan, gate: QueryGate(plan: plan, ensemble: Self.driftingEnsemble(drift: [2, 0, 20])))
         #expect(taken == 4 * 20)
         #expect(dangerous.allSatisfy { $0.expertActed.allSatisfy { $0 } && $0.expertMask.allSatisfy { $0 } })
         #expect(dangerous.allSatisfy { segment in segment.safetyEvents.filter { $0.kind == .expertTakeover }.map(\.step) == [0, 1, 2, 3, 4] })

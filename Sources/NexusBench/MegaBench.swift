@@ -1,0 +1,70 @@
+import Foundation
+
+/// `nexus bench mega`: DAgger and MEGA-DAgger through the local cluster (4 workers, 5 seeds)
+/// on Pendulum-v1 (−200), Acrobot-v1 (−100) and MountainCarContinuous-v0 (90), with the
+/// ablations of MEGA-DAgger: no uncertainty gate (τ = 0, every row the policy drives is
+/// labelled) and no safety lookahead (horizon 0). Per environment and variant: median expert
+/// queries, unsafe events and env steps to the target, and how many seeds reached it; the
+/// baseline of each figure is DAgger's median from the same run (ratio = variant / DAgger).
+public struct MegaBench: Sendable {
+    public var settings: BenchSettings
+    public var executable: URL
+    public init(_ settings: BenchSettings = BenchSettings(), executable: URL) {
+        self.settings = settings
+        self.executable = executable
+    }
+
+    public static let environments: [(id: String, target: Double)] = [("Pendulum-v1", -200), ("Acrobot-v1", -100), ("MountainCarContinuous-v0", 90)]
+    public static let variants: [(name: String, arguments: [String])] = [
+        ("dagger", ["--algo", "dagger"]),
+        ("mega", ["--algo", "mega-dagger"]),
+        ("mega_no_gate", ["--algo", "mega-dagger", "--set", "mega.threshold=0", "--set", "mega.query_rate=0"]),
+        ("mega_no_lookahead", ["--algo", "mega-dagger", "--set", "mega.horizon=0"]),
+    ]
+    public static var caseNames: [String] { environments.flatMap { env in variants.map { "\($0.name)_\(env.id)" } } }
+
+    struct Medians { var queries: Double; var unsafe: Double; var steps: Double; var reached: Int }
+
+    public func run(_ reporter: BenchReporter) async throws {
+        try settings.requireMatch(in: Self.caseNames, bench: "mega")
+        let seeds: [UInt64] = settings.quick ? [1, 2] : [1, 2, 3, 4, 5]
+        reporter.note("no imagination ablation: the learner does not imagine yet (docs/algorithms/mega-dagger.md)")
+        for env in Self.environments {
+            var dagger: Medians?
+            for variant in Self.variants {
+                let name = "\(variant.name)_\(env.id)"
+                // DAgger is every variant's baseline: measured whenever a variant of its
+                // environment is selected.
+                guard settings.selected(name) || (variant.name == "dagger" && Self.variants.contains { settings.selected("\($0.name)_\(env.id)") }) else { continue }
+                let medians = try await measure(variant: variant, env: env, seeds: seeds, reporter: reporter, name: name)
+                if variant.name == "dagger" { dagger = medians }
+                guard settings.selected(name), let baseline = dagger else { continue }
+                reporter.report(BenchRecord(bench: "mega", case: name, metric: "expert_queries_to_target", value: medians.queries, unit: "labels", baseline: baseline.queries))
+                reporter.report(BenchRecord(bench: "mega", case: name, metric: "unsafe_events_to_target", value: medians.unsafe, unit: "events", baseline: baseline.unsafe))
+                reporter.report(BenchRecord(bench: "mega", case: name, metric: "env_steps_to_target", value: medians.steps, unit: "steps", baseline: baseline.steps))
+                reporter.report(BenchRecord(bench: "mega", case: name, metric: "seeds_reaching_target", value: Double(medians.reached), unit: "seeds", baseline: Double(seeds.count)))
+            }
+        }
+    }
+
+    func measure(variant: (name: String, arguments: [String]), env: (id: String, target: Double), seeds: [UInt64], reporter: BenchReporter, name: String) async throws -> Medians {
+        var queries: [Double] = [], unsafe: [Double] = [], steps: [Double] = [], reached = 0
+        for seed in seeds {
+            let (summary, _) = try await TrainRun.summary(
+                executable: executable,
+                arguments: variant.arguments + ["--env", env.id, "--workers", "4", "--seed", "\(seed)", "--target-return=\(env.target)", "--max-seconds", "300"],
+                label: "mega")
+            // A seed that never reaches the target counts with everything it spent.
+            let hit = summary.number("env_steps_to_target").map { !$0.isNaN } ?? false
+            let suffix = hit ? "_to_target" : ""
+            let q = summary.number("expert_queries" + suffix) ?? .nan, u = summary.number("unsafe_events" + suffix) ?? .nan, s = summary.number("env_steps" + suffix) ?? .nan
+            if hit { reached += 1 }
+            queries.append(q)
+            unsafe.append(u)
+            steps.append(s)
+            reporter.note("\(name) seed \(seed): \(hit ? "reached" : "did not reach") \(env.target), \(Int(q)) queries, \(Int(u)) unsafe events, \(Int(s)) env steps")
+        }
+        let median = { (values: [Double]) in Measure.median(values.sorted()) }
+        return Medians(queries: median(queries), unsafe: median(unsafe), steps: median(steps), reached: reached)
+    }
+}
