@@ -34,9 +34,15 @@ public final class PolicyExpert: Expert {
 
 /// The expert of a run: a policy file when one is named, else the environment's built-in one.
 public enum ExpertSource {
-    public static func make(envID: String, policyFile: String?, arguments: EnvironmentArguments = .none) throws -> any Expert {
-        guard let policyFile, !policyFile.isEmpty else { return try Experts.for(envID, arguments: arguments) }
+    public static func make(envID: String, policyFile: String?, arguments: EnvironmentArguments = .none, imperfection: String = "", seed: UInt64 = 0) throws -> any Expert {
         let spec = try EnvironmentRegistry.type(for: envID).spec
-        return PolicyExpert(policy: try PolicyFile.load(policyFile, for: spec), name: "policy \(policyFile)")
+        let flaw = try Imperfection.parse(imperfection, for: spec)
+        let expert: any Expert
+        if let policyFile, !policyFile.isEmpty {
+            expert = PolicyExpert(policy: try PolicyFile.load(policyFile, for: spec), name: "policy \(policyFile)")
+        } else {
+            expert = try Experts.for(envID, arguments: arguments)
+        }
+        return flaw.isPerfect ? expert : ImperfectExpert(base: expert, imperfection: flaw, actionSpace: spec.actionSpace, seed: seed)
     }
 }

@@ -37,6 +37,23 @@ public final class QueryGate {
         return QueryGate(plan: plan, ensemble: ensemble)
     }
 
+    /// Whether each row's one-step prediction under `actions` is unsafe for any member: how an
+    /// expert's label is judged before it is believed.
+    public func predictsUnsafe(
+        observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, rows: Int, isUnsafe: (UnsafeBufferPointer<Float>) -> Bool
+    ) -> [Bool] {
+        let dim = ensemble.observationDim
+        var unsafe = [Bool](repeating: false, count: rows)
+        withoutActuallyEscaping(isUnsafe) { isUnsafe in
+            _ = ensemble.predict(observations: observations, actions: actions, batch: rows) { predicted in
+                for row in 0..<rows where !unsafe[row] {
+                    unsafe[row] = isUnsafe(UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)]))
+                }
+            }
+        }
+        return unsafe
+    }
+
     public struct Decision: Equatable, Sendable {
         public var disagreement: [Float]
         /// The lookahead predicted an unsafe state: the expert should act here.

@@ -22,13 +22,21 @@ public protocol RolloutCollecting {
     /// recorded; under a gated plan, `gate` judges each row. Returns the rows (ascending)
     /// whose states must go to the expert.
     mutating func propose(policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?) -> [Int]
-    /// Phase 2: `expertActions` holds `[rows.count, actionDim]` values for the rows `propose`
-    /// returned, in that order. Steps every copy; returns the segments this step completed.
-    mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment]
+    /// Phase 2: each of `expertAnswers` (one per expert asked) holds `[rows.count, actionDim]`
+    /// values for the rows `propose` returned, in that order; several are fused into one label
+    /// per row (`LabelFusion`). Steps every copy; returns the segments this step completed.
+    mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment]
+    /// Labels that several experts disagreed on, and labels dropped as unsafe, so far.
+    var fusion: (conflicts: Int, filtered: Int) { get }
 }
 
 extension RolloutCollecting {
     public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int] { propose(policy: policy, plan: plan, gate: nil) }
+
+    /// Phase 2 with one expert's answer.
+    public mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment] {
+        complete(policyVersion: policyVersion, expertAnswers: [expertActions])
+    }
 
     /// The observations of `rows`, `[rows.count, observationDim]`: what goes to the expert.
     public func observations(ofRows rows: [Int]) -> [Float] {
@@ -90,7 +98,8 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     private var queried: [Bool]
     /// Under a gated plan: each row's disagreement, and whether the expert took over for safety.
     private var decision: QueryGate.Decision?
-    private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int])?
+    private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int], gate: QueryGate?)?
+    public private(set) var fusion = (conflicts: 0, filtered: 0)
     public private(set) var envSteps: UInt64 = 0
     // Read once: `E.spec` builds a struct with arrays and strings on every access.
     public let observationDim = E.spec.observationDim
@@ -157,14 +166,15 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
             }
             if useExpert || queried[index] { rows.append(index) }
         }
-        pending = (plan, policy, rows)
+        pending = (plan, policy, rows, gate)
         return rows
     }
 
-    public mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment] {
-        guard let (plan, policy, rows) = pending else { preconditionFailure("complete called before propose") }
+    public mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment] {
+        guard let (plan, policy, rows, gate) = pending else { preconditionFailure("complete called before propose") }
         pending = nil
         let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
+        let expertActions = fuse(expertAnswers, rows: rows, gate: gate)
         precondition(expertActions.count == rows.count * actionDim, "\(rows.count) rows need \(rows.count)×\(actionDim) expert actions")
         executed = policyActions
         var expertRow = [Int](repeating: -1, count: count)
@@ -215,6 +225,30 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
             }
         }
         return finished
+    }
+}
+
+extension RolloutCollector {
+    /// One label per row from several experts' answers: labels the world model predicts to be
+    /// unsafe are filtered (when a gate is given), conflicts resolved by `LabelFusion`.
+    private mutating func fuse(_ answers: [[Float]], rows: [Int], gate: QueryGate?) -> [Float] {
+        guard answers.count > 1 else { return answers.first ?? [] }
+        var unsafeLabels = Set<Int>()  // expert * rows.count + position
+        if let gate, !rows.isEmpty {
+            let states = observations(ofRows: rows)
+            for (expert, labels) in answers.enumerated() {
+                let unsafe = states.withUnsafeBufferPointer { s in
+                    labels.withUnsafeBufferPointer { gate.predictsUnsafe(observations: s, actions: $0, rows: rows.count, isUnsafe: E.isUnsafe) }
+                }
+                for (position, flag) in unsafe.enumerated() where flag { unsafeLabels.insert(expert * rows.count + position) }
+            }
+        }
+        let outcome = LabelFusion.fuse(
+            answers: answers, rows: rows.count, actionDim: actionDim, discrete: E.spec.actionSpace.discreteCount != nil,
+            unsafe: { unsafeLabels.contains($0 * rows.count + $1) })
+        fusion.conflicts += outcome.conflicts
+        fusion.filtered += outcome.filtered
+        return outcome.labels
     }
 }
 

@@ -21,7 +21,10 @@ public struct MegaBench: Sendable {
         ("mega_no_gate", ["--algo", "mega-dagger", "--set", "mega.threshold=0", "--set", "mega.query_rate=0"]),
         ("mega_no_lookahead", ["--algo", "mega-dagger", "--set", "mega.horizon=0"]),
     ]
-    public static var caseNames: [String] { environments.flatMap { env in variants.map { "\($0.name)_\(env.id)" } } }
+    /// Three flawed experts on Pendulum-v1: a bias, noise, and blindness near upright.
+    public static let imperfections = ["bias=0.8", "noise=1.5", "blind=0:0.8:1"]
+    static let imperfectCase = "imperfect_experts_Pendulum-v1"
+    public static var caseNames: [String] { environments.flatMap { env in variants.map { "\($0.name)_\(env.id)" } } + [imperfectCase] }
 
     struct Medians { var queries: Double; var unsafe: Double; var steps: Double; var reached: Int }
 
@@ -29,6 +32,7 @@ public struct MegaBench: Sendable {
         try settings.requireMatch(in: Self.caseNames, bench: "mega")
         let seeds: [UInt64] = settings.quick ? [1, 2] : [1, 2, 3, 4, 5]
         reporter.note("no imagination ablation: the learner does not imagine yet (docs/algorithms/mega-dagger.md)")
+        if settings.selected(Self.imperfectCase) { try await imperfectExperts(seeds: seeds, reporter: reporter) }
         for env in Self.environments {
             var dagger: Medians?
             for variant in Self.variants {
@@ -47,12 +51,31 @@ public struct MegaBench: Sendable {
         }
     }
 
+    /// DAgger with each flawed expert alone (20 s each), then DAgger and MEGA-DAgger asking all
+    /// three: seeds reaching −200, and the queries (answers of all three) to get there.
+    func imperfectExperts(seeds: [UInt64], reporter: BenchReporter) async throws {
+        let env = (id: "Pendulum-v1", target: -200.0)
+        for flaw in Self.imperfections {
+            let alone = try await measure(
+                variant: ("dagger_alone", ["--algo", "dagger", "--set", "expert.imperfection='\(flaw)'", "--max-seconds", "20"]), env: env, seeds: seeds,
+                reporter: reporter, name: "dagger with \(flaw) alone")
+            reporter.report(BenchRecord(bench: "mega", case: Self.imperfectCase, metric: "dagger_\(flaw)_alone_seeds_reaching_target", value: Double(alone.reached), unit: "seeds", baseline: Double(seeds.count)))
+        }
+        let all = ["--set", "expert.imperfections=[\(Self.imperfections.map { "'\($0)'" }.joined(separator: ", "))]", "--max-seconds", "60"]
+        for (name, algo) in [("dagger", "dagger"), ("mega", "mega-dagger")] {
+            let together = try await measure(variant: (name, ["--algo", algo] + all), env: env, seeds: seeds, reporter: reporter, name: "\(name) with all three")
+            reporter.report(BenchRecord(bench: "mega", case: Self.imperfectCase, metric: "\(name)_all_three_seeds_reaching_target", value: Double(together.reached), unit: "seeds", baseline: Double(seeds.count)))
+            reporter.report(BenchRecord(bench: "mega", case: Self.imperfectCase, metric: "\(name)_all_three_expert_queries", value: together.queries, unit: "answers", baseline: together.queries))
+        }
+    }
+
     func measure(variant: (name: String, arguments: [String]), env: (id: String, target: Double), seeds: [UInt64], reporter: BenchReporter, name: String) async throws -> Medians {
         var queries: [Double] = [], unsafe: [Double] = [], steps: [Double] = [], reached = 0
         for seed in seeds {
             let (summary, _) = try await TrainRun.summary(
                 executable: executable,
-                arguments: variant.arguments + ["--env", env.id, "--workers", "4", "--seed", "\(seed)", "--target-return=\(env.target)", "--max-seconds", "300"],
+                // The variant's own options last: they win (a shorter --max-seconds, say).
+                arguments: ["--env", env.id, "--workers", "4", "--seed", "\(seed)", "--target-return=\(env.target)", "--max-seconds", "300"] + variant.arguments,
                 label: "mega")
             // A seed that never reaches the target counts with everything it spent.
             let hit = summary.number("env_steps_to_target").map { !$0.isNaN } ?? false

@@ -72,6 +72,26 @@ struct ClusterTrainingTests {
         #expect(summary.number("rejected_messages") == 0)
     }
 
+    @Test("three imperfect experts, none enough alone: workers ask all three, fuse their labels, and DAgger reaches −200 on Pendulum-v1")
+    func threeImperfectExperts() async throws {
+        let flaws = ["bias=0.8", "noise=1.5", "blind=0:0.8:1"]
+        let run = try ClusterRun.train([
+            "--algo", "dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "4", "--target-return=-200", "--max-seconds", "150",
+            "--set", "expert.imperfections=[\(flaws.map { "'\($0)'" }.joined(separator: ", "))]",
+        ])
+        #expect(await run.finish(within: 200) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.flag("reached_target") == true)
+        // Every labelled state cost each of the three an answer.
+        let queries = try #require(summary.number("expert_queries")), steps = try #require(summary.number("env_steps"))
+        #expect(queries == 3 * steps, "\(queries) queries for \(steps) steps")
+        for name in ["expert", "expert-2", "expert-3"] {
+            #expect(run.log(name).contains("served"), "\(name) served nothing:\n\(run.log(name))")
+        }
+        let cluster = try #require(run.json("cluster.json")?["processes"] as? [[String: Any]])
+        #expect(cluster.compactMap { $0["imperfection"] as? String }.sorted() == flaws.sorted())
+    }
+
     @Test("BC from 20 expert episodes reaches 475 on CartPole-v1")
     func behaviourCloning() async throws {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-demos-\(UUID().uuidString).nxdemo").path

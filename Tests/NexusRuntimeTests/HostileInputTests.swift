@@ -33,8 +33,9 @@ struct HostileInputTests {
         let fake = try RouterSocket(bind: [.loopbackAnyPort])
         var settings = RunConfig.WorkerSettings()
         // An out-of-range action is dropped while decoding, so that answer costs one timeout;
-        // shorter than 3 s, a slow (sanitised) run timed out before an answer and shifted them.
-        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (3, 0.01, 0.02)
+        // a slow run (sanitised, or a loaded machine) could time out before an answer and shift
+        // them onto stale request ids: 5 s, and the fake answers the newest query it holds.
+        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (5, 0.01, 0.02)
         let client = try ExpertClient(
             endpoint: fake.endpoints[0], workerID: 1, envID: "Acrobot-v1", actionDim: 1, discreteActions: 3, settings: settings, logger: logger)
         let labelling = Task { try await client.label([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], rows: 2, observationDim: 6) }
@@ -43,7 +44,8 @@ struct HostileInputTests {
             .actions(Tensor(rows: 2, columns: 1, data: [2, 1])),
         ]
         for result in answers {
-            let (peer, message) = try await fake.receiveMessage()
+            var (peer, message) = try await fake.receiveMessage()
+            while let newer = fake.tryReceiveMessage() { (peer, message) = newer }
             guard case .expertQuery(let query) = message else { Issue.record("not a query"); return }
             try await fake.send(to: peer, .expertAnswer(ExpertAnswer(requestID: query.requestID, result: result)))
         }

@@ -198,6 +198,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// A checkpoint whose policy serves as the expert (any algorithm's, e.g. a PPO run's);
         /// empty: the environment's built-in expert.
         public var policy = ""
+        /// This expert process's flaw (`noise=0.5`, `bias=0.8`, `blind=DIM:LOW:HIGH`; see
+        /// `Imperfection`); empty: none.
+        public var imperfection = ""
+        /// The launcher starts one expert process per entry, each with that imperfection;
+        /// workers ask them all and fuse their labels. Empty: one expert, `imperfection`.
+        public var imperfections: [String] = []
+        /// The experts a worker asks (set by the launcher from `imperfections`); empty: the
+        /// one at `endpoints.expert`.
+        public var endpoints: [String] = []
     }
 
     public struct LauncherSettings: Codable, Sendable, Equatable {

@@ -29,9 +29,11 @@ public final class ExpertServer: Sendable {
     private let logger: Logger
     private let stats = Mutex(Statistics())
 
-    public init(envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, logger: Logger) throws {
+    public init(
+        envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, seed: UInt64 = 0, logger: Logger
+    ) throws {
         spec = try EnvironmentRegistry.type(for: envID).spec
-        expert = try ExpertSource.make(envID: envID, policyFile: settings.policy, arguments: arguments)
+        expert = try ExpertSource.make(envID: envID, policyFile: settings.policy, arguments: arguments, imperfection: settings.imperfection, seed: seed)
         maxBatch = settings.maxBatch
         maxWait = settings.maxWaitMilliseconds / 1000
         self.logger = logger

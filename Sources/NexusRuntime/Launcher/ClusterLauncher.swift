@@ -21,11 +21,12 @@ public final class ClusterLauncher {
     private let run: RunDirectory
     private let executable: URL
     private let logger: Logger
-    private var expert: ChildProcess?
+    /// One expert process per entry of `expert.imperfections` (one when it is empty).
+    private var experts: [ChildProcess?] = []
     private var learner: ChildProcess?
     private var workers: [UInt32: ChildProcess] = [:]
     private var learnerEndpoints: [String: String] = [:]
-    private var expertEndpoint: String?
+    private var expertEndpoints: [String?] = []
     private var workerRestarts = 0
     private var learnerRestarts = 0
     private var expertRestarts = 0
@@ -50,6 +51,10 @@ public final class ClusterLauncher {
             } catch {
                 throw RuntimeError("expert.policy: \(error)")
             }
+            let spec = try EnvironmentRegistry.type(for: config.env).spec
+            for flaw in Self.imperfections(config) {
+                do { _ = try Imperfection.parse(flaw, for: spec) } catch { throw RuntimeError("expert.imperfections: \(error)") }
+            }
         }
         if !config.ppo.reward.isEmpty, config.algo == PPOBuilder().name {
             // Likewise a learned reward that cannot be read.
@@ -68,7 +73,11 @@ public final class ClusterLauncher {
     public func run(until stop: StopSignal) async throws -> Outcome {
         let requirements = try config.algorithm.requirements
         let usesWorkers = requirements.contains(.rolloutWorkers)
-        if requirements.contains(.expert) { try await startExpert() }
+        if requirements.contains(.expert) {
+            let count = Self.imperfections(config).count
+            (experts, expertEndpoints) = ([ChildProcess?](repeating: nil, count: count), [String?](repeating: nil, count: count))
+            for index in 0..<count { try await startExpert(index) }
+        }
         try await startLearner(resume: false)
         if usesWorkers { for id in 1...UInt32(config.workers) { try startWorker(id) } }
         try writeClusterFile()
@@ -93,12 +102,13 @@ public final class ClusterLauncher {
                 try writeClusterFile()
                 continue
             }
-            if let expert, !expert.isRunning {
+            for (index, expert) in experts.enumerated() {
+                guard let expert, !expert.isRunning else { continue }
                 progress.finish()
-                logger.warning("expert \(expert.exitDescription); restarting it on \(expertEndpoint ?? "?")")
+                logger.warning("\(expert.name) \(expert.exitDescription); restarting it on \(expertEndpoints[index] ?? "?")")
                 expertRestarts += 1
-                guard expertRestarts <= config.launcher.maxWorkerRestarts else { throw RuntimeError("the expert crashed \(expertRestarts) times; see \(run.log("expert"))") }
-                try await startExpert()
+                guard expertRestarts <= config.launcher.maxWorkerRestarts else { throw RuntimeError("the expert crashed \(expertRestarts) times; see \(run.log(expert.name))") }
+                try await startExpert(index)
                 try writeClusterFile()
             }
             try restartCrashedWorkers()
@@ -115,13 +125,22 @@ public final class ClusterLauncher {
 
     // MARK: starting roles
 
-    private func startExpert() async throws {
-        try? FileManager.default.removeItem(atPath: run.announcement("expert"))
-        var arguments = ["expert", "--config", run.config, "--announce", run.announcement("expert"), "--watch-parent"]
-        if let expertEndpoint { arguments += ["--bind", expertEndpoint] }
-        let child = try ChildProcess(name: "expert", executable: executable, arguments: arguments, logPath: run.log("expert"))
-        expert = child
-        expertEndpoint = try await awaitAnnouncement("expert", child: child)["expert"]
+    /// The imperfections of the expert processes to start: one each.
+    static func imperfections(_ config: RunConfig) -> [String] {
+        config.expert.imperfections.isEmpty ? [config.expert.imperfection] : config.expert.imperfections
+    }
+
+    /// Expert `index` ("expert", then "expert-2", …), on the endpoint it had if restarted.
+    private func startExpert(_ index: Int) async throws {
+        let name = index == 0 ? "expert" : "expert-\(index + 1)"
+        try? FileManager.default.removeItem(atPath: run.announcement(name))
+        var arguments = ["expert", "--config", run.config, "--announce", run.announcement(name), "--watch-parent"]
+        // Quoted, so that YAML keeps the text as written.
+        arguments += ["--set", "expert.imperfection='\(Self.imperfections(config)[index])'"]
+        if let endpoint = expertEndpoints[index] { arguments += ["--bind", endpoint] }
+        let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logPath: run.log(name))
+        experts[index] = child
+        expertEndpoints[index] = try await awaitAnnouncement(name, child: child)["expert"]
     }
 
     private func startLearner(resume: Bool) async throws {
@@ -130,7 +149,10 @@ public final class ClusterLauncher {
         // A learner that died before its first checkpoint starts afresh.
         let canResume = resume && !CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints).files().isEmpty
         arguments += canResume ? ["--resume", run.path] : ["--run-dir", run.path]
-        if let expertEndpoint { arguments += ["--set", "endpoints.expert=\(expertEndpoint)"] }
+        let known = expertEndpoints.compactMap { $0 }
+        if let first = known.first { arguments += ["--set", "endpoints.expert=\(first)"] }
+        // Served to the workers with the rest of the configuration.
+        if known.count > 1 { arguments += ["--set", "expert.endpoints=[\(known.map { "'\($0)'" }.joined(separator: ", "))]"] }
         // A resumed learner binds the ports the workers already know.
         for (key, endpoint) in learnerEndpoints.sorted(by: { $0.key < $1.key }) { arguments += ["--set", "endpoints.\(key)=\(endpoint)"] }
         let child = try ChildProcess(name: "learner", executable: executable, arguments: arguments, logPath: run.log("learner"))
@@ -195,7 +217,7 @@ public final class ClusterLauncher {
             learner.signal(SIGTERM)
             if !(await learner.waitForExit(seconds: grace * 0.6)) { learner.signal(SIGKILL) }
         }
-        let others = Array(workers.values) + (expert.map { [$0] } ?? [])
+        let others = Array(workers.values) + experts.compactMap { $0 }
         // Workers told to stop by the learner exit by themselves; give them a moment first.
         for child in others { _ = await child.waitForExit(seconds: 0.3) }
         for child in others where child.isRunning { child.signal(SIGTERM) }
@@ -208,7 +230,13 @@ public final class ClusterLauncher {
 
     private func writeClusterFile() throws {
         var processes: [[String: Any]] = []
-        if let expert { processes.append(["role": "expert", "pid": Int(expert.pid), "endpoints": ["expert": expertEndpoint ?? ""], "log": run.log("expert")]) }
+        for (index, expert) in experts.enumerated() {
+            guard let expert else { continue }
+            processes.append([
+                "role": "expert", "expert_index": index, "pid": Int(expert.pid), "endpoints": ["expert": expertEndpoints[index] ?? ""],
+                "imperfection": Self.imperfections(config)[index], "log": run.log(expert.name),
+            ])
+        }
         if let learner { processes.append(["role": "learner", "pid": Int(learner.pid), "endpoints": learnerEndpoints, "log": run.log("learner")]) }
         for (id, worker) in workers.sorted(by: { $0.key < $1.key }) {
             processes.append(["role": "worker", "worker_id": Int(id), "pid": Int(worker.pid), "endpoints": ["learner_control": learnerEndpoints["control"] ?? ""], "log": run.log("worker-\(id)")])

@@ -28,6 +28,8 @@ public final class RolloutWorker: Sendable {
     private let logger: Logger
     /// Env steps and installed policy version, for heartbeats and the final log line.
     private let progress = Mutex<(envSteps: UInt64, version: UInt64)>((0, 0))
+    /// With several experts: labels they disagreed on, and labels dropped as unsafe.
+    private let fusion = Mutex<(conflicts: Int, filtered: Int)>((0, 0))
 
     public init(options: Options, logger: Logger) {
         self.options = options
@@ -52,22 +54,30 @@ public final class RolloutWorker: Sendable {
         let push = try PushSocket(connect: [try Endpoint(parsing: config.endpoints.trajectories)], options: pushOptions, logger: logger)
         let spec = try EnvironmentRegistry.type(for: config.env).spec
         // Only algorithms that need an expert have one to connect to.
-        let expert = try config.algorithm.requirements.contains(.expert)
-            ? ExpertClient(
-                endpoint: try Endpoint(parsing: config.endpoints.expert), workerID: options.workerID, envID: config.env,
-                actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount, settings: config.worker, logger: logger)
-            : nil
+        // Several experts (expert.endpoints) are all asked; their labels are fused.
+        let endpoints = config.expert.endpoints.isEmpty ? [config.endpoints.expert] : config.expert.endpoints
+        let experts = try config.algorithm.requirements.contains(.expert)
+            ? endpoints.map {
+                try ExpertClient(
+                    endpoint: try Endpoint(parsing: $0), workerID: options.workerID, envID: config.env,
+                    actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount, settings: config.worker, logger: logger)
+            }
+            : []
 
         try await runUntilStopped(stop, [
             RoleLoop { try await inbox.run() },
             RoleLoop { try await self.listen(control, stop: stop) },
             RoleLoop { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
-            RoleLoop(on: expert?.taskExecutor) { try await self.rollout(config, spec: spec, inbox: inbox, expert: expert, push: push) },
+            RoleLoop(on: experts.first?.taskExecutor) { try await self.rollout(config, spec: spec, inbox: inbox, experts: experts, push: push) },
         ])
-        logger.info("stopping: \(stop.reason)", metadata: ["env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(expert?.retries ?? 0)"])
+        let fused = fusion.withLock { $0 }
+        logger.info("stopping: \(stop.reason)", metadata: [
+            "env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(experts.reduce(0) { $0 + $1.retries })",
+            "label_conflicts": "\(fused.conflicts)", "unsafe_labels_filtered": "\(fused.filtered)",
+        ])
         await control.close()
         await push.close()
-        await expert?.close()
+        for expert in experts { await expert.close() }
         await inbox.close()
     }
 
@@ -113,7 +123,7 @@ public final class RolloutWorker: Sendable {
         }
     }
 
-    private func rollout(_ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, expert: ExpertClient?, push: PushSocket) async throws {
+    private func rollout(_ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, experts: [ExpertClient], push: PushSocket) async throws {
         var collector = try RolloutCollectors.make(
             envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
             workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID), arguments: try config.environmentArguments)
@@ -166,16 +176,31 @@ public final class RolloutWorker: Sendable {
             // Phases: the policy proposes, only the rows the plan picked go to the expert, then
             // the environments step.
             let rows = collector.propose(policy: policy, plan: plan, gate: gate)
-            var labels: [Float] = []
+            var answers: [[Float]] = [[]]
             if !rows.isEmpty {
-                guard let expert else { throw RuntimeError("the rollout plan of version \(version) asks for an expert, and \(config.algo) runs without one") }
-                labels = try await expert.label(collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
+                guard !experts.isEmpty else { throw RuntimeError("the rollout plan of version \(version) asks for an expert, and \(config.algo) runs without one") }
+                answers = try await Self.ask(experts, collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
             }
-            let segments = collector.complete(policyVersion: version, expertActions: labels)
+            let segments = collector.complete(policyVersion: version, expertAnswers: answers)
             stepsWithVersion += collector.envCount
             for segment in segments { try await push.send(.trajectory(segment)) }
             let steps = collector.envSteps
             progress.withLock { $0 = (steps, version) }
+            if experts.count > 1 { fusion.withLock { $0 = collector.fusion } }
+        }
+    }
+
+    /// Every expert's labels for the same rows, asked at once (one expert: on this task, which
+    /// runs on that expert socket's thread).
+    static func ask(_ experts: [ExpertClient], _ observations: [Float], rows: Int, observationDim: Int) async throws -> [[Float]] {
+        if experts.count == 1 { return [try await experts[0].label(observations, rows: rows, observationDim: observationDim)] }
+        return try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, expert) in experts.enumerated() {
+                group.addTask { (index, try await expert.label(observations, rows: rows, observationDim: observationDim)) }
+            }
+            var answers = [[Float]](repeating: [], count: experts.count)
+            for try await (index, labels) in group { answers[index] = labels }
+            return answers
         }
     }
 
