@@ -30,10 +30,20 @@ public protocol ImitationAlgorithm: AnyObject {
     func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws
     /// What the algorithm adds to `summary.json` (its dataset's bound, for example).
     func summaryFields() -> [String: any Sendable]
+    /// Whether the learner itself may ask the expert (`statesToLabel`).
+    var asksExpert: Bool { get }
+    /// After an iteration: states (`[k, observationDim]`) the algorithm wants the expert to
+    /// label now, not visited by any worker (MEGA-DAgger's imagined ones).
+    func statesToLabel() -> [Float]
+    /// The expert's labels (`[k, actionDim]`) for the states `statesToLabel` gave.
+    func ingestLabels(observations: [Float], labels: [Float])
 }
 
 extension ImitationAlgorithm {
     public func summaryFields() -> [String: any Sendable] { [:] }
+    public var asksExpert: Bool { false }
+    public func statesToLabel() -> [Float] { [] }
+    public func ingestLabels(observations: [Float], labels: [Float]) {}
 }
 
 /// Hyperparameters of supervised imitation (BC and DAgger).

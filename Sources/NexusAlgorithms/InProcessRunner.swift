@@ -86,6 +86,12 @@ public struct InProcessRunner {
             let trainingStarted = clock.now
             outcome.lastMetrics = algorithm.trainIteration()
             outcome.iterations = algorithm.iteration
+            let wanted = algorithm.statesToLabel()
+            if !wanted.isEmpty, let expert {
+                let rows = wanted.count / collector.observationDim
+                outcome.expertQueries += rows
+                algorithm.ingestLabels(observations: wanted, labels: expert.act(batch: wanted, rows: rows, actionDim: actionDim))
+            }
             let evaluationStarted = clock.now
             outcome.trainingSeconds += (evaluationStarted - trainingStarted) / .seconds(1)
             if algorithm.iteration % settings.evalEvery == 0 {

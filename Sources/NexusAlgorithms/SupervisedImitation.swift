@@ -58,6 +58,18 @@ public final class SupervisedImitation: ImitationAlgorithm {
         return added
     }
 
+    /// Labels for states no segment carried (imagined ones); they count toward the next
+    /// iteration like any other.
+    public func addLabels(observations: [Float], labels: [Float]) {
+        let (dim, labelDim) = (dataset.observationDim, dataset.labelDim)
+        let rows = observations.count / dim
+        guard rows * dim == observations.count, labels.count == rows * labelDim else { return }
+        for row in 0..<rows {
+            dataset.append(observation: observations[(row * dim)..<((row + 1) * dim)], label: labels[(row * labelDim)..<((row + 1) * labelDim)])
+        }
+        labelledSinceIteration += rows
+    }
+
     public var readyToTrain: Bool {
         switch mode {
         case .behaviourCloning: return dataset.count > 0

@@ -3,7 +3,8 @@ import Foundation
 /// `nexus bench mega`: DAgger and MEGA-DAgger through the local cluster (4 workers, 5 seeds)
 /// on Pendulum-v1 (−200), Acrobot-v1 (−100) and MountainCarContinuous-v0 (90), with the
 /// ablations of MEGA-DAgger: no uncertainty gate (τ = 0, every row the policy drives is
-/// labelled) and no safety lookahead (horizon 0). Per environment and variant: median expert
+/// labelled), no safety lookahead (horizon 0), and imagination added (16 imagined states
+/// labelled per iteration; off by default). Per environment and variant: median expert
 /// queries, unsafe events and env steps to the target, and how many seeds reached it; the
 /// baseline of each figure is DAgger's median from the same run (ratio = variant / DAgger).
 public struct MegaBench: Sendable {
@@ -20,6 +21,8 @@ public struct MegaBench: Sendable {
         ("mega", ["--algo", "mega-dagger"]),
         ("mega_no_gate", ["--algo", "mega-dagger", "--set", "mega.threshold=0", "--set", "mega.query_rate=0"]),
         ("mega_no_lookahead", ["--algo", "mega-dagger", "--set", "mega.horizon=0"]),
+        // Imagination is off by default (it did not pay for its labels): this ablation adds it.
+        ("mega_imagination", ["--algo", "mega-dagger", "--set", "mega.imagined_labels=16"]),
     ]
     /// Three flawed experts on Pendulum-v1: a bias, noise, and blindness near upright.
     public static let imperfections = ["bias=0.8", "noise=1.5", "blind=0:0.8:1"]
@@ -31,7 +34,6 @@ public struct MegaBench: Sendable {
     public func run(_ reporter: BenchReporter) async throws {
         try settings.requireMatch(in: Self.caseNames, bench: "mega")
         let seeds: [UInt64] = settings.quick ? [1, 2] : [1, 2, 3, 4, 5]
-        reporter.note("no imagination ablation: the learner does not imagine yet (docs/algorithms/mega-dagger.md)")
         if settings.selected(Self.imperfectCase) { try await imperfectExperts(seeds: seeds, reporter: reporter) }
         for env in Self.environments {
             var dagger: Medians?

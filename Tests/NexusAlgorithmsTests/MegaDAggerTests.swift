@@ -154,4 +154,40 @@ struct MegaDAggerTests {
         _ = restored.trainIteration()
         #expect(restored.models() == original.models())
     }
+
+    @Test("imagination picks confident imagined states far from every label and from each other; τ = 0 trusts none")
+    func imagination() throws {
+        // The model says "no change": imagined states are the starts themselves, every member
+        // agreeing (disagreement 0).
+        let ensemble = Self.driftingEnsemble(drift: [0, 0, 0])
+        let policy = Self.pendulumPolicy()
+        var labelled = LabelledDataset(observationDim: 3, labelDim: 1, capacity: 100)
+        labelled.append(observation: [1, 0, 0], label: [0])
+        let starts: [Float] = [1, 0, 0.01, 0, 1, 0, -1, 0, 0, 0.99, 0.1, 0]
+        var random = RandomSource(seed: 1)
+        let picked = Imagination.statesWorthLabels(
+            from: starts, ensemble: ensemble, policy: policy, horizon: 2, confidentBelow: 0.5, labelled: labelled, count: 2, random: &random)
+        // Farthest from the label (1, 0, 0): (−1, 0, 0); then farthest from both: (0, 1, 0).
+        #expect(picked == [-1, 0, 0, 0, 1, 0])
+        let none = Imagination.statesWorthLabels(
+            from: starts, ensemble: ensemble, policy: policy, horizon: 2, confidentBelow: 0, labelled: labelled, count: 2, random: &random)
+        #expect(none.isEmpty)
+    }
+
+    @Test("with imagination on, the learner's own queries reach the dataset and are counted")
+    func imaginedLabelsCounted() throws {
+        var (imitation, mega) = Self.settings(seed: 2)
+        mega.imaginedLabels = 8
+        var run = InProcessRunner.Settings(envID: "Pendulum-v1", targetReturn: .infinity)
+        run.maxEnvSteps = 1_600
+        run.evalEvery = 1_000
+        let algorithm = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        var imagined = 0.0
+        let outcome = try InProcessRunner(settings: run, expert: PendulumExpert()).run(algorithm) { o in
+            imagined += o.lastMetrics.first { $0.name == "imagined_labels" }?.value ?? 0
+        }
+        #expect(outcome.iterations >= 3)
+        #expect(imagined > 0)
+        #expect(algorithm.labels.dataset.added <= outcome.expertQueries, "every label was paid for")
+    }
 }

@@ -57,7 +57,8 @@ struct ClusterTrainingTests {
 
     @Test("MEGA-DAgger on Pendulum-v1: the world model and the gate travel to workers; −200 with fewer queries than steps")
     func megaDAgger() async throws {
-        let run = try ClusterRun.train(["--algo", "mega-dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "1"])
+        // With imagination, so that the learner's own expert queries are exercised too.
+        let run = try ClusterRun.train(["--algo", "mega-dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "1", "--set", "mega.imagined_labels=8"])
         #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.flag("reached_target") == true)
@@ -66,9 +67,10 @@ struct ClusterTrainingTests {
         #expect(queries < steps, "the gate saved no query: \(queries) of \(steps)")
         #expect(summary.number("unsafe_events") != nil)
         let columns = Set(run.metricsRows.first?.keys.map { $0 } ?? [])
-        for column in ["model_error", "disagreement_error_correlation", "gate_threshold", "queries_per_1k_steps", "safety_takeovers", "unsafe_events"] {
+        for column in ["model_error", "disagreement_error_correlation", "gate_threshold", "queries_per_1k_steps", "safety_takeovers", "unsafe_events", "imagined_labels"] {
             #expect(columns.contains(column), "metrics.csv lacks \(column)")
         }
+        #expect(run.metricsRows.contains { (Double($0["imagined_labels"] ?? "") ?? 0) > 0 }, "the learner never had imagined states labelled")
         #expect(summary.number("rejected_messages") == 0)
     }
 

@@ -22,6 +22,10 @@ public struct MegaDAggerSettings: Sendable, Equatable {
     public var horizon = 10
     /// Whether the expert also acts with DAgger's β_i after the first iteration.
     public var useBetaMixture = true
+    /// Imagination: states per iteration the learner imagines ahead of the policy and has the
+    /// expert label (0: none).
+    public var imaginedLabels = 0
+    public var imaginationHorizon = 10
     public var seed: UInt64 = 0
 
     public init() {}
@@ -51,8 +55,12 @@ public final class MegaDAgger: ImitationAlgorithm {
     private var takeoversSinceIteration = 0
     private var recentDisagreement: [Float] = []
     private var lastModelLoss = Float.nan
-    /// The world model's bootstrap draws (the policy's are the labels learner's).
+    /// The world model's bootstrap draws and imagination's (the policy's are the labels learner's).
     private var random: RandomSource
+    /// Real states of the last iteration's segments (every fourth step, the newest 256): where
+    /// imagination starts.
+    private var recentStarts: [Float] = []
+    private var imaginedSinceIteration = 0
 
     public var name: String { "mega-dagger" }
     public var usesWorkers: Bool { true }
@@ -89,6 +97,11 @@ public final class MegaDAgger: ImitationAlgorithm {
         labelsSinceIteration += added
         takeoversSinceIteration += segment.safetyEvents.lazy.filter { $0.kind == .expertTakeover }.count
         recentDisagreement += segment.uncertainty
+        if settings.imaginedLabels > 0 {
+            for step in stride(from: 0, to: segment.stepCount, by: 4) { recentStarts += segment.observations.row(step) }
+            let limit = 256 * spec.observationDim
+            if recentStarts.count > limit { recentStarts.removeFirst(recentStarts.count - limit) }
+        }
         return added
     }
 
@@ -117,7 +130,9 @@ public final class MegaDAgger: ImitationAlgorithm {
             Metric(name: "safety_takeovers", value: Double(takeoversSinceIteration)),
             Metric(name: "mean_disagreement", value: recentDisagreement.isEmpty ? .nan : Double(recentDisagreement.reduce(0, +)) / Double(recentDisagreement.count)),
             Metric(name: "transitions", value: Double(worldModel.transitions.count)),
+            Metric(name: "imagined_labels", value: Double(imaginedSinceIteration)),
         ]
+        imaginedSinceIteration = 0
         stepsSinceIteration = 0
         labelsSinceIteration = 0
         takeoversSinceIteration = 0
@@ -136,6 +151,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         state.add("labels_since_iteration", [Float(labelsSinceIteration)])
         state.add("takeovers_since_iteration", [Float(takeoversSinceIteration)])
         state.add("recent_disagreement", recentDisagreement)
+        state.add("recent_starts", recentStarts)
         // The labels learner's generator, then the world model's.
         return (state.tensors, random + self.random.stateWords)
     }
@@ -160,7 +176,23 @@ public final class MegaDAgger: ImitationAlgorithm {
         labelsSinceIteration = try state.count("labels_since_iteration")
         takeoversSinceIteration = try state.count("takeovers_since_iteration")
         recentDisagreement = try state.values("recent_disagreement")
+        recentStarts = try state.values("recent_starts")
     }
 
     public func summaryFields() -> [String: any Sendable] { labels.summaryFields() }
+
+    public var asksExpert: Bool { settings.imaginedLabels > 0 }
+
+    public func statesToLabel() -> [Float] {
+        guard settings.imaginedLabels > 0, iteration > 0, !recentStarts.isEmpty else { return [] }
+        defer { recentStarts.removeAll(keepingCapacity: true) }
+        return Imagination.statesWorthLabels(
+            from: recentStarts, ensemble: worldModel.ensemble, policy: policy, horizon: settings.imaginationHorizon, confidentBelow: threshold,
+            labelled: labels.dataset, count: settings.imaginedLabels, random: &random)
+    }
+
+    public func ingestLabels(observations: [Float], labels newLabels: [Float]) {
+        labels.addLabels(observations: observations, labels: newLabels)
+        imaginedSinceIteration += observations.count / spec.observationDim
+    }
 }

@@ -31,6 +31,8 @@ struct MegaDAggerBuilder: AlgorithmBuilder {
         try require(mega.threshold >= 0 && !mega.threshold.isNaN, "threshold", mega.threshold, "must be a number ≥ 0 (.inf: never query for uncertainty)")
         try require((0...1).contains(mega.queryRate), "query_rate", mega.queryRate, "must be in [0, 1] (0: the threshold is fixed)")
         try require((0...RolloutPlan.maxGateHorizon).contains(mega.horizon), "horizon", mega.horizon, "must be from 0 to \(RolloutPlan.maxGateHorizon)")
+        try require((0...4096).contains(mega.imaginedLabels), "imagined_labels", mega.imaginedLabels, "must be from 0 to 4096")
+        try require((1...100).contains(mega.imaginationHorizon), "imagination_horizon", mega.imaginationHorizon, "must be from 1 to 100")
     }
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
@@ -53,6 +55,8 @@ extension RunConfig {
         settings.queryRate = Float(mega.queryRate)
         settings.horizon = mega.horizon
         settings.useBetaMixture = mega.betaMixture
+        settings.imaginedLabels = mega.imaginedLabels
+        settings.imaginationHorizon = mega.imaginationHorizon
         settings.seed = seed
         return settings
     }

@@ -144,6 +144,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var horizon = 10
         /// Whether the expert also acts with dagger's β_i (those rows are labelled too).
         public var betaMixture = true
+        /// Imagination: states per iteration the learner imagines ahead of the policy (where
+        /// the model is confident) and has the expert label; 0: none.
+        public var imaginedLabels = 0
+        /// Imagined steps from each recent real state.
+        public var imaginationHorizon = 10
     }
 
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of

@@ -84,6 +84,15 @@ actor Learner {
 
     func noteWrongKind() { counters.wrongKindMessages += 1 }
 
+    /// States the algorithm wants the expert to label now (none after the end).
+    func statesToLabel() -> [Float] { finishReason == nil ? algorithm.statesToLabel() : [] }
+
+    /// The expert's labels for them; `answers` (every expert's) count as expert queries.
+    func ingestLabels(observations: [Float], labels: [Float], answers: Int) {
+        counters.expertQueries += UInt64(answers)
+        algorithm.ingestLabels(observations: observations, labels: labels)
+    }
+
     /// One training iteration if the algorithm has the data for it; returns the new weights
     /// (to be published before `evaluateAndRecord`, so that workers collect meanwhile).
     func trainIfReady() -> Weights? {

@@ -18,6 +18,9 @@ public final class LearnerServer: Sendable {
     private let run: RunDirectory
     private let logger: Logger
     private let expectations: WireExpectations
+    /// The experts, for algorithms that ask them from the learner (imagined states).
+    private let experts: [ExpertClient]
+    private let spec: EnvironmentSpec
     /// Wakes the training loop: a segment was taken in, or the clock ticked (time limit).
     private let wakeups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
@@ -25,6 +28,15 @@ public final class LearnerServer: Sendable {
         let spec = try EnvironmentRegistry.type(for: config.env).spec
         let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: spec)
         let usesWorkers = algorithm.usesWorkers
+        self.spec = spec
+        let expertEndpoints = config.expert.endpoints.isEmpty ? [config.endpoints.expert] : config.expert.endpoints
+        experts = algorithm.asksExpert
+            ? try expertEndpoints.map {
+                try ExpertClient(
+                    endpoint: try Endpoint(parsing: $0), workerID: 0, envID: spec.id, actionDim: spec.actionSpace.dimension,
+                    discreteActions: spec.actionSpace.discreteCount, settings: config.worker, logger: logger)
+            }
+            : []
         learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
         self.run = run
         self.logger = logger
@@ -100,12 +112,26 @@ public final class LearnerServer: Sendable {
                 // is evaluated and recorded.
                 if let publisher { try await publisher.send(.weights(weights)) }
                 try await learner.evaluateAndRecord()
+                try await labelWantedStates()
             } else {
                 _ = await wakeup.next()
             }
             await learner.checkTime()
             if await learner.finishReason != nil { return }
         }
+    }
+
+    /// The states the algorithm wants labelled now, asked of every expert (their answers fused
+    /// as a worker fuses them, without a world model's filter).
+    private func labelWantedStates() async throws {
+        guard !experts.isEmpty else { return }
+        let states = await learner.statesToLabel()
+        let rows = states.count / spec.observationDim
+        guard rows > 0 else { return }
+        let answers = try await ExpertClient.askAll(experts, states, rows: rows, observationDim: spec.observationDim)
+        let fused = LabelFusion.fuse(
+            answers: answers, rows: rows, actionDim: spec.actionSpace.dimension, discrete: spec.actionSpace.discreteCount != nil) { _, _ in false }
+        await learner.ingestLabels(observations: states, labels: fused.labels, answers: rows * experts.count)
     }
 
     private func receiveSegments() async throws {
@@ -177,5 +203,6 @@ public final class LearnerServer: Sendable {
         await trajectories?.close()
         await publisher?.close()
         await control.close()
+        for expert in experts { await expert.close() }
     }
 }

@@ -46,6 +46,20 @@ public final class ExpertClient: Sendable {
     /// decode as valid actions for this environment.
     public var refusedAnswers: Int { requests.refused + Int(socket.statistics.rejectedMessages) }
 
+    /// Every expert's labels for the same rows, asked at once (one expert: on this task, which
+    /// runs on that expert socket's thread).
+    public static func askAll(_ experts: [ExpertClient], _ observations: [Float], rows: Int, observationDim: Int) async throws -> [[Float]] {
+        if experts.count == 1 { return [try await experts[0].label(observations, rows: rows, observationDim: observationDim)] }
+        return try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, expert) in experts.enumerated() {
+                group.addTask { (index, try await expert.label(observations, rows: rows, observationDim: observationDim)) }
+            }
+            var answers = [[Float]](repeating: [], count: experts.count)
+            for try await (index, labels) in group { answers[index] = labels }
+            return answers
+        }
+    }
+
     /// The expert's actions for `rows` observations (`[rows, observationDim]`).
     public func label(_ observations: [Float], rows: Int, observationDim: Int) async throws -> [Float] {
         var backoff = Backoff(initial: retryInitial, maximum: retryMax)

@@ -179,7 +179,7 @@ public final class RolloutWorker: Sendable {
             var answers: [[Float]] = [[]]
             if !rows.isEmpty {
                 guard !experts.isEmpty else { throw RuntimeError("the rollout plan of version \(version) asks for an expert, and \(config.algo) runs without one") }
-                answers = try await Self.ask(experts, collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
+                answers = try await ExpertClient.askAll(experts, collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
             }
             let segments = collector.complete(policyVersion: version, expertAnswers: answers)
             stepsWithVersion += collector.envCount
@@ -187,20 +187,6 @@ public final class RolloutWorker: Sendable {
             let steps = collector.envSteps
             progress.withLock { $0 = (steps, version) }
             if experts.count > 1 { fusion.withLock { $0 = collector.fusion } }
-        }
-    }
-
-    /// Every expert's labels for the same rows, asked at once (one expert: on this task, which
-    /// runs on that expert socket's thread).
-    static func ask(_ experts: [ExpertClient], _ observations: [Float], rows: Int, observationDim: Int) async throws -> [[Float]] {
-        if experts.count == 1 { return [try await experts[0].label(observations, rows: rows, observationDim: observationDim)] }
-        return try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
-            for (index, expert) in experts.enumerated() {
-                group.addTask { (index, try await expert.label(observations, rows: rows, observationDim: observationDim)) }
-            }
-            var answers = [[Float]](repeating: [], count: experts.count)
-            for try await (index, labels) in group { answers[index] = labels }
-            return answers
         }
     }
 
