@@ -121,6 +121,19 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         try socket.set(ZMQ_TCP_KEEPALIVE, Int32(options.tcpKeepalive ? 1 : 0), "ZMQ_TCP_KEEPALIVE")
         if options.conflate { try socket.set(ZMQ_CONFLATE, Int32(1), "ZMQ_CONFLATE") }
         if let routingID = options.routingID { try socket.set(ZMQ_ROUTING_ID, bytes: routingID, "ZMQ_ROUTING_ID") }
+        switch options.security {
+        case .none: break
+        case .curveServer(let keys):
+            // Without a ZAP handler libzmq would let any key pair in: refuse to serve then.
+            guard ZAPHandler.isRunning else { throw TransportError.invalidKey("a CURVE server needs the ZAP handler (ZAPHandler.start) before it binds") }
+            try socket.set(ZMQ_ZAP_DOMAIN, bytes: Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN")
+            try socket.set(ZMQ_CURVE_SERVER, Int32(1), "ZMQ_CURVE_SERVER")
+            try socket.set(ZMQ_CURVE_SECRETKEY, bytes: keys.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
+        case .curveClient(let keys, let serverKey):
+            try socket.set(ZMQ_CURVE_SERVERKEY, bytes: serverKey.bytes, "ZMQ_CURVE_SERVERKEY")
+            try socket.set(ZMQ_CURVE_PUBLICKEY, bytes: keys.publicKey.bytes, "ZMQ_CURVE_PUBLICKEY")
+            try socket.set(ZMQ_CURVE_SECRETKEY, bytes: keys.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
+        }
         switch kind {
         case .subscriber: try socket.set(ZMQ_SUBSCRIBE, bytes: [], "ZMQ_SUBSCRIBE")
         case .router: try socket.set(ZMQ_ROUTER_MANDATORY, Int32(1), "ZMQ_ROUTER_MANDATORY")

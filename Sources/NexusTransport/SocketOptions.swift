@@ -28,6 +28,9 @@ public struct SocketOptions: Sendable {
     /// Kernel TCP keepalive (ZMQ_TCP_KEEPALIVE): finds a peer host that vanished, without
     /// touching the message stream.
     public var tcpKeepalive = true
+    /// CurveZMQ: encryption and, for servers, client authentication through the process's
+    /// `ZAPHandler` (which must be running before a CURVE server binds).
+    public var security: SocketSecurity = .none
 
     public init() {}
 

@@ -10,6 +10,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case closed
     case timedOut(seconds: Double)
     case peerUnreachable
+    /// A CurveZMQ key or key file that cannot be used, or a missing ZAP handler.
+    case invalidKey(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .closed: return "the socket is closed"
         case .timedOut(let seconds): return "no answer within \(seconds) s"
         case .peerUnreachable: return "the peer is not connected"
+        case .invalidKey(let reason): return reason
         }
     }
 }
