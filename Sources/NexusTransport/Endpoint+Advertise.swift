@@ -13,3 +13,12 @@ extension Endpoint {
         return Endpoint(.tcp(host: host, port: port))
     }
 }
+
+extension Endpoint {
+    /// Whether traffic on this endpoint stays on this machine: ipc, inproc, or tcp on a
+    /// loopback host. Everything else may cross a network.
+    public var isLocal: Bool {
+        guard case .tcp(let host, _) = address else { return true }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}

@@ -21,7 +21,8 @@ struct ExpertRole: AsyncParsableCommand {
         let config = try configOptions.load()
         let (stop, logger) = try processOptions.start(role: "expert")
         let endpoint = try Endpoint(parsing: bind ?? config.endpoints.expert)
-        let server = try ExpertServer(envID: config.env, arguments: try config.environmentArguments, bind: endpoint, settings: config.expert, seed: config.seed, logger: logger)
+        let server = try ExpertServer(envID: config.env, arguments: try config.environmentArguments, bind: endpoint, settings: config.expert, seed: config.seed,
+            security: RoleSecurity(config.security), logger: logger)
         if let announce { try EndpointAnnouncement.write(["expert": server.endpoint.description], role: "expert", pid: getpid(), to: announce) }
         logger.info("expert for \(config.env) listening on \(server.endpoint)")
         let reporter = Task {

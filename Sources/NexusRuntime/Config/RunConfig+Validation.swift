@@ -18,6 +18,7 @@ extension RunConfig {
         let algorithm = try self.algorithm
         try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
         _ = try environmentArguments
+        try require(["auto", "curve", "none"].contains(security.mode), "security.mode", security.mode, "must be auto, curve or none")
         try require(demos.isEmpty || algorithm.acceptsDemonstrations, "demos", demos, "algo \(algo) does not learn from demonstrations")
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")
         try require(maxSeconds > 0 && maxSeconds.isFinite, "max_seconds", maxSeconds, "must be a positive number")

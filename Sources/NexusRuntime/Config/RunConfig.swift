@@ -33,6 +33,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var worker = WorkerSettings()
     public var expert = ExpertSettings()
     public var launcher = LauncherSettings()
+    public var security = SecuritySettings()
 
     public struct PolicySettings: Codable, Sendable, Equatable {
         public init() {}
@@ -212,6 +213,18 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// The experts a worker asks (set by the launcher from `imperfections`); empty: the
         /// one at `endpoints.expert`.
         public var endpoints: [String] = []
+    }
+
+    /// CurveZMQ between processes (docs/SECURITY.md).
+    public struct SecuritySettings: Codable, Sendable, Equatable {
+        public init() {}
+        /// auto: CURVE on every endpoint that may cross a network (tcp on a non-loopback
+        /// host), plain on loopback; curve: everywhere; none: nowhere.
+        public var mode = "auto"
+        /// The directory `nexus keys generate` wrote (server.key, server.pub, client.key,
+        /// allowed_clients). `nexus train` generates one in the run directory when it needs
+        /// keys and none is given.
+        public var keys = ""
     }
 
     public struct LauncherSettings: Codable, Sendable, Equatable {

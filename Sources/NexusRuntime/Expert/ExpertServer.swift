@@ -30,7 +30,8 @@ public final class ExpertServer: Sendable {
     private let stats = Mutex(Statistics())
 
     public init(
-        envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, seed: UInt64 = 0, logger: Logger
+        envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, seed: UInt64 = 0,
+        security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger
     ) throws {
         spec = try EnvironmentRegistry.type(for: envID).spec
         expert = try ExpertSource.make(envID: envID, policyFile: settings.policy, arguments: arguments, imperfection: settings.imperfection, seed: seed)
@@ -39,7 +40,7 @@ public final class ExpertServer: Sendable {
         self.logger = logger
         var options = SocketOptions.default
         options.inboundCapacity = 4096
-        socket = try RouterSocket(bind: [endpoint], options: options, logger: logger)
+        socket = try RouterSocket(bind: [endpoint], options: try security.server(endpoint, options), logger: logger)
     }
 
     public var endpoint: Endpoint { socket.endpoints[0] }

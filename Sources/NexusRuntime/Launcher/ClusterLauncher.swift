@@ -43,6 +43,12 @@ public final class ClusterLauncher {
         config.endpoints.control = "tcp://127.0.0.1:*"
         config.endpoints.trajectories = "tcp://127.0.0.1:*"
         config.endpoints.weights = "tcp://127.0.0.1:*"
+        if config.security.mode == "curve", config.security.keys.isEmpty {
+            // A local run with CURVE everywhere and no keys given: fresh ones for this run.
+            let directory = URL(fileURLWithPath: runDirectory).standardizedFileURL.path + "/keys"
+            if !FileManager.default.fileExists(atPath: directory + "/" + KeyFiles.serverPair) { try KeyFiles.generate(in: directory) }
+            config.security.keys = directory
+        }
         self.config = config
         if try config.algorithm.requirements.contains(.expert) {
             // A policy file that cannot serve is reported now, not as an expert that died.
@@ -63,6 +69,7 @@ public final class ClusterLauncher {
         }
         run = try RunDirectory(path: runDirectory)
         self.executable = executable
+
         self.logger = logger
         for role in ["learner", "expert"] { try? FileManager.default.removeItem(atPath: run.announcement(role)) }
         try AtomicFile.write(try ConfigLoader.yaml(config), to: run.config)
@@ -82,7 +89,7 @@ public final class ClusterLauncher {
         if usesWorkers { for id in 1...UInt32(config.workers) { try startWorker(id) } }
         try writeClusterFile()
         print("nexus: \(config.algo) on \(config.env), \(usesWorkers ? "\(config.workers) workers" : "offline"), run directory \(run.path)")
-        let status = try LearnerStatusClient(control: try Endpoint(parsing: learnerEndpoints["control"]!), logger: logger)
+        let status = try LearnerStatusClient(control: try Endpoint(parsing: learnerEndpoints["control"]!), security: RoleSecurity(config.security), logger: logger)
         var learnerFinished = false
         progress.interval = config.launcher.progressSeconds
         while !stop.isStopped {
@@ -161,7 +168,9 @@ public final class ClusterLauncher {
     }
 
     private func startWorker(_ id: UInt32) throws {
-        let arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--watch-parent"]
+        var arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--watch-parent"]
+        // The worker's own settings for reaching the learner before its welcome.
+        arguments += ["--set", "security.mode=\(config.security.mode)", "--set", "security.keys='\(config.security.keys)'"]
         workers[id] = try ChildProcess(name: "worker-\(id)", executable: executable, arguments: arguments, logPath: run.log("worker-\(id)"))
     }
 

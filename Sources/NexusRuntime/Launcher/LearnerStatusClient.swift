@@ -6,8 +6,8 @@ import NexusWire
 public final class LearnerStatusClient: Sendable {
     private let socket: DealerSocket
 
-    public init(control: Endpoint, logger: Logger) throws {
-        socket = try DealerSocket(connect: [control], logger: logger)
+    public init(control: Endpoint, security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger) throws {
+        socket = try DealerSocket(connect: [control], options: try security.client(control), logger: logger)
     }
 
     /// The learner's status, or nil if it did not answer within `timeout`.

@@ -207,6 +207,8 @@ actor Learner {
             "expert_queries_to_target": counters.expertQueriesToTarget, "iterations_to_target": counters.iterationsToTarget,
             "unsafe_events": Int(counters.unsafeEvents), "unsafe_events_to_target": counters.unsafeEventsToTarget,
             "worker_restarts": 0, "rejected_messages": Int(rejected),
+            // CURVE handshakes refused by this process's ZAP handler (keys not allowed).
+            "auth_failures": ZAPHandler.failures,
             "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
             "finish_reason": finishReason ?? "stopped", "nexus_version": NexusVersion.current,
             // When the run's clock started (Unix seconds): with seconds_to_target, when the

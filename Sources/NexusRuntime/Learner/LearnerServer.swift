@@ -34,7 +34,7 @@ public final class LearnerServer: Sendable {
             ? try expertEndpoints.map {
                 try ExpertClient(
                     endpoint: try Endpoint(parsing: $0), workerID: 0, envID: spec.id, actionDim: spec.actionSpace.dimension,
-                    discreteActions: spec.actionSpace.discreteCount, settings: config.worker, logger: logger)
+                    discreteActions: spec.actionSpace.discreteCount, settings: config.worker, security: RoleSecurity(config.security), logger: logger)
             }
             : []
         learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
@@ -44,12 +44,17 @@ public final class LearnerServer: Sendable {
             envID: spec.id, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension,
             discreteActions: spec.actionSpace.discreteCount, maxSegmentSteps: config.worker.segmentSteps,
             maxObservationMagnitude: WireExpectations.observationMagnitudeBound)
-        control = try RouterSocket(bind: [try Endpoint(parsing: config.endpoints.control)], logger: logger)
+        // CURVE where the endpoints may cross a network (security.mode): the ZAP handler and
+        // its allowlist are in place before the first of them binds.
+        let security = RoleSecurity(config.security)
+        let controlEndpoint = try Endpoint(parsing: config.endpoints.control)
+        control = try RouterSocket(bind: [controlEndpoint], options: try security.server(controlEndpoint), logger: logger)
         if usesWorkers {
             var pullOptions = SocketOptions.default
             pullOptions.inboundCapacity = config.learner.segmentQueue
-            trajectories = try PullSocket(bind: [try Endpoint(parsing: config.endpoints.trajectories)], options: pullOptions, logger: logger)
-            publisher = try PublisherSocket(bind: [try Endpoint(parsing: config.endpoints.weights)], logger: logger)
+            let trajectoriesEndpoint = try Endpoint(parsing: config.endpoints.trajectories), weightsEndpoint = try Endpoint(parsing: config.endpoints.weights)
+            trajectories = try PullSocket(bind: [trajectoriesEndpoint], options: try security.server(trajectoriesEndpoint, pullOptions), logger: logger)
+            publisher = try PublisherSocket(bind: [weightsEndpoint], options: try security.server(weightsEndpoint), logger: logger)
         } else {
             trajectories = nil
             publisher = nil

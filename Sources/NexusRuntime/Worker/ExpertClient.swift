@@ -22,9 +22,10 @@ public final class ExpertClient: Sendable {
     private let requests = RequestCounter()
 
     public init(
-        endpoint: Endpoint, workerID: UInt32, envID: String, actionDim: Int, discreteActions: Int? = nil, settings: RunConfig.WorkerSettings, logger: Logger
+        endpoint: Endpoint, workerID: UInt32, envID: String, actionDim: Int, discreteActions: Int? = nil, settings: RunConfig.WorkerSettings,
+        security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger
     ) throws {
-        socket = try DealerSocket(connect: [endpoint], logger: logger)
+        socket = try DealerSocket(connect: [endpoint], options: try security.client(endpoint), logger: logger)
         self.workerID = workerID
         self.envID = envID
         self.actionDim = actionDim

@@ -37,7 +37,10 @@ public final class RolloutWorker: Sendable {
     }
 
     public func run(until stop: StopSignal) async throws {
-        var socketOptions = SocketOptions.default
+        // Before the welcome, the worker's own settings (its --set overrides) say how to reach
+        // the learner: on another host, with CURVE and this host's keys.
+        let ownSecurity = RoleSecurity(try ConfigLoader.load(overrides: options.overrides).security)
+        var socketOptions = try ownSecurity.client(options.learnerControl)
         socketOptions.routingID = Array("worker-\(options.workerID)-\(getpid())".utf8)
         let control = try DealerSocket(connect: [options.learnerControl], options: socketOptions, logger: logger)
         guard let welcome = try await join(control, stop: stop) else {
@@ -47,11 +50,13 @@ public final class RolloutWorker: Sendable {
         let config = try ConfigLoader.load(yaml: welcome.runConfig, source: "the learner's run configuration", overrides: options.overrides)
         logger.info("joined run \(welcome.runID)", metadata: ["env": "\(config.env)", "envs": "\(config.worker.envs)"])
 
-        let inbox = try WeightsInbox(endpoint: try Endpoint(parsing: config.endpoints.weights), logger: logger)
+        let security = RoleSecurity(config.security)
+        let inbox = try WeightsInbox(endpoint: try Endpoint(parsing: config.endpoints.weights), security: security, logger: logger)
         if let weights = welcome.weights { inbox.offer(weights) }
-        var pushOptions = SocketOptions.default
+        let trajectoriesEndpoint = try Endpoint(parsing: config.endpoints.trajectories)
+        var pushOptions = try security.client(trajectoriesEndpoint)
         pushOptions.sendHighWaterMark = 64
-        let push = try PushSocket(connect: [try Endpoint(parsing: config.endpoints.trajectories)], options: pushOptions, logger: logger)
+        let push = try PushSocket(connect: [trajectoriesEndpoint], options: pushOptions, logger: logger)
         let spec = try EnvironmentRegistry.type(for: config.env).spec
         // Only algorithms that need an expert have one to connect to.
         // Several experts (expert.endpoints) are all asked; their labels are fused.
@@ -60,7 +65,8 @@ public final class RolloutWorker: Sendable {
             ? endpoints.map {
                 try ExpertClient(
                     endpoint: try Endpoint(parsing: $0), workerID: options.workerID, envID: config.env,
-                    actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount, settings: config.worker, logger: logger)
+                    actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount, settings: config.worker, security: security,
+                    logger: logger)
             }
             : []
 

@@ -11,8 +11,8 @@ public final class WeightsInbox: Sendable {
     /// Offers so far, and the rollout loop waiting for the next one (at most one waiter).
     private let arrivals = Mutex<(count: UInt64, waiter: CheckedContinuation<Void, Never>?)>((0, nil))
 
-    public init(endpoint: Endpoint, logger: Logger) throws {
-        var options = SocketOptions.default
+    public init(endpoint: Endpoint, security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger) throws {
+        var options = try security.client(endpoint)
         options.conflate = true
         socket = try SubscriberSocket(connect: [endpoint], options: options, logger: logger)
     }

@@ -1,0 +1,41 @@
+import Foundation
+import NexusTestKit
+import NexusTransport
+import NexusWire
+import Testing
+
+/// CurveZMQ through real processes: a run with CURVE everywhere trains, and a client without
+/// an allowlisted key gets nothing through.
+extension ClusterTrainingTests {
+    @Test("with security.mode curve, a client with an unknown key or none cannot stop the run or feed it; the refusals are counted")
+    func curveRefusesStrangers() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve"] + Self.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.endpoints(of: "learner")["control"] != nil && run.metricsRows.count >= 1 })
+        let control = try Endpoint(parsing: try #require(run.endpoints(of: "learner")["control"]))
+        let trajectories = try Endpoint(parsing: try #require(run.endpoints(of: "learner")["trajectories"]))
+        let serverKey = try CurveKey(z85: try String(contentsOfFile: run.runDirectory + "/keys/server.pub", encoding: .utf8))
+        var stranger = SocketOptions.default
+        stranger.security = .curveClient(try CurveKeyPair.generate(), serverKey: serverKey)
+        let intruder = try DealerSocket(connect: [control], options: stranger)
+        let plain = try DealerSocket(connect: [control])
+        let feeder = try PushSocket(connect: [trajectories], options: stranger)
+        let forged = TrajectorySegment(
+            workerID: 99, envID: "CartPole-v1", policyVersion: 1, observations: Tensor(rows: 3, columns: 4, data: [Float](repeating: 0, count: 12)),
+            actions: Tensor(rows: 2, columns: 1, data: [0, 1]), rewards: [1, 1], terminated: [false, false], truncated: [false, false])
+        for _ in 0..<3 {
+            _ = try? await withTimeout(seconds: 0.5) { try await intruder.send(.control(.stop(reason: "intruder"))) }
+            _ = try? await withTimeout(seconds: 0.5) { try await plain.send(.control(.stop(reason: "plain intruder"))) }
+            _ = try? await withTimeout(seconds: 0.5) { try await feeder.send(.trajectory(forged)) }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        await intruder.close()
+        await plain.close()
+        await feeder.close()
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.number("iterations") == Double(Self.longRunIterations), "a stop from outside was obeyed: \(summary["finish_reason"] ?? "")")
+        #expect(summary.flag("reached_target") == true)
+        #expect(try #require(summary.number("auth_failures")) >= 1)
+        #expect(summary.number("rejected_messages") == 0, "a forged segment got through to decoding")
+    }
+}
