@@ -30,7 +30,7 @@ struct EvalPolicyTests {
         let path = NSTemporaryDirectory() + "nexus-policy-\(UUID().uuidString).ckpt"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let checkpoint = Checkpoint(runID: "test", algo: "bc", envID: "CartPole-v1", iteration: 800, weights: Weights(version: 1, models: [model]))
-        try Data(StorageCodec.encode(checkpoint)).write(to: URL(fileURLWithPath: path))
+        try Data(CheckpointFile.encode(checkpoint)).write(to: URL(fileURLWithPath: path))
         let result = try await NexusProcess.run(["eval", "--env", "CartPole-v1", "--policy", path, "--episodes", "20", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         struct Summary: Decodable { var mean_return: Double; var episodes: Int }

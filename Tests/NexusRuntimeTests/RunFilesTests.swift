@@ -29,6 +29,38 @@ struct RunFilesTests {
         #expect(throws: RuntimeError.self) { try empty.latest() }
     }
 
+    @Test("100 torn or bit-flipped newest checkpoints: every one is refused and the store falls back to the one before")
+    func tornCheckpoints() throws {
+        let store = CheckpointStore(directory: try temporaryDirectory(), keep: 2)
+        let older = Checkpoint(
+            runID: "r", algo: "dagger", envID: "CartPole-v1", iteration: 4,
+            weights: Weights(version: 5, models: [Model(kind: .policy, name: "policy", parameters: [NamedTensor(name: "w", tensor: Tensor(shape: [64], data: (0..<64).map(Float.init)))])]),
+            counters: [Metric(name: "env_steps", value: 1000)])
+        var newer = older
+        newer.iteration = 5
+        _ = try store.save(older)
+        let path = try store.save(newer)
+        let intact = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var random = SystemRandomNumberGenerator()
+        var recovered = 0
+        for trial in 0..<100 {
+            var damaged = intact
+            if trial % 2 == 0 {
+                // A torn write: anything from nothing to all but the last byte.
+                damaged = Array(intact.prefix(Int.random(in: 0..<intact.count, using: &random)))
+            } else {
+                let bit = Int.random(in: 0..<(intact.count * 8), using: &random)
+                damaged[bit / 8] ^= UInt8(1 << (bit % 8))
+            }
+            try Data(damaged).write(to: URL(fileURLWithPath: path))
+            #expect(throws: CheckpointFileError.self) { try CheckpointFile.read(path) }
+            if try store.latest().checkpoint == older { recovered += 1 }
+        }
+        #expect(recovered == 100)
+        try Data(intact).write(to: URL(fileURLWithPath: path))
+        #expect(try store.latest().checkpoint == newer)
+    }
+
     @Test("metrics.csv: the first row fixes the columns; a reopened log appends under them")
     func metricsLog() throws {
         let path = try temporaryDirectory() + "/metrics.csv"

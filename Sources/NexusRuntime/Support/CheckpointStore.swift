@@ -15,7 +15,7 @@ public struct CheckpointStore: Sendable {
 
     public func save(_ checkpoint: Checkpoint) throws -> String {
         let path = directory + "/" + String(format: "checkpoint-%09llu.nxckpt", checkpoint.iteration)
-        try AtomicFile.write(StorageCodec.encode(checkpoint), to: path)
+        try AtomicFile.write(CheckpointFile.encode(checkpoint), to: path)
         for old in files().dropLast(keep) { try? FileManager.default.removeItem(atPath: old) }
         return path
     }
@@ -31,8 +31,7 @@ public struct CheckpointStore: Sendable {
         var problems: [String] = []
         for path in files().reversed() {
             do {
-                let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-                return (try StorageCodec.decodeCheckpoint(bytes), path)
+                return (try CheckpointFile.read(path), path)
             } catch {
                 problems.append("\(path): \(error)")
             }
