@@ -88,7 +88,9 @@ struct ClusterTrainingTests {
         let queries = try #require(summary.number("expert_queries")), steps = try #require(summary.number("env_steps"))
         #expect(queries == 3 * steps, "\(queries) queries for \(steps) steps")
         for name in ["expert", "expert-2", "expert-3"] {
-            #expect(run.log(name).contains("served"), "\(name) served nothing:\n\(run.log(name))")
+            // "expert stopped" (logged before the process's last line) carries its counts.
+            let log = run.log(name)
+            #expect(log.contains("expert stopped") && log.contains("queries=") && !log.contains("queries=0 "), "\(name) served nothing:\n\(log)")
         }
         let cluster = try #require(run.json("cluster.json")?["processes"] as? [[String: Any]])
         #expect(cluster.compactMap { $0["imperfection"] as? String }.sorted() == flaws.sorted())
