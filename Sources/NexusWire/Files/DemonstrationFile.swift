@@ -1,9 +1,14 @@
 import Foundation
 
-/// A file of expert demonstrations: the magic bytes `NXDEMO01`, then length-prefixed
-/// (UInt32, little-endian) `DemonstrationRecord`s — one header, then one episode each.
+/// A file of expert demonstrations: the magic bytes `NXDEMO02`, then length-prefixed
+/// (UInt32, little-endian) `DemonstrationRecord`s — one header, then one episode each — then
+/// the trailer `NXDEMEND` and a 64-bit checksum (little-endian) of everything before it. A file
+/// cut anywhere (even between records, which would otherwise read as fewer episodes) or with a
+/// flipped bit is refused.
 public struct DemonstrationFile: Sendable, Equatable {
-    public static let magic = Array("NXDEMO01".utf8)
+    public static let magic = Array("NXDEMO02".utf8)
+    static let previousMagic = Array("NXDEMO01".utf8)
+    static let trailer = Array("NXDEMEND".utf8)
 
     public var header: DemonstrationHeader
     public var episodes: [TrajectorySegment]
@@ -23,6 +28,13 @@ public struct DemonstrationFile: Sendable, Equatable {
             withUnsafeBytes(of: UInt32(payload.count).littleEndian) { bytes += $0 }
             bytes += payload
         }
+        return Self.sealed(bytes)
+    }
+
+    /// `body` (magic and records) with the trailer and its checksum appended.
+    static func sealed(_ body: [UInt8]) -> [UInt8] {
+        var bytes = body + trailer
+        withUnsafeBytes(of: FileChecksum.compute(body).littleEndian) { bytes += $0 }
         return bytes
     }
 
@@ -50,9 +62,23 @@ public struct DemonstrationFile: Sendable, Equatable {
     }
 
     /// Decodes a whole file; every episode is validated against the header.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, limits: WireLimits = .default) throws -> DemonstrationFile {
-        guard bytes.count >= magic.count, bytes.prefix(magic.count).elementsEqual(magic) else {
+    public static func decode(_ whole: UnsafeRawBufferPointer, limits: WireLimits = .default) throws -> DemonstrationFile {
+        if whole.count >= previousMagic.count, whole.prefix(previousMagic.count).elementsEqual(previousMagic) {
+            throw DemonstrationFileError.damaged(path: "", reason: "it was written by nexus before 0.6 (NXDEMO01, no checksum): record it again")
+        }
+        guard whole.count >= magic.count, whole.prefix(magic.count).elementsEqual(magic) else {
             throw DemonstrationFileError.notADemonstrationFile(path: "")
+        }
+        let sealedBytes = trailer.count + 8
+        guard whole.count >= magic.count + sealedBytes,
+            UnsafeRawBufferPointer(rebasing: whole[(whole.count - sealedBytes)..<(whole.count - 8)]).elementsEqual(trailer)
+        else {
+            throw DemonstrationFileError.damaged(path: "", reason: "it ends without its NXDEMEND trailer (cut short)")
+        }
+        let stored = UInt64(littleEndian: whole.loadUnaligned(fromByteOffset: whole.count - 8, as: UInt64.self))
+        let bytes = UnsafeRawBufferPointer(rebasing: whole[0..<(whole.count - sealedBytes)])
+        guard FileChecksum.compute(Array(bytes)) == stored else {
+            throw DemonstrationFileError.damaged(path: "", reason: "its checksum does not match its contents")
         }
         var offset = magic.count
         var header: DemonstrationHeader?
@@ -98,12 +124,14 @@ public enum DemonstrationFileError: Error, Equatable, CustomStringConvertible {
     case truncated(path: String, record: Int, offset: Int)
     case invalidRecord(path: String, record: Int, WireError)
     case misplacedRecord(path: String, record: Int, String)
+    case damaged(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .cannotRead(let path, let reason): return "cannot read demonstration file \(path): \(reason)"
         case .cannotWrite(let path, let reason): return "cannot write demonstration file \(path): \(reason)"
-        case .notADemonstrationFile(let path): return "\(path) is not a Nexus demonstration file (it does not start with NXDEMO01)"
+        case .notADemonstrationFile(let path): return "\(path) is not a Nexus demonstration file (it does not start with NXDEMO02)"
+        case .damaged(let path, let reason): return "demonstration file \(path) is damaged: \(reason)"
         case .truncated(let path, let record, let offset): return "demonstration file \(path) is truncated: record \(record) at byte \(offset) is incomplete"
         case .invalidRecord(let path, let record, let error): return "demonstration file \(path), record \(record): \(error)"
         case .misplacedRecord(let path, let record, let what): return "demonstration file \(path), record \(record): \(what)"
@@ -118,6 +146,7 @@ public enum DemonstrationFileError: Error, Equatable, CustomStringConvertible {
         case .truncated(_, let record, let offset): return .truncated(path: path, record: record, offset: offset)
         case .invalidRecord(_, let record, let error): return .invalidRecord(path: path, record: record, error)
         case .misplacedRecord(_, let record, let what): return .misplacedRecord(path: path, record: record, what)
+        case .damaged(_, let reason): return .damaged(path: path, reason: reason)
         }
     }
 }

@@ -96,8 +96,9 @@ typedef enum {
 } Nexus__V1__DemonstrationRecord__KindCase;
 
 /*
- * A demonstration file is the magic bytes "NXDEMO01", then length-prefixed
- * (uint32 little-endian) DemonstrationRecords: one header, then one trajectory per episode.
+ * A demonstration file is the magic bytes "NXDEMO02", then length-prefixed
+ * (uint32 little-endian) DemonstrationRecords: one header, then one trajectory per episode,
+ * then "NXDEMEND" and a 64-bit checksum (little-endian) of every byte before it.
  */
 struct  Nexus__V1__DemonstrationRecord
 {
