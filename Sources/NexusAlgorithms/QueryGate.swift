@@ -42,16 +42,19 @@ public final class QueryGate {
     public func predictsUnsafe(
         observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, rows: Int, isUnsafe: (UnsafeBufferPointer<Float>) -> Bool
     ) -> [Bool] {
-        let dim = ensemble.observationDim
         var unsafe = [Bool](repeating: false, count: rows)
         withoutActuallyEscaping(isUnsafe) { isUnsafe in
-            _ = ensemble.predict(observations: observations, actions: actions, batch: rows) { predicted in
-                for row in 0..<rows where !unsafe[row] {
-                    unsafe[row] = isUnsafe(UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)]))
-                }
-            }
+            _ = ensemble.predict(observations: observations, actions: actions, batch: rows) { self.mark(&unsafe, unsafeIn: $0, isUnsafe: isUnsafe) }
         }
         return unsafe
+    }
+
+    /// Marks the rows of `predicted` (`[rows, observationDim]`) that are unsafe; marked rows stay so.
+    private func mark(_ unsafe: inout [Bool], unsafeIn predicted: UnsafeBufferPointer<Float>, isUnsafe: (UnsafeBufferPointer<Float>) -> Bool) {
+        let dim = ensemble.observationDim
+        for row in unsafe.indices where !unsafe[row] {
+            unsafe[row] = isUnsafe(UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)]))
+        }
     }
 
     public struct Decision: Equatable, Sendable {
@@ -78,16 +81,11 @@ public final class QueryGate {
         observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, rows: Int, policy: PolicyNetwork,
         isUnsafe: @escaping (UnsafeBufferPointer<Float>) -> Bool
     ) -> Decision {
-        let (dim, actionDim) = (ensemble.observationDim, ensemble.actionDim)
         var unsafeAhead = [Bool](repeating: false, count: rows)
-        func judge(_ predicted: UnsafeBufferPointer<Float>) {
-            for row in 0..<rows where !unsafeAhead[row] {
-                unsafeAhead[row] = isUnsafe(UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)]))
-            }
-        }
+        func judge(_ predicted: UnsafeBufferPointer<Float>) { mark(&unsafeAhead, unsafeIn: predicted, isUnsafe: isUnsafe) }
         let first = ensemble.predict(observations: observations, actions: actions, batch: rows, eachMember: horizon > 0 ? judge : nil)
         var states = first.nextObservations
-        var proposed = [Float](repeating: 0, count: rows * actionDim)
+        var proposed = [Float](repeating: 0, count: rows * ensemble.actionDim)
         for _ in 1..<max(1, horizon) where !unsafeAhead.allSatisfy({ $0 }) {
             states.withUnsafeBufferPointer { s in proposed.withUnsafeMutableBufferPointer { policy.act(batch: s, rows: rows, into: $0) } }
             states = states.withUnsafeBufferPointer { s in

@@ -107,6 +107,12 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         thread.start()
     }
 
+    /// Without a ZAP handler libzmq lets any key pair through a CURVE server: such a server
+    /// refuses to exist rather than serve unauthenticated peers.
+    static func requireAuthentication(handlerRunning: Bool) throws {
+        guard handlerRunning else { throw TransportError.invalidKey("a CURVE server needs the ZAP handler (ZAPHandler.start) before it binds") }
+    }
+
     private static func configure(_ socket: ZMQSocketHandle, kind: SocketKind, options: SocketOptions) throws {
         try socket.set(ZMQ_LINGER, options.lingerMilliseconds, "ZMQ_LINGER")
         try socket.set(ZMQ_SNDHWM, options.sendHighWaterMark, "ZMQ_SNDHWM")
@@ -124,8 +130,7 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         switch options.security {
         case .none: break
         case .curveServer(let keys):
-            // Without a ZAP handler libzmq would let any key pair in: refuse to serve then.
-            guard ZAPHandler.isRunning else { throw TransportError.invalidKey("a CURVE server needs the ZAP handler (ZAPHandler.start) before it binds") }
+            try requireAuthentication(handlerRunning: ZAPHandler.isRunning)
             try socket.set(ZMQ_ZAP_DOMAIN, bytes: Array(ZAPHandler.domain.utf8), "ZMQ_ZAP_DOMAIN")
             try socket.set(ZMQ_CURVE_SERVER, Int32(1), "ZMQ_CURVE_SERVER")
             try socket.set(ZMQ_CURVE_SECRETKEY, bytes: keys.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")

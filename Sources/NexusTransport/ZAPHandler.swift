@@ -23,12 +23,10 @@ public enum ZAPHandler {
 
     private static let state = Mutex(State())
     private static let refusals = Atomic<Int>(0)
-    private static let admissions = Atomic<Int>(0)
 
     public static var isRunning: Bool { state.withLock { $0.thread != nil } }
     /// Handshakes refused: a key not on the allowlist, another domain or mechanism.
     public static var failures: Int { refusals.load(ordering: .relaxed) }
-    public static var admitted: Int { admissions.load(ordering: .relaxed) }
 
     /// Adds client public keys to the allowlist.
     public static func allow(_ keys: some Sequence<CurveKey>) {
@@ -108,7 +106,6 @@ public enum ZAPHandler {
             refusals.add(1, ordering: .relaxed)
             return reply("400", "key not allowed")
         }
-        admissions.add(1, ordering: .relaxed)
         return reply("200", "OK")
     }
 }

@@ -12,6 +12,10 @@ extension ConfigError {
 }
 
 extension RunConfig {
+    /// The experts a client asks: `expert.endpoints` (several, their labels fused), or the one
+    /// at `endpoints.expert`.
+    public var expertEndpoints: [String] { expert.endpoints.isEmpty ? [endpoints.expert] : expert.endpoints }
+
     /// Checks every value's range; the error names the key, the value and the rule.
     public func validate() throws {
         let require = ConfigError.require

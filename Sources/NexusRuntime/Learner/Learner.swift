@@ -72,7 +72,7 @@ actor Learner {
         let steps = UInt64(segment.stepCount)
         counters.envSteps += steps
         // With several experts (expert.endpoints) every labelled state cost each of them an answer.
-        counters.expertQueries += UInt64(segment.expertMask.lazy.filter { $0 }.count * max(1, config.expert.endpoints.count))
+        counters.expertQueries += UInt64(segment.expertMask.lazy.filter { $0 }.count * config.expertEndpoints.count)
         counters.segments += 1
         counters.unsafeEvents += UInt64(segment.unsafeEvents)
         guard SegmentAge.isUsable(segmentVersion: segment.policyVersion, currentVersion: version, maxLag: builder.maxPolicyLag(config)) else {

@@ -29,14 +29,8 @@ public final class LearnerServer: Sendable {
         let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: spec)
         let usesWorkers = algorithm.usesWorkers
         self.spec = spec
-        let expertEndpoints = config.expert.endpoints.isEmpty ? [config.endpoints.expert] : config.expert.endpoints
         experts = algorithm.asksExpert
-            ? try expertEndpoints.map {
-                try ExpertClient(
-                    endpoint: try Endpoint(parsing: $0), workerID: 0, envID: spec.id, actionDim: spec.actionSpace.dimension,
-                    discreteActions: spec.actionSpace.discreteCount, settings: config.worker, security: RoleSecurity(config.security), logger: logger)
-            }
-            : []
+            ? try ExpertClient.panel(for: config, spec: spec, workerID: 0, security: RoleSecurity(config.security), logger: logger) : []
         learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
         self.run = run
         self.logger = logger

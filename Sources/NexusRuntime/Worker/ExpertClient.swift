@@ -1,4 +1,5 @@
 import Logging
+import NexusEnvironments
 import NexusTransport
 import NexusWire
 
@@ -46,6 +47,15 @@ public final class ExpertClient: Sendable {
     /// Answers that could not be used (refused by the expert, wrong row count) or did not
     /// decode as valid actions for this environment.
     public var refusedAnswers: Int { requests.refused + Int(socket.statistics.rejectedMessages) }
+
+    /// A client for every expert of the run (`RunConfig.expertEndpoints`).
+    public static func panel(for config: RunConfig, spec: EnvironmentSpec, workerID: UInt32, security: RoleSecurity, logger: Logger) throws -> [ExpertClient] {
+        try config.expertEndpoints.map {
+            try ExpertClient(
+                endpoint: try Endpoint(parsing: $0), workerID: workerID, envID: spec.id, actionDim: spec.actionSpace.dimension,
+                discreteActions: spec.actionSpace.discreteCount, settings: config.worker, security: security, logger: logger)
+        }
+    }
 
     /// Every expert's labels for the same rows, asked at once (one expert: on this task, which
     /// runs on that expert socket's thread).

@@ -60,15 +60,8 @@ public final class RolloutWorker: Sendable {
         let spec = try EnvironmentRegistry.type(for: config.env).spec
         // Only algorithms that need an expert have one to connect to.
         // Several experts (expert.endpoints) are all asked; their labels are fused.
-        let endpoints = config.expert.endpoints.isEmpty ? [config.endpoints.expert] : config.expert.endpoints
         let experts = try config.algorithm.requirements.contains(.expert)
-            ? endpoints.map {
-                try ExpertClient(
-                    endpoint: try Endpoint(parsing: $0), workerID: options.workerID, envID: config.env,
-                    actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount, settings: config.worker, security: security,
-                    logger: logger)
-            }
-            : []
+            ? ExpertClient.panel(for: config, spec: spec, workerID: options.workerID, security: security, logger: logger) : []
 
         try await runUntilStopped(stop, [
             RoleLoop { try await inbox.run() },
