@@ -69,4 +69,6 @@ public enum SocketSecurity: Sendable, Equatable {
     case none
     case curveServer(CurveKeyPair)
     case curveClient(CurveKeyPair, serverKey: CurveKey)
+
+    public var isCurve: Bool { self != .none }
 }

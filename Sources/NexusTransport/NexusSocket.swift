@@ -50,6 +50,9 @@ public final class NexusSocket<Role: SocketRole>: Sendable {
 
     public var statistics: SocketStatistics { core.statistics }
 
+    /// The options the socket was made with.
+    public var options: SocketOptions { core.options }
+
     /// Flushes queued messages (for at most the linger time) and closes the socket.
     public func close() async { await core.close() }
 
@@ -152,21 +155,29 @@ extension NexusSocket where Role == Router {
     public func send(to peer: PeerID, _ message: WireMessage, isolation: isolated (any Actor)? = #isolation) async throws {
         try await send(to: peer, WireCodec.encode(message))
     }
+
+    /// A reply that never waits: if the peer's queue is full (a peer that sends but does not
+    /// read), the reply is dropped and counted in `droppedSlowPeer`, and the server goes on
+    /// serving the others. Returns whether libzmq took it.
+    @discardableResult
+    public func reply(to peer: PeerID, _ message: WireMessage) throws -> Bool {
+        try core.sendWithoutWaiting([peer.bytes, WireCodec.encode(message)])
+    }
 }
 
 /// Logs the first rejection of each kind from each sender; the rest are only counted.
-final class RejectionLog: Sendable {
+public final class RejectionLog: Sendable {
     private let logger: Logger
     private let socket: String
     private let seen = Mutex<Set<String>>([])
     private let maxRemembered = 1024
 
-    init(logger: Logger, socket: String) {
+    public init(logger: Logger, socket: String) {
         self.logger = logger
         self.socket = socket
     }
 
-    func record(_ error: any Error, from sender: String) {
+    public func record(_ error: any Error, from sender: String) {
         let text = String(describing: error)
         let key = sender + "|" + (text.split(separator: ":").first.map(String.init) ?? text)
         let first = seen.withLock { seen in

@@ -222,6 +222,26 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Hands the message to libzmq if it takes it now; never waits. A message libzmq will
+    /// not take (the peer's queue is at its high-water mark: a peer that does not read) is
+    /// dropped and counted in `droppedSlowPeer`. For replies, where one stalled peer must not
+    /// hold up everyone else's.
+    @discardableResult
+    func sendWithoutWaiting(_ frames: Frames) throws -> Bool {
+        let attempt = state.withLock { state -> SendAttempt in
+            let attempt = attemptSend(frames, &state)
+            if case .mustWait = attempt { state.statistics.droppedSlowPeer += 1 }
+            return attempt
+        }
+        switch attempt {
+        case .sent(let wake):
+            if wake { signalWake() }
+            return true
+        case .failed(let error): throw error
+        case .mustWait: return false
+        }
+    }
+
     private enum ReceiveAttempt { case received(Received, wake: Bool), empty, closed }
 
     /// Under the lock: the oldest queued message, if any.

@@ -10,6 +10,9 @@ public struct SocketStatistics: Sendable, Equatable {
     public var rejectedMessages: UInt64 = 0
     /// ROUTER replies to a peer that is no longer connected, dropped.
     public var unroutableMessages: UInt64 = 0
+    /// Replies dropped because the peer's queue was full: a peer that does not read its
+    /// answers (`RouterSocket.reply`).
+    public var droppedSlowPeer: UInt64 = 0
     /// Connections whose ZMTP handshake failed (garbage or a foreign protocol on the port).
     public var handshakeFailures: UInt64 = 0
     public var connectionsOpened: UInt64 = 0

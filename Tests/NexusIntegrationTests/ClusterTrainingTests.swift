@@ -111,11 +111,13 @@ struct ClusterTrainingTests {
 
     /// A long run in which `role` gets SIGKILL once metrics.csv has `rows` rows; returns the
     /// run (finished), the rows at the kill and the summary.
-    static func killMidRun(_ role: String, workers: Int, afterRows rows: Int) async throws -> (run: ClusterRun, rowsAtKill: [[String: String]], summary: [String: Any]) {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "\(workers)"] + longRun)
+    static func killMidRun(
+        _ role: String, workers: Int, afterRows rows: Int, signal: Int32 = SIGKILL, extra: [String] = []
+    ) async throws -> (run: ClusterRun, rowsAtKill: [[String: String]], summary: [String: Any]) {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "\(workers)"] + longRun + extra)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= rows })
         let victim = try #require(run.processes[role])
-        kill(victim, SIGKILL)
+        kill(victim, signal)
         let rowsAtKill = run.metricsRows
         #expect(rowsAtKill.count < longRunIterations / 2, "the run was nearly over when \(role) was killed")
         #expect(await ClusterRun.waitUntil(seconds: 60) { (run.processes[role] ?? victim) != victim }, "\(role) was not restarted")
@@ -157,6 +159,18 @@ struct ClusterTrainingTests {
         // Versions only grow, across the restart too (an iteration after the newest checkpoint
         // may be trained twice, each time under a new version).
         #expect(zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 }, "policy versions \(versions)")
+    }
+
+    @Test("a process stopped with SIGSTOP (alive, silent) is noticed by the launcher, killed and replaced; the run goes on to its end",
+          arguments: [("worker-2", "worker_restarts"), ("expert", "expert_restarts"), ("learner", "learner_restarts")])
+    func stoppedProcessReplaced(role: String, counter: String) async throws {
+        // Workers are judged by their heartbeats (2.5 intervals of 1 s); the learner and the
+        // expert by status answers, here after 4 s instead of 30.
+        let (run, _, summary) = try await Self.killMidRun(role, workers: 2, afterRows: 2, signal: SIGSTOP, extra: ["--set", "launcher.unresponsive_seconds=4"])
+        #expect(try #require(summary.number(counter)) >= 1)
+        #expect(summary.number("iterations") == Double(Self.longRunIterations))
+        let notice = role.hasPrefix("worker") ? "worker 2 has not been heard for" : "the \(role) has not answered status for"
+        #expect(run.outputText.contains(notice), "\(run.outputText)")
     }
 
     @Test("an expert killed and restarted deadlocks no worker")

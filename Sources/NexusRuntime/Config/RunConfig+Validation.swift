@@ -77,6 +77,8 @@ extension RunConfig {
         try require(launcher.restartBackoffSeconds > 0, "launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, "must be positive")
         try require(launcher.progressSeconds > 0, "launcher.progress_seconds", launcher.progressSeconds, "must be positive")
         try require(launcher.stopGraceSeconds > 0, "launcher.stop_grace_seconds", launcher.stopGraceSeconds, "must be positive")
+        try require((1.5...1000).contains(launcher.silentHeartbeats), "launcher.silent_heartbeats", launcher.silentHeartbeats, "must be from 1.5 to 1000 heartbeat intervals")
+        try require(launcher.unresponsiveSeconds > 0, "launcher.unresponsive_seconds", launcher.unresponsiveSeconds, "must be positive")
 
         // Durations become `Duration`s (and products of them) in the roles, where inf or 1e30
         // trapped ("Overflow in multiplication"): bounded here. NaN fails every comparison.
@@ -87,6 +89,7 @@ extension RunConfig {
             ("worker.expert_timeout_seconds", worker.expertTimeoutSeconds, day), ("worker.retry_initial_seconds", worker.retryInitialSeconds, day),
             ("worker.retry_max_seconds", worker.retryMaxSeconds, day), ("launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, day),
             ("launcher.progress_seconds", launcher.progressSeconds, day), ("launcher.stop_grace_seconds", launcher.stopGraceSeconds, day),
+            ("launcher.unresponsive_seconds", launcher.unresponsiveSeconds, day),
         ] {
             try require(value <= limit, key, value, "must be at most \(Int(limit)) seconds")
         }

@@ -234,6 +234,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var progressSeconds = 0.5
         /// After a stop request, how long processes get before SIGKILL.
         public var stopGraceSeconds = 8.0
+        /// A worker process the learner has not heard for this many heartbeat intervals
+        /// (`worker.heartbeat_seconds`) is stopped or wedged: it is killed and replaced.
+        public var silentHeartbeats = 2.5
+        /// A learner or expert that has not answered status for this long (or whose training
+        /// loop has not refreshed it) is killed and restarted.
+        public var unresponsiveSeconds = 30.0
     }
 
     public init() {}

@@ -21,8 +21,16 @@ public final class ExpertServer: Sendable {
         public var latencyP99: Double { latency.quantile(0.99) }
     }
 
+    /// Most states in one query: a worker asks for at most `worker.envs` (≤ 4096) rows, the
+    /// learner for at most `mega.imagined_labels` (≤ 4096).
+    public static let maxQueryRows = 4096
+
     public let socket: RouterSocket
     private let expert: any Expert
+    /// Queries larger than `maxQueryRows` states are refused by size before they are decoded.
+    private let limits: WireLimits
+    /// Logs the first refusal of each kind from each peer; the rest are counted.
+    private let refusals: RejectionLog
     private let spec: EnvironmentSpec
     private let maxBatch: Int
     private let maxWait: Double
@@ -40,7 +48,15 @@ public final class ExpertServer: Sendable {
         self.logger = logger
         var options = SocketOptions.default
         options.inboundCapacity = 4096
+        // Answers are small and a worker has one query out at a time: a peer that does not
+        // read holds at most this many, the rest are dropped (`reply`).
+        options.sendHighWaterMark = 64
         socket = try RouterSocket(bind: [endpoint], options: try security.server(endpoint, options), logger: logger)
+        var limits = WireLimits.default
+        limits.maxTensorElements = Self.maxQueryRows * spec.observationDim
+        limits.maxMessageBytes = limits.maxTensorElements * MemoryLayout<Float>.size + 64 * 1024
+        self.limits = limits
+        refusals = RejectionLog(logger: logger, socket: "expert \(socket.endpoints[0])")
     }
 
     public var endpoint: Endpoint { socket.endpoints[0] }
@@ -56,18 +72,18 @@ public final class ExpertServer: Sendable {
     }
 
     private func serveBatch() async throws {
-        var batch = [try await socket.receiveMessage()]
+        var batch = [try await socket.receiveMessage(limits: limits)]
         let started = DispatchTime.now().uptimeNanoseconds
         var rows = Self.rows(of: batch[0].message)
         let deadline = started + UInt64(maxWait * 1e9)
         while rows < maxBatch {
             // What has arrived joins at once; then wait (on the socket, not spinning) for more
             // until the first query's wait is up.
-            var more = socket.tryReceiveMessage()
+            var more = socket.tryReceiveMessage(limits: limits)
             let now = DispatchTime.now().uptimeNanoseconds
             if more == nil, now < deadline {
                 do {
-                    more = try await socket.receiveMessage(timeout: Double(deadline - now) / 1e9)
+                    more = try await socket.receiveMessage(limits: limits, timeout: Double(deadline - now) / 1e9)
                 } catch TransportError.timedOut {
                 }
             }
@@ -76,7 +92,7 @@ public final class ExpertServer: Sendable {
             rows += Self.rows(of: more.message)
         }
         let answers = label(batch)
-        for (peer, answer) in answers { try await socket.send(to: peer, .expertAnswer(answer)) }
+        for (peer, answer) in answers { try socket.reply(to: peer, answer) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         stats.withLock { stats in
             stats.batches += 1
@@ -89,32 +105,49 @@ public final class ExpertServer: Sendable {
         return 0
     }
 
-    /// Labels every valid query of the batch in one pass; refuses the others with a reason.
-    private func label(_ batch: [(peer: PeerID, message: WireMessage)]) -> [(PeerID, ExpertAnswer)] {
+    /// The expert's counters as a status message: the launcher's liveness probe.
+    private var status: ControlMessage.Status {
+        let stats = statistics
+        return .init(role: "expert", runID: "", policyVersion: 0, metrics: [
+            Metric(name: "queries", value: Double(stats.queries)), Metric(name: "states", value: Double(stats.states)),
+            Metric(name: "batches", value: Double(stats.batches)), Metric(name: "rejected_messages", value: Double(rejectedMessages)),
+            Metric(name: "slow_peer_replies_dropped", value: Double(socket.statistics.droppedSlowPeer)),
+        ])
+    }
+
+    /// Labels every valid query of the batch in one pass; refuses the others with a reason,
+    /// and answers status requests.
+    private func label(_ batch: [(peer: PeerID, message: WireMessage)]) -> [(PeerID, WireMessage)] {
         let actionDim = spec.actionSpace.dimension
         let expectations = WireExpectations(envID: spec.id, observationDim: spec.observationDim)
-        var answers: [(PeerID, ExpertAnswer)] = []
+        var answers: [(PeerID, WireMessage)] = []
         var labelled = 0
+        var queries = 0
         for (peer, message) in batch {
-            guard case .expertQuery(let query) = message else {
-                stats.withLock { $0.refused += 1 }
-                logger.warning("refused a \(message.kindName) message on the expert socket", metadata: ["from": "\(peer)"])
+            if case .control(.statusRequest) = message {
+                answers.append((peer, .control(.status(status))))
                 continue
             }
+            guard case .expertQuery(let query) = message else {
+                stats.withLock { $0.refused += 1 }
+                refusals.record(RuntimeError("a \(message.kindName) message is not a query"), from: "peer \(peer)")
+                continue
+            }
+            queries += 1
             do {
                 try query.validate(expecting: expectations)
             } catch {
                 stats.withLock { $0.refused += 1 }
-                answers.append((peer, ExpertAnswer(requestID: query.requestID, result: .error("\(error)"))))
+                answers.append((peer, .expertAnswer(ExpertAnswer(requestID: query.requestID, result: .error("\(error)")))))
                 continue
             }
             let count = query.observations.rows
             let actions = expert.act(batch: query.observations.data, rows: count, actionDim: actionDim)
             labelled += count
-            answers.append((peer, ExpertAnswer(requestID: query.requestID, result: .actions(Tensor(rows: count, columns: actionDim, data: actions)))))
+            answers.append((peer, .expertAnswer(ExpertAnswer(requestID: query.requestID, result: .actions(Tensor(rows: count, columns: actionDim, data: actions))))))
         }
         stats.withLock { stats in
-            stats.queries += answers.count
+            stats.queries += queries
             stats.states += labelled
         }
         return answers

@@ -10,6 +10,8 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let name: String
     public let arguments: [String]
+    /// When it was started (the launcher judges silence only since then).
+    public let started = ContinuousClock.now
     private let process: Process
     private let stdinPipe: Pipe
     private let exitBox = ExitBox()

@@ -35,6 +35,10 @@ public final class ClusterLauncher {
     private var workerRestartDue: [UInt32: ContinuousClock.Instant] = [:]
     private var abandonedWorkers: Set<UInt32> = []
     private var progress = ProgressLine()
+    private var liveness: Liveness
+    private var nextExpertProbe = ContinuousClock.now
+    /// Worker processes killed for silence (the kill is not repeated while the exit is seen).
+    private var silencedWorkers: Set<Int32> = []
 
     public init(config: RunConfig, runDirectory: String, executable: URL, logger: Logger) throws {
         var config = config
@@ -50,6 +54,9 @@ public final class ClusterLauncher {
             config.security.keys = directory
         }
         self.config = config
+        liveness = Liveness(
+            heartbeatSeconds: config.worker.heartbeatSeconds, silentHeartbeats: config.launcher.silentHeartbeats,
+            unresponsiveSeconds: config.launcher.unresponsiveSeconds)
         if try config.algorithm.requirements.contains(.expert) {
             // A policy file that cannot serve is reported now, not as an expert that died.
             do {
@@ -89,7 +96,10 @@ public final class ClusterLauncher {
         if usesWorkers { for id in 1...UInt32(config.workers) { try startWorker(id) } }
         try writeClusterFile()
         print("nexus: \(config.algo) on \(config.env), \(usesWorkers ? "\(config.workers) workers" : "offline"), run directory \(run.path)")
-        let status = try LearnerStatusClient(control: try Endpoint(parsing: learnerEndpoints["control"]!), security: RoleSecurity(config.security), logger: logger)
+        let security = RoleSecurity(config.security)
+        let status = try StatusClient(endpoint: try Endpoint(parsing: learnerEndpoints["control"]!), security: security, logger: logger)
+        // A restarted expert binds its old endpoint again: one client each for the whole run.
+        let expertStatus = try expertEndpoints.map { try StatusClient(endpoint: try Endpoint(parsing: $0!), security: security, logger: logger) }
         var learnerFinished = false
         progress.interval = config.launcher.progressSeconds
         while !stop.isStopped {
@@ -122,15 +132,64 @@ public final class ClusterLauncher {
             if let current = await status.status(timeout: 1) {
                 let alive = workers.values.filter(\.isRunning).count
                 progress.show(current, workers: (alive, workers.count), restarts: workerRestarts)
+                // Answers from a control loop whose training loop is wedged do not count.
+                if (current[metric: "status_age_seconds"] ?? 0) < config.launcher.unresponsiveSeconds { liveness.answered("learner") }
+                replaceSilentWorkers(current)
             }
+            await probeExperts(expertStatus)
+            killUnresponsive()
         }
         progress.finish()
         await status.close()
+        for client in expertStatus { await client.close() }
         await shutDown(learnerFinished: learnerFinished)
         return try writeSummary(stoppedBy: learnerFinished ? nil : stop.reason)
     }
 
+    // MARK: liveness
+
+    /// Workers the learner has not heard for `silent_heartbeats` intervals while their process
+    /// runs (SIGSTOP, a wedge) are killed; `restartCrashedWorkers` replaces them.
+    private func replaceSilentWorkers(_ status: ControlMessage.Status) {
+        let now = ContinuousClock.now
+        for metric in status.metrics where metric.name.hasPrefix(ControlPlane.silentMetric) {
+            guard let id = UInt32(metric.name.dropFirst(ControlPlane.silentMetric.count)), let worker = workers[id], worker.isRunning,
+                !silencedWorkers.contains(worker.pid), liveness.workerIsSilent(silentSeconds: metric.value, processAge: (now - worker.started) / .seconds(1))
+            else { continue }
+            progress.finish()
+            logger.warning("worker \(id) has not been heard for \(Self.seconds(metric.value)) (stopped or wedged); killing it to replace it")
+            silencedWorkers.insert(worker.pid)
+            worker.signal(SIGKILL)
+        }
+    }
+
+    /// Asks every expert for its status once a second (a stopped one costs the wait).
+    private func probeExperts(_ clients: [StatusClient]) async {
+        guard ContinuousClock.now >= nextExpertProbe else { return }
+        nextExpertProbe = ContinuousClock.now + .seconds(1)
+        for (index, client) in clients.enumerated() where experts[index]?.isRunning == true {
+            if await client.status(timeout: 0.5) != nil { liveness.answered(Self.expertName(index)) }
+        }
+    }
+
+    /// A learner or expert that has not answered for `unresponsive_seconds` is killed; the
+    /// crash handling above restarts it (the learner from its newest checkpoint).
+    private func killUnresponsive() {
+        let roles = [("learner", learner)] + experts.enumerated().map { (Self.expertName($0.offset), $0.element) }
+        for (name, child) in roles {
+            guard let child, child.isRunning, let silence = liveness.overdue(name) else { continue }
+            progress.finish()
+            logger.warning("the \(name) has not answered status for \(Self.seconds(silence / .seconds(1))); killing it to restart it")
+            child.signal(SIGKILL)
+            liveness.answered(name)
+        }
+    }
+
+    private static func seconds(_ value: Double) -> String { "\((value * 10).rounded() / 10) s" }
+
     // MARK: starting roles
+
+    static func expertName(_ index: Int) -> String { index == 0 ? "expert" : "expert-\(index + 1)" }
 
     /// The imperfections of the expert processes to start: one each.
     static func imperfections(_ config: RunConfig) -> [String] {
@@ -139,7 +198,7 @@ public final class ClusterLauncher {
 
     /// Expert `index` ("expert", then "expert-2", …), on the endpoint it had if restarted.
     private func startExpert(_ index: Int) async throws {
-        let name = index == 0 ? "expert" : "expert-\(index + 1)"
+        let name = Self.expertName(index)
         try? FileManager.default.removeItem(atPath: run.announcement(name))
         var arguments = ["expert", "--config", run.config, "--announce", run.announcement(name), "--watch-parent"]
         // Quoted, so that YAML keeps the text as written.
@@ -148,6 +207,7 @@ public final class ClusterLauncher {
         let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logPath: run.log(name))
         experts[index] = child
         expertEndpoints[index] = try await awaitAnnouncement(name, child: child)["expert"]
+        liveness.answered(name)
     }
 
     private func startLearner(resume: Bool) async throws {
@@ -165,6 +225,7 @@ public final class ClusterLauncher {
         let child = try ChildProcess(name: "learner", executable: executable, arguments: arguments, logPath: run.log("learner"))
         learner = child
         learnerEndpoints = try await awaitAnnouncement("learner", child: child)
+        liveness.answered("learner")
     }
 
     private func startWorker(_ id: UInt32) throws {

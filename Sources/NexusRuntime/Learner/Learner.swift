@@ -25,8 +25,6 @@ actor Learner {
     private(set) var finishReason: String?
     private var currentWeights: Weights
     private var lastLosses: [Metric] = []
-    /// When each worker (by its control socket) was last heard from.
-    private var workerLastSeen: [PeerID: ContinuousClock.Instant] = [:]
     /// The YAML served to workers: the run's configuration with the endpoints actually bound.
     var servedConfig: String
 
@@ -160,43 +158,18 @@ actor Learner {
 
     // MARK: control
 
-    /// At most this many peers are remembered: a flood of new routing ids saying hello must
-    /// not grow the table without bound (the one heard from longest ago is forgotten).
-    static let maxRememberedWorkers = 4096
-
-    func noteWorker(_ peer: PeerID) {
-        if workerLastSeen[peer] == nil, workerLastSeen.count >= Self.maxRememberedWorkers,
-            let oldest = workerLastSeen.min(by: { $0.value < $1.value })?.key {
-            workerLastSeen.removeValue(forKey: oldest)
-        }
-        workerLastSeen[peer] = ContinuousClock.now
-    }
-
-    var workerPeers: [PeerID] { Array(workerLastSeen.keys) }
-
-    func activeWorkers() -> Int {
-        let timeout = Duration.seconds(config.learner.workerTimeoutSeconds)
-        return workerLastSeen.values.filter { ContinuousClock.now - $0 < timeout }.count
-    }
-
-    func welcome(workerID: UInt32) -> ControlMessage.Welcome {
-        .init(workerID: workerID, runID: runID, runConfig: servedConfig, weights: currentWeights)
-    }
-
-    func status(rejected: UInt64) -> ControlMessage.Status {
-        let metrics = counters.metrics + [
+    /// What a status answer says about training (the server adds the control plane's view).
+    func statusMetrics() -> [Metric] {
+        counters.metrics + [
             Metric(name: "wall_seconds", value: wallSeconds),
             Metric(name: "iteration", value: Double(algorithm.iteration)),
-            Metric(name: "workers_active", value: Double(activeWorkers())),
-            Metric(name: "rejected_messages", value: Double(rejected)),
             Metric(name: "finished", value: finishReason == nil ? 0 : 1),
             Metric(name: "target_return", value: config.targetReturn),
         ] + lastLosses
-        return .init(role: "learner", runID: runID, policyVersion: version, metrics: metrics)
     }
 
     /// `summary.json` as the learner knows it (the launcher adds its own counts).
-    func summary(rejected: UInt64) -> [String: Any] {
+    func summary(network: [Metric]) -> [String: Any] {
         let fields: [String: Any] = [
             "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": config.workers, "run_id": runID,
             "wall_seconds": wallSeconds, "env_steps": Int(counters.envSteps), "expert_queries": Int(counters.expertQueries),
@@ -206,17 +179,16 @@ actor Learner {
             "seconds_to_target": counters.secondsToTarget, "env_steps_to_target": counters.envStepsToTarget,
             "expert_queries_to_target": counters.expertQueriesToTarget, "iterations_to_target": counters.iterationsToTarget,
             "unsafe_events": Int(counters.unsafeEvents), "unsafe_events_to_target": counters.unsafeEventsToTarget,
-            "worker_restarts": 0, "rejected_messages": Int(rejected),
-            // CURVE handshakes refused by this process's ZAP handler (keys not allowed).
-            "auth_failures": ZAPHandler.failures,
+            "worker_restarts": 0,
             "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
             "finish_reason": finishReason ?? "stopped", "nexus_version": NexusVersion.current,
             // When the run's clock started (Unix seconds): with seconds_to_target, when the
             // target was reached, for timing from a launch.
             "started_unix_seconds": Date().timeIntervalSince1970 - wallSeconds,
         ]
-        return fields.merging(algorithm.summaryFields()) { runs, _ in runs }
+        let counts = Dictionary(network.map { ($0.name, Int($0.value)) }) { first, _ in first }
+        return fields.merging(counts) { runs, _ in runs }.merging(algorithm.summaryFields()) { runs, _ in runs }
     }
 
-    func summaryJSON(rejected: UInt64) throws -> String { try JSONFile.encode(summary(rejected: rejected)) }
+    func summaryJSON(network: [Metric]) throws -> String { try JSONFile.encode(summary(network: network)) }
 }

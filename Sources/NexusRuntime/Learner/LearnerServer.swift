@@ -4,6 +4,7 @@ import NexusAlgorithms
 import NexusEnvironments
 import NexusTransport
 import NexusWire
+import Synchronization
 
 /// The learner process: PULL for trajectory segments, PUB for weights, ROUTER for control
 /// (hello → welcome, heartbeats, status, stop). Trains whenever the algorithm has the data,
@@ -23,6 +24,7 @@ public final class LearnerServer: Sendable {
     private let spec: EnvironmentSpec
     /// Wakes the training loop: a segment was taken in, or the clock ticked (time limit).
     private let wakeups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    private let controlPlane: ControlPlane
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, logger: Logger) throws {
         let spec = try EnvironmentRegistry.type(for: config.env).spec
@@ -42,7 +44,13 @@ public final class LearnerServer: Sendable {
         // its allowlist are in place before the first of them binds.
         let security = RoleSecurity(config.security)
         let controlEndpoint = try Endpoint(parsing: config.endpoints.control)
-        control = try RouterSocket(bind: [controlEndpoint], options: try security.server(controlEndpoint), logger: logger)
+        var controlOptions = SocketOptions.default
+        // A peer gets a few replies at a time (welcome, status, stop): one that does not read
+        // them holds at most this many, and the rest are dropped (`reply`).
+        controlOptions.sendHighWaterMark = 8
+        control = try RouterSocket(bind: [controlEndpoint], options: try security.server(controlEndpoint, controlOptions), logger: logger)
+        controlPlane = ControlPlane(
+            runID: learner.runID, workers: config.workers, workerTimeoutSeconds: config.learner.workerTimeoutSeconds)
         if usesWorkers {
             var pullOptions = SocketOptions.default
             pullOptions.inboundCapacity = config.learner.segmentQueue
@@ -63,8 +71,22 @@ public final class LearnerServer: Sendable {
         return endpoints
     }
 
-    private var rejected: UInt64 {
-        (trajectories?.statistics.rejectedMessages ?? 0) + control.statistics.rejectedMessages
+    /// What the sockets refused or dropped, for status and the summary. `auth_failures`:
+    /// handshakes refused by the ZAP handler (unknown keys) and failed handshakes on CURVE
+    /// sockets (clients without CURVE).
+    private var networkMetrics: [Metric] {
+        let sockets: [(SocketStatistics, SocketSecurity)] = [
+            (control.statistics, control.options.security),
+        ] + [trajectories.map { ($0.statistics, $0.options.security) }, publisher.map { ($0.statistics, $0.options.security) }].compactMap { $0 }
+        let total = { (value: (SocketStatistics) -> UInt64) in Double(sockets.reduce(0) { $0 + value($1.0) }) }
+        let curveHandshakeFailures = sockets.reduce(UInt64(0)) { $0 + ($1.1.isCurve ? $1.0.handshakeFailures : 0) }
+        return [
+            Metric(name: "rejected_messages", value: total { $0.rejectedMessages + $0.malformedMessages }),
+            Metric(name: "handshake_failures", value: total(\.handshakeFailures)),
+            Metric(name: "auth_failures", value: Double(ZAPHandler.failures) + Double(curveHandshakeFailures)),
+            Metric(name: "slow_peer_replies_dropped", value: total(\.droppedSlowPeer)),
+            Metric(name: "welcomes_without_weights", value: Double(controlPlane.welcomesWithoutWeights)),
+        ]
     }
 
     /// The endpoints workers are told: the bound ones, under the advertised host where they
@@ -83,7 +105,11 @@ public final class LearnerServer: Sendable {
         config.endpoints.weights = boundEndpoints["weights"].map(advertise) ?? config.endpoints.weights
         // The expert may run elsewhere: only an every-interface address is replaced.
         if (try? Endpoint(parsing: config.endpoints.expert))?.bindsEveryInterface == true { config.endpoints.expert = advertise(config.endpoints.expert) }
-        await learner.setServedConfig(try ConfigLoader.yaml(config))
+        let served = try ConfigLoader.yaml(config)
+        await learner.setServedConfig(served)
+        controlPlane.serve(config: served)
+        controlPlane.publish(await learner.weights)
+        controlPlane.publish(metrics: await learner.statusMetrics())
         try EndpointAnnouncement.write(boundEndpoints, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
 
@@ -109,6 +135,7 @@ public final class LearnerServer: Sendable {
             if let weights = await learner.trainIfReady() {
                 // Published first: workers collect the next iteration's data while this one
                 // is evaluated and recorded.
+                controlPlane.publish(weights)
                 if let publisher { try await publisher.send(.weights(weights)) }
                 try await learner.evaluateAndRecord()
                 try await labelWantedStates()
@@ -116,6 +143,7 @@ public final class LearnerServer: Sendable {
                 _ = await wakeup.next()
             }
             await learner.checkTime()
+            controlPlane.publish(metrics: await learner.statusMetrics())
             if await learner.finishReason != nil { return }
         }
     }
@@ -162,14 +190,17 @@ public final class LearnerServer: Sendable {
             guard case .control(let control) = message else { continue }
             switch control {
             case .hello(let hello):
-                await learner.noteWorker(peer)
-                // A peer's strings are logged short: a 1 MiB host name must not fill the log.
-                logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host.prefix(64))", "pid": "\(hello.pid)"])
-                try await self.control.send(to: peer, .control(.welcome(await learner.welcome(workerID: hello.workerID))))
-            case .heartbeat:
-                await learner.noteWorker(peer)
+                let (welcome, rationed) = controlPlane.welcome(peer, hello)
+                if rationed {
+                    // A peer's strings are logged short: a 1 MiB host name must not fill the log
+                    // (and only rationed welcomes are logged: a flood must not either).
+                    logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host.prefix(64))", "pid": "\(hello.pid)"])
+                }
+                try self.control.reply(to: peer, .control(.welcome(welcome)))
+            case .heartbeat(let heartbeat):
+                controlPlane.heard(peer, workerID: heartbeat.workerID)
             case .statusRequest:
-                try await self.control.send(to: peer, .control(.status(await learner.status(rejected: rejected))))
+                try self.control.reply(to: peer, .control(.status(controlPlane.status(network: networkMetrics))))
             case .stop(let reason):
                 stop.trigger("stop requested: \(reason)")
             case .welcome, .status:
@@ -188,11 +219,11 @@ public final class LearnerServer: Sendable {
             logger.error("final checkpoint failed: \(error)")
         }
         do {
-            try AtomicFile.write(try await learner.summaryJSON(rejected: rejected), to: run.summary)
+            try AtomicFile.write(try await learner.summaryJSON(network: networkMetrics), to: run.summary)
         } catch {
             logger.error("cannot write \(run.summary): \(error)")
         }
-        let peers = await learner.workerPeers
+        let peers = controlPlane.peers
         for peer in peers {
             try? await withTimeout(seconds: 0.5) { try await self.control.send(to: peer, .control(.stop(reason: reason))) }
         }

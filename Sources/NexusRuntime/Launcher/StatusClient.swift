@@ -2,15 +2,16 @@ import Logging
 import NexusTransport
 import NexusWire
 
-/// Asks the learner's control socket for its status (the launcher's progress line, tests).
-public final class LearnerStatusClient: Sendable {
+/// Asks a role's ROUTER (the learner's control socket, an expert's socket) for its status:
+/// the launcher's progress line and liveness probe, tests.
+public final class StatusClient: Sendable {
     private let socket: DealerSocket
 
-    public init(control: Endpoint, security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger) throws {
-        socket = try DealerSocket(connect: [control], options: try security.client(control), logger: logger)
+    public init(endpoint: Endpoint, security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger) throws {
+        socket = try DealerSocket(connect: [endpoint], options: try security.client(endpoint), logger: logger)
     }
 
-    /// The learner's status, or nil if it did not answer within `timeout`.
+    /// The status, or nil if none came within `timeout`.
     public func status(timeout: Double) async -> ControlMessage.Status? {
         try? await withTimeout(seconds: timeout) { [socket] in
             try await socket.send(.control(.statusRequest))

@@ -1,0 +1,76 @@
+import NexusTransport
+import NexusWire
+import Synchronization
+
+/// What the learner's control socket answers from: the newest weights and training metrics
+/// (set by the training loop), who was heard and when, and the welcome ration. Hellos,
+/// heartbeats and status requests are answered from here without waiting for the learner
+/// actor, which may be busy with an iteration for seconds: a heartbeat must be noted when it
+/// arrives, or a busy learner would look like silent workers to the launcher.
+final class ControlPlane: Sendable {
+    private struct State {
+        var served = ""
+        var weights: Weights?
+        var metrics: [Metric] = []
+        var metricsTaken = ContinuousClock.now
+        var roster = WorkerRoster()
+        var welcomeBudget: TokenBucket
+        var welcomesWithoutWeights: UInt64 = 0
+    }
+
+    private let state: Mutex<State>
+    private let runID: String
+    private let workerTimeout: Duration
+
+    init(runID: String, workers: Int, workerTimeoutSeconds: Double) {
+        self.runID = runID
+        workerTimeout = .seconds(workerTimeoutSeconds)
+        // Weights-sized welcomes are rationed: every worker of the run can join at once, and
+        // a flood of hellos from new routing ids gets welcomes without weights (the weights
+        // socket repeats them each second).
+        let workers = Double(max(1, workers))
+        state = Mutex(State(welcomeBudget: TokenBucket(capacity: max(8, 2 * workers), refillPerSecond: max(2, workers))))
+    }
+
+    func serve(config yaml: String) { state.withLock { $0.served = yaml } }
+    func publish(_ weights: Weights) { state.withLock { $0.weights = weights } }
+
+    func publish(metrics: [Metric]) {
+        state.withLock { state in
+            state.metrics = metrics
+            state.metricsTaken = .now
+        }
+    }
+
+    func heard(_ peer: PeerID, workerID: UInt32) { state.withLock { $0.roster.heard(peer, workerID: workerID) } }
+
+    var peers: [PeerID] { state.withLock { $0.roster.peers } }
+
+    /// The welcome for `hello`, and whether it carries weights (within the ration).
+    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello) -> (ControlMessage.Welcome, rationed: Bool) {
+        state.withLock { state in
+            state.roster.heard(peer, workerID: hello.workerID)
+            let withWeights = state.welcomeBudget.take()
+            if !withWeights { state.welcomesWithoutWeights += 1 }
+            return (.init(workerID: hello.workerID, runID: runID, runConfig: state.served, weights: withWeights ? state.weights : nil), withWeights)
+        }
+    }
+
+    var welcomesWithoutWeights: UInt64 { state.withLock { $0.welcomesWithoutWeights } }
+
+    /// Training's metrics (with their age: a wedged training loop stops refreshing them),
+    /// the sockets' counts, active workers and each worker's silence.
+    func status(network: [Metric]) -> ControlMessage.Status {
+        state.withLock { state in
+            let now = ContinuousClock.now
+            let metrics = state.metrics + network + [
+                Metric(name: "status_age_seconds", value: (now - state.metricsTaken) / .seconds(1)),
+                Metric(name: "workers_active", value: Double(state.roster.active(within: workerTimeout, at: now))),
+            ] + state.roster.silentSeconds(at: now).map { Metric(name: Self.silentMetric + "\($0.workerID)", value: $0.seconds) }
+            return .init(role: "learner", runID: runID, policyVersion: state.weights?.version ?? 0, metrics: metrics)
+        }
+    }
+
+    /// `worker_silent_seconds.<id>`: seconds since worker `id` was last heard.
+    static let silentMetric = "worker_silent_seconds."
+}

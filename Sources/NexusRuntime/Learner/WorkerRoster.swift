@@ -1,0 +1,38 @@
+import NexusTransport
+
+/// The peers the learner has heard from on its control socket, by routing id, with the worker
+/// id they gave and when they were last heard. Bounded: a flood of new routing ids must not
+/// grow it without limit (past `capacity`, the peer heard from longest ago is forgotten).
+struct WorkerRoster {
+    struct Entry {
+        var workerID: UInt32
+        var lastHeard: ContinuousClock.Instant
+    }
+
+    private(set) var entries: [PeerID: Entry] = [:]
+    let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    mutating func heard(_ peer: PeerID, workerID: UInt32, at now: ContinuousClock.Instant = .now) {
+        if entries[peer] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastHeard < $1.value.lastHeard })?.key {
+            entries.removeValue(forKey: oldest)
+        }
+        entries[peer] = Entry(workerID: workerID, lastHeard: now)
+    }
+
+    var peers: [PeerID] { Array(entries.keys) }
+
+    func active(within timeout: Duration, at now: ContinuousClock.Instant = .now) -> Int {
+        entries.values.filter { now - $0.lastHeard < timeout }.count
+    }
+
+    /// Seconds since each worker id was last heard (by any of its routing ids: a restarted
+    /// worker says hello from a new one), at most `limit` ids, lowest first. The launcher
+    /// replaces a worker that stays silent (stopped, wedged) while its process still runs.
+    func silentSeconds(limit: Int = 256, at now: ContinuousClock.Instant = .now) -> [(workerID: UInt32, seconds: Double)] {
+        var newest: [UInt32: ContinuousClock.Instant] = [:]
+        for entry in entries.values { newest[entry.workerID] = max(newest[entry.workerID] ?? entry.lastHeard, entry.lastHeard) }
+        return newest.sorted { $0.key < $1.key }.prefix(limit).map { ($0.key, (now - $0.value) / .seconds(1)) }
+    }
+}
