@@ -92,7 +92,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(
-            name: "NexusIntegrationTests", dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments"],
+            name: "NexusIntegrationTests",
+            dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime"],
             swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "CNexusKernels", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire"], swiftSettings: strict),

@@ -1,0 +1,210 @@
+import Foundation
+import NexusEnvironments
+import NexusPolicies
+import NexusRandom
+import NexusRuntime
+import NexusTestKit
+import NexusTransport
+import NexusWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The inputs that used to crash or stall a role (issue "Hostile networks"), sent by a test to
+/// real processes in the middle of a run: each is counted and dropped, every process lives,
+/// and the run trains to its end.
+@Suite("Hostile peers against real processes", .serialized)
+struct HostileNetworkTests {
+    static let cartPoleSpec = CartPole.spec
+
+    static func segment(version: UInt64, observation: Float = 0.1, env: String = "CartPole-v1") -> TrajectorySegment {
+        TrajectorySegment(
+            workerID: 99, envID: env, policyVersion: version,
+            observations: Tensor(rows: 3, columns: 4, data: [Float](repeating: observation, count: 12)),
+            actions: Tensor(rows: 2, columns: 1, data: [0, 1]), rewards: [1, 1], terminated: [false, false], truncated: [false, false])
+    }
+
+    /// A DEALER that reads one message and then never again: its replies back up to the server.
+    static func nonReader(_ endpoint: Endpoint) throws -> DealerSocket {
+        var options = SocketOptions.default
+        (options.inboundCapacity, options.receiveHighWaterMark) = (1, 1)
+        return try DealerSocket(connect: [endpoint], options: options)
+    }
+
+    @Test("learner and expert: versions near 2^64, absurd observations, garbage, a 1 MiB host name, a hello flood, peers that never read, oversized and foreign queries — all counted, nobody restarted, the run trains to its end")
+    func learnerAndExpert() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + ClusterTrainingTests.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 2 })
+        let pids = run.processes
+        let learner = run.endpoints(of: "learner")
+        let control = try Endpoint(parsing: try #require(learner["control"]))
+        let trajectories = try Endpoint(parsing: try #require(learner["trajectories"]))
+        let expertEndpoint = try Endpoint(parsing: try #require(run.endpoints(of: "expert")["expert"]))
+
+        // Trajectories: a version near 2^64 (trapped on `version + lag`), one from the future,
+        // an observation of 1e38 (made the loss NaN), another environment, garbage.
+        let push = try PushSocket(connect: [trajectories])
+        for version in [UInt64.max - 1, UInt64.max, 1 << 40] { try await push.send(.trajectory(Self.segment(version: version))) }
+        try await push.send(.trajectory(Self.segment(version: 1, observation: 1e38)))
+        try await push.send(.trajectory(Self.segment(version: 1, env: "Acrobot-v1")))
+        try await push.send([0x0a, 0xff, 0x13, 0x37])
+        try sendRawTCP(port: trajectories.port!, bytes: Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        await push.close()
+
+        // Control: a 1 MiB host name; a flood of hellos from new routing ids, none of which
+        // reads its welcome; a peer that asks for status 20,000 times and never reads.
+        let host = String(repeating: "h", count: 1 << 20)
+        let hello = ControlMessage.Hello(workerID: 1, host: host, pid: 1, numEnvs: 1, nexusVersion: "hostile")
+        var flood: [DealerSocket] = []
+        for _ in 0..<200 {
+            let dealer = try Self.nonReader(control)
+            try await dealer.send(.control(.hello(hello)))
+            flood.append(dealer)
+        }
+        let slow = try Self.nonReader(control)
+        for _ in 0..<20_000 { try await slow.send(.control(.statusRequest)) }
+
+        // Expert: a query of 2^23 states (32 MiB), one over the 4096-state limit, a message
+        // that is not a query, and a peer that asks 1,000 full queries and never reads.
+        let expertPeer = try DealerSocket(connect: [expertEndpoint])
+        let huge = ExpertQuery(requestID: 1, workerID: 99, envID: "CartPole-v1", observations: Tensor(rows: 1 << 21, columns: 4, data: [Float](repeating: 0, count: 1 << 23)))
+        try await expertPeer.send(.expertQuery(huge))
+        let over = ExpertQuery(requestID: 2, workerID: 99, envID: "CartPole-v1", observations: Tensor(rows: 4097, columns: 4, data: [Float](repeating: 0, count: 4097 * 4)))
+        try await expertPeer.send(.expertQuery(over))
+        try await expertPeer.send(.control(.hello(hello)))
+        let slowExpertPeer = try Self.nonReader(expertEndpoint)
+        let full = ExpertQuery(requestID: 3, workerID: 99, envID: "CartPole-v1", observations: Tensor(rows: 4096, columns: 4, data: [Float](repeating: 0.01, count: 4096 * 4)))
+        for _ in 0..<1000 { try await slowExpertPeer.send(.expertQuery(full)) }
+
+        // The expert still answers status (the launcher's probe), with its refusals counted.
+        let probe = try StatusClient(endpoint: expertEndpoint, logger: .init(label: "test"))
+        var expertStatus: ControlMessage.Status?
+        let expertCounted = { (status: ControlMessage.Status?) in
+            (status?[metric: "rejected_messages"] ?? 0) >= 3 && (status?[metric: "slow_peer_replies_dropped"] ?? 0) >= 1
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !expertCounted(expertStatus), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            expertStatus = await probe.status(timeout: 2)
+        }
+        #expect(expertCounted(expertStatus), "expert status: \(String(describing: expertStatus))")
+        await probe.close()
+
+        #expect(await run.finish(within: 240) == 0, "\(run.outputText)")
+        for dealer in flood { await dealer.close() }
+        await slow.close()
+        await expertPeer.close()
+        await slowExpertPeer.close()
+
+        let summary = try #require(run.summary)
+        #expect(summary.number("iterations") == Double(ClusterTrainingTests.longRunIterations))
+        #expect(summary.flag("reached_target") == true)
+        for counter in ["worker_restarts", "learner_restarts", "expert_restarts"] { #expect(summary.number(counter) == 0, "\(counter)") }
+        #expect(try #require(summary.number("stale_segments_dropped")) >= 3, "versions near 2^64 and from the future")
+        #expect(try #require(summary.number("rejected_messages")) >= 3, "1e38, another environment, garbage")
+        #expect(try #require(summary.number("handshake_failures")) >= 1, "an HTTP request on the trajectories port")
+        #expect(try #require(summary.number("welcomes_without_weights")) >= 1, "the hello flood")
+        #expect(try #require(summary.number("slow_peer_replies_dropped")) >= 1, "the peer that never reads")
+        for (role, pid) in pids where role != "learner" { #expect(!ClusterRun.isAlive(pid), "\(role) outlived the run") }
+        // The 1 MiB host name was logged short.
+        #expect(!run.log("learner").contains(String(repeating: "h", count: 100)))
+    }
+
+    @Test("a worker process refuses weights that do not fit its environment (wrong input size, a head wider than the action space, absurd sizes), keeps running, and installs the next good version")
+    func workerRefusesMisfitWeights() async throws {
+        // The test plays the learner: control ROUTER, weights PUB, trajectories PULL.
+        let control = try RouterSocket(bind: [.loopbackAnyPort])
+        let publisher = try PublisherSocket(bind: [.loopbackAnyPort])
+        let pull = try PullSocket(bind: [.loopbackAnyPort])
+        var config = RunConfig.defaults(for: "CartPole-v1", algo: "ppo", workers: 1)
+        config.endpoints.weights = publisher.endpoints[0].description
+        config.endpoints.trajectories = pull.endpoints[0].description
+        let yaml = try ConfigLoader.yaml(config)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-misfit-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let worker = try ClusterRun(["worker", "--learner", control.endpoints[0].description, "--worker-id", "5"], runDirectory: directory, logName: "worker")
+
+        let (peer, message) = try await withTimeout(seconds: 60) { try await control.receiveMessage() }
+        guard case .control(.hello) = message else { Issue.record("expected a hello, got \(message)"); return }
+        try await control.send(to: peer, .control(.welcome(.init(workerID: 5, runID: "misfit", runConfig: yaml, weights: nil))))
+
+        var random = RandomSource(seed: 3)
+        let wrongInput = PolicyNetwork(sizes: [5, 8, 2], activation: .tanh, head: .categorical, random: &random).model()
+        let wideHead = PolicyNetwork(sizes: [4, 8, 5], activation: .tanh, head: .categorical, random: &random).model()
+        var absurd = PolicyNetwork(sizes: [4, 8, 2], activation: .tanh, head: .categorical, random: &random).model()
+        absurd.architecture = "mlp 4-100000000-2 tanh categorical"
+        let good = PolicyNetwork(sizes: [4, 8, 2], activation: .tanh, head: .categorical, random: &random).model()
+        let versions: [(UInt64, Model)] = [(2, wrongInput), (3, wideHead), (4, absurd), (5, good)]
+        // One version at a time (a worker installs only the newest it holds), each repeated
+        // until the worker has answered it: PUB drops messages until the subscription arrived.
+        var seen: Set<UInt64> = []
+        for (version, model) in versions {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                try await publisher.send(.weights(Weights(version: version, runID: "misfit", models: [model])))
+                if version < 5, worker.outputText.contains("refused weights version \(version)") { break }
+                if version == 5, case .trajectory(let segment) = try? await pull.receiveMessage(timeout: 0.2) {
+                    seen.insert(segment.policyVersion)
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        for _ in 0..<20 {
+            if case .trajectory(let segment)? = try? await pull.receiveMessage(timeout: 1) { seen.insert(segment.policyVersion) }
+        }
+        #expect(seen == [5], "segments were collected under versions \(seen)")
+        #expect(worker.isRunning, "\(worker.outputText)")
+        for version in 2...4 { #expect(worker.outputText.contains("refused weights version \(version)"), "\(worker.outputText)") }
+        kill(worker.pid, SIGTERM)
+        #expect(await worker.finish(within: 15) == 0, "\(worker.outputText)")
+        await control.close()
+        await publisher.close()
+        await pull.close()
+    }
+
+    @Test("workers and the learner as processes, the test as an expert that answers with an error, a wrong row count and an out-of-range action in every eight: the worker counts and asks again, the run reaches 475")
+    func hostileExpert() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-bad-expert-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let endpoint = { (name: String) in "ipc://\(directory)/\(name)" }
+        let fake = try RouterSocket(bind: [try Endpoint(parsing: endpoint("expert"))])
+        let answering = Task {
+            let expert = CartPoleExpert()
+            var turn = 0
+            while let (peer, message) = try? await fake.receiveMessage() {
+                guard case .expertQuery(let query) = message else { continue }
+                let rows = query.observations.rows
+                turn += 1
+                let result: ExpertAnswer.Result = switch turn % 8 {
+                case 1: .error("hostile")
+                case 2: .actions(Tensor(rows: rows + 1, columns: 1, data: [Float](repeating: 0, count: rows + 1)))
+                case 3: .actions(Tensor(rows: rows, columns: 1, data: [Float](repeating: 7, count: rows)))
+                default: .actions(Tensor(rows: rows, columns: 1, data: expert.act(batch: query.observations.data, rows: rows, actionDim: 1)))
+                }
+                try? await fake.send(to: peer, .expertAnswer(ExpertAnswer(requestID: query.requestID, result: result)))
+            }
+            return turn
+        }
+        let learner = try ClusterRun(
+            ["learner", "--env", "CartPole-v1", "--run-dir", directory + "/run", "--set", "workers=1",
+             "--set", "endpoints.control=\(endpoint("control"))", "--set", "endpoints.trajectories=\(endpoint("trajectories"))",
+             "--set", "endpoints.weights=\(endpoint("weights"))", "--set", "endpoints.expert=\(endpoint("expert"))",
+             // An out-of-range action is dropped while decoding: that answer costs a timeout.
+             "--set", "worker.expert_timeout_seconds=0.5"],
+            runDirectory: directory, logName: "learner")
+        let worker = try ClusterRun(["worker", "--learner", endpoint("control"), "--worker-id", "1"], runDirectory: directory, logName: "worker")
+        #expect(await learner.finish(within: 180) == 0, "\(learner.outputText)")
+        #expect(await worker.finish(within: 15) == 0, "\(worker.outputText)")
+        await fake.close()
+        let turns = await answering.value
+        let summary = try #require(learner.json("run/summary.json"))
+        #expect(summary.flag("reached_target") == true)
+        // Three of every eight answers were unusable; each was counted and asked again.
+        #expect(turns >= 16)
+        let retries = worker.outputText.firstMatch(of: /expert_retries=(\d+)/).flatMap { Int($0.1) } ?? 0
+        #expect(retries >= 3 * (turns / 8) - 1, "\(worker.outputText)")
+    }
+}
