@@ -161,7 +161,13 @@ extension NexusSocket where Role == Router {
     /// serving the others. Returns whether libzmq took it.
     @discardableResult
     public func reply(to peer: PeerID, _ message: WireMessage) throws -> Bool {
-        try core.sendWithoutWaiting([peer.bytes, WireCodec.encode(message)])
+        try reply(to: peer, encoded: WireCodec.encode(message))
+    }
+
+    /// `reply` with a message already encoded (one answer sent to many).
+    @discardableResult
+    public func reply(to peer: PeerID, encoded payload: [UInt8]) throws -> Bool {
+        try core.sendWithoutWaiting([peer.bytes, payload])
     }
 }
 

@@ -561,8 +561,10 @@ final class SocketCore: TaskExecutor, @unchecked Sendable {
                 switch event {
                 case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: state.statistics.connectionsOpened += 1
                 case ZMQ_EVENT_DISCONNECTED: state.statistics.disconnections += 1
-                case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+                case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
                     state.statistics.handshakeFailures += 1
+                case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+                    state.statistics.authenticationFailures += 1
                 default: break
                 }
             }

@@ -14,12 +14,16 @@ public struct SocketStatistics: Sendable, Equatable {
     /// answers (`RouterSocket.reply`).
     public var droppedSlowPeer: UInt64 = 0
     /// Connections whose ZMTP handshake failed (garbage or a foreign protocol on the port).
+    /// On a CURVE server this includes clients without CURVE (NULL or PLAIN: a mechanism
+    /// mismatch).
     public var handshakeFailures: UInt64 = 0
+    /// CURVE handshakes the ZAP handler refused (keys not allowed).
+    public var authenticationFailures: UInt64 = 0
     public var connectionsOpened: UInt64 = 0
     public var disconnections: UInt64 = 0
 
     public init() {}
 
     /// Everything that arrived and was dropped as bad input.
-    public var droppedInput: UInt64 { malformedMessages + rejectedMessages + handshakeFailures }
+    public var droppedInput: UInt64 { malformedMessages + rejectedMessages + handshakeFailures + authenticationFailures }
 }

@@ -207,4 +207,95 @@ struct HostileNetworkTests {
         let retries = worker.outputText.firstMatch(of: /expert_retries=(\d+)/).flatMap { Int($0.1) } ?? 0
         #expect(retries >= 3 * (turns / 8) - 1, "\(worker.outputText)")
     }
+
+    /// Resident set size of `pid` in bytes (0 once it is gone).
+    static func residentBytes(_ pid: Int32) -> Int {
+        let status = ClusterRun.read("/proc/\(pid)/status")
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    @Test("60 s of hostile traffic at full rate on every port grows no process's RSS by more than 50 MB; the run goes on",
+          .enabled(if: ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil, "RSS under AddressSanitizer counts its quarantine of freed memory"))
+    func floodMemoryBound() async throws {
+        let floodSeconds = 60.0
+        let run = try ClusterRun.train([
+            "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000",
+            "--set", "training.gradient_steps_per_iteration=300", "--set", "learner.eval_episodes=5", "--max-seconds", "\(Int(floodSeconds) + 25)",
+            // The learner's own growth (its dataset: 37 MB in 30 s unbounded) is not the flood's.
+            "--set", "training.dataset_capacity=20000",
+        ])
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 3 })
+        let pids = run.processes
+        let learner = run.endpoints(of: "learner")
+        let endpoints = try ["control", "trajectories", "weights"].map { try Endpoint(parsing: try #require(learner[$0])) }
+        let expert = try Endpoint(parsing: try #require(run.endpoints(of: "expert")["expert"]))
+        let baseline = pids.mapValues(Self.residentBytes)
+        let until = ContinuousClock.now + .seconds(floodSeconds)
+        let hello = ControlMessage.Hello(workerID: 1, host: String(repeating: "h", count: 4096), pid: 1, numEnvs: 1, nexusVersion: "flood")
+        let bad = Self.segment(version: 1, observation: 1e38)
+        let query = ExpertQuery(requestID: 1, workerID: 9, envID: "CartPole-v1", observations: Tensor(rows: 4096, columns: 4, data: [Float](repeating: 0.01, count: 4096 * 4)))
+        let foreign = ExpertQuery(requestID: 2, workerID: 9, envID: "Acrobot-v1", observations: Tensor(rows: 1, columns: 6, data: [Float](repeating: 0, count: 6)))
+        let garbage = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+
+        var peak = baseline
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Control: new routing ids saying hello and asking status, never reading.
+            group.addTask {
+                while ContinuousClock.now < until {
+                    var batch: [DealerSocket] = []
+                    for _ in 0..<50 {
+                        let dealer = try Self.nonReader(endpoints[0])
+                        try await dealer.send(.control(.hello(hello)))
+                        for _ in 0..<20 { try await dealer.send(.control(.statusRequest)) }
+                        batch.append(dealer)
+                    }
+                    for dealer in batch { await dealer.close() }
+                }
+            }
+            // Trajectories: poisoned segments and undecodable payloads as fast as they are taken.
+            group.addTask {
+                let push = try PushSocket(connect: [endpoints[1]])
+                while ContinuousClock.now < until {
+                    try await push.send(.trajectory(bad))
+                    try await push.send(garbage)
+                }
+                await push.close()
+            }
+            // Expert: full queries from a peer that never reads, foreign queries and garbage.
+            group.addTask {
+                let slow = try Self.nonReader(expert)
+                let other = try DealerSocket(connect: [expert])
+                while ContinuousClock.now < until {
+                    try await slow.send(.expertQuery(query))
+                    for _ in 0..<10 { try await other.send(.expertQuery(foreign)) }
+                    try await other.send(garbage)
+                }
+                await slow.close()
+                await other.close()
+            }
+            // Raw TCP junk at every port, the weights publisher's included.
+            group.addTask {
+                while ContinuousClock.now < until {
+                    for endpoint in endpoints + [expert] { try? sendRawTCP(port: endpoint.port!, bytes: garbage, linger: 0) }
+                }
+            }
+            // Sampled twice a second while the flood runs.
+            while ContinuousClock.now < until {
+                try await Task.sleep(for: .milliseconds(500))
+                for (role, pid) in pids { peak[role] = max(peak[role] ?? 0, Self.residentBytes(pid)) }
+            }
+            try await group.waitForAll()
+        }
+        for (role, pid) in pids { peak[role] = max(peak[role] ?? 0, Self.residentBytes(pid)) }
+        let growth = pids.keys.sorted().map { role in (role, (peak[role] ?? 0) - (baseline[role] ?? 0)) }
+        print("flood RSS growth over \(Int(floodSeconds)) s: " + growth.map { "\($0.0) \(String(format: "%.1f", Double($0.1) / 1e6)) MB (from \(String(format: "%.1f", Double(baseline[$0.0] ?? 0) / 1e6)))" }.joined(separator: ", "))
+        for (role, bytes) in growth { #expect(bytes <= 50_000_000, "\(role) grew by \(bytes) bytes") }
+        for (role, pid) in pids { #expect(ClusterRun.isAlive(pid), "\(role) died in the flood") }
+        #expect(await run.finish(within: 120) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.flag("reached_target") == true)
+        for counter in ["worker_restarts", "learner_restarts", "expert_restarts"] { #expect(summary.number(counter) == 0, "\(counter)") }
+        #expect(try #require(summary.number("rejected_messages")) >= 100)
+    }
 }

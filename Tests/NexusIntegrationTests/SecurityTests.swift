@@ -35,7 +35,9 @@ extension ClusterTrainingTests {
         let summary = try #require(run.summary)
         #expect(summary.number("iterations") == Double(Self.longRunIterations), "a stop from outside was obeyed: \(summary["finish_reason"] ?? "")")
         #expect(summary.flag("reached_target") == true)
-        #expect(try #require(summary.number("auth_failures")) >= 1)
+        // The unknown key (refused by the ZAP handler, control and trajectories) and the plain
+        // client (its handshake fails on the mechanism) are all counted.
+        #expect(try #require(summary.number("auth_failures")) >= 3)
         #expect(summary.number("rejected_messages") == 0, "a forged segment got through to decoding")
     }
 }

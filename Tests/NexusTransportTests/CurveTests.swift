@@ -47,6 +47,8 @@ struct CurveTests {
         let more = try? await pull.receive(timeout: 1)
         #expect(more == nil)
         #expect(ZAPHandler.failures > failuresBefore, "the stranger's handshake was refused and counted")
+        #expect(await eventually { pull.statistics.authenticationFailures >= 1 }, "the server socket saw the refusal")
+        #expect(await eventually { pull.statistics.handshakeFailures >= 1 }, "the plain client's handshake failed (mechanism mismatch) and was counted")
         await intruder.close()
         await plain.close()
         await push.close()

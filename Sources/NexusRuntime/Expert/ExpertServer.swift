@@ -51,6 +51,9 @@ public final class ExpertServer: Sendable {
         // Answers are small and a worker has one query out at a time: a peer that does not
         // read holds at most this many, the rest are dropped (`reply`).
         options.sendHighWaterMark = 64
+        // And each peer has at most this many queries waiting in libzmq (up to 64 KiB each):
+        // one that sends without waiting for answers is slowed by TCP, not buffered here.
+        options.receiveHighWaterMark = 16
         socket = try RouterSocket(bind: [endpoint], options: try security.server(endpoint, options), logger: logger)
         var limits = WireLimits.default
         limits.maxTensorElements = Self.maxQueryRows * spec.observationDim

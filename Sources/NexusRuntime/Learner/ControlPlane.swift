@@ -16,7 +16,13 @@ final class ControlPlane: Sendable {
         var roster = WorkerRoster()
         var welcomeBudget: TokenBucket
         var welcomesWithoutWeights: UInt64 = 0
+        /// The last status answer, encoded, and when: a flood of status requests is answered
+        /// from it for `statusReuse` instead of building and encoding each answer.
+        var encodedStatus: (bytes: [UInt8], at: ContinuousClock.Instant)?
+        var plainWelcome: (workerID: UInt32, bytes: [UInt8])?
     }
+
+    static let statusReuse = Duration.milliseconds(50)
 
     private let state: Mutex<State>
     private let runID: String
@@ -32,7 +38,12 @@ final class ControlPlane: Sendable {
         state = Mutex(State(welcomeBudget: TokenBucket(capacity: max(8, 2 * workers), refillPerSecond: max(2, workers))))
     }
 
-    func serve(config yaml: String) { state.withLock { $0.served = yaml } }
+    func serve(config yaml: String) {
+        state.withLock { state in
+            state.served = yaml
+            state.plainWelcome = nil
+        }
+    }
     func publish(_ weights: Weights) { state.withLock { $0.weights = weights } }
 
     func publish(metrics: [Metric]) {
@@ -46,14 +57,21 @@ final class ControlPlane: Sendable {
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 
-    /// The welcome for `hello`, and whether it carries weights (within the ration).
-    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello) -> (ControlMessage.Welcome, rationed: Bool) {
-        state.withLock { state in
+    /// The welcome for `hello`, encoded, and whether it carries weights (within the ration).
+    /// Welcomes without weights differ only in the worker id: the last one is kept encoded,
+    /// so that a flood of hellos from one id costs no encoding.
+    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello) -> (encoded: [UInt8], rationed: Bool) {
+        let (welcome, withWeights, cached) = state.withLock { state in
             state.roster.heard(peer, workerID: hello.workerID)
             let withWeights = state.welcomeBudget.take()
             if !withWeights { state.welcomesWithoutWeights += 1 }
-            return (.init(workerID: hello.workerID, runID: runID, runConfig: state.served, weights: withWeights ? state.weights : nil), withWeights)
+            let cached = withWeights ? nil : state.plainWelcome.flatMap { $0.workerID == hello.workerID ? $0.bytes : nil }
+            return (ControlMessage.Welcome(workerID: hello.workerID, runID: runID, runConfig: state.served, weights: withWeights ? state.weights : nil), withWeights, cached)
         }
+        if let cached { return (cached, false) }
+        let bytes = WireCodec.encode(.control(.welcome(welcome)))
+        if !withWeights { state.withLock { $0.plainWelcome = (hello.workerID, bytes) } }
+        return (bytes, withWeights)
     }
 
     var welcomesWithoutWeights: UInt64 { state.withLock { $0.welcomesWithoutWeights } }
@@ -69,6 +87,15 @@ final class ControlPlane: Sendable {
             ] + state.roster.silentSeconds(at: now).map { Metric(name: Self.silentMetric + "\($0.workerID)", value: $0.seconds) }
             return .init(role: "learner", runID: runID, policyVersion: state.weights?.version ?? 0, metrics: metrics)
         }
+    }
+
+    /// The status answer encoded, built afresh at most every `statusReuse`.
+    func encodedStatus(network: () -> [Metric]) -> [UInt8] {
+        let now = ContinuousClock.now
+        if let cached = state.withLock({ $0.encodedStatus }), now - cached.at < Self.statusReuse { return cached.bytes }
+        let bytes = WireCodec.encode(.control(.status(status(network: network()))))
+        state.withLock { $0.encodedStatus = (bytes, now) }
+        return bytes
     }
 
     /// `worker_silent_seconds.<id>`: seconds since worker `id` was last heard.

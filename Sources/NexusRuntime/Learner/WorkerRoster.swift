@@ -2,7 +2,7 @@ import NexusTransport
 
 /// The peers the learner has heard from on its control socket, by routing id, with the worker
 /// id they gave and when they were last heard. Bounded: a flood of new routing ids must not
-/// grow it without limit (past `capacity`, the peer heard from longest ago is forgotten).
+/// grow it without limit (past `capacity`, the peers heard from longest ago are forgotten).
 struct WorkerRoster {
     struct Entry {
         var workerID: UInt32
@@ -15,8 +15,12 @@ struct WorkerRoster {
     init(capacity: Int = 4096) { self.capacity = capacity }
 
     mutating func heard(_ peer: PeerID, workerID: UInt32, at now: ContinuousClock.Instant = .now) {
-        if entries[peer] == nil, entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastHeard < $1.value.lastHeard })?.key {
-            entries.removeValue(forKey: oldest)
+        if entries[peer] == nil, entries.count >= capacity {
+            // The quarter heard from longest ago goes at once: one sort per capacity/4 new
+            // peers, not a scan of the table for each hello of a flood.
+            for (stale, _) in entries.sorted(by: { $0.value.lastHeard < $1.value.lastHeard }).prefix(max(1, capacity / 4)) {
+                entries.removeValue(forKey: stale)
+            }
         }
         entries[peer] = Entry(workerID: workerID, lastHeard: now)
     }
