@@ -18,6 +18,9 @@ let package = Package(
         .executable(name: "nexus", targets: ["nexus"]),
         .library(name: "NexusWire", targets: ["NexusWire"]),
         .library(name: "NexusTransport", targets: ["NexusTransport"]),
+        // For the fuzz package (Fuzz/), which builds its target with -sanitize=fuzzer.
+        .library(name: "NexusRuntime", targets: ["NexusRuntime"]),
+        .library(name: "NexusEnvironments", targets: ["NexusEnvironments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,7 +99,7 @@ let package = Package(
             dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime"],
             swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "CNexusKernels", "NexusWire", "NexusTestKit"], swiftSettings: strict),
-        .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire"], swiftSettings: strict),
+        .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire", "NexusSampleData", "NexusRandom"], swiftSettings: strict),
         .testTarget(name: "NexusDemonstrationsTests", dependencies: ["NexusDemonstrations", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
         .testTarget(
             name: "NexusEnvironmentsTests", dependencies: ["NexusEnvironments", "NexusRandom", "NexusTestKit"],

@@ -192,7 +192,7 @@ public final class RolloutWorker: Sendable {
     /// The policy and rollout plan of `weights`, checked against the environment: the policy's
     /// inputs, outputs and head must fit its spaces (a Gaussian head wider than the action
     /// would write past the action buffer).
-    static func install(_ weights: Weights, spec: EnvironmentSpec) throws -> (PolicyNetwork, RolloutPlan, QueryGate?) {
+    public static func install(_ weights: Weights, spec: EnvironmentSpec) throws -> (PolicyNetwork, RolloutPlan, QueryGate?) {
         guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
         let plan = try RolloutPlan(weights: weights)
         // A fresh network each version (small beside a rollout): a load that fails half-way
