@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(
             name: "NexusIntegrationTests",
-            dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime"],
+            dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime", "NexusAlgorithms"],
             swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "CNexusKernels", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire", "NexusSampleData", "NexusRandom"], swiftSettings: strict),

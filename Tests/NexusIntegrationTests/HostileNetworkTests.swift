@@ -1,4 +1,5 @@
 import Foundation
+import NexusAlgorithms
 import NexusEnvironments
 import NexusPolicies
 import NexusRandom
@@ -112,7 +113,7 @@ struct HostileNetworkTests {
         #expect(!run.log("learner").contains(String(repeating: "h", count: 100)))
     }
 
-    @Test("a worker process refuses weights that do not fit its environment (wrong input size, a head wider than the action space, absurd sizes), keeps running, and installs the next good version")
+    @Test("a worker process refuses weights that do not fit its environment (wrong input size, a head wider than the action space, absurd sizes, a plan that does not load), keeps running, and installs the next good version")
     func workerRefusesMisfitWeights() async throws {
         // The test plays the learner: control ROUTER, weights PUB, trajectories PULL.
         let control = try RouterSocket(bind: [.loopbackAnyPort])
@@ -136,16 +137,19 @@ struct HostileNetworkTests {
         var absurd = PolicyNetwork(sizes: [4, 8, 2], activation: .tanh, head: .categorical, random: &random).model()
         absurd.architecture = "mlp 4-100000000-2 tanh categorical"
         let good = PolicyNetwork(sizes: [4, 8, 2], activation: .tanh, head: .categorical, random: &random).model()
-        let versions: [(UInt64, Model)] = [(2, wrongInput), (3, wideHead), (4, absurd), (5, good)]
+        // A fitting policy with a plan that does not load: neither may be installed alone.
+        var badPlan = RolloutPlan(acting: .sample).model()
+        badPlan.parameters[0] = NamedTensor(name: "acting_mode", tensor: Tensor(shape: [1], data: [7]))
+        let versions: [(UInt64, [Model])] = [(2, [wrongInput]), (3, [wideHead]), (4, [absurd]), (5, [good, badPlan]), (6, [good])]
         // One version at a time (a worker installs only the newest it holds), each repeated
         // until the worker has answered it: PUB drops messages until the subscription arrived.
         var seen: Set<UInt64> = []
-        for (version, model) in versions {
+        for (version, models) in versions {
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
-                try await publisher.send(.weights(Weights(version: version, runID: "misfit", models: [model])))
-                if version < 5, worker.outputText.contains("refused weights version \(version)") { break }
-                if version == 5, case .trajectory(let segment) = try? await pull.receiveMessage(timeout: 0.2) {
+                try await publisher.send(.weights(Weights(version: version, runID: "misfit", models: models)))
+                if version < 6, worker.outputText.contains("refused weights version \(version)") { break }
+                if version == 6, case .trajectory(let segment) = try? await pull.receiveMessage(timeout: 0.2) {
                     seen.insert(segment.policyVersion)
                     break
                 }
@@ -155,9 +159,9 @@ struct HostileNetworkTests {
         for _ in 0..<20 {
             if case .trajectory(let segment)? = try? await pull.receiveMessage(timeout: 1) { seen.insert(segment.policyVersion) }
         }
-        #expect(seen == [5], "segments were collected under versions \(seen)")
+        #expect(seen == [6], "segments were collected under versions \(seen)")
         #expect(worker.isRunning, "\(worker.outputText)")
-        for version in 2...4 { #expect(worker.outputText.contains("refused weights version \(version)"), "\(worker.outputText)") }
+        for version in 2...5 { #expect(worker.outputText.contains("refused weights version \(version)"), "\(worker.outputText)") }
         kill(worker.pid, SIGTERM)
         #expect(await worker.finish(within: 15) == 0, "\(worker.outputText)")
         await control.close()
