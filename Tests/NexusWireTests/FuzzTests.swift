@@ -1,3 +1,4 @@
+import Foundation
 import NexusNN
 import NexusTestKit
 import Testing
@@ -62,5 +63,13 @@ struct FuzzTests {
             }
         }
         return (decoded, refused.values.reduce(0, +))
+    }
+
+    @Test("fuzzer findings, kept in Fuzz/corpus as regression-*, are refused with a WireError", arguments: ["regression-model-kind-2pow32-minus-2"])
+    func fuzzerFindings(name: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/corpus/\(name)")
+        let bytes = Array(try Data(contentsOf: path))
+        #expect(throws: WireError.self) { try WireCodec.decode(bytes) }
     }
 }

@@ -58,8 +58,11 @@ struct CFieldReader {
         return UnsafePointer(pointer)
     }
 
-    /// Maps a C enum's raw value onto a Swift enum; unknown numbers are refused.
-    func enumeration<E: RawRepresentable>(_ raw: Int32, as type: E.Type, field: @autoclosure () -> String) throws -> E where E.RawValue == Int32 {
+    /// Maps a C enum's raw value onto a Swift enum; unknown numbers are refused. The raw value
+    /// is read as the 32 bits protobuf-c stored (C enums import as UInt32 here): converting it
+    /// with a range check trapped on a wire value of 2^32 − 2 (found by the fuzzer).
+    func enumeration<E: RawRepresentable>(_ stored: some FixedWidthInteger, as type: E.Type, field: @autoclosure () -> String) throws -> E where E.RawValue == Int32 {
+        let raw = Int32(truncatingIfNeeded: stored)
         guard let value = E(rawValue: raw) else {
             throw WireError.invalidField(field(), reason: "unknown enum value \(raw)")
         }

@@ -68,7 +68,7 @@ extension TrajectorySegment {
             safetyEvents: try reader.messages(m.safety_events, count: m.n_safety_events, field: field + ".safety_events") { event, path in
                 SafetyEvent(
                     step: event.pointee.step,
-                    kind: try reader.enumeration(numericCast(event.pointee.kind.rawValue), as: SafetyKind.self, field: path + ".kind"),
+                    kind: try reader.enumeration(event.pointee.kind.rawValue, as: SafetyKind.self, field: path + ".kind"),
                     severity: event.pointee.severity)
             },
             completedEpisodeReturns: try reader.array(m.completed_episode_returns, count: m.n_completed_episode_returns, field: field + ".completed_episode_returns"),

@@ -28,7 +28,7 @@ extension Weights {
             runID: try reader.string(m.run_id, field: field + ".run_id"),
             models: try reader.messages(m.models, count: m.n_models, field: field + ".models") { model, path in
                 Model(
-                    kind: try reader.enumeration(numericCast(model.pointee.kind.rawValue), as: ModelKind.self, field: path + ".kind"),
+                    kind: try reader.enumeration(model.pointee.kind.rawValue, as: ModelKind.self, field: path + ".kind"),
                     name: try reader.string(model.pointee.name, field: path + ".name"),
                     architecture: try reader.string(model.pointee.architecture, field: path + ".architecture"),
                     parameters: try reader.messages(model.pointee.parameters, count: model.pointee.n_parameters, field: path + ".parameters") {
