@@ -66,7 +66,9 @@ public final class RolloutWorker: Sendable {
         try await runUntilStopped(stop, [
             RoleLoop { try await inbox.run() },
             RoleLoop { try await self.listen(control, stop: stop) },
-            RoleLoop { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
+            // On the control socket's own thread: a heartbeat never waits behind rollout work on
+            // the shared pool (the launcher replaces a worker that misses 2.5 of them).
+            RoleLoop(on: control.taskExecutor) { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
             RoleLoop(on: experts.first?.taskExecutor) { try await self.rollout(config, spec: spec, inbox: inbox, experts: experts, push: push) },
         ])
         let fused = fusion.withLock { $0 }
