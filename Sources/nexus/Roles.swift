@@ -83,8 +83,8 @@ struct WorkerRole: AsyncParsableCommand {
     @Option(help: "The learner's control endpoint, e.g. tcp://10.0.0.5:5557.")
     var learner: String
 
-    @Option(help: "This worker's id (unique in the run).")
-    var workerID: UInt32 = 1
+    @Option(help: "This worker's id (unique in the run): a number, or auto for one derived from the host name (Kubernetes pods, Slurm tasks).")
+    var workerID: String = "1"
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a key of the run's configuration for this worker, e.g. --set worker.envs=16.", valueName: "key=value"))
     var overrides: [String] = []
@@ -98,6 +98,8 @@ struct WorkerRole: AsyncParsableCommand {
         } catch {
             throw ValidationError("--learner: \(error)")
         }
+        let workerID: UInt32
+        do { workerID = try WorkerIdentity.parse(self.workerID, hostName: ProcessInfo.processInfo.hostName) } catch { throw ValidationError("\(error)") }
         let (stop, logger) = try processOptions.start(role: "worker-\(workerID)")
         let worker = RolloutWorker(options: .init(workerID: workerID, learnerControl: endpoint, overrides: overrides), logger: logger)
         try await worker.run(until: stop)

@@ -1,8 +1,8 @@
 import Foundation
 
 /// JSON for run-directory files: sorted keys, pretty, numbers that are not finite as null.
-enum JSONFile {
-    static func encode(_ object: [String: Any]) throws -> String {
+public enum JSONFile {
+    public static func encode(_ object: [String: Any]) throws -> String {
         let data = try JSONSerialization.data(withJSONObject: sanitise(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }

@@ -1,0 +1,83 @@
+/// `nexus cluster render --target slurm`: a batch script for `sbatch`. The learner and the
+/// experts start once, on the allocation's first node; the workers are one `srun` step of
+/// `workers` tasks across the nodes, each with its task number as worker id. The learner ends
+/// the run (target, `max_seconds`, iterations) and tells the workers to stop; `scancel` stops
+/// every step. The configuration is written into the run directory when the job starts, with
+/// the first node's name as the learner's advertised host.
+public struct SlurmBatchScript {
+    /// Nodes to ask for; workers share them with the learner's node.
+    public var nodes: Int
+    /// Where every node finds the keys (a shared file system, or copied beforehand).
+    public var keysDirectory: String
+
+    public init(nodes: Int, keysDirectory: String) {
+        self.nodes = nodes
+        self.keysDirectory = keysDirectory
+    }
+
+    private static let hostToken = "NEXUS_LEARNER_HOST_TOKEN"
+
+    public func render(_ run: DeployedRun) throws -> String {
+        guard nodes >= 1 else { throw RuntimeError("--nodes \(nodes) must be at least 1") }
+        let experts = run.usesExpert ? Array(run.imperfections.indices) : []
+        var config = run.configuration(learnerHost: Self.hostToken, expertHosts: experts.map { _ in Self.hostToken })
+        if run.usesCurve { config.security.keys = keysDirectory }
+        // Shell expansion inside the here-document: only the learner's host is a variable.
+        let yaml = try ConfigLoader.yaml(config)
+            .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "$", with: "\\$").replacingOccurrences(of: "`", with: "\\`")
+            .replacingOccurrences(of: Self.hostToken, with: "${LEARNER_HOST}")
+        let tasks = (run.usesWorkers ? run.config.workers : 0) + experts.count + 1
+        var lines = [
+            "#!/bin/bash",
+            "#SBATCH --job-name=nexus-\(run.config.algo)-\(run.config.env)",
+            "#SBATCH --nodes=\(nodes)",
+            "#SBATCH --ntasks=\(tasks)",
+            "#SBATCH --cpus-per-task=1",
+            "# Rendered by: nexus cluster render --target slurm (docs/OPERATIONS.md). \(run.config.algo) on \(run.config.env),",
+            "# \(run.usesWorkers ? "\(run.config.workers) workers" : "no workers"), \(experts.count) expert(s), CurveZMQ \(run.usesCurve ? "on (keys: \(keysDirectory))" : "off").",
+            "set -euo pipefail",
+            "NEXUS=\"${NEXUS:-nexus}\"",
+            "RUN_DIR=\"${NEXUS_RUN_DIR:-$PWD/runs/nexus-$SLURM_JOB_ID}\"",
+            "LEARNER_HOST=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\"",
+            "mkdir -p \"$RUN_DIR\"",
+            "cat > \"$RUN_DIR/job-config.yaml\" <<NEXUS_CONFIG",
+            yaml.hasSuffix("\n") ? String(yaml.dropLast()) : yaml,
+            "NEXUS_CONFIG",
+            "CONFIG=\"$RUN_DIR/job-config.yaml\"",
+            "pids=()",
+            "stop_all() { kill \"${pids[@]}\" 2>/dev/null || true; }",
+            "trap stop_all EXIT",
+        ]
+        let onLearnerNode = "srun --nodes=1 --ntasks=1 --nodelist=\"$LEARNER_HOST\" --overlap"
+        for index in experts {
+            let arguments = run.expertArguments(index, config: "$CONFIG").map(Self.quoted).joined(separator: " ")
+            lines.append("\(onLearnerNode) --job-name=expert-\(index) \"$NEXUS\" \(arguments) &")
+            lines.append("pids+=($!)")
+        }
+        lines.append("\(onLearnerNode) --job-name=learner \"$NEXUS\" learner --config \"$CONFIG\" --run-dir \"$RUN_DIR/run\" &")
+        lines.append("learner=$!")
+        if run.usesWorkers {
+            let security = run.workerSecurity.map { $0.replacingOccurrences(of: DeployedRun.keysDirectory, with: keysDirectory) }.map(Self.quoted).joined(separator: " ")
+            lines.append("export NEXUS LEARNER_HOST")
+            lines.append(
+                "srun --ntasks=\(run.config.workers) --overlap --job-name=workers bash -c "
+                    + "'exec \"$NEXUS\" worker --learner \"tcp://$LEARNER_HOST:\(DeployedRun.controlPort)\" --worker-id $((SLURM_PROCID + 1)) \(security.replacingOccurrences(of: "'", with: "'\\''"))' &")
+            lines.append("pids+=($!)")
+        }
+        lines += [
+            "# The learner ends the run and tells the workers to stop.",
+            "status=0",
+            "wait \"$learner\" || status=$?",
+            "echo \"nexus: learner finished with status $status; summary: $RUN_DIR/run/summary.json\"",
+            "exit \"$status\"",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A shell word that stays one word (single quotes), unless it is a plain word already.
+    static func quoted(_ word: String) -> String {
+        if word.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=@,".contains($0) }) { return word }
+        if word.hasPrefix("$") && !word.contains(" ") { return "\"\(word)\"" }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import NexusTestKit
+import Testing
+
+/// `nexus cluster render` and `nexus status`: the files a cluster engine runs, checked with the
+/// engines' own rules where they can be run here.
+@Suite("Cluster engines")
+struct ClusterRenderTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-render-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs a program to completion; (status, standard output and error together).
+    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("k8s manifests (CURVE keys as Secrets, MEGA-DAgger with two imperfect experts) pass the Kubernetes 1.37 schema, strictly", arguments: [
+        ["--set", "workers=8"],
+        ["--algo", "mega-dagger", "--env", "Pendulum-v1", "--set", "expert.imperfections=['noise=0.5', 'bias=0.8']"],
+        ["--set", "security.mode=none", "--algo", "ppo"],
+    ])
+    func kubernetesSchema(arguments: [String]) async throws {
+        let validator = Self.root.appendingPathComponent(".build-tools/venv/bin/kubernetes-validate").path
+        try #require(FileManager.default.isExecutableFile(atPath: validator), "\(validator) is missing: run .ci/install-deps")
+        let directory = try Self.temporaryDirectory()
+        _ = try await NexusProcess.run(["keys", "generate", directory + "/keys"])
+        let manifests = directory + "/nexus.yaml"
+        let render = try await NexusProcess.run(
+            ["cluster", "render", "--target", "k8s", "--keys", directory + "/keys", "--namespace", "ml", "--image", "registry.example/nexus:1", "--out", manifests] + arguments)
+        #expect(render.status == 0, "\(render.stderr)")
+        let (status, report) = try Self.run(validator, ["--strict", "--kubernetes-version", "1.37.0", manifests])
+        #expect(status == 0, "\(report)")
+        let text = try String(contentsOfFile: manifests, encoding: .utf8)
+        let kinds = report.split(separator: "\n").filter { $0.contains("passed for resource") }.count
+        #expect(kinds >= 4, "configuration, learner service and set, workers: \(report)")
+        let secured = !arguments.contains("security.mode=none")
+        #expect(text.contains("kind: Secret") == secured)
+        #expect(text.contains("livenessProbe"))
+        if arguments.contains("workers=8") { #expect(text.contains("replicas: 8")) }
+        if arguments.contains("mega-dagger") { #expect(text.contains("nexus-expert-1")) }
+    }
+
+    @Test("a Slurm batch script: valid bash, learner and experts on the first node, workers as one srun step with their task numbers as ids")
+    func slurmScript() async throws {
+        let directory = try Self.temporaryDirectory()
+        _ = try await NexusProcess.run(["keys", "generate", directory + "/keys"])
+        let script = directory + "/nexus.sbatch"
+        let render = try await NexusProcess.run(
+            ["cluster", "render", "--target", "slurm", "--keys", directory + "/keys", "--nodes", "3", "--set", "workers=6", "--out", script])
+        #expect(render.status == 0, "\(render.stderr)")
+        let (status, report) = try Self.run("/bin/bash", ["-n", script])
+        #expect(status == 0, "\(report)")
+        let text = try String(contentsOfFile: script, encoding: .utf8)
+        #expect(text.contains("#SBATCH --nodes=3"))
+        #expect(text.contains("#SBATCH --ntasks=8"), "6 workers, an expert, the learner")
+        #expect(text.contains("srun --ntasks=6 --overlap --job-name=workers"))
+        #expect(text.contains("--worker-id $((SLURM_PROCID + 1))"))
+        #expect(text.contains("advertise: ${LEARNER_HOST}"), "the learner tells workers the first node's name")
+        #expect(FileManager.default.isExecutableFile(atPath: script))
+    }
+
+    @Test("bad render input exits 64 and names the problem", arguments: [
+        (["cluster", "render", "--target", "nomad"], "--target nomad is not k8s or slurm"),
+        (["cluster", "render", "--target", "k8s"], "--keys DIR must hold server.key"),
+        (["cluster", "render", "--target", "slurm"], "--keys DIR must name the key directory"),
+        (["status", "tcp//x"], "invalid endpoint"),
+        (["worker", "--learner", "tcp://127.0.0.1:1", "--worker-id", "0"], "--worker-id 0 is neither a positive number nor auto"),
+    ])
+    func badInput(arguments: [String], message: String) async throws {
+        let result = try await NexusProcess.run(arguments, timeout: 60)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
+    @Test("nexus status answers for a live expert (exit 0, its counters) and exits 1 when nothing answers")
+    func status() async throws {
+        let directory = try Self.temporaryDirectory()
+        let endpoint = "ipc://\(directory)/expert"
+        let expert = Process()
+        expert.executableURL = NexusProcess.executable
+        expert.arguments = ["expert", "--env", "CartPole-v1", "--bind", endpoint]
+        expert.standardError = FileHandle.nullDevice
+        try expert.run()
+        defer { expert.terminate() }
+        var answer = try await NexusProcess.run(["status", endpoint, "--json", "--timeout", "2"])
+        let deadline = ContinuousClock.now + .seconds(30)
+        while answer.status != 0, ContinuousClock.now < deadline { answer = try await NexusProcess.run(["status", endpoint, "--json", "--timeout", "2"]) }
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(answer.stdout.contains("\"role\" : \"expert\""), "\(answer.stdout)")
+        let silent = try await NexusProcess.run(["status", "ipc://\(directory)/nobody", "--timeout", "0.5"])
+        #expect(silent.status == 1)
+        #expect(silent.stderr.contains("no answer from"))
+    }
+}
