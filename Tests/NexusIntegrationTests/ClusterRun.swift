@@ -12,13 +12,19 @@ final class ClusterRun: @unchecked Sendable {
     let process = Process()
     private let output: String
 
-    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train") throws {
+    /// `host`: a network namespace to run in (`cluster/netns-hosts`), through `ip netns exec`.
+    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train", host: String? = nil) throws {
         self.runDirectory = runDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.runDirectory, withIntermediateDirectories: true)
         output = self.runDirectory + "/\(logName).out"
         try Data().write(to: URL(fileURLWithPath: output))
-        process.executableURL = NexusProcess.executable
-        process.arguments = arguments
+        if let host {
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", host, NexusProcess.executable.path] + arguments
+        } else {
+            process.executableURL = NexusProcess.executable
+            process.arguments = arguments
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardOutput = handle
         process.standardError = handle
@@ -83,8 +89,11 @@ final class ClusterRun: @unchecked Sendable {
     var summary: [String: Any]? { json("summary.json") }
 
     /// Rows of metrics.csv (without the header).
-    var metricsRows: [[String: String]] {
-        let text = Self.read(runDirectory + "/metrics.csv")
+    var metricsRows: [[String: String]] { metricsRows(in: ".") }
+
+    /// Rows of the metrics.csv of a run directory at `subdirectory` below this one.
+    func metricsRows(in subdirectory: String) -> [[String: String]] {
+        let text = Self.read(runDirectory + "/\(subdirectory)/metrics.csv")
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard let header = lines.first else { return [] }
         return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }

@@ -20,7 +20,7 @@ struct ClusterTrainingTests {
     /// numeric kernels got faster, and a kill could land after the end).
     static let longRun = [
         "--set", "stop_at_target=false", "--set", "training.max_iterations=\(longRunIterations)", "--set", "learner.checkpoint_every=1",
-        "--set", "training.gradient_steps_per_iteration=300", "--set", "learner.eval_episodes=5", "--max-seconds", "150",
+        "--set", "training.gradient_steps_per_iteration=300", "--set", "learner.eval_episodes=5", "--set", "max_seconds=150",
     ]
     static let longRunIterations = 200
 
