@@ -24,6 +24,15 @@ public struct RolloutBench: Sendable {
         self.executable = executable
     }
 
+    /// Where the learner side binds, how a worker process is started, and with which keys.
+    struct Topology {
+        var bindHost = "127.0.0.1"
+        /// The command words before `nexus` for worker `id` (`ip netns exec HOST`), if any.
+        var workerPrefix: (UInt32) -> [String] = { _ in [] }
+        /// A key directory: CURVE on every socket of the measurement.
+        var keys: String?
+    }
+
     public static let caseNames = ["collector_in_process", "workers_1", "workers_2"]
     static let envs = 8
     static let segmentSteps = 64
@@ -39,7 +48,7 @@ public struct RolloutBench: Sendable {
                 value: try Self.collectorRate(seconds: settings.quick ? 0.3 : 1.5), unit: "steps/s", baseline: inProcess))
         }
         for workers in [1, 2] where settings.selected("workers_\(workers)") {
-            let (rate, workerCores) = try await distributedRate(workers: workers, seconds: settings.quick ? 1.0 : 4.0)
+            let (rate, workerCores) = try await distributedRate(workers: workers, seconds: settings.quick ? 1.0 : 4.0, topology: Topology())
             // This VM's speed drifts by tens of percent: the baseline is the mean of the
             // in-process rate measured before and right after this case.
             let inProcess = (inProcess + Self.inProcessRate(seconds: settings.quick ? 0.3 : 1.5)) / 2
@@ -122,15 +131,20 @@ public struct RolloutBench: Sendable {
     }
 
     /// Aggregate steps/s, and the cores the workers used on average in the window.
-    private func distributedRate(workers: Int, seconds: Double) async throws -> (Double, Double) {
+    func distributedRate(workers: Int, seconds: Double, topology: Topology) async throws -> (Double, Double) {
         var logger = Logger(label: "nexus.bench.rollout")
         logger.logLevel = .error
-        let control = try RouterSocket(bind: [.loopbackAnyPort], logger: logger)
+        var securitySettings = RunConfig.SecuritySettings()
+        if let keys = topology.keys { (securitySettings.mode, securitySettings.keys) = ("curve", keys) } else { securitySettings.mode = "none" }
+        let security = RoleSecurity(securitySettings)
+        let endpoint = try Endpoint(parsing: "tcp://\(topology.bindHost):*")
+        let control = try RouterSocket(bind: [endpoint], options: try security.server(endpoint), logger: logger)
         var pullOptions = SocketOptions.default
         pullOptions.inboundCapacity = 4096
-        let pull = try PullSocket(bind: [.loopbackAnyPort], options: pullOptions, logger: logger)
-        let publisher = try PublisherSocket(bind: [.loopbackAnyPort], logger: logger)
+        let pull = try PullSocket(bind: [endpoint], options: try security.server(endpoint, pullOptions), logger: logger)
+        let publisher = try PublisherSocket(bind: [endpoint], options: try security.server(endpoint), logger: logger)
         var config = RunConfig.defaults(for: CartPole.spec.id)
+        config.security = securitySettings
         config.endpoints.control = control.endpoints[0].description
         config.endpoints.trajectories = pull.endpoints[0].description
         config.endpoints.weights = publisher.endpoints[0].description
@@ -141,10 +155,13 @@ public struct RolloutBench: Sendable {
         let yaml = try ConfigLoader.yaml(config)
         let weights = Weights(version: 1, runID: "bench", models: [Self.policy().model(), RolloutPlan.policyOnly.model()])
 
-        let children = try (1...workers).map { id in
+        let children = try (1...UInt32(workers)).map { id in
             let process = Process()
-            process.executableURL = executable
-            process.arguments = ["worker", "--learner", control.endpoints[0].description, "--worker-id", "\(id)", "--log-level", "error"]
+            let prefix = topology.workerPrefix(id)
+            process.executableURL = prefix.isEmpty ? executable : URL(fileURLWithPath: prefix[0])
+            process.arguments = Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [executable.path])
+                + ["worker", "--learner", control.endpoints[0].description, "--worker-id", "\(id)", "--log-level", "error",
+                   "--set", "security.mode=\(securitySettings.mode)", "--set", "security.keys='\(securitySettings.keys)'"]
             process.standardInput = Pipe()
             try process.run()
             return process

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NexusBench
+import NexusRuntime
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,10 +57,31 @@ struct Bench: AsyncParsableCommand {
 
     struct Rollout: BenchCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Env steps/s of 1 and 2 worker processes through the whole stack; baseline: the same environments and policy in one process, per core used.")
+            abstract: "Env steps/s of 1 and 2 worker processes through the whole stack; baseline: the same environments and policy in one process, per core used. With --hosts N: N workers on other hosts (network namespaces, CURVE on) against the same workers on loopback.")
         @OptionGroup var options: Options
+
+        @Option(help: "Put the workers on N other hosts (network namespaces; needs root and cluster/netns-hosts).")
+        var hosts = 0
+
+        @Option(help: "The namespace helper script.")
+        var netnsScript = "cluster/netns-hosts"
+
+        @Option(help: .hidden)
+        var insideHosts: String?
+
         func measure(_ reporter: BenchReporter) async throws {
-            try await RolloutBench(options.settings, executable: NexusExecutable.url).run(reporter)
+            let bench = RolloutBench(options.settings, executable: NexusExecutable.url)
+            do {
+                if let insideHosts {
+                    try await bench.measureAcrossHosts(hosts, prefix: insideHosts, reporter)
+                } else if hosts > 0 {
+                    try bench.runAcrossHosts(hosts, script: netnsScript, json: options.json)
+                } else {
+                    try await bench.run(reporter)
+                }
+            } catch let error as RuntimeError {
+                throw ValidationError(error.description)
+            }
         }
     }
 
