@@ -3,7 +3,7 @@
 /// `workers` tasks across the nodes, each with its task number as worker id. The learner ends
 /// the run (target, `max_seconds`, iterations) and tells the workers to stop; `scancel` stops
 /// every step. The configuration is written into the run directory when the job starts, with
-/// the first node's name as the learner's advertised host.
+/// the first node's address (NodeAddr) as the learner's advertised host.
 public struct SlurmBatchScript {
     /// Nodes to ask for; workers share them with the learner's node.
     public var nodes: Int
@@ -38,7 +38,10 @@ public struct SlurmBatchScript {
             "set -euo pipefail",
             "NEXUS=\"${NEXUS:-nexus}\"",
             "RUN_DIR=\"${NEXUS_RUN_DIR:-$PWD/runs/nexus-$SLURM_JOB_ID}\"",
-            "LEARNER_HOST=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\"",
+            "LEARNER_NODE=\"$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\"",
+            "# Workers reach the learner at its node's address as Slurm knows it (NodeAddr), else its name.",
+            "LEARNER_HOST=\"$(scontrol show node \"$LEARNER_NODE\" | sed -n 's/.*NodeAddr=\\([^ ]*\\).*/\\1/p')\"",
+            "LEARNER_HOST=\"${LEARNER_HOST:-$LEARNER_NODE}\"",
             "mkdir -p \"$RUN_DIR\"",
             "cat > \"$RUN_DIR/job-config.yaml\" <<NEXUS_CONFIG",
             yaml.hasSuffix("\n") ? String(yaml.dropLast()) : yaml,
@@ -48,7 +51,7 @@ public struct SlurmBatchScript {
             "stop_all() { kill \"${pids[@]}\" 2>/dev/null || true; }",
             "trap stop_all EXIT",
         ]
-        let onLearnerNode = "srun --nodes=1 --ntasks=1 --nodelist=\"$LEARNER_HOST\" --overlap"
+        let onLearnerNode = "srun --nodes=1 --ntasks=1 --nodelist=\"$LEARNER_NODE\" --overlap"
         for index in experts {
             let arguments = run.expertArguments(index, config: "$CONFIG").map(Self.quoted).joined(separator: " ")
             lines.append("\(onLearnerNode) --job-name=expert-\(index) \"$NEXUS\" \(arguments) &")

@@ -1,0 +1,108 @@
+import Foundation
+import NexusTestKit
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The rendered batch script (`nexus cluster render --target slurm`) on a real Slurm: Debian's
+/// slurmctld and three slurmd virtual nodes with munge, private to the test
+/// (`cluster/slurm/local-slurm`).
+@Suite("Slurm (a real slurmctld and slurmd)", .serialized, .enabled(if: LocalSlurm.available, "Slurm or munge is not installed, or not root: .ci/install-deps installs slurm-wlm and munge"))
+struct SlurmTests {
+    @Test("a DAgger job reaches its target; squeue and scontrol show its steps while it runs")
+    func jobReachesTarget() async throws {
+        let slurm = try LocalSlurm()
+        defer { slurm.stop() }
+        let job = try await slurm.submit(extra: ClusterTrainingTests.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { Set(slurm.steps(of: job)).isSuperset(of: ["learner", "expert-0", "workers"]) }, "steps: \(slurm.steps(of: job))")
+        #expect(slurm.command("/usr/bin/scontrol", ["show", "job", job]).contains("JobState=RUNNING"))
+        #expect(await ClusterRun.waitUntil(seconds: 240) { !slurm.isQueued(job) })
+        let summary = try #require(slurm.summary())
+        #expect(summary.flag("reached_target") == true)
+        #expect(summary.number("iterations") == Double(ClusterTrainingTests.longRunIterations))
+        #expect(slurm.output(of: job).contains("learner finished with status 0"), "\(slurm.output(of: job))")
+    }
+
+    @Test("scancel in the middle of a job stops every process it started")
+    func scancelStopsEverything() async throws {
+        let slurm = try LocalSlurm()
+        defer { slurm.stop() }
+        let job = try await slurm.submit(extra: ClusterTrainingTests.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { slurm.metricsRows() >= 2 })
+        let started = slurm.processes(of: job)
+        #expect(started.count >= 4, "expert, learner, two workers: \(started)")
+        _ = slurm.command("/usr/bin/scancel", [job])
+        #expect(await ClusterRun.waitUntil(seconds: 60) { !slurm.isQueued(job) })
+        #expect(await ClusterRun.waitUntil(seconds: 30) { slurm.processes(of: job).isEmpty }, "left behind: \(slurm.processes(of: job))")
+        #expect(slurm.metricsRows() < ClusterTrainingTests.longRunIterations, "the job was over before scancel")
+    }
+}
+
+/// One private Slurm and the job directory beside it.
+final class LocalSlurm: @unchecked Sendable {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let script = root.appendingPathComponent("cluster/slurm/local-slurm").path
+
+    static let available: Bool = getuid() == 0
+        && ["/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/sbin/munged", "/usr/bin/sbatch"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+
+    let directory: String
+    var configuration: String { directory + "/slurm/slurm.conf" }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-slurm-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let output = command(Self.script, ["start", directory + "/slurm", "3"])
+        guard FileManager.default.fileExists(atPath: configuration), output.contains("slurm.conf") else { throw POSIXError(.EIO) }
+    }
+
+    func stop() { _ = command(Self.script, ["stop", directory + "/slurm"]) }
+
+    /// Renders the batch script for DAgger on CartPole with two workers and submits it.
+    func submit(extra: [String]) async throws -> String {
+        _ = try await NexusProcess.run(["keys", "generate", directory + "/keys"])
+        let render = try await NexusProcess.run(
+            ["cluster", "render", "--target", "slurm", "--keys", directory + "/keys", "--nodes", "3", "--set", "workers=2", "--out", directory + "/nexus.sbatch"] + extra)
+        guard render.status == 0 else { throw POSIXError(.EINVAL) }
+        let submitted = command("/usr/bin/sbatch", ["--parsable", "--export=ALL", "-o", directory + "/job-%j.out", directory + "/nexus.sbatch"],
+                                environment: ["NEXUS": NexusProcess.executable.path, "NEXUS_RUN_DIR": directory + "/run"])
+        guard let id = submitted.split(separator: "\n").last.map({ String($0.split(separator: ";")[0]) }), Int(id) != nil else { throw POSIXError(.EIO) }
+        return id
+    }
+
+    func steps(of job: String) -> [String] {
+        command("/usr/bin/squeue", ["-h", "--steps", "-j", job, "-o", "%j"]).split(separator: "\n").map(String.init)
+    }
+
+    func isQueued(_ job: String) -> Bool { command("/usr/bin/squeue", ["-h", "-j", job, "-o", "%i"]).contains(job) }
+
+    func summary() -> [String: Any]? {
+        let text = ClusterRun.read(directory + "/run/run/summary.json")
+        return try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    }
+
+    func metricsRows() -> Int { max(0, ClusterRun.read(directory + "/run/run/metrics.csv").split(separator: "\n").count - 1) }
+
+    func output(of job: String) -> String { ClusterRun.read(directory + "/job-\(job).out") }
+
+    /// Live processes whose environment says they belong to `job` (not zombies).
+    func processes(of job: String) -> [Int32] {
+        let marker = "SLURM_JOB_ID=\(job)"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            let environment = ClusterRun.read("/proc/\(pid)/environ")
+            return environment.split(separator: "\0").contains { $0 == marker } && ClusterRun.isAlive(pid)
+        }
+    }
+
+    /// Runs a program with this Slurm's configuration; its standard output and error.
+    @discardableResult
+    func command(_ path: String, _ arguments: [String], environment extra: [String: String] = [:]) -> String {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLURM_CONF"] = configuration
+        for (key, value) in extra { environment[key] = value }
+        return spawnAndWait(path, arguments, environment: environment).output
+    }
+}
