@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Role commands: bad input")
 struct RoleCommandTests {
-    @Test("bad configuration, endpoints and files exit 64 naming the key, endpoint or file", arguments: [
+    @Test("bad configuration, endpoints, files and render targets exit 64 naming the key, endpoint, file or target", arguments: [
         (["train", "--set", "worker.envs=0"], "\"worker.envs\" = 0"),
         (["train", "--set", "polcy.hidden_sizes=[8]"], "unknown config key \"polcy\""),
         (["train", "--algo", "bc"], "config key \"demos\""),
@@ -21,6 +21,11 @@ struct RoleCommandTests {
         (["worker", "--learner", "tcp//nowhere"], "--learner: invalid endpoint \"tcp//nowhere\""),
         (["expert", "--env", "Pong-v5"], "unknown environment"),
         (["learner", "--log-level", "loud"], "--log-level loud"),
+        (["worker", "--learner", "tcp://127.0.0.1:1", "--worker-id", "0"], "--worker-id 0 is neither a positive number nor auto"),
+        (["status", "tcp//x"], "invalid endpoint"),
+        (["cluster", "render", "--target", "nomad"], "--target nomad is not k8s or slurm"),
+        (["cluster", "render", "--target", "k8s"], "--keys DIR must hold server.key"),
+        (["cluster", "render", "--target", "slurm"], "--keys DIR must name the key directory"),
     ])
     func badInput(arguments: [String], message: String) async throws {
         let result = try await NexusProcess.run(arguments, timeout: 60)
