@@ -49,6 +49,7 @@ struct MultiHostTests {
         #expect(await learner.finish(within: 180) == 0, "\(learner.outputText)")
         let summary = try #require(learner.json("run/summary.json"))
         #expect(summary.number("iterations") == Double(ClusterTrainingTests.longRunIterations))
+        #expect(summary.flag("reached_target") == true)
         #expect(summary.number("rejected_messages") == 0, "a damaged message got through")
     }
 
