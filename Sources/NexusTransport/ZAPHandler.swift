@@ -9,7 +9,8 @@ import Glibc
 /// The process's ZeroMQ authentication handler (ZAP, ZeroMQ RFC 27). For every CURVE
 /// handshake on a server socket of the shared context, libzmq asks it over
 /// `inproc://zeromq.zap.01` whether the client's public key may connect; it answers from an
-/// allowlist and counts refusals. Without a handler libzmq would admit any key pair, so a CURVE
+/// allowlist (each socket's monitor counts the refusals: `authenticationFailures`). Without a
+/// handler libzmq would admit any key pair, so a CURVE
 /// server refuses to bind until `start()` has run (`SocketCore`). One per process, started
 /// once; keys are added as roles load their allowlists.
 public enum ZAPHandler {
@@ -22,11 +23,8 @@ public enum ZAPHandler {
     }
 
     private static let state = Mutex(State())
-    private static let refusals = Atomic<Int>(0)
 
     public static var isRunning: Bool { state.withLock { $0.thread != nil } }
-    /// Handshakes refused: a key not on the allowlist, another domain or mechanism.
-    public static var failures: Int { refusals.load(ordering: .relaxed) }
 
     /// Adds client public keys to the allowlist.
     public static func allow(_ keys: some Sequence<CurveKey>) {
@@ -95,15 +93,12 @@ public enum ZAPHandler {
         let requestID = request.count > 1 ? request[1] : []
         func reply(_ code: String, _ text: String) -> [[UInt8]] { [Array("1.0".utf8), requestID, Array(code.utf8), Array(text.utf8), [], []] }
         guard request.count >= 7, request[0] == Array("1.0".utf8) else {
-            refusals.add(1, ordering: .relaxed)
             return reply("500", "malformed ZAP request")
         }
         guard request[2] == Array(domain.utf8), request[5] == Array("CURVE".utf8), let key = try? CurveKey(bytes: request[6]) else {
-            refusals.add(1, ordering: .relaxed)
             return reply("400", "only CURVE clients in domain \(domain)")
         }
         guard state.withLock({ $0.allowed.contains(key) }) else {
-            refusals.add(1, ordering: .relaxed)
             return reply("400", "key not allowed")
         }
         return reply("200", "OK")

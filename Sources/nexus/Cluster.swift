@@ -37,7 +37,8 @@ struct Cluster: ParsableCommand {
 
         func run() throws {
             let config = try configuration.load()
-            let run = DeployedRun(config)
+            // Kubernetes mounts the keys at one path; under Slurm every node reads them where they are.
+            let run = target == "slurm" ? DeployedRun(config, keysDirectory: keys.map { URL(fileURLWithPath: $0).path } ?? DeployedRun.mountedKeys) : DeployedRun(config)
             let text: String
             do {
                 switch target {
@@ -45,7 +46,7 @@ struct Cluster: ParsableCommand {
                     text = try KubernetesManifests(image: image, namespace: namespace, keys: try keyFiles(run)).render(run)
                 case "slurm":
                     if run.usesCurve && keys == nil { throw RuntimeError("the run uses CurveZMQ: --keys DIR must name the key directory every node reads (nexus keys generate DIR)") }
-                    text = try SlurmBatchScript(nodes: nodes, keysDirectory: keys.map { URL(fileURLWithPath: $0).path } ?? DeployedRun.keysDirectory).render(run)
+                    text = try SlurmBatchScript(nodes: nodes).render(run)
                 default:
                     throw ValidationError("--target \(target) is not k8s or slurm")
                 }

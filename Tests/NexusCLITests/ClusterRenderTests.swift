@@ -14,20 +14,6 @@ struct ClusterRenderTests {
         return path
     }
 
-    /// Runs a program to completion; (status, standard output and error together).
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test("k8s manifests (CURVE keys as Secrets, MEGA-DAgger with two imperfect experts) pass the Kubernetes 1.37 schema, strictly", arguments: [
         ["--set", "workers=8"],
         ["--algo", "mega-dagger", "--env", "Pendulum-v1", "--set", "expert.imperfections=['noise=0.5', 'bias=0.8']"],
@@ -42,7 +28,7 @@ struct ClusterRenderTests {
         let render = try await NexusProcess.run(
             ["cluster", "render", "--target", "k8s", "--keys", directory + "/keys", "--namespace", "ml", "--image", "registry.example/nexus:1", "--out", manifests] + arguments)
         #expect(render.status == 0, "\(render.stderr)")
-        let (status, report) = try Self.run(validator, ["--strict", "--kubernetes-version", "1.37.0", manifests])
+        let (status, report) = spawnAndWait(validator, ["--strict", "--kubernetes-version", "1.37.0", manifests])
         #expect(status == 0, "\(report)")
         let text = try String(contentsOfFile: manifests, encoding: .utf8)
         let kinds = report.split(separator: "\n").filter { $0.contains("passed for resource") }.count
@@ -62,7 +48,7 @@ struct ClusterRenderTests {
         let render = try await NexusProcess.run(
             ["cluster", "render", "--target", "slurm", "--keys", directory + "/keys", "--nodes", "3", "--set", "workers=6", "--out", script])
         #expect(render.status == 0, "\(render.stderr)")
-        let (status, report) = try Self.run("/bin/bash", ["-n", script])
+        let (status, report) = spawnAndWait("/bin/bash", ["-n", script])
         #expect(status == 0, "\(report)")
         let text = try String(contentsOfFile: script, encoding: .utf8)
         #expect(text.contains("#SBATCH --nodes=3"))

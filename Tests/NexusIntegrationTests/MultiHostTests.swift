@@ -78,7 +78,7 @@ final class MultiHost: @unchecked Sendable {
 
     static let available: Bool = {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"), FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") else { return false }
-        return (try? run(script, ["check"])) == 0
+        return spawnAndWait(script, ["check"]).status == 0
     }()
 
     let prefix: String
@@ -91,8 +91,7 @@ final class MultiHost: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try script("up", "3")
-        let keys = try ClusterRun(["keys", "generate", directory + "/keys"], runDirectory: directory, logName: "keys")
-        _ = keys.process.waitUntilExitOrKill(seconds: 30)
+        guard spawnAndWait(NexusProcess.executable.path, ["keys", "generate", directory + "/keys"]).status == 0 else { throw POSIXError(.EIO) }
     }
 
     var keySettings: [String] { ["--set", "security.keys=\(directory)/keys"] }
@@ -137,32 +136,11 @@ final class MultiHost: @unchecked Sendable {
     }
 
     func script(_ arguments: String...) throws {
-        let status = try Self.run(Self.script, [arguments[0], prefix] + arguments.dropFirst())
-        guard status == 0 else { throw POSIXError(.EPERM) }
+        guard spawnAndWait(Self.script, [arguments[0], prefix] + arguments.dropFirst()).status == 0 else { throw POSIXError(.EPERM) }
     }
 
     func tearDown() {
         for role in roles where role.isRunning { kill(role.pid, SIGKILL) }
-        _ = try? Self.run(Self.script, ["down", prefix])
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-}
-
-extension Process {
-    /// Waits for the process (polling); kills it after `seconds`.
-    func waitUntilExitOrKill(seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while isRunning, Date() < deadline { usleep(20_000) }
-        if isRunning { kill(processIdentifier, SIGKILL); return nil }
-        return terminationStatus
+        _ = spawnAndWait(Self.script, ["down", prefix])
     }
 }

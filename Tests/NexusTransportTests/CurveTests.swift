@@ -26,7 +26,6 @@ struct CurveTests {
         var serverOptions = SocketOptions.default
         serverOptions.security = .curveServer(server)
         let pull = try PullSocket(bind: [.loopbackAnyPort], options: serverOptions)
-        let failuresBefore = ZAPHandler.failures
 
         var strangerOptions = SocketOptions.default
         strangerOptions.security = .curveClient(stranger, serverKey: server.publicKey)
@@ -46,8 +45,7 @@ struct CurveTests {
         // Nothing but the friend's message ever arrives.
         let more = try? await pull.receive(timeout: 1)
         #expect(more == nil)
-        #expect(ZAPHandler.failures > failuresBefore, "the stranger's handshake was refused and counted")
-        #expect(await eventually { pull.statistics.authenticationFailures >= 1 }, "the server socket saw the refusal")
+        #expect(await eventually { pull.statistics.authenticationFailures >= 1 }, "the stranger's handshake was refused and counted")
         #expect(await eventually { pull.statistics.handshakeFailures >= 1 }, "the plain client's handshake failed (mechanism mismatch) and was counted")
         await intruder.close()
         await plain.close()

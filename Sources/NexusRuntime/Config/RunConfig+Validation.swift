@@ -16,6 +16,10 @@ extension RunConfig {
     /// at `endpoints.expert`.
     public var expertEndpoints: [String] { expert.endpoints.isEmpty ? [endpoints.expert] : expert.endpoints }
 
+    /// The flaws of the expert processes to start, one process each: `expert.imperfections`,
+    /// or the one `expert.imperfection`.
+    public var expertImperfections: [String] { expert.imperfections.isEmpty ? [expert.imperfection] : expert.imperfections }
+
     /// Checks every value's range; the error names the key, the value and the rule.
     public func validate() throws {
         let require = ConfigError.require

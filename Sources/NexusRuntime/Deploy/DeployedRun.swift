@@ -7,16 +7,18 @@ public struct DeployedRun: Sendable {
     public static let weightsPort = 5556
     /// Expert `i` listens on `expertPort + i` (all on one host under Slurm).
     public static let expertPort = 5560
-    /// Where keys are mounted or copied on every host.
-    public static let keysDirectory = "/etc/nexus/keys"
+    /// Where Kubernetes mounts the keys.
+    public static let mountedKeys = "/etc/nexus/keys"
 
     public let config: RunConfig
-    /// One per expert process (`expert.imperfections`, or one).
-    public let imperfections: [String]
+    /// Where every host finds the keys (a mount, a shared file system).
+    public let keysDirectory: String
+    /// One per expert process.
+    public var imperfections: [String] { config.expertImperfections }
 
-    public init(_ config: RunConfig) {
+    public init(_ config: RunConfig, keysDirectory: String = DeployedRun.mountedKeys) {
         self.config = config
-        imperfections = config.expert.imperfections.isEmpty ? [config.expert.imperfection] : config.expert.imperfections
+        self.keysDirectory = keysDirectory
     }
 
     public var usesExpert: Bool { (try? config.algorithm.requirements.contains(.expert)) ?? true }
@@ -38,7 +40,7 @@ public struct DeployedRun: Sendable {
         config.expert.imperfections = []
         if usesCurve {
             config.security.mode = "curve"
-            config.security.keys = Self.keysDirectory
+            config.security.keys = keysDirectory
         }
         return config
     }
@@ -49,13 +51,11 @@ public struct DeployedRun: Sendable {
     }
 
     /// `nexus status` against `endpoint` as a probe, with this run's security.
-    public func statusProbe(_ endpoint: String) -> [String] {
-        ["nexus", "status", endpoint, "--timeout", "5"]
-            + (usesCurve ? ["--set", "security.mode=curve", "--set", "security.keys=\(Self.keysDirectory)"] : ["--set", "security.mode=none"])
-    }
+    public func statusProbe(_ endpoint: String) -> [String] { ["nexus", "status", endpoint, "--timeout", "5"] + clientSecurity }
 
-    /// The security overrides a worker starts with (before the learner's welcome).
-    public var workerSecurity: [String] {
-        usesCurve ? ["--set", "security.mode=curve", "--set", "security.keys=\(Self.keysDirectory)"] : ["--set", "security.mode=none"]
+    /// The security overrides of a client that has no run configuration yet (a worker before
+    /// the learner's welcome, a status probe).
+    public var clientSecurity: [String] {
+        usesCurve ? ["--set", "security.mode=curve", "--set", "security.keys=\(keysDirectory)"] : ["--set", "security.mode=none"]
     }
 }

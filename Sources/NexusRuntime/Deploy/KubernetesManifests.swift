@@ -75,7 +75,7 @@ public struct KubernetesManifests {
         var mounts: [[String: Any]] = [["name": "config", "mountPath": "/etc/nexus/config", "readOnly": true]]
         if let secretName {
             volumes.append(["name": "keys", "secret": ["secretName": secretName, "defaultMode": 0o400]])
-            mounts.append(["name": "keys", "mountPath": DeployedRun.keysDirectory, "readOnly": true])
+            mounts.append(["name": "keys", "mountPath": DeployedRun.mountedKeys, "readOnly": true])
         }
         return (volumes, mounts)
     }
@@ -131,7 +131,7 @@ public struct KubernetesManifests {
         let (volumes, mounts) = volumes(keys: run.usesCurve ? "\(name)-worker-keys" : nil)
         // Workers need no configuration file: the learner's welcome carries it.
         let main = container(
-            "worker", command: ["nexus", "worker", "--learner", "tcp://\(host(learnerService)):\(DeployedRun.controlPort)", "--worker-id", "auto"] + run.workerSecurity,
+            "worker", command: ["nexus", "worker", "--learner", "tcp://\(host(learnerService)):\(DeployedRun.controlPort)", "--worker-id", "auto"] + run.clientSecurity,
             ports: [], cpu: "1", memory: "512Mi", probe: nil, mounts: mounts.filter { $0["name"] as? String == "keys" })
         return [
             "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata("\(name)-workers", role: "worker"),

@@ -3,25 +3,20 @@
 /// `workers` tasks across the nodes, each with its task number as worker id. The learner ends
 /// the run (target, `max_seconds`, iterations) and tells the workers to stop; `scancel` stops
 /// every step. The configuration is written into the run directory when the job starts, with
-/// the first node's address (NodeAddr) as the learner's advertised host.
+/// the first node's address (NodeAddr) as the learner's advertised host. The run's keys
+/// directory must be where every node reads it (a shared file system, or copied beforehand).
 public struct SlurmBatchScript {
     /// Nodes to ask for; workers share them with the learner's node.
     public var nodes: Int
-    /// Where every node finds the keys (a shared file system, or copied beforehand).
-    public var keysDirectory: String
 
-    public init(nodes: Int, keysDirectory: String) {
-        self.nodes = nodes
-        self.keysDirectory = keysDirectory
-    }
+    public init(nodes: Int) { self.nodes = nodes }
 
     private static let hostToken = "NEXUS_LEARNER_HOST_TOKEN"
 
     public func render(_ run: DeployedRun) throws -> String {
         guard nodes >= 1 else { throw RuntimeError("--nodes \(nodes) must be at least 1") }
         let experts = run.usesExpert ? Array(run.imperfections.indices) : []
-        var config = run.configuration(learnerHost: Self.hostToken, expertHosts: experts.map { _ in Self.hostToken })
-        if run.usesCurve { config.security.keys = keysDirectory }
+        let config = run.configuration(learnerHost: Self.hostToken, expertHosts: experts.map { _ in Self.hostToken })
         // Shell expansion inside the here-document: only the learner's host is a variable.
         let yaml = try ConfigLoader.yaml(config)
             .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "$", with: "\\$").replacingOccurrences(of: "`", with: "\\`")
@@ -34,7 +29,7 @@ public struct SlurmBatchScript {
             "#SBATCH --ntasks=\(tasks)",
             "#SBATCH --cpus-per-task=1",
             "# Rendered by: nexus cluster render --target slurm (docs/OPERATIONS.md). \(run.config.algo) on \(run.config.env),",
-            "# \(run.usesWorkers ? "\(run.config.workers) workers" : "no workers"), \(experts.count) expert(s), CurveZMQ \(run.usesCurve ? "on (keys: \(keysDirectory))" : "off").",
+            "# \(run.usesWorkers ? "\(run.config.workers) workers" : "no workers"), \(experts.count) expert(s), CurveZMQ \(run.usesCurve ? "on (keys: \(run.keysDirectory))" : "off").",
             "set -euo pipefail",
             "NEXUS=\"${NEXUS:-nexus}\"",
             "RUN_DIR=\"${NEXUS_RUN_DIR:-$PWD/runs/nexus-$SLURM_JOB_ID}\"",
@@ -60,7 +55,7 @@ public struct SlurmBatchScript {
         lines.append("\(onLearnerNode) --job-name=learner \"$NEXUS\" learner --config \"$CONFIG\" --run-dir \"$RUN_DIR/run\" &")
         lines.append("learner=$!")
         if run.usesWorkers {
-            let security = run.workerSecurity.map { $0.replacingOccurrences(of: DeployedRun.keysDirectory, with: keysDirectory) }.map(Self.quoted).joined(separator: " ")
+            let security = run.clientSecurity.map(Self.quoted).joined(separator: " ")
             lines.append("export NEXUS LEARNER_HOST")
             lines.append(
                 "srun --ntasks=\(run.config.workers) --overlap --job-name=workers bash -c "

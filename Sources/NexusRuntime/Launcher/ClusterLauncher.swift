@@ -65,7 +65,7 @@ public final class ClusterLauncher {
                 throw RuntimeError("expert.policy: \(error)")
             }
             let spec = try EnvironmentRegistry.type(for: config.env).spec
-            for flaw in Self.imperfections(config) {
+            for flaw in config.expertImperfections {
                 do { _ = try Imperfection.parse(flaw, for: spec) } catch { throw RuntimeError("expert.imperfections: \(error)") }
             }
         }
@@ -88,7 +88,7 @@ public final class ClusterLauncher {
         let requirements = try config.algorithm.requirements
         let usesWorkers = requirements.contains(.rolloutWorkers)
         if requirements.contains(.expert) {
-            let count = Self.imperfections(config).count
+            let count = config.expertImperfections.count
             (experts, expertEndpoints) = ([ChildProcess?](repeating: nil, count: count), [String?](repeating: nil, count: count))
             for index in 0..<count { try await startExpert(index) }
         }
@@ -191,18 +191,13 @@ public final class ClusterLauncher {
 
     static func expertName(_ index: Int) -> String { index == 0 ? "expert" : "expert-\(index + 1)" }
 
-    /// The imperfections of the expert processes to start: one each.
-    static func imperfections(_ config: RunConfig) -> [String] {
-        config.expert.imperfections.isEmpty ? [config.expert.imperfection] : config.expert.imperfections
-    }
-
     /// Expert `index` ("expert", then "expert-2", …), on the endpoint it had if restarted.
     private func startExpert(_ index: Int) async throws {
         let name = Self.expertName(index)
         try? FileManager.default.removeItem(atPath: run.announcement(name))
         var arguments = ["expert", "--config", run.config, "--announce", run.announcement(name), "--watch-parent"]
         // Quoted, so that YAML keeps the text as written.
-        arguments += ["--set", "expert.imperfection='\(Self.imperfections(config)[index])'"]
+        arguments += ["--set", "expert.imperfection='\(config.expertImperfections[index])'"]
         if let endpoint = expertEndpoints[index] { arguments += ["--bind", endpoint] }
         let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logPath: run.log(name))
         experts[index] = child
@@ -304,7 +299,7 @@ public final class ClusterLauncher {
             guard let expert else { continue }
             processes.append([
                 "role": "expert", "expert_index": index, "pid": Int(expert.pid), "endpoints": ["expert": expertEndpoints[index] ?? ""],
-                "imperfection": Self.imperfections(config)[index], "log": run.log(expert.name),
+                "imperfection": config.expertImperfections[index], "log": run.log(expert.name),
             ])
         }
         if let learner { processes.append(["role": "learner", "pid": Int(learner.pid), "endpoints": learnerEndpoints, "log": run.log("learner")]) }

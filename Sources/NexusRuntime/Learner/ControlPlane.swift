@@ -19,7 +19,6 @@ final class ControlPlane: Sendable {
         /// The last status answer, encoded, and when: a flood of status requests is answered
         /// from it for `statusReuse` instead of building and encoding each answer.
         var encodedStatus: (bytes: [UInt8], at: ContinuousClock.Instant)?
-        var plainWelcome: (workerID: UInt32, bytes: [UInt8])?
     }
 
     static let statusReuse = Duration.milliseconds(50)
@@ -38,12 +37,7 @@ final class ControlPlane: Sendable {
         state = Mutex(State(welcomeBudget: TokenBucket(capacity: max(8, 2 * workers), refillPerSecond: max(2, workers))))
     }
 
-    func serve(config yaml: String) {
-        state.withLock { state in
-            state.served = yaml
-            state.plainWelcome = nil
-        }
-    }
+    func serve(config yaml: String) { state.withLock { $0.served = yaml } }
     func publish(_ weights: Weights) { state.withLock { $0.weights = weights } }
 
     func publish(metrics: [Metric]) {
@@ -57,21 +51,14 @@ final class ControlPlane: Sendable {
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 
-    /// The welcome for `hello`, encoded, and whether it carries weights (within the ration).
-    /// Welcomes without weights differ only in the worker id: the last one is kept encoded,
-    /// so that a flood of hellos from one id costs no encoding.
-    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello) -> (encoded: [UInt8], rationed: Bool) {
-        let (welcome, withWeights, cached) = state.withLock { state in
+    /// The welcome for `hello`, and whether it carries weights (within the ration).
+    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello) -> (ControlMessage.Welcome, rationed: Bool) {
+        state.withLock { state in
             state.roster.heard(peer, workerID: hello.workerID)
             let withWeights = state.welcomeBudget.take()
             if !withWeights { state.welcomesWithoutWeights += 1 }
-            let cached = withWeights ? nil : state.plainWelcome.flatMap { $0.workerID == hello.workerID ? $0.bytes : nil }
-            return (ControlMessage.Welcome(workerID: hello.workerID, runID: runID, runConfig: state.served, weights: withWeights ? state.weights : nil), withWeights, cached)
+            return (.init(workerID: hello.workerID, runID: runID, runConfig: state.served, weights: withWeights ? state.weights : nil), withWeights)
         }
-        if let cached { return (cached, false) }
-        let bytes = WireCodec.encode(.control(.welcome(welcome)))
-        if !withWeights { state.withLock { $0.plainWelcome = (hello.workerID, bytes) } }
-        return (bytes, withWeights)
     }
 
     var welcomesWithoutWeights: UInt64 { state.withLock { $0.welcomesWithoutWeights } }

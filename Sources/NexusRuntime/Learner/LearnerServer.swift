@@ -4,7 +4,6 @@ import NexusAlgorithms
 import NexusEnvironments
 import NexusTransport
 import NexusWire
-import Synchronization
 
 /// The learner process: PULL for trajectory segments, PUB for weights, ROUTER for control
 /// (hello → welcome, heartbeats, status, stop). Trains whenever the algorithm has the data,
@@ -86,10 +85,11 @@ public final class LearnerServer: Sendable {
         ] + [trajectories.map { ($0.statistics, $0.options.security) }, publisher.map { ($0.statistics, $0.options.security) }].compactMap { $0 }
         let total = { (value: (SocketStatistics) -> UInt64) in Double(sockets.reduce(0) { $0 + value($1.0) }) }
         let curveHandshakeFailures = sockets.reduce(UInt64(0)) { $0 + ($1.1.isCurve ? $1.0.handshakeFailures : 0) }
+        let refusedKeys = sockets.reduce(UInt64(0)) { $0 + $1.0.authenticationFailures }
         return [
             Metric(name: "rejected_messages", value: total { $0.rejectedMessages + $0.malformedMessages }),
             Metric(name: "handshake_failures", value: total(\.handshakeFailures)),
-            Metric(name: "auth_failures", value: Double(ZAPHandler.failures) + Double(curveHandshakeFailures)),
+            Metric(name: "auth_failures", value: Double(refusedKeys + curveHandshakeFailures)),
             Metric(name: "slow_peer_replies_dropped", value: total(\.droppedSlowPeer)),
             Metric(name: "welcomes_without_weights", value: Double(controlPlane.welcomesWithoutWeights)),
         ]
@@ -214,7 +214,7 @@ public final class LearnerServer: Sendable {
                 // (and only rationed welcomes are logged: a flood must not either).
                 logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host.prefix(64))", "pid": "\(hello.pid)"])
             }
-            try self.control.reply(to: peer, encoded: welcome)
+            try self.control.reply(to: peer, .control(.welcome(welcome)))
         case .heartbeat(let heartbeat):
             controlPlane.heard(peer, workerID: heartbeat.workerID)
         case .statusRequest:
@@ -241,9 +241,9 @@ public final class LearnerServer: Sendable {
             logger.error("cannot write \(run.summary): \(error)")
         }
         let peers = controlPlane.peers
-        for peer in peers {
-            try? await withTimeout(seconds: 0.5) { try await self.control.send(to: peer, .control(.stop(reason: reason))) }
-        }
+        // Never waiting for a peer: a table full of connections that do not read would
+        // otherwise cost half a second each.
+        for peer in peers { _ = try? control.reply(to: peer, .control(.stop(reason: reason))) }
         // libzmq delivers queued messages from its I/O thread; a process that exits at once can
         // take an unsent stop with it, leaving a worker waiting for a learner that is gone.
         if !peers.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
