@@ -118,8 +118,8 @@ final class MultiHost: @unchecked Sendable {
     /// `nexus status` of the learner from host `host`; its exit status.
     func status(from host: Int, security: [String]) async throws -> Int32? {
         let probe = try ClusterRun(
-            ["status", "tcp://10.213.0.1:5557", "--timeout", "3"] + security, runDirectory: directory, logName: "status-\(host)", host: "\(prefix)-\(host)")
-        return await probe.finish(within: 10)
+            ["status", "tcp://10.213.0.1:5557", "--timeout", "10"] + security, runDirectory: directory, logName: "status-\(host)", host: "\(prefix)-\(host)")
+        return await probe.finish(within: 30)
     }
 
     /// The learner's `worker_silent_seconds.<id>`, asked from host 1 over CURVE.

@@ -55,7 +55,10 @@ final class LocalSlurm: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-slurm-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let output = command(Self.script, ["start", directory + "/slurm", "3"])
-        guard FileManager.default.fileExists(atPath: configuration), output.contains("slurm.conf") else { throw POSIXError(.EIO) }
+        guard FileManager.default.fileExists(atPath: configuration), output.contains("slurm.conf") else {
+            stop()  // whatever did start must not outlive the test
+            throw POSIXError(.EIO)
+        }
     }
 
     func stop() { _ = command(Self.script, ["stop", directory + "/slurm"]) }
