@@ -18,6 +18,11 @@ actor Learner {
     private let logger: Logger
     private let run: RunDirectory
     private let metricsLog: MetricsLog
+    private let tensorBoard: TensorBoardLog
+    /// Since the last metrics row: how far behind the policy the accepted segments were, and
+    /// where the step count and the clock stood.
+    private var policyLag = (sum: 0.0, segments: 0)
+    private var lastRow = (envSteps: UInt64(0), wallSeconds: 0.0)
     private let checkpoints: CheckpointStore
     private let started = ContinuousClock.now
     private(set) var counters = LearnerCounters()
@@ -37,6 +42,7 @@ actor Learner {
         spec = try EnvironmentRegistry.type(for: config.env).spec
         environmentArguments = try config.environmentArguments
         metricsLog = MetricsLog(path: run.metrics)
+        tensorBoard = try TensorBoardLog(directory: run.tensorBoard)
         checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints)
         servedConfig = try ConfigLoader.yaml(config)
         var runID = "\(config.algo)-\(config.env)-\(UInt32.random(in: 0...UInt32.max))"
@@ -77,6 +83,8 @@ actor Learner {
             counters.staleSegmentsDropped += 1
             return
         }
+        policyLag.sum += Double(version &- segment.policyVersion)
+        policyLag.segments += 1
         _ = algorithm.ingest(segment)
     }
 
@@ -104,9 +112,10 @@ actor Learner {
         return currentWeights
     }
 
-    /// After an iteration: evaluation (every `eval_every`), the target, the metrics row, the
-    /// checkpoint (every `checkpoint_every`), the iteration limit.
-    func evaluateAndRecord() throws {
+    /// After an iteration: evaluation (every `eval_every`), the target, the metrics row (with
+    /// the sockets' `network` counters), the checkpoint (every `checkpoint_every`), the
+    /// iteration limit.
+    func evaluateAndRecord(network: [Metric] = []) throws {
         let iteration = algorithm.iteration
         let started = ContinuousClock.now
         if iteration % config.learner.evalEvery == 0 {
@@ -125,15 +134,32 @@ actor Learner {
             }
         }
         lastLosses.append(Metric(name: "eval_seconds", value: (ContinuousClock.now - started) / .seconds(1)))
-        try metricsLog.append(
-            [("iteration", Double(iteration)), ("wall_seconds", wallSeconds), ("env_steps", Double(counters.envSteps)),
-             ("expert_queries", Double(counters.expertQueries)), ("unsafe_events", Double(counters.unsafeEvents)),
-             ("policy_version", Double(version))]
-                + lastLosses.map { ($0.name, $0.value) }
-                + [("eval_return_mean", counters.evalReturnMean), ("eval_return_std", counters.evalReturnStd)])
+        let row = metricsRow(iteration: iteration, network: network)
+        try metricsLog.append(row)
+        try tensorBoard.append(step: iteration, row.filter { $0.0 != "iteration" })
         if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
         let limit = builder.iterationLimit(config)
         if iteration >= limit { finish("completed \(limit) iterations") }
+    }
+
+    /// One row of `metrics.csv` and `tb/`: the counters, the iteration's losses, throughput
+    /// and policy lag since the previous row, rejected messages, the latest evaluation.
+    private func metricsRow(iteration: Int, network: [Metric]) -> [(String, Double)] {
+        var row: [(String, Double)] = [
+            ("iteration", Double(iteration)), ("wall_seconds", wallSeconds), ("env_steps", Double(counters.envSteps)),
+            ("expert_queries", Double(counters.expertQueries)), ("unsafe_events", Double(counters.unsafeEvents)),
+            ("policy_version", Double(version)),
+        ]
+        row += lastLosses.map { ($0.name, $0.value) }
+        if algorithm.usesWorkers {
+            let seconds = wallSeconds - lastRow.wallSeconds
+            row.append(("env_steps_per_second", seconds > 0 ? Double(counters.envSteps - lastRow.envSteps) / seconds : .nan))
+            row.append(("policy_lag", policyLag.segments > 0 ? policyLag.sum / Double(policyLag.segments) : .nan))
+            row += network.filter { $0.name == "rejected_messages" }.map { ($0.name, $0.value) }
+        }
+        lastRow = (counters.envSteps, wallSeconds)
+        policyLag = (0, 0)
+        return row + [("eval_return_mean", counters.evalReturnMean), ("eval_return_std", counters.evalReturnStd)]
     }
 
     func checkTime() {

@@ -143,7 +143,7 @@ public final class LearnerServer: Sendable {
                 // is evaluated and recorded.
                 controlPlane.publish(weights)
                 if let publisher { try await publisher.send(.weights(weights)) }
-                try await learner.evaluateAndRecord()
+                try await learner.evaluateAndRecord(network: networkMetrics)
                 try await labelWantedStates()
             } else {
                 _ = await wakeup.next()

@@ -1,7 +1,7 @@
 import Foundation
 import NexusWire
 
-/// The files of one run: `config.yaml` (resolved), `cluster.json`, `metrics.csv`,
+/// The files of one run: `config.yaml` (resolved), `cluster.json`, `metrics.csv`, `tb/`,
 /// `summary.json`, `checkpoints/`, `logs/`, and `endpoints/` (where roles announce the
 /// addresses they bound).
 public struct RunDirectory: Sendable {
@@ -29,6 +29,7 @@ public struct RunDirectory: Sendable {
     public var cluster: String { path + "/cluster.json" }
     public var metrics: String { path + "/metrics.csv" }
     public var summary: String { path + "/summary.json" }
+    public var tensorBoard: String { path + "/tb" }
     public var checkpoints: String { path + "/checkpoints" }
     public var logs: String { path + "/logs" }
     public var endpoints: String { path + "/endpoints" }

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The three messages that are encoded on their own (everything else is nested in them).
+/// The messages that are encoded on their own (everything else is nested in them).
 /// Bound to the generated functions so protobuf-c always sees its real descriptors.
 protocol TopLevelCMessage {
     static func initialise(_ message: UnsafeMutablePointer<Self>)
@@ -38,6 +38,14 @@ extension Nexus__V1__DemonstrationRecord: TopLevelCMessage {
     static func freeUnpacked(_ m: UnsafeMutablePointer<Self>, _ a: UnsafeMutablePointer<ProtobufCAllocator>) { nexus__v1__demonstration_record__free_unpacked(m, a) }
     static func packedSize(_ m: UnsafePointer<Self>) -> Int { nexus__v1__demonstration_record__get_packed_size(m) }
     static func pack(_ m: UnsafePointer<Self>, _ o: UnsafeMutablePointer<UInt8>) -> Int { nexus__v1__demonstration_record__pack(m, o) }
+}
+
+extension Nexus__V1__TensorBoardEvent: TopLevelCMessage {
+    static func initialise(_ m: UnsafeMutablePointer<Self>) { nexus__v1__tensor_board_event__init(m) }
+    static func unpack(_ a: UnsafeMutablePointer<ProtobufCAllocator>, _ n: Int, _ d: UnsafePointer<UInt8>) -> UnsafeMutablePointer<Self>? { nexus__v1__tensor_board_event__unpack(a, n, d) }
+    static func freeUnpacked(_ m: UnsafeMutablePointer<Self>, _ a: UnsafeMutablePointer<ProtobufCAllocator>) { nexus__v1__tensor_board_event__free_unpacked(m, a) }
+    static func packedSize(_ m: UnsafePointer<Self>) -> Int { nexus__v1__tensor_board_event__get_packed_size(m) }
+    static func pack(_ m: UnsafePointer<Self>, _ o: UnsafeMutablePointer<UInt8>) -> Int { nexus__v1__tensor_board_event__pack(m, o) }
 }
 
 /// The one place that calls protobuf-c's pack and unpack.

@@ -1,0 +1,51 @@
+import Foundation
+import NexusWire
+
+/// `RUN_DIR/tb/`: the rows of `metrics.csv` as TensorBoard scalars, one event per row with the
+/// iteration as its step and each column as a tag (values that are not numbers yet, such as
+/// the return before the first evaluation, are left out, as the CSV leaves them empty).
+/// Each process writes a file of its own, so a resumed run adds one and TensorBoard joins them.
+public final class TensorBoardLog {
+    public let path: String
+    private let handle: FileHandle
+
+    public init(directory: String, now: Date = Date()) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RuntimeError("cannot create \(directory): \(error.localizedDescription)")
+        }
+        // TensorBoard finds files by "tfevents" in the name and orders them by name.
+        let host = ProcessInfo.processInfo.hostName.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        path = directory + "/events.out.tfevents.\(Int(now.timeIntervalSince1970)).\(host).\(getpid()).nexus"
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw RuntimeError("cannot create \(path)")
+        }
+        self.handle = handle
+        try write(.fileVersion(wallTime: now.timeIntervalSince1970))
+    }
+
+    deinit { try? handle.close() }
+
+    public func append(step: Int, _ values: [(String, Double)], at time: Date = Date()) throws {
+        let scalars = values.filter { $0.1.isFinite }.map { TensorBoardScalar(tag: $0.0, value: $0.1) }
+        try write(.scalars(wallTime: time.timeIntervalSince1970, step: Int64(step), values: scalars))
+    }
+
+    private func write(_ event: TensorBoardEvent) throws {
+        do {
+            try handle.write(contentsOf: TFRecord.frame(TensorBoardCodec.encode(event)))
+        } catch {
+            throw RuntimeError("cannot append to \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Every event of the event files in `directory`, file by file in TensorBoard's order.
+    public static func read(directory: String) throws -> [TensorBoardEvent] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return try names.filter { $0.contains("tfevents") }.sorted().flatMap { name in
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { throw RuntimeError("cannot read \(directory)/\(name)") }
+            return try TFRecord.records(in: [UInt8](data)).map { try TensorBoardCodec.decode($0) }
+        }
+    }
+}
