@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -53,6 +56,19 @@ let package = Package(
                 "NexusAlgorithms", "NexusTransport", "NexusWire", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusNN", "NexusErrors",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                // The metrics API only: roles count through it; the backend is chosen by the
+                // process (NexusMetricsEndpoint), and without one the calls do nothing.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
+        // `/metrics` for Prometheus: the swift-prometheus backend behind a small HTTP server.
+        .target(
+            name: "NexusMetricsEndpoint",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(
@@ -74,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusRuntime", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
+                "NexusBench", "NexusRuntime", "NexusMetricsEndpoint", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

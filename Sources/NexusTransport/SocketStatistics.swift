@@ -24,6 +24,13 @@ public struct SocketStatistics: Sendable, Equatable {
 
     public init() {}
 
+    /// Peers refused for who they are on a socket with `security`: keys the ZAP handler
+    /// refused, and on a CURVE socket every failed handshake (a client without CURVE fails on
+    /// the mechanism, before any key is seen).
+    public func authFailures(under security: SocketSecurity) -> UInt64 {
+        authenticationFailures + (security.isCurve ? handshakeFailures : 0)
+    }
+
     /// Everything that arrived and was dropped as bad input.
     public var droppedInput: UInt64 { malformedMessages + rejectedMessages + handshakeFailures + authenticationFailures }
 }

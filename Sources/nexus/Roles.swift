@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NexusWire
+import NexusMetricsEndpoint
 import NexusRuntime
 import NexusTransport
 
@@ -20,10 +22,13 @@ struct ExpertRole: AsyncParsableCommand {
     func run() async throws {
         let config = try configOptions.load()
         let (stop, logger) = try processOptions.start(role: "expert")
+        let metrics = try await MetricsEndpoint.startIfConfigured(config.metrics, logger: logger)
         let endpoint = try Endpoint(parsing: bind ?? config.endpoints.expert)
         let server = try ExpertServer(envID: config.env, arguments: try config.environmentArguments, bind: endpoint, settings: config.expert, seed: config.seed,
             security: RoleSecurity(config.security), logger: logger)
-        if let announce { try EndpointAnnouncement.write(["expert": server.endpoint.description], role: "expert", pid: getpid(), to: announce) }
+        var announced = ["expert": server.endpoint.description]
+        announced["metrics"] = metrics?.url
+        if let announce { try EndpointAnnouncement.write(announced, role: "expert", pid: getpid(), to: announce) }
         logger.info("expert for \(config.env) listening on \(server.endpoint)")
         let reporter = Task {
             while !Task.isCancelled {
@@ -40,6 +45,16 @@ struct ExpertRole: AsyncParsableCommand {
         reporter.cancel()
         let stats = server.statistics
         logger.info("expert stopped: \(stop.reason)", metadata: ["queries": "\(stats.queries)", "states": "\(stats.states)"])
+    }
+}
+
+extension MetricsEndpoint {
+    /// `/metrics` when `metrics.port` is set (before the role's servers: see `start`).
+    static func startIfConfigured(_ settings: RunConfig.MetricsSettings, logger: Logger) async throws -> MetricsEndpoint? {
+        guard settings.port != 0 else { return nil }
+        let endpoint = try await start(host: settings.bind, port: settings.port, logger: logger)
+        logger.info("serving Prometheus metrics at \(endpoint.url)")
+        return endpoint
     }
 }
 
@@ -70,7 +85,8 @@ struct LearnerRole: AsyncParsableCommand {
         if resume == nil, !FileManager.default.fileExists(atPath: run.config) {
             try AtomicFile.write(try ConfigLoader.yaml(config), to: run.config)
         }
-        let server = try LearnerServer(config: config, run: run, resume: resume != nil, logger: logger)
+        let metrics = try await MetricsEndpoint.startIfConfigured(config.metrics, logger: logger)
+        let server = try LearnerServer(config: config, run: run, resume: resume != nil, announcing: metrics.map { ["metrics": $0.url] } ?? [:], logger: logger)
         try await server.run(until: stop)
     }
 }

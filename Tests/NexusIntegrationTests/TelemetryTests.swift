@@ -24,3 +24,61 @@ struct TelemetryTests {
         #expect(report.contains("served as in metrics.csv"), "\(report)")
     }
 }
+
+extension TelemetryTests {
+    @Test("Prometheus: learner and expert /metrics scraped with curl during a run: counters move, histograms fill, refused connections counted")
+    func prometheusEndpoints() async throws {
+        let port = try freeTCPPort(following: 1)
+        let run = try ClusterRun.train([
+            "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000",
+            "--set", "learner.eval_episodes=5", "--set", "max_seconds=600", "--set", "metrics.port=\(port)",
+        ])
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 2 }, "\(run.outputText)")
+        let learnerURL = try #require(run.endpoints(of: "learner")["metrics"])
+        let expertURL = try #require(run.endpoints(of: "expert")["metrics"])
+        #expect(learnerURL == "http://127.0.0.1:\(port)/metrics" && expertURL == "http://127.0.0.1:\(port + 1)/metrics")
+
+        let before = try Self.scrape(learnerURL), expertBefore = try Self.scrape(expertURL)
+        let control = try #require(run.endpoints(of: "learner")["control"].flatMap { Int($0.split(separator: ":").last!) })
+        try sendRawTCP(port: control, bytes: Array("GET /metrics HTTP/1.1\r\n\r\n".utf8))
+        var after: [String: Double] = [:]
+        #expect(await ClusterRun.waitUntil(seconds: 60) {
+            after = (try? Self.scrape(learnerURL)) ?? [:]
+            return (after["nexus_learner_iteration_total"] ?? 0) >= (before["nexus_learner_iteration_total"] ?? 0) + 3
+                && (after["nexus_learner_handshake_failures_total"] ?? 0) >= 1
+        }, "learner: \(after)")
+        for counter in ["env_steps", "segments", "expert_queries", "iteration"] {
+            let name = "nexus_learner_\(counter)_total"
+            #expect(try #require(after[name]) > before[name] ?? 0, "\(name) did not move")
+        }
+        #expect(try #require(after["nexus_learner_update_duration_seconds_count"]) >= 3)
+        #expect(try #require(after["nexus_learner_segment_length_steps_count"]) >= 1)
+        #expect(try #require(after["nexus_learner_segment_policy_lag_count"]) >= 1)
+        #expect(after["nexus_learner_eval_return_mean"] != nil && after["nexus_learner_workers_active"] == 2)
+        var expertAfter: [String: Double] = [:]
+        #expect(await ClusterRun.waitUntil(seconds: 30) {
+            expertAfter = (try? Self.scrape(expertURL)) ?? [:]
+            return (expertAfter["nexus_expert_queries_total"] ?? 0) > expertBefore["nexus_expert_queries_total"] ?? 0
+        }, "expert: \(expertAfter)")
+        #expect(try #require(expertAfter["nexus_expert_query_duration_seconds_count"]) >= expertAfter["nexus_expert_queries_total"]! - 1000)
+        #expect(expertAfter["nexus_expert_rejected_messages_total"] == 0, "counters are there from the start")
+
+        kill(run.pid, SIGINT)
+        let status = await run.finish(within: 60)
+        #expect(status == 130, "a run stopped by SIGINT exits 130: \(String(describing: status)): \(run.outputText)")
+    }
+
+    /// `curl`'s body as samples: `name{labels}` → value (comments skipped).
+    static func scrape(_ url: String) throws -> [String: Double] {
+        let (status, body) = spawnAndWait("/usr/bin/curl", ["--silent", "--show-error", "--fail", "--max-time", "10", url])
+        guard status == 0 else { throw ScrapeError(description: "curl \(url): status \(status): \(body)") }
+        var samples: [String: Double] = [:]
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { samples[String(parts[0])] = value }
+        }
+        return samples
+    }
+
+    struct ScrapeError: Error, CustomStringConvertible { let description: String }
+}

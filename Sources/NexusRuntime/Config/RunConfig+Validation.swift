@@ -26,6 +26,11 @@ extension RunConfig {
         let algorithm = try self.algorithm
         try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
         _ = try environmentArguments
+        try require((0...65535).contains(metrics.port), "metrics.port", metrics.port, "must be a TCP port (1-65535), or 0 for no endpoint")
+        try require(metrics.port == 0 || metrics.port + expertImperfections.count <= 65535, "metrics.port", metrics.port,
+                    "leaves no port for the experts (port + 1 + i)")
+        try require(metrics.bind.split(separator: ".").count == 4 && metrics.bind.split(separator: ".").allSatisfy { UInt8($0) != nil },
+                    "metrics.bind", metrics.bind, "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0")
         try require(["auto", "curve", "none"].contains(security.mode), "security.mode", security.mode, "must be auto, curve or none")
         try require(demos.isEmpty || algorithm.acceptsDemonstrations, "demos", demos, "algo \(algo) does not learn from demonstrations")
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")

@@ -34,6 +34,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var expert = ExpertSettings()
     public var launcher = LauncherSettings()
     public var security = SecuritySettings()
+    public var metrics = MetricsSettings()
 
     public struct PolicySettings: Codable, Sendable, Equatable {
         public init() {}
@@ -240,6 +241,19 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// A learner or expert that has not answered status for this long (or whose training
         /// loop has not refreshed it) is killed and restarted.
         public var unresponsiveSeconds = 30.0
+    }
+
+    /// Prometheus's `/metrics` over HTTP (docs/OPERATIONS.md).
+    public struct MetricsSettings: Codable, Sendable, Equatable {
+        public init() {}
+        /// The learner's port; expert `i` (from 0) serves on `port + 1 + i`. 0: no endpoint.
+        public var port = 0
+        /// The IPv4 address to listen on: loopback by default; 0.0.0.0 for a scraper on
+        /// another machine (the numbers are plain HTTP, unauthenticated).
+        public var bind = "127.0.0.1"
+
+        /// The port of expert `index`, 0 when there is no endpoint.
+        public func expertPort(_ index: Int) -> Int { port == 0 ? 0 : port + 1 + index }
     }
 
     public init() {}

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Logging
 import NexusAlgorithms
@@ -36,6 +37,11 @@ public final class ExpertServer: Sendable {
     private let maxWait: Double
     private let logger: Logger
     private let stats = Mutex(Statistics())
+    /// Each answer's time from the batch's first query to the reply (Prometheus histogram);
+    /// the status's totals are mirrored as counters.
+    private let queryLatency = Timer(label: "nexus_expert_query_duration_seconds")
+    private let metricsMirror = MetricsMirror(
+        role: "expert", counters: ["queries", "states", "batches", "rejected_messages", "slow_peer_replies_dropped", "handshake_failures", "auth_failures"])
 
     public init(
         envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, seed: UInt64 = 0,
@@ -68,9 +74,17 @@ public final class ExpertServer: Sendable {
 
     /// Serves until `stop` fires.
     public func run(until stop: StopSignal) async throws {
-        try await runUntilStopped(stop, [RoleLoop(on: socket.taskExecutor) { [self] in
-            while true { try await serveBatch() }
-        }])
+        try await runUntilStopped(stop, [
+            RoleLoop(on: socket.taskExecutor) { [self] in
+                while true { try await serveBatch() }
+            },
+            RoleLoop { [self] in
+                while true {
+                    metricsMirror.update(status.metrics)
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            },
+        ])
         await socket.close()
     }
 
@@ -96,11 +110,12 @@ public final class ExpertServer: Sendable {
         }
         let answers = label(batch)
         for (peer, answer) in answers { try socket.reply(to: peer, answer) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
         stats.withLock { stats in
             stats.batches += 1
-            for _ in answers { stats.latency.record(seconds) }
+            for _ in answers { stats.latency.record(Double(nanoseconds) / 1e9) }
         }
+        for _ in answers { queryLatency.recordNanoseconds(nanoseconds) }
     }
 
     private static func rows(of message: WireMessage) -> Int {
@@ -115,6 +130,8 @@ public final class ExpertServer: Sendable {
             Metric(name: "queries", value: Double(stats.queries)), Metric(name: "states", value: Double(stats.states)),
             Metric(name: "batches", value: Double(stats.batches)), Metric(name: "rejected_messages", value: Double(rejectedMessages)),
             Metric(name: "slow_peer_replies_dropped", value: Double(socket.statistics.droppedSlowPeer)),
+            Metric(name: "handshake_failures", value: Double(socket.statistics.handshakeFailures)),
+            Metric(name: "auth_failures", value: Double(socket.statistics.authFailures(under: socket.options.security))),
         ])
     }
 

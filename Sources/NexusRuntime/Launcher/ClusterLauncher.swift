@@ -27,6 +27,8 @@ public final class ClusterLauncher {
     private var workers: [UInt32: ChildProcess] = [:]
     private var learnerEndpoints: [String: String] = [:]
     private var expertEndpoints: [String?] = []
+    /// Each expert's `/metrics` URL, for cluster.json (when `metrics.port` is set).
+    private var expertMetricsURLs: [Int: String] = [:]
     private var workerRestarts = 0
     private var learnerRestarts = 0
     private var expertRestarts = 0
@@ -198,10 +200,14 @@ public final class ClusterLauncher {
         var arguments = ["expert", "--config", run.config, "--announce", run.announcement(name), "--watch-parent"]
         // Quoted, so that YAML keeps the text as written.
         arguments += ["--set", "expert.imperfection='\(config.expertImperfections[index])'"]
+        // Experts serve /metrics beside the learner's port (expert i on port + 1 + i).
+        arguments += ["--set", "metrics.port=\(config.metrics.expertPort(index))"]
         if let endpoint = expertEndpoints[index] { arguments += ["--bind", endpoint] }
         let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logPath: run.log(name))
         experts[index] = child
-        expertEndpoints[index] = try await awaitAnnouncement(name, child: child)["expert"]
+        let announced = try await awaitAnnouncement(name, child: child)
+        expertEndpoints[index] = announced["expert"]
+        expertMetricsURLs[index] = announced["metrics"]
         liveness.answered(name)
     }
 
@@ -215,8 +221,11 @@ public final class ClusterLauncher {
         if let first = known.first { arguments += ["--set", "endpoints.expert=\(first)"] }
         // Served to the workers with the rest of the configuration.
         if known.count > 1 { arguments += ["--set", "expert.endpoints=[\(known.map { "'\($0)'" }.joined(separator: ", "))]"] }
-        // A resumed learner binds the ports the workers already know.
-        for (key, endpoint) in learnerEndpoints.sorted(by: { $0.key < $1.key }) { arguments += ["--set", "endpoints.\(key)=\(endpoint)"] }
+        // A resumed learner binds the ports the workers already know (its /metrics port is
+        // in the configuration).
+        for (key, endpoint) in learnerEndpoints.sorted(by: { $0.key < $1.key }) where key != "metrics" {
+            arguments += ["--set", "endpoints.\(key)=\(endpoint)"]
+        }
         let child = try ChildProcess(name: "learner", executable: executable, arguments: arguments, logPath: run.log("learner"))
         learner = child
         learnerEndpoints = try await awaitAnnouncement("learner", child: child)
@@ -298,7 +307,8 @@ public final class ClusterLauncher {
         for (index, expert) in experts.enumerated() {
             guard let expert else { continue }
             processes.append([
-                "role": "expert", "expert_index": index, "pid": Int(expert.pid), "endpoints": ["expert": expertEndpoints[index] ?? ""],
+                "role": "expert", "expert_index": index, "pid": Int(expert.pid),
+                "endpoints": ["expert": expertEndpoints[index] ?? "", "metrics": expertMetricsURLs[index]].compactMapValues { $0 },
                 "imperfection": config.expertImperfections[index], "log": run.log(expert.name),
             ])
         }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NexusAlgorithms
@@ -23,6 +24,10 @@ actor Learner {
     /// where the step count and the clock stood.
     private var policyLag = (sum: 0.0, segments: 0)
     private var lastRow = (envSteps: UInt64(0), wallSeconds: 0.0)
+    /// Distributions for Prometheus (the totals are mirrored from the status, `MetricsMirror`).
+    private let policyLagHistogram = Recorder(label: "nexus_learner_segment_policy_lag")
+    private let segmentStepsHistogram = Recorder(label: "nexus_learner_segment_length_steps")
+    private let updateSeconds = Timer(label: "nexus_learner_update_duration_seconds")
     private let checkpoints: CheckpointStore
     private let started = ContinuousClock.now
     private(set) var counters = LearnerCounters()
@@ -83,8 +88,11 @@ actor Learner {
             counters.staleSegmentsDropped += 1
             return
         }
-        policyLag.sum += Double(version &- segment.policyVersion)
+        let lag = Double(version &- segment.policyVersion)
+        policyLag.sum += lag
         policyLag.segments += 1
+        policyLagHistogram.record(lag)
+        segmentStepsHistogram.record(Int64(steps))
         _ = algorithm.ingest(segment)
     }
 
@@ -106,7 +114,9 @@ actor Learner {
         let started = ContinuousClock.now
         lastLosses = algorithm.trainIteration()
         // Where an iteration's time goes: waiting for data is the rest of the wall clock.
-        lastLosses.append(Metric(name: "update_seconds", value: (ContinuousClock.now - started) / .seconds(1)))
+        let elapsed = ContinuousClock.now - started
+        lastLosses.append(Metric(name: "update_seconds", value: elapsed / .seconds(1)))
+        updateSeconds.recordNanoseconds(Int64(elapsed / .nanoseconds(1)))
         version += 1
         currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
         return currentWeights

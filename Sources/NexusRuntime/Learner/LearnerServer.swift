@@ -24,8 +24,19 @@ public final class LearnerServer: Sendable {
     /// Wakes the training loop: a segment was taken in, or the clock ticked (time limit).
     private let wakeups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     private let controlPlane: ControlPlane
+    /// The status's totals and levels as swift-metrics counters and gauges (Prometheus).
+    private let metricsMirror = MetricsMirror(role: "learner", counters: LearnerServer.countedMetrics)
+    /// Announced with the sockets' endpoints (`metrics`: the Prometheus endpoint's URL).
+    private let extraAnnouncements: [String: String]
 
-    public init(config: RunConfig, run: RunDirectory, resume: Bool, logger: Logger) throws {
+    /// The status metrics that are running totals (Prometheus counters); the rest are gauges.
+    static let countedMetrics: Set<String> = [
+        "env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events", "iteration",
+        "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights",
+    ]
+
+    public init(config: RunConfig, run: RunDirectory, resume: Bool, announcing extraAnnouncements: [String: String] = [:], logger: Logger) throws {
+        self.extraAnnouncements = extraAnnouncements
         let spec = try EnvironmentRegistry.type(for: config.env).spec
         let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: spec)
         let usesWorkers = algorithm.usesWorkers
@@ -76,20 +87,16 @@ public final class LearnerServer: Sendable {
         return endpoints
     }
 
-    /// What the sockets refused or dropped, for status and the summary. `auth_failures`:
-    /// handshakes refused by the ZAP handler (unknown keys) and failed handshakes on CURVE
-    /// sockets (clients without CURVE).
+    /// What the sockets refused or dropped, for status and the summary.
     private var networkMetrics: [Metric] {
         let sockets: [(SocketStatistics, SocketSecurity)] = [
             (control.statistics, control.options.security),
         ] + [trajectories.map { ($0.statistics, $0.options.security) }, publisher.map { ($0.statistics, $0.options.security) }].compactMap { $0 }
         let total = { (value: (SocketStatistics) -> UInt64) in Double(sockets.reduce(0) { $0 + value($1.0) }) }
-        let curveHandshakeFailures = sockets.reduce(UInt64(0)) { $0 + ($1.1.isCurve ? $1.0.handshakeFailures : 0) }
-        let refusedKeys = sockets.reduce(UInt64(0)) { $0 + $1.0.authenticationFailures }
         return [
             Metric(name: "rejected_messages", value: total { $0.rejectedMessages + $0.malformedMessages }),
             Metric(name: "handshake_failures", value: total(\.handshakeFailures)),
-            Metric(name: "auth_failures", value: Double(refusedKeys + curveHandshakeFailures)),
+            Metric(name: "auth_failures", value: Double(sockets.reduce(0) { $0 + $1.0.authFailures(under: $1.1) })),
             Metric(name: "slow_peer_replies_dropped", value: total(\.droppedSlowPeer)),
             Metric(name: "welcomes_without_weights", value: Double(controlPlane.welcomesWithoutWeights)),
         ]
@@ -116,7 +123,7 @@ public final class LearnerServer: Sendable {
         controlPlane.serve(config: served)
         controlPlane.publish(await learner.weights)
         controlPlane.publish(metrics: await learner.statusMetrics())
-        try EndpointAnnouncement.write(boundEndpoints, role: "learner", pid: getpid(), to: run.announcement("learner"))
+        try EndpointAnnouncement.write(boundEndpoints.merging(extraAnnouncements) { bound, _ in bound }, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
 
         var loops = [RoleLoop(on: control.taskExecutor) { try await self.serveControl(stop) }, RoleLoop { try await self.train(stop) }]
@@ -150,6 +157,7 @@ public final class LearnerServer: Sendable {
             }
             await learner.checkTime()
             controlPlane.publish(metrics: await learner.statusMetrics())
+            metricsMirror.update(controlPlane.status(network: networkMetrics).metrics)
             if await learner.finishReason != nil { return }
         }
     }

@@ -1,0 +1,91 @@
+import CoreMetrics
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Logging
+import Prometheus
+
+/// `GET /metrics` in Prometheus's text format: what the process counts through swift-metrics
+/// (learner and expert roles; see `RoleMetrics` in NexusRuntime), collected by the
+/// swift-prometheus backend. Started before the role's servers, since swift-metrics hands
+/// out no-op counters until a backend is bootstrapped (once per process).
+public final class MetricsEndpoint: Sendable {
+    public let url: String
+    private let server: HTTPServer
+    private let serving: Task<Void, Never>
+
+    /// Histogram buckets where the backend's defaults (5 ms to 10 s; 5 to 10,000) miss the
+    /// range: an expert answers in tens of microseconds, policy lag is a few versions.
+    static func factory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["nexus_expert_query_duration_seconds"] = [
+            .microseconds(20), .microseconds(50), .microseconds(100), .microseconds(200), .microseconds(500),
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(20), .milliseconds(100), .seconds(1),
+        ]
+        factory.durationHistogramBuckets["nexus_learner_update_duration_seconds"] = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(20),
+        ]
+        factory.valueHistogramBuckets["nexus_learner_segment_policy_lag"] = [0, 1, 2, 3, 4, 8, 16, 64]
+        factory.valueHistogramBuckets["nexus_learner_segment_length_steps"] = [8, 16, 32, 64, 128, 256, 512, 1024, 4096]
+        return factory
+    }
+
+    /// Bootstraps swift-metrics with Prometheus and listens on `host:port` (IPv4; port 0 picks
+    /// a free one, read back in `url`).
+    public static func start(host: String, port: Int, logger: Logger) async throws -> MetricsEndpoint {
+        guard (0...65535).contains(port) else { throw MetricsEndpointError("metrics.port \(port) is not a TCP port (0-65535)") }
+        let address: sockaddr_in
+        do {
+            address = try .inet(ip4: host, port: UInt16(port))
+        } catch {
+            throw MetricsEndpointError("metrics.bind \"\(host)\" is not an IPv4 address")
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(factory(registry: registry))
+        let server = HTTPServer(address: address, timeout: 10, logger: QuietLogger(logger: logger))
+        await server.appendRoute("GET /metrics") { _ in
+            HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: Data(registry.emitToBuffer()))
+        }
+        let serving = Task {
+            do { try await server.run() } catch { logger.error("metrics endpoint stopped: \(error)") }
+        }
+        do {
+            try await server.waitUntilListening(timeout: 5)
+        } catch {
+            serving.cancel()
+            throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port): \(error)")
+        }
+        guard case .ip4(let boundHost, let boundPort) = await server.listeningAddress else {
+            serving.cancel()
+            throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port)")
+        }
+        return MetricsEndpoint(url: "http://\(boundHost):\(boundPort)/metrics", server: server, serving: serving)
+    }
+
+    private init(url: String, server: HTTPServer, serving: Task<Void, Never>) {
+        self.url = url
+        self.server = server
+        self.serving = serving
+    }
+
+    public func stop() async {
+        await server.stop()
+        serving.cancel()
+    }
+}
+
+public struct MetricsEndpointError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// FlyingFox's log lines through swift-log: its per-request lines at debug, problems as warnings.
+private struct QuietLogger: FlyingSocks.Logging {
+    let logger: Logger
+    func logDebug(_ debug: @autoclosure () -> String) { logger.trace("\(debug())") }
+    func logInfo(_ info: @autoclosure () -> String) { logger.debug("\(info())") }
+    func logWarning(_ warning: @autoclosure () -> String) { logger.warning("\(warning())") }
+    func logError(_ error: @autoclosure () -> String) { logger.warning("\(error())") }
+    func logCritical(_ critical: @autoclosure () -> String) { logger.error("\(critical())") }
+}
