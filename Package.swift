@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CProtobufC", providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // protoc-c output, committed; regenerate with proto/generate.sh.
         .target(name: "CNexusProto", dependencies: ["CProtobufC"], linkerSettings: [.linkedLibrary("protobuf-c")]),
@@ -61,6 +62,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
+        // Minari (HDF5) datasets to and from demonstration files; only the CLI links libhdf5.
+        .target(name: "NexusMinari", dependencies: ["CHDF5", "NexusWire", "NexusEnvironments"], swiftSettings: strict),
         // `/metrics` for Prometheus: the swift-prometheus backend behind a small HTTP server.
         .target(
             name: "NexusMetricsEndpoint",
@@ -90,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusRuntime", "NexusMetricsEndpoint", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
+                "NexusBench", "NexusRuntime", "NexusMetricsEndpoint", "NexusMinari", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -9,22 +9,25 @@ public enum DemonstrationRecorder {
     /// also given as the final observation of the ending step), the expert's actions as both
     /// the actions taken and the expert labels.
     public static func record(
-        _ type: any Environment.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String, arguments: EnvironmentArguments = .none
+        _ type: any Environment.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String, arguments: EnvironmentArguments = .none,
+        progress: (_ episodesDone: Int, _ steps: Int) -> Void = { _, _ in }
     ) -> DemonstrationFile {
         func open<E: Environment>(_ type: E.Type) -> DemonstrationFile {
-            recordEpisodes(E.self, expert: expert, episodes: episodes, seed: seed, nexusVersion: nexusVersion, arguments: arguments)
+            recordEpisodes(E.self, expert: expert, episodes: episodes, seed: seed, nexusVersion: nexusVersion, arguments: arguments, progress: progress)
         }
         return open(type)
     }
 
     static func recordEpisodes<E: Environment>(
-        _ type: E.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String, arguments: EnvironmentArguments
+        _ type: E.Type, expert: any Expert, episodes: Int, seed: UInt64, nexusVersion: String, arguments: EnvironmentArguments,
+        progress: (Int, Int) -> Void
     ) -> DemonstrationFile {
         let spec = E.spec
         var random = RandomSource(seed: seed)
         var environment = TimeLimitedEpisode<E>(arguments: arguments)
         let actionDim = spec.actionSpace.dimension
         var records: [TrajectorySegment] = []
+        var recordedSteps = 0
         for episode in 0..<episodes {
             environment.reset(random: &random)
             var observations = environment.observation()
@@ -57,6 +60,8 @@ public enum DemonstrationRecorder {
                 expertMask: [Bool](repeating: true, count: steps),
                 expertActed: [Bool](repeating: true, count: steps),
                 completedEpisodeReturns: [Float(total)], completedEpisodeLengths: [UInt32(steps)]))
+            recordedSteps += steps
+            progress(episode + 1, recordedSteps)
         }
         let header = DemonstrationHeader(
             envID: spec.id, observationDim: spec.observationDim, actionDim: actionDim, discreteActions: spec.actionSpace.discreteCount ?? 0,

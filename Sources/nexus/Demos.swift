@@ -4,12 +4,26 @@ import NexusAlgorithms
 import NexusBench
 import NexusDemonstrations
 import NexusEnvironments
+import NexusMinari
+import NexusRuntime
 import NexusWire
 
 struct Demos: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Expert demonstrations: record them to a file, or summarise a file.",
-        subcommands: [Record.self, Info.self])
+        abstract: "Expert demonstrations: record them to a file, summarise a file, import or export other tools' datasets.",
+        subcommands: [Record.self, Info.self, Import.self, Export.self])
+
+    /// Writes a demonstration file (atomically) and says what is in it.
+    static func save(_ file: DemonstrationFile, to path: String) throws {
+        try file.write(to: path)
+        let summary = DemonstrationRecorder.summary(file)
+        print("wrote \(path): \(file.header.envID), \(summary.episodes) episodes, \(summary.steps) steps, mean return \(String(format: "%.2f", summary.meanReturn))")
+    }
+
+    /// The dataset formats of other tools that `import` and `export` read and write.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case minari
+    }
 
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record expert episodes in Nexus's demonstration format.")
@@ -40,10 +54,14 @@ struct Demos: ParsableCommand {
                 let type = try EnvironmentRegistry.type(for: env)
                 let arguments = try environmentArguments.arguments(for: type.spec)
                 let expert = try ExpertSource.make(envID: env, policyFile: expertPolicy, arguments: arguments)
-                let file = DemonstrationRecorder.record(type, expert: expert, episodes: episodes, seed: seed, nexusVersion: NexusVersion.current, arguments: arguments)
-                try file.write(to: out)
-                let summary = DemonstrationRecorder.summary(file)
-                print("wrote \(out): \(summary.episodes) episodes, \(summary.steps) steps, mean return \(String(format: "%.2f", summary.meanReturn))")
+                var progress = ProgressLine(to: .standardError)
+                let file = DemonstrationRecorder.record(
+                    type, expert: expert, episodes: episodes, seed: seed, nexusVersion: NexusVersion.current, arguments: arguments
+                ) { done, steps in
+                    progress.show(force: done == episodes) { "recording \(env): episode \(done)/\(episodes), \(steps) steps" }
+                }
+                progress.finish()
+                try save(file, to: out)
             } catch let error as EnvironmentError {
                 throw ValidationError(error.description)
             } catch let error as PolicyFileError {
@@ -70,6 +88,77 @@ struct Demos: ParsableCommand {
                 FileHandle.standardError.write(Data("nexus demos info: \(error.description)\n".utf8))
                 throw ExitCode(2)
             }
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Convert another tool's dataset into a Nexus demonstration file, checked against the environment.",
+            discussion: """
+            minari: a Minari (D4RL's successor) dataset directory, e.g. ~/.minari/datasets/NAMESPACE/NAME-v0, \
+            or its data/main_data.hdf5. Flat Box observations, Discrete or flat Box actions.
+            """)
+
+        @Option(help: "The dataset's format.")
+        var format: Format
+
+        @Argument(help: "The dataset (directory or file).")
+        var source: String
+
+        @Option(help: "Environment id (default: the one the dataset's metadata names; when given, it must agree).")
+        var env: String?
+
+        @Option(help: "Output demonstration file (written atomically).")
+        var out: String
+
+        func run() throws {
+            do {
+                try save(try MinariDataset.read(source, envID: env, nexusVersion: NexusVersion.current), to: out)
+            } catch let error as MinariError {
+                throw ValidationError(error.description)
+            } catch let error as EnvironmentError {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a Nexus demonstration file as another tool's dataset.",
+            discussion: """
+            minari: a dataset directory (data/main_data.hdf5, data/metadata.json) that minari.load_dataset reads when it \
+            sits at MINARI_DATASETS_PATH/DATASET_ID.
+            """)
+
+        @Option(help: "The dataset's format.")
+        var format: Format
+
+        @Argument(help: "Nexus demonstration file.")
+        var file: String
+
+        @Option(help: "Output dataset directory.")
+        var out: String
+
+        @Option(help: "Minari dataset id, NAMESPACE/NAME-vN (default: nexus/<env>-expert-v<version>, e.g. nexus/cartpole-expert-v1).")
+        var datasetID: String?
+
+        func run() throws {
+            let demos: DemonstrationFile
+            do {
+                demos = try DemonstrationFile.read(from: file)
+            } catch let error as DemonstrationFileError {
+                throw ValidationError(error.description)
+            }
+            let id = datasetID ?? "nexus/\(demos.header.envID.lowercased().replacingOccurrences(of: "-v", with: "-expert-v"))"
+            guard id.range(of: #"^([A-Za-z0-9_.\-]+/)?[A-Za-z0-9_.\-]+-v[0-9]+$"#, options: .regularExpression) != nil else {
+                throw ValidationError("--dataset-id \"\(id)\" is not Minari's NAMESPACE/NAME-vN")
+            }
+            do {
+                try MinariDataset.write(demos, to: out, datasetID: id)
+            } catch let error as MinariError {
+                throw ValidationError(error.description)
+            }
+            print("wrote \(out): Minari dataset \(id), \(demos.episodes.count) episodes, \(demos.totalSteps) steps")
         }
     }
 }

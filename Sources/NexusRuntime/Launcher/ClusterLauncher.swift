@@ -36,7 +36,7 @@ public final class ClusterLauncher {
     /// When a crashed worker is to be started again (set when its crash is first seen).
     private var workerRestartDue: [UInt32: ContinuousClock.Instant] = [:]
     private var abandonedWorkers: Set<UInt32> = []
-    private var progress = ProgressLine()
+    private var progress = ClusterProgress(interval: 0.5)
     private var liveness: Liveness
     private var nextExpertProbe = ContinuousClock.now
     /// Worker processes killed for silence (the kill is not repeated while the exit is seen).
@@ -103,7 +103,7 @@ public final class ClusterLauncher {
         // A restarted expert binds its old endpoint again: one client each for the whole run.
         let expertStatus = try expertEndpoints.map { try StatusClient(endpoint: try Endpoint(parsing: $0!), security: security, logger: logger) }
         var learnerFinished = false
-        progress.interval = config.launcher.progressSeconds
+        progress = ClusterProgress(interval: config.launcher.progressSeconds)
         while !stop.isStopped {
             // Look often (crashes are noticed fast, a short run still shows progress); the
             // line itself is redrawn every progress_seconds.
