@@ -64,6 +64,8 @@ let package = Package(
             swiftSettings: strict),
         // Minari (HDF5) datasets to and from demonstration files; only the CLI links libhdf5.
         .target(name: "NexusMinari", dependencies: ["CHDF5", "NexusWire", "NexusEnvironments"], swiftSettings: strict),
+        // `nexus report`: runs' curves and summaries as one HTML page.
+        .target(name: "NexusReport", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusEnvironments", "NexusWire"], swiftSettings: strict),
         // `/metrics` for Prometheus: the swift-prometheus backend behind a small HTTP server.
         .target(
             name: "NexusMetricsEndpoint",
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
-                "NexusBench", "NexusRuntime", "NexusMetricsEndpoint", "NexusMinari", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
+                "NexusBench", "NexusRuntime", "NexusMetricsEndpoint", "NexusMinari", "NexusReport", "NexusAlgorithms", "NexusWire", "NexusTransport", "NexusNN", "NexusEnvironments", "NexusDemonstrations", "NexusPolicies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +119,7 @@ let package = Package(
             name: "NexusIntegrationTests",
             dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime", "NexusAlgorithms"],
             swiftSettings: strict),
+        .testTarget(name: "NexusReportTests", dependencies: ["NexusReport"], swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "CNexusKernels", "NexusWire", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusPoliciesTests", dependencies: ["NexusPolicies", "NexusNN", "NexusWire", "NexusSampleData", "NexusRandom"], swiftSettings: strict),
         .testTarget(name: "NexusDemonstrationsTests", dependencies: ["NexusDemonstrations", "NexusEnvironments", "NexusWire"], swiftSettings: strict),

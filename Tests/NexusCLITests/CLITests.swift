@@ -164,4 +164,19 @@ struct CLITests {
         let truncated = try await NexusProcess.run(["demos", "info", path])
         #expect(truncated.status == 2 && truncated.stderr.contains("cut short"), "\(truncated.stderr)")
     }
+
+    @Test("report refuses what is not a run, naming it; demos record shows its progress on standard error")
+    func reportRefusalsAndRecordProgress() async throws {
+        let directory = NSTemporaryDirectory() + "nexus-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let missing = try await NexusProcess.run(["report", directory + "/nothing", "--out", directory + "/r.html"])
+        #expect(missing.status == 64 && missing.stderr.contains("run directory \(directory)/nothing does not exist"), "\(missing.stderr)")
+        let empty = try await NexusProcess.run(["report", directory, "--out", directory + "/r.html"])
+        #expect(empty.status == 64 && empty.stderr.contains("has no metrics.csv"), "\(empty.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/r.html"))
+        let record = try await NexusProcess.run(["demos", "record", "--env", "Pendulum-v1", "--episodes", "4", "--out", directory + "/p.nxdemo"])
+        #expect(record.stderr.contains("recording Pendulum-v1: episode 4/4, 800 steps"), "\(record.stderr)")
+        #expect(record.stdout.contains("wrote \(directory)/p.nxdemo: Pendulum-v1, 4 episodes, 800 steps"))
+    }
 }

@@ -82,3 +82,41 @@ extension TelemetryTests {
 
     struct ScrapeError: Error, CustomStringConvertible { let description: String }
 }
+
+extension TelemetryTests {
+    @Test("nexus report of a DAgger, a BC and a GAIL run, opened in headless Chromium: every run's curves are drawn")
+    func reportInChromium() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "chromium is missing: run .ci/install-deps")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-report-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let demos = directory + "/demos.nxdemo"
+        #expect(try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "20", "--out", demos]).status == 0)
+        let runs = [
+            ("dagger", ["--algo", "dagger", "--workers", "2", "--set", "training.max_iterations=15"]),
+            ("bc", ["--algo", "bc", "--demos", demos]),
+            ("gail", ["--algo", "gail", "--demos", demos, "--workers", "2", "--set", "training.max_iterations=40"]),
+        ]
+        for (name, arguments) in runs {
+            let train = try await NexusProcess.run(["train", "--env", "CartPole-v1", "--run-dir", directory + "/" + name, "--set", "stop_at_target=false"] + arguments, timeout: 300)
+            #expect(train.status == 0, "\(name): \(train.stderr)")
+        }
+        let page = directory + "/report.html"
+        let report = try await NexusProcess.run(["report"] + runs.map { directory + "/" + $0.0 } + ["--out", page])
+        #expect(report.status == 0, "\(report.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        // Self-contained: no scripts, links or images, and the only URL is SVG's namespace.
+        let urls = html.components(separatedBy: "http").count - 1, namespaces = html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1
+        #expect(urls == namespaces && namespaces >= 5 && !html.contains("<script") && !html.contains("<link") && !html.contains("<img"))
+        #expect(html.contains("expert 500") && html.contains("target 475"))
+        #expect(html.components(separatedBy: "<tr>").count - 1 == 4, "a header and a row per run")
+
+        let screenshot = directory + "/report.png"
+        let (status, output) = spawnAndWait("/usr/bin/chromium", [
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,3000", "--screenshot=\(screenshot)", "file://" + page,
+        ])
+        #expect(status == 0 && FileManager.default.fileExists(atPath: screenshot), "\(output)")
+        // The first three colours of the page's palette: dagger, bc, gail.
+        let (checked, counts) = spawnAndWait(Self.python, [Self.tool("check_report.py"), page, screenshot, "#4e79a7", "#f28e2b", "#e15759"])
+        #expect(checked == 0, "\(counts)")
+    }
+}

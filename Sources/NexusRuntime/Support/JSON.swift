@@ -7,7 +7,7 @@ public enum JSONFile {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    static func read(_ path: String) throws -> [String: Any] {
+    public static func read(_ path: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RuntimeError("\(path) does not hold a JSON object")

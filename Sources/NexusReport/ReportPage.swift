@@ -1,0 +1,116 @@
+import Foundation
+import NexusAlgorithms
+import NexusEnvironments
+import NexusRuntime
+
+/// `nexus report`: one self-contained HTML page (inline SVG and CSS, nothing fetched) with the
+/// runs' learning curves against env steps, expert queries and wall time (runs overlaid, one
+/// group of charts per environment, the expert's return and the target as dashed lines),
+/// throughput and query rate, and the summary table.
+public enum ReportPage {
+    /// Tableau's ten colours: distinct in print and for common colour blindness.
+    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
+    static let expertColor = "#333333", targetColor = "#d62728"
+
+    /// Loads the runs and evaluates each environment's expert (`expertEpisodes` episodes, as
+    /// the run configured it: the built-in expert with its env_kwargs, or its expert.policy).
+    public static func build(runDirectories: [String], expertEpisodes: Int = 20, generated: Date = Date()) throws -> String {
+        guard !runDirectories.isEmpty else { throw ReportError("name at least one run directory") }
+        var runs = try runDirectories.map(RunRecord.load)
+        // Same-named directories (runs/a/x, runs/b/x) get their parent's name too.
+        for index in runs.indices where runs.filter({ $0.name == runs[index].name }).count > 1 {
+            runs[index].name = ((runs[index].path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" + runs[index].name
+        }
+        var expertReturns: [String: Double] = [:]
+        for run in runs where expertReturns[run.config.env] == nil {
+            let type = try EnvironmentRegistry.type(for: run.config.env)
+            let arguments = try run.config.environmentArguments
+            let expert = try ExpertSource.make(envID: run.config.env, policyFile: run.config.expert.policy, arguments: arguments)
+            expertReturns[run.config.env] = Evaluation.run(type, episodes: expertEpisodes, seed: 1_000_003, arguments: arguments, expert: expert).meanReturn
+        }
+        return html(runs: runs, expertReturns: expertReturns, generated: generated)
+    }
+
+    static func html(runs: [RunRecord], expertReturns: [String: Double], generated: Date) -> String {
+        let colors = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.path, palette[$0 % palette.count]) })
+        var body = "<h1>Nexus report</h1>\n<p class=\"meta\">\(runs.count) run\(runs.count == 1 ? "" : "s"), generated \(escape(ISO8601DateFormatter().string(from: generated)))</p>\n"
+        for env in ordered(runs.map(\.config.env)) {
+            let group = runs.filter { $0.config.env == env }
+            let target = group.compactMap { $0.number("target_return") ?? $0.config.targetReturn }.first ?? group[0].config.targetReturn
+            var references = [LineChart.ReferenceLine(label: "target \(LineChart.label(target))", value: target, color: targetColor)]
+            if let expert = expertReturns[env] { references.insert(.init(label: "expert \(LineChart.label(expert.rounded()))", value: expert, color: expertColor), at: 0) }
+            body += "<h2>\(escape(env))</h2>\n"
+            body += figure(group, colors, title: "Return against env steps", x: "env steps", y: "evaluation return", references: references) { $0.points("env_steps", "eval_return_mean") }
+            body += figure(group, colors, title: "Return against expert queries", x: "expert queries", y: "evaluation return", references: references) { $0.points("expert_queries", "eval_return_mean") }
+            body += figure(group, colors, title: "Return against wall time", x: "wall seconds", y: "evaluation return", references: references) { $0.points("wall_seconds", "eval_return_mean") }
+            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second") { $0.throughput }
+            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps") { $0.queryRate }
+        }
+        body += "<h2>Summary</h2>\n" + summaryTable(runs, colors)
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Nexus report</title>
+        <style>
+        body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1100px; }
+        h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+        .meta, .note { color: #666; } figure { margin: 12px 0 20px; }
+        .chart .title { font-weight: 600; font-size: 14px; } .chart .tick, .chart .axis { font-size: 11px; fill: #444; }
+        .chart .grid { stroke: #eee; } .chart .frame { fill: none; stroke: #999; }
+        .chart .curve { fill: none; stroke-width: 2; } .chart .reference { stroke-width: 1.5; stroke-dasharray: 6 4; }
+        .legend { list-style: none; padding: 0; margin: 4px 0; } .legend li { display: inline-block; margin-right: 16px; }
+        .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
+        table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+        th:first-child, td:first-child { text-align: left; white-space: nowrap; }
+        </style></head>
+        <body>
+        \(body)</body></html>
+
+        """
+    }
+
+    /// One chart of the runs that have a curve for it; the others are named below it.
+    static func figure(
+        _ runs: [RunRecord], _ colors: [String: String], title: String, x: String, y: String, references: [LineChart.ReferenceLine] = [],
+        points: (RunRecord) -> [(Double, Double)]
+    ) -> String {
+        let drawn = runs.map { ($0, points($0)) }.filter { run, points in !points.isEmpty && Set(points.map(\.0)).count > 1 || points.count == 1 && run.rows.count == 1 }
+        let missing = runs.filter { run in !drawn.contains { $0.0.path == run.path } }.map(\.name)
+        guard !drawn.isEmpty else { return "<p class=\"note\">\(escape(title)): no run has data for it.</p>\n" }
+        let chart = LineChart(title: title, xLabel: x, yLabel: y, series: drawn.map { .init(name: $0.0.name, color: colors[$0.0.path]!, points: $0.1) }, references: references)
+        var html = "<figure>\n" + chart.svg() + "\n<ul class=\"legend\">"
+        html += drawn.map { "<li><span class=\"swatch\" style=\"background:\(colors[$0.0.path]!)\"></span>\(escape($0.0.name)) (\(escape($0.0.config.algo)))</li>" }.joined()
+        html += "</ul>"
+        if !missing.isEmpty { html += "<p class=\"note\">Not drawn (no \(escape(x)) to plot against): \(escape(missing.joined(separator: ", "))).</p>" }
+        return html + "</figure>\n"
+    }
+
+    static func summaryTable(_ runs: [RunRecord], _ colors: [String: String]) -> String {
+        let columns: [(String, (RunRecord) -> String)] = [
+            ("run", { "<span class=\"swatch\" style=\"background:\(colors[$0.path]!)\"></span>" + escape($0.name) }),
+            ("algorithm", { escape($0.config.algo) }), ("environment", { escape($0.config.env) }),
+            ("reached target", { ($0.summary["reached_target"] as? Bool).map { $0 ? "yes" : "no" } ?? "running" }),
+            ("eval return", { number($0.number("eval_return_mean") ?? $0.rows.last?["eval_return_mean"], digits: 1) }),
+            ("env steps", { number($0.number("env_steps") ?? $0.rows.last?["env_steps"]) }),
+            ("expert queries", { number($0.number("expert_queries") ?? $0.rows.last?["expert_queries"]) }),
+            ("iterations", { number($0.number("iterations") ?? $0.rows.last?["iteration"]) }),
+            ("wall s", { number($0.number("wall_seconds") ?? $0.rows.last?["wall_seconds"], digits: 1) }),
+            ("s to target", { number($0.number("seconds_to_target"), digits: 2) }),
+            ("queries to target", { number($0.number("expert_queries_to_target")) }),
+            ("unsafe events", { number($0.number("unsafe_events")) }),
+            ("finish", { escape($0.summary["finish_reason"] as? String ?? "") }),
+        ]
+        var html = "<table>\n<tr>" + columns.map { "<th>\(escape($0.0))</th>" }.joined() + "</tr>\n"
+        for run in runs { html += "<tr>" + columns.map { "<td>\($0.1(run))</td>" }.joined() + "</tr>\n" }
+        return html + "</table>\n"
+    }
+
+    static func number(_ value: Double?, digits: Int = 0) -> String {
+        guard let value, value.isFinite else { return "—" }
+        return digits == 0 && abs(value) < 1e15 ? String(Int64(value.rounded())) : String(format: "%.\(digits)f", value)
+    }
+
+    static func ordered(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+}

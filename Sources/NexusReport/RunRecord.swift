@@ -1,0 +1,75 @@
+import Foundation
+import NexusRuntime
+import NexusWire
+
+/// What a report reads of one run directory: its configuration, `summary.json` (if the run
+/// ended) and the rows of `metrics.csv`.
+public struct RunRecord {
+    public let path: String
+    public var name: String
+    public let config: RunConfig
+    public let summary: [String: Any]
+    /// One dictionary per metrics row; empty cells (not measured yet) are absent.
+    public let rows: [[String: Double]]
+
+    public static func load(_ path: String) throws -> RunRecord {
+        let run = try RunDirectory(path: path, create: false)
+        guard FileManager.default.fileExists(atPath: run.metrics) else { throw ReportError("\(path) has no metrics.csv: not a Nexus run directory, or no iteration finished yet") }
+        let config = try ConfigLoader.load(file: run.config)
+        let summary = FileManager.default.fileExists(atPath: run.summary) ? try JSONFile.read(run.summary) : [:]
+        let rows = try parseCSV(try String(contentsOfFile: run.metrics, encoding: .utf8), source: run.metrics)
+        return RunRecord(path: path, name: (path as NSString).lastPathComponent, config: config, summary: summary, rows: rows)
+    }
+
+    static func parseCSV(_ text: String, source: String) throws -> [[String: Double]] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard !lines.isEmpty else { throw ReportError("\(source) is empty") }
+        let header = lines.removeFirst()
+        return try lines.enumerated().map { index, cells in
+            guard cells.count == header.count else { throw ReportError("\(source) line \(index + 2) has \(cells.count) cells for \(header.count) columns") }
+            var row: [String: Double] = [:]
+            for (column, cell) in zip(header, cells) where !cell.isEmpty {
+                guard let value = Double(cell) else { throw ReportError("\(source) line \(index + 2): \(column) = \"\(cell)\" is not a number") }
+                row[column] = value
+            }
+            return row
+        }
+    }
+
+    /// (x, y) of every row that has both.
+    func points(_ x: String, _ y: String) -> [(Double, Double)] {
+        rows.compactMap { row in
+            guard let a = row[x], let b = row[y], a.isFinite, b.isFinite else { return nil }
+            return (a, b)
+        }
+    }
+
+    /// Expert queries per 1,000 env steps between consecutive rows, at the later row's steps.
+    var queryRate: [(Double, Double)] {
+        let counts = points("env_steps", "expert_queries")
+        return zip(counts, counts.dropFirst()).compactMap { previous, current in
+            let steps = current.0 - previous.0
+            return steps > 0 ? (current.0, 1000 * (current.1 - previous.1) / steps) : nil
+        }
+    }
+
+    /// Env steps per second against wall time: the learner's column, else derived from rows.
+    var throughput: [(Double, Double)] {
+        // Offline algorithms (BC) step no environment: nothing to draw.
+        guard rows.contains(where: { ($0["env_steps"] ?? 0) > 0 }) else { return [] }
+        let measured = points("wall_seconds", "env_steps_per_second")
+        if !measured.isEmpty { return measured }
+        let steps = points("wall_seconds", "env_steps")
+        return zip(steps, steps.dropFirst()).compactMap { previous, current in
+            let seconds = current.0 - previous.0
+            return seconds > 0 ? (current.0, (current.1 - previous.1) / seconds) : nil
+        }
+    }
+
+    func number(_ key: String) -> Double? { (summary[key] as? NSNumber)?.doubleValue }
+}
+
+public struct ReportError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import NexusReport
+
+@Suite("Report page")
+struct ReportTests {
+    @Test("ticks are 1, 2 or 5 × 10^k, cover the data, and a flat series still gets an axis")
+    func ticks() {
+        for (low, high) in [(0.0, 500.0), (-1234.5, -12.0), (0.0, 7680.0), (3.2, 3.2), (1e-3, 4e-3)] {
+            let ticks = LineChart.ticks(low, high)
+            #expect(ticks.first! <= low && ticks.last! >= high, "\(low)…\(high): \(ticks)")
+            #expect((3...12).contains(ticks.count), "\(low)…\(high): \(ticks)")
+            let step = ticks[1] - ticks[0]
+            let mantissa = step / pow(10, floor(log10(step)))
+            #expect([1, 2, 5, 10].contains { abs($0 - mantissa) < 1e-9 }, "step \(step)")
+        }
+        #expect(LineChart.ticks(0, 500) == [0, 100, 200, 300, 400, 500])
+    }
+
+    @Test("metrics.csv: empty cells are absent, damage is named by line and column")
+    func csv() throws {
+        let rows = try RunRecord.parseCSV("iteration,env_steps,eval_return_mean\n1,256,\n2,512,480.5\n", source: "m.csv")
+        #expect(rows.count == 2 && rows[0]["eval_return_mean"] == nil && rows[1]["eval_return_mean"] == 480.5)
+        #expect(throws: ReportError.self) { try RunRecord.parseCSV("a,b\n1\n", source: "m.csv") }
+        do {
+            _ = try RunRecord.parseCSV("a,b\n1,x\n", source: "m.csv")
+        } catch let error as ReportError {
+            #expect(error.description == "m.csv line 2: b = \"x\" is not a number")
+        }
+    }
+
+    @Test("run names and labels are escaped in HTML and SVG")
+    func escaping() {
+        #expect(escape("<run \"a\" & 'b'>") == "&lt;run &quot;a&quot; &amp; &#39;b&#39;&gt;")
+        let chart = LineChart(title: "x<y", xLabel: "a&b", yLabel: "c", series: [.init(name: "<r>", color: "#000", points: [(0, 1), (1, 2)])])
+        let svg = chart.svg()
+        #expect(svg.contains("x&lt;y") && svg.contains("a&amp;b") && svg.contains("data-run=\"&lt;r&gt;\"") && !svg.contains("<r>"))
+    }
+}
