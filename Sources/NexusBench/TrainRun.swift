@@ -1,4 +1,5 @@
 import Foundation
+import NexusRuntime
 
 /// One `nexus train` launched by a benchmark (the whole local cluster, start-up included), in
 /// a temporary run directory removed afterwards; gives its `summary.json`.
@@ -16,11 +17,33 @@ struct TrainRun {
         process.standardInput = Pipe()
         let launched = Date().timeIntervalSince1970
         try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        // Runs take up to minutes each: the latest metrics row is shown meanwhile (stderr).
+        var progress = ProgressLine(to: .standardError)
+        let title = describe(arguments)
+        while process.isRunning {
+            progress.show { String(format: "%@: %@: %@ (%.0f s)", label, title, latestRow(in: directory + "/metrics.csv"), Date().timeIntervalSince1970 - launched) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        progress.finish()
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json")),
             let summary = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { throw EndToEndFailure(description: "\(label): nexus train \(arguments.joined(separator: " ")) wrote no summary (status \(process.terminationStatus))") }
         return (summary, launched)
+    }
+
+    /// "dagger on Pendulum-v1, seed 3" from the train arguments.
+    static func describe(_ arguments: [String]) -> String {
+        func value(_ flag: String) -> String? { arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil } }
+        return "\(value("--algo") ?? "dagger") on \(value("--env") ?? "CartPole-v1")" + (value("--seed").map { ", seed \($0)" } ?? "")
+    }
+
+    /// The newest row of a metrics.csv as "iteration N, S env steps, return R".
+    static func latestRow(in path: String) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "starting" }
+        let lines = text.split(separator: "\n")
+        guard lines.count >= 2, let header = lines.first, let last = lines.last else { return "starting" }
+        let row = Dictionary(zip(header.split(separator: ",", omittingEmptySubsequences: false), last.split(separator: ",", omittingEmptySubsequences: false)), uniquingKeysWith: { a, _ in a })
+        return "iteration \(row["iteration"] ?? "?"), \(row["env_steps"] ?? "?") env steps, return \(row["eval_return_mean"].map { $0.isEmpty ? "—" : String($0) } ?? "—")"
     }
 }
 

@@ -22,6 +22,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Run directory (default: a new one under runs/).")
     var runDir: String?
 
+    @Option(help: "Continue the stopped run in this directory from its newest checkpoint: its config.yaml (with --set and the other options on top), its counters, clock and metrics.")
+    var resume: String?
+
     @Option(help: "Stop after this many seconds (the max_seconds key).")
     var maxSeconds: Double?
 
@@ -31,12 +34,19 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Launcher log level.")
     var logLevel: String = "notice"
 
+    func validate() throws {
+        if resume != nil, runDir != nil { throw ValidationError("--resume names the run directory; leave out --run-dir") }
+        if let resume, configOptions.config == nil, !FileManager.default.fileExists(atPath: resume + "/config.yaml") {
+            throw ValidationError("--resume \(resume): no config.yaml there (not a run directory)")
+        }
+    }
+
     func run() async throws {
         var extra: [String] = []
         if let workers { extra.append("workers=\(workers)") }
         if let maxSeconds { extra.append("max_seconds=\(maxSeconds)") }
         if let targetReturn { extra.append("target_return=\(targetReturn)") }
-        let config = try configOptions.load(extra: extra)
+        let config = try configOptions.load(extra: extra, file: configOptions.config ?? resume.map { $0 + "/config.yaml" })
         try ProcessOptions.bootstrapLogging(level: logLevel)
         let stop = StopSignal()
         stop.installHandlers()
@@ -45,8 +55,8 @@ struct Train: AsyncParsableCommand {
         let outcome: ClusterLauncher.Outcome
         do {
             launcher = try ClusterLauncher(
-                config: config, runDirectory: runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
-                executable: executable, logger: Logger(label: "nexus.train"))
+                config: config, runDirectory: resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
+                executable: executable, resume: resume != nil, logger: Logger(label: "nexus.train"))
             outcome = try await launcher.run(until: stop)
         } catch let error as RuntimeError {
             throw ValidationError(error.description)

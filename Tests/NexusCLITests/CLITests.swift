@@ -57,6 +57,13 @@ struct CLITests {
         return (try records(result.stdout), result.stderr)
     }
 
+    @Test("bench ppo --json: records alone on stdout, each training run's progress on stderr")
+    func benchProgress() async throws {
+        let (records, stderr) = try await Self.benchRecords(["ppo"])
+        #expect(records.contains { $0.metric == "env_steps_per_s" && $0.value > 0 })
+        #expect(stderr.contains("ppo: ppo on CartPole-v1, seed 1: "), "\(stderr)")
+    }
+
     @Test("bench wire --json prints one record per line, with a baseline and its ratio")
     func benchWireJSON() async throws {
         let records = try await Self.benchRecords(["wire"]).records

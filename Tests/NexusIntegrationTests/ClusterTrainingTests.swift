@@ -146,6 +146,30 @@ struct ClusterTrainingTests {
         #expect((run.summary?["finish_reason"] as? String)?.contains("SIGTERM") == true)
     }
 
+    @Test("nexus train --resume continues a stopped run: iterations, versions and the clock go on, metrics.csv and tb/ are appended to")
+    func resumeStoppedRun() async throws {
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
+        #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 3 })
+        kill(run.pid, SIGINT)
+        #expect(await run.finish(within: 30) == 130, "\(run.outputText)")
+        let before = run.metricsRows
+        let stoppedAt = try #require(before.compactMap { Int($0["iteration"] ?? "") }.last)
+        let wallBefore = try #require(Double(before.last?["wall_seconds"] ?? ""))
+        let resumed = try await NexusProcess.run(["train", "--resume", run.runDirectory, "--set", "training.max_iterations=\(stoppedAt + 5)"], timeout: 120)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let rows = run.metricsRows
+        let iterations = rows.compactMap { Int($0["iteration"] ?? "") }
+        let versions = rows.compactMap { Int($0["policy_version"] ?? "") }
+        #expect(iterations.last == stoppedAt + 5 && rows.count >= before.count + 5, "\(iterations)")
+        #expect(zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 }, "policy versions \(versions)")
+        #expect(try #require(Double(rows.last?["wall_seconds"] ?? "")) > wallBefore, "the run's clock continues")
+        #expect(run.log("learner").contains("resuming: reading checkpoint-") && run.log("learner").contains("resumed from"))
+        let eventFiles = try FileManager.default.contentsOfDirectory(atPath: run.runDirectory + "/tb").filter { $0.contains("tfevents") }
+        #expect(eventFiles.count == 2, "one event file per learner process: \(eventFiles)")
+        let refused = try await NexusProcess.run(["train", "--resume", run.runDirectory + "/logs"])
+        #expect(refused.status == 64 && refused.stderr.contains("no config.yaml there"), "\(refused.stderr)")
+    }
+
     @Test("a learner killed with SIGKILL resumes from its checkpoint with increasing policy versions")
     func learnerResume() async throws {
         let (run, rowsAtKill, summary) = try await Self.killMidRun("learner", workers: 2, afterRows: 3)

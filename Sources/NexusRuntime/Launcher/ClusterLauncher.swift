@@ -27,6 +27,7 @@ public final class ClusterLauncher {
     private var workers: [UInt32: ChildProcess] = [:]
     private var learnerEndpoints: [String: String] = [:]
     private var expertEndpoints: [String?] = []
+    private let resumeAtStart: Bool
     /// Each expert's `/metrics` URL, for cluster.json (when `metrics.port` is set).
     private var expertMetricsURLs: [Int: String] = [:]
     private var workerRestarts = 0
@@ -42,8 +43,14 @@ public final class ClusterLauncher {
     /// Worker processes killed for silence (the kill is not repeated while the exit is seen).
     private var silencedWorkers: Set<Int32> = []
 
-    public init(config: RunConfig, runDirectory: String, executable: URL, logger: Logger) throws {
+    /// `resume`: the run directory holds a stopped run; its learner starts from the newest
+    /// checkpoint (counters, clock and metrics continue).
+    public init(config: RunConfig, runDirectory: String, executable: URL, resume: Bool = false, logger: Logger) throws {
         var config = config
+        if resume, CheckpointStore(directory: try RunDirectory(path: runDirectory, create: false).checkpoints, keep: 1).files().isEmpty {
+            throw RuntimeError("cannot resume \(runDirectory): it has no checkpoint")
+        }
+        resumeAtStart = resume
         // Local cluster: every socket on loopback, ports chosen by the kernel.
         config.endpoints.expert = "tcp://127.0.0.1:*"
         config.endpoints.control = "tcp://127.0.0.1:*"
@@ -94,7 +101,7 @@ public final class ClusterLauncher {
             (experts, expertEndpoints) = ([ChildProcess?](repeating: nil, count: count), [String?](repeating: nil, count: count))
             for index in 0..<count { try await startExpert(index) }
         }
-        try await startLearner(resume: false)
+        try await startLearner(resume: resumeAtStart)
         if usesWorkers { for id in 1...UInt32(config.workers) { try startWorker(id) } }
         try writeClusterFile()
         print("nexus: \(config.algo) on \(config.env), \(usesWorkers ? "\(config.workers) workers" : "offline"), run directory \(run.path)")
@@ -228,7 +235,7 @@ public final class ClusterLauncher {
         }
         let child = try ChildProcess(name: "learner", executable: executable, arguments: arguments, logPath: run.log("learner"))
         learner = child
-        learnerEndpoints = try await awaitAnnouncement("learner", child: child)
+        learnerEndpoints = try await awaitAnnouncement("learner", child: child, showingProgress: canResume)
         liveness.answered("learner")
     }
 
@@ -269,16 +276,39 @@ public final class ClusterLauncher {
         }
     }
 
-    private func awaitAnnouncement(_ role: String, child: ChildProcess) async throws -> [String: String] {
-        let deadline = ContinuousClock.now + .seconds(30)
+    /// Waits for a role to announce its endpoints. The deadline (30 s) counts from its log's
+    /// last new line: a learner resuming from a large checkpoint logs each phase, which is
+    /// shown on the progress line (`showingProgress`), and is waited for as long as it logs.
+    private func awaitAnnouncement(_ role: String, child: ChildProcess, showingProgress: Bool = false) async throws -> [String: String] {
+        var deadline = ContinuousClock.now + .seconds(30)
+        var logSize = Self.size(of: run.log(role))
+        var line = ProgressLine()
+        let started = ContinuousClock.now
+        defer { if showingProgress { line.finish() } }
         while ContinuousClock.now < deadline {
             if let endpoints = EndpointAnnouncement.read(run.announcement(role)) { return endpoints }
             if !child.isRunning {
                 throw RuntimeError("the \(role) \(child.exitDescription) before listening:\n\(Self.tail(of: run.log(role)))")
             }
+            let size = Self.size(of: run.log(role))
+            if size != logSize {
+                logSize = size
+                deadline = ContinuousClock.now + .seconds(30)
+            }
+            // Quick starts stay quiet; a wait of more than a second is shown.
+            if showingProgress, ContinuousClock.now - started > .seconds(1) {
+                line.show {
+                    let last = Self.tail(of: run.log(role), lines: 1).split(separator: "]", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+                    return String(format: "%@: %@ (%.1f s)", role, String(last.prefix(120)), (ContinuousClock.now - started) / .seconds(1))
+                }
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
-        throw RuntimeError("the \(role) did not start listening within 30 s; see \(run.log(role))")
+        throw RuntimeError("the \(role) did not start listening, and logged nothing, for 30 s; see \(run.log(role))")
+    }
+
+    private static func size(of path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
     }
 
     // MARK: stopping

@@ -52,16 +52,25 @@ actor Learner {
         servedConfig = try ConfigLoader.yaml(config)
         var runID = "\(config.algo)-\(config.env)-\(UInt32.random(in: 0...UInt32.max))"
         if resume {
+            // Each phase is logged: a large checkpoint takes a while, and the launcher shows
+            // these lines while it waits for the learner.
+            let started = ContinuousClock.now
+            let seconds = { String(format: "%.2f s", (ContinuousClock.now - started) / .seconds(1)) }
+            if let newest = checkpoints.files().last {
+                let size = ((try? FileManager.default.attributesOfItem(atPath: newest)[.size]) as? NSNumber)?.doubleValue ?? 0
+                logger.info("resuming: reading \((newest as NSString).lastPathComponent) (\(String(format: "%.1f", size / 1e6)) MB)")
+            }
             let (checkpoint, path) = try checkpoints.latest()
             guard checkpoint.envID == config.env, checkpoint.algo == config.algo else {
                 throw RuntimeError("\(path) is a \(checkpoint.algo) checkpoint for \(checkpoint.envID), not \(config.algo) on \(config.env)")
             }
+            logger.info("resuming: read and checked \((path as NSString).lastPathComponent) in \(seconds()); restoring the algorithm's state")
             try algorithm.restore(
                 models: checkpoint.weights.models, tensors: checkpoint.optimizerState, random: checkpoint.rngState, iteration: Int(checkpoint.iteration))
             counters = LearnerCounters(metrics: checkpoint.counters)
             version = checkpoint.weights.version + 1
             runID = checkpoint.runID
-            logger.info("resumed from \(path)", metadata: ["iteration": "\(checkpoint.iteration)", "policy_version": "\(checkpoint.weights.version)"])
+            logger.info("resumed from \(path) in \(seconds())", metadata: ["iteration": "\(checkpoint.iteration)", "policy_version": "\(checkpoint.weights.version)"])
         }
         self.runID = runID
         currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
