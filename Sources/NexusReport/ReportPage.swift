@@ -43,8 +43,8 @@ public enum ReportPage {
             body += figure(group, colors, title: "Return against env steps", x: "env steps", y: "evaluation return", references: references) { $0.points("env_steps", "eval_return_mean") }
             body += figure(group, colors, title: "Return against expert queries", x: "expert queries", y: "evaluation return", references: references) { $0.points("expert_queries", "eval_return_mean") }
             body += figure(group, colors, title: "Return against wall time", x: "wall seconds", y: "evaluation return", references: references) { $0.points("wall_seconds", "eval_return_mean") }
-            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second") { $0.throughput }
-            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps") { $0.queryRate }
+            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second", missing: "steps no environment") { $0.throughput }
+            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps", missing: "steps no environment") { $0.queryRate }
         }
         body += "<h2>Summary</h2>\n" + summaryTable(runs, colors)
         return """
@@ -71,7 +71,7 @@ public enum ReportPage {
     /// One chart of the runs that have a curve for it; the others are named below it.
     static func figure(
         _ runs: [RunRecord], _ colors: [String: String], title: String, x: String, y: String, references: [LineChart.ReferenceLine] = [],
-        points: (RunRecord) -> [(Double, Double)]
+        missing reason: String? = nil, points: (RunRecord) -> [(Double, Double)]
     ) -> String {
         let drawn = runs.map { ($0, points($0)) }.filter { run, points in !points.isEmpty && Set(points.map(\.0)).count > 1 || points.count == 1 && run.rows.count == 1 }
         let missing = runs.filter { run in !drawn.contains { $0.0.path == run.path } }.map(\.name)
@@ -80,7 +80,9 @@ public enum ReportPage {
         var html = "<figure>\n" + chart.svg() + "\n<ul class=\"legend\">"
         html += drawn.map { "<li><span class=\"swatch\" style=\"background:\(colors[$0.0.path]!)\"></span>\(escape($0.0.name)) (\(escape($0.0.config.algo)))</li>" }.joined()
         html += "</ul>"
-        if !missing.isEmpty { html += "<p class=\"note\">Not drawn (no \(escape(x)) to plot against): \(escape(missing.joined(separator: ", "))).</p>" }
+        if !missing.isEmpty {
+            html += "<p class=\"note\">Not drawn (\(escape(reason ?? "no \(x) to plot against"))): \(escape(missing.joined(separator: ", "))).</p>"
+        }
         return html + "</figure>\n"
     }
 
