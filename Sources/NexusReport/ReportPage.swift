@@ -43,8 +43,8 @@ public enum ReportPage {
             body += figure(group, colors, title: "Return against env steps", x: "env steps", y: "evaluation return", references: references) { $0.points("env_steps", "eval_return_mean") }
             body += figure(group, colors, title: "Return against expert queries", x: "expert queries", y: "evaluation return", references: references) { $0.points("expert_queries", "eval_return_mean") }
             body += figure(group, colors, title: "Return against wall time", x: "wall seconds", y: "evaluation return", references: references) { $0.points("wall_seconds", "eval_return_mean") }
-            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second", missing: "steps no environment") { $0.throughput }
-            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps", missing: "steps no environment") { $0.queryRate }
+            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second", missing: "no environment steps") { $0.throughput }
+            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps", missing: "no environment steps") { $0.queryRate }
         }
         body += "<h2>Summary</h2>\n" + summaryTable(runs, colors)
         return """
