@@ -114,7 +114,13 @@ let package = Package(
         .testTarget(
             name: "NexusAlgorithmsTests", dependencies: ["NexusAlgorithms", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusWire", "NexusTestKit", "NexusRandom"],
             swiftSettings: strict),
-        .testTarget(name: "NexusRuntimeTests", dependencies: ["NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit"], swiftSettings: strict),
+        .testTarget(
+            name: "NexusRuntimeTests",
+            dependencies: [
+                "NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "NexusIntegrationTests",
             dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime", "NexusAlgorithms"],

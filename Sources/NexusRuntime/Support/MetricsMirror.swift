@@ -19,11 +19,15 @@ public final class MetricsMirror: Sendable {
 
     private let role: String
     private let counterNames: Set<String>
+    private let factory: any MetricsFactory
     private let state = Mutex(State())
 
-    public init(role: String, counters: Set<String>) {
+    /// `factory`: where the counters and gauges are made (the process's bootstrapped backend
+    /// unless a test passes its own).
+    public init(role: String, counters: Set<String>, factory: any MetricsFactory = MetricsSystem.factory) {
         self.role = role
         counterNames = counters
+        self.factory = factory
     }
 
     public func update(_ metrics: [Metric]) {
@@ -36,12 +40,12 @@ public final class MetricsMirror: Sendable {
                     let growth = metric.value - (state.totals[name] ?? 0)
                     state.totals[name] = metric.value
                     // Created at first sight, zero included: a scraper sees the series from the start.
-                    let counter = state.counters[name] ?? Counter(label: "nexus_\(role)_\(name)_total")
+                    let counter = state.counters[name] ?? Counter(label: "nexus_\(role)_\(name)_total", factory: factory)
                     state.counters[name] = counter
                     if growth >= 1 { counter.increment(by: Int64(growth)) }
                 } else {
                     let key = metric.name
-                    let gauge = state.gauges[key] ?? Gauge(label: "nexus_\(role)_\(name)", dimensions: parts.count == 2 ? [("id", parts[1])] : [])
+                    let gauge = state.gauges[key] ?? Gauge(label: "nexus_\(role)_\(name)", dimensions: parts.count == 2 ? [("id", parts[1])] : [], factory: factory)
                     state.gauges[key] = gauge
                     gauge.record(metric.value)
                 }
