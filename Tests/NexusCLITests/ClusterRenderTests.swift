@@ -18,6 +18,7 @@ struct ClusterRenderTests {
         ["--set", "workers=8"],
         ["--algo", "mega-dagger", "--env", "Pendulum-v1", "--set", "expert.imperfections=['noise=0.5', 'bias=0.8']"],
         ["--set", "security.mode=none", "--algo", "ppo"],
+        ["--algo", "mega-dagger", "--env", "Pendulum-v1", "--set", "expert.imperfections=['noise=0.5', 'bias=0.8']", "--set", "metrics.port=9400"],
     ])
     func kubernetesSchema(arguments: [String]) async throws {
         let validator = Self.root.appendingPathComponent(".build-tools/venv/bin/kubernetes-validate").path
@@ -38,6 +39,15 @@ struct ClusterRenderTests {
         #expect(text.contains("livenessProbe"))
         if arguments.contains("workers=8") { #expect(text.contains("replicas: 8")) }
         if arguments.contains("mega-dagger") { #expect(text.contains("nexus-expert-1")) }
+        if arguments.contains("metrics.port=9400") {
+            // The learner on 9400, expert i on 9401 + i, each scrapeable: a named port, the
+            // annotations, and /metrics on every interface.
+            for port in [9400, 9401, 9402] { #expect(text.contains("containerPort: \(port)") && text.contains("prometheus.io/port: '\(port)'"), "\(port)") }
+            #expect(text.contains("prometheus.io/scrape: 'true'") && text.contains("bind: 0.0.0.0"))
+            #expect(text.contains("metrics.port=9402"))
+        } else {
+            #expect(!text.contains("prometheus.io"))
+        }
     }
 
     @Test("a Slurm batch script: valid bash, learner and experts on the first node, workers as one srun step with their task numbers as ids")

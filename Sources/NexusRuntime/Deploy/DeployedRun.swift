@@ -38,6 +38,8 @@ public struct DeployedRun: Sendable {
         config.endpoints.expert = experts.first ?? config.endpoints.expert
         config.expert.endpoints = experts.count > 1 ? experts : []
         config.expert.imperfections = []
+        // A scraper runs elsewhere (Prometheus in the cluster): /metrics on every interface.
+        if config.metrics.port != 0 { config.metrics.bind = "0.0.0.0" }
         if usesCurve {
             config.security.mode = "curve"
             config.security.keys = keysDirectory
@@ -48,6 +50,7 @@ public struct DeployedRun: Sendable {
     /// The arguments that start expert `index`.
     public func expertArguments(_ index: Int, config file: String) -> [String] {
         ["expert", "--config", file, "--bind", "tcp://0.0.0.0:\(Self.expertPort + index)", "--set", "expert.imperfection='\(imperfections[index])'"]
+            + (config.metrics.port != 0 ? ["--set", "metrics.port=\(config.metrics.expertPort(index))"] : [])
     }
 
     /// `nexus status` against `endpoint` as a probe, with this run's security.

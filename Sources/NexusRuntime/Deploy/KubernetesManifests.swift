@@ -38,12 +38,16 @@ public struct KubernetesManifests {
             objects.append(secret("\(name)-server-keys", keys))
             objects.append(secret("\(name)-worker-keys", keys.filter { [KeyFiles.clientPair, KeyFiles.serverPublic].contains($0.key) }))
         }
+        // Prometheus's /metrics (metrics.port): a named port and the usual scrape annotations.
+        let metricsPort = { (port: Int) in port != 0 ? [("metrics", port)] : [] }
         let learnerPorts = [("control", DeployedRun.controlPort), ("trajectories", DeployedRun.trajectoriesPort), ("weights", DeployedRun.weightsPort)]
+            + metricsPort(config.metrics.port)
         objects.append(service(learnerService, role: "learner", ports: learnerPorts))
         objects.append(learner(run, ports: learnerPorts))
         for index in experts {
-            objects.append(service(expertService(index), role: "expert-\(index)", ports: [("expert", DeployedRun.expertPort + index)]))
-            objects.append(expert(run, index: index))
+            let ports = [("expert", DeployedRun.expertPort + index)] + metricsPort(config.metrics.expertPort(index))
+            objects.append(service(expertService(index), role: "expert-\(index)", ports: ports))
+            objects.append(expert(run, index: index, ports: ports))
         }
         if run.usesWorkers { objects.append(workers(run)) }
         return try objects.map { try Yams.dump(object: $0, sortKeys: true) }.joined(separator: "---\n")
@@ -110,18 +114,23 @@ public struct KubernetesManifests {
         ])
     }
 
-    private func expert(_ run: DeployedRun, index: Int) -> [String: Any] {
+    private func expert(_ run: DeployedRun, index: Int, ports: [(String, Int)]) -> [String: Any] {
         let (volumes, mounts) = volumes(keys: run.usesCurve ? "\(name)-server-keys" : nil)
         let main = container(
-            "expert", command: ["nexus"] + run.expertArguments(index, config: Self.configFile), ports: [("expert", DeployedRun.expertPort + index)],
+            "expert", command: ["nexus"] + run.expertArguments(index, config: Self.configFile), ports: ports,
             cpu: "500m", memory: "256Mi", probe: run.statusProbe("tcp://127.0.0.1:\(DeployedRun.expertPort + index)"), mounts: mounts)
         return statefulSet(expertService(index), role: "expert-\(index)", containers: [main], volumes: volumes, claims: [])
     }
 
     private func statefulSet(_ setName: String, role: String, containers: [[String: Any]], volumes: [[String: Any]], claims: [[String: Any]]) -> [String: Any] {
+        var template: [String: Any] = ["labels": selector(role)]
+        let metrics = containers.flatMap { ($0["ports"] as? [[String: Any]]) ?? [] }.first { $0["name"] as? String == "metrics" }
+        if let port = metrics?["containerPort"] as? Int {
+            template["annotations"] = ["prometheus.io/scrape": "true", "prometheus.io/port": "\(port)", "prometheus.io/path": "/metrics"]
+        }
         var spec: [String: Any] = [
             "serviceName": setName, "replicas": 1, "selector": ["matchLabels": selector(role)],
-            "template": ["metadata": ["labels": selector(role)], "spec": ["containers": containers, "volumes": volumes]],
+            "template": ["metadata": template, "spec": ["containers": containers, "volumes": volumes]],
         ]
         if !claims.isEmpty { spec["volumeClaimTemplates"] = claims }
         return ["apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": metadata(setName, role: role), "spec": spec]
