@@ -26,7 +26,10 @@ public enum MinariDataset {
 
     /// Reads a Minari dataset for `envID` (nil: the one its metadata names), checking every
     /// episode's shapes and values against the environment.
-    public static func read(_ path: String, envID requested: String? = nil, nexusVersion: String) throws -> DemonstrationFile {
+    /// `progress` hears (episodes read, episodes in the dataset) after each episode.
+    public static func read(
+        _ path: String, envID requested: String? = nil, nexusVersion: String, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> DemonstrationFile {
         let (hdf5Path, metadataPath) = try locate(path)
         let metadata = try metadataPath.map(MinariMetadata.read)
         guard let envID = requested ?? metadata?.envID else {
@@ -41,7 +44,10 @@ public enum MinariDataset {
         let file = try HDF5File.open(hdf5Path)
         let groups = try episodeGroups(in: file)
         guard !groups.isEmpty else { throw MinariError("\(hdf5Path) holds no episode_K groups") }
-        let episodes = try groups.enumerated().map { index, name in try readEpisode(name, index: index, from: file, spec: spec) }
+        let episodes = try groups.enumerated().map { index, name in
+            defer { progress(index + 1, groups.count) }
+            return try readEpisode(name, index: index, from: file, spec: spec)
+        }
         let header = DemonstrationHeader(
             envID: spec.id, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount ?? 0,
             expert: "minari:" + (metadata?.datasetID ?? (path as NSString).lastPathComponent), seed: 0, nexusVersion: nexusVersion,
@@ -109,7 +115,9 @@ public enum MinariDataset {
 
     /// Writes `file` as a Minari dataset in `directory` (created; an existing dataset there
     /// is replaced), named `datasetID` (Minari's `namespace/name-vN`).
-    public static func write(_ demonstrations: DemonstrationFile, to directory: String, datasetID: String) throws {
+    public static func write(
+        _ demonstrations: DemonstrationFile, to directory: String, datasetID: String, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws {
         let header = demonstrations.header
         let spec = try EnvironmentRegistry.type(for: header.envID).spec
         let data = directory + "/data"
@@ -134,6 +142,7 @@ public enum MinariDataset {
             try file.write(episode.rewards.map(Double.init), shape: [steps], to: group + "/rewards")
             try file.write(flags: episode.terminated, to: group + "/terminations")
             try file.write(flags: episode.truncated, to: group + "/truncations")
+            progress(index + 1, demonstrations.episodes.count)
         }
         let metadata = MinariMetadata(
             datasetID: datasetID, spec: spec, arguments: header.environmentArguments,

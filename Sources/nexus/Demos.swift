@@ -113,7 +113,12 @@ struct Demos: ParsableCommand {
 
         func run() throws {
             do {
-                try save(try MinariDataset.read(source, envID: env, nexusVersion: NexusVersion.current), to: out)
+                var progress = ProgressLine(to: .standardError)
+                let file = try MinariDataset.read(source, envID: env, nexusVersion: NexusVersion.current) { done, total in
+                    progress.show(force: done == total) { "importing \(source): episode \(done)/\(total)" }
+                }
+                progress.finish()
+                try save(file, to: out)
             } catch let error as MinariError {
                 throw ValidationError(error.description)
             } catch let error as EnvironmentError {
@@ -154,7 +159,11 @@ struct Demos: ParsableCommand {
                 throw ValidationError("--dataset-id \"\(id)\" is not Minari's NAMESPACE/NAME-vN")
             }
             do {
-                try MinariDataset.write(demos, to: out, datasetID: id)
+                var progress = ProgressLine(to: .standardError)
+                try MinariDataset.write(demos, to: out, datasetID: id) { done, total in
+                    progress.show(force: done == total) { "exporting to \(out): episode \(done)/\(total)" }
+                }
+                progress.finish()
             } catch let error as MinariError {
                 throw ValidationError(error.description)
             }
