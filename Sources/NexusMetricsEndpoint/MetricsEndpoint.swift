@@ -4,6 +4,7 @@ import FlyingSocks
 import Foundation
 import Logging
 import Prometheus
+import Synchronization
 
 /// `GET /metrics` in Prometheus's text format: what the process counts through swift-metrics
 /// (learner and expert roles; see `RoleMetrics` in NexusRuntime), collected by the
@@ -47,18 +48,27 @@ public final class MetricsEndpoint: Sendable {
         await server.appendRoute("GET /metrics") { _ in
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: Data(registry.emitToBuffer()))
         }
+        // The server task ends at once when it cannot bind; its error is reported rather than
+        // waiting out a listening timeout.
+        let failure = Mutex<(any Error)?>(nil)
         let serving = Task {
-            do { try await server.run() } catch { logger.error("metrics endpoint stopped: \(error)") }
+            do { try await server.run() } catch {
+                failure.withLock { $0 = error }
+                logger.error("metrics endpoint stopped: \(error)")
+            }
         }
-        do {
-            try await server.waitUntilListening(timeout: 5)
-        } catch {
-            serving.cancel()
-            throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port): \(error)")
+        let deadline = ContinuousClock.now + .seconds(5)
+        var bound: Socket.Address?
+        while bound == nil, ContinuousClock.now < deadline {
+            if let error = failure.withLock({ $0 }) {
+                throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port) (metrics.port, metrics.bind): \(describe(error))")
+            }
+            bound = await server.listeningAddress
+            if bound == nil { try await Task.sleep(for: .milliseconds(10)) }
         }
-        guard case .ip4(let boundHost, let boundPort) = await server.listeningAddress else {
+        guard case .ip4(let boundHost, let boundPort) = bound else {
             serving.cancel()
-            throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port)")
+            throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port): not listening after 5 s")
         }
         return MetricsEndpoint(url: "http://\(boundHost):\(boundPort)/metrics", server: server, serving: serving)
     }
@@ -73,6 +83,12 @@ public final class MetricsEndpoint: Sendable {
         await server.stop()
         serving.cancel()
     }
+}
+
+/// FlyingSocks' bind failure as the system says it ("Address already in use").
+private func describe(_ error: any Error) -> String {
+    if case .failed(_, let errno, let message) = error as? SocketError { return "\(message) (errno \(errno))" }
+    return "\(error)"
 }
 
 public struct MetricsEndpointError: Error, CustomStringConvertible {

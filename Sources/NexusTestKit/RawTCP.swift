@@ -56,3 +56,22 @@ private func isFree(port: Int) -> Bool {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }
+
+/// A loopback port held by a listening socket until `close` is called on the descriptor: a
+/// port some other program took.
+public func listenOnFreeTCPPort() throws -> (port: Int, descriptor: Int32) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EIO) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let listening = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard listening else {
+        close(fd)
+        throw POSIXError(.EADDRINUSE)
+    }
+    return (Int(UInt16(bigEndian: address.sin_port)), fd)
+}

@@ -186,4 +186,13 @@ struct CLITests {
         #expect(record.stderr.contains("recording Pendulum-v1: episode 4/4, 800 steps"), "\(record.stderr)")
         #expect(record.stdout.contains("wrote \(directory)/p.nxdemo: Pendulum-v1, 4 episodes, 800 steps"))
     }
+
+    @Test("a metrics.port another program holds is refused at once, naming the port and the reason")
+    func metricsPortInUse() async throws {
+        let held = try listenOnFreeTCPPort()
+        defer { close(held.descriptor) }
+        let expert = try await NexusProcess.run(["expert", "--env", "CartPole-v1", "--bind", "tcp://127.0.0.1:*", "--set", "metrics.port=\(held.port)"], timeout: 30)
+        #expect(expert.status != 0)
+        #expect(expert.stderr.contains("cannot listen for /metrics on 127.0.0.1:\(held.port) (metrics.port, metrics.bind): Address already in use"), "\(expert.stderr)")
+    }
 }
