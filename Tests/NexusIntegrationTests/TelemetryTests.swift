@@ -94,7 +94,7 @@ extension TelemetryTests {
         let runs = [
             ("dagger", ["--algo", "dagger", "--workers", "2", "--set", "training.max_iterations=15"]),
             ("bc", ["--algo", "bc", "--demos", demos]),
-            ("gail", ["--algo", "gail", "--demos", demos, "--workers", "2", "--set", "training.max_iterations=40"]),
+            ("gail", ["--algo", "gail", "--demos", demos, "--workers", "2", "--set", "training.max_iterations=15"]),
         ]
         for (name, arguments) in runs {
             let train = try await NexusProcess.run(["train", "--env", "CartPole-v1", "--run-dir", directory + "/" + name, "--set", "stop_at_target=false"] + arguments, timeout: 300)

@@ -34,8 +34,9 @@ struct HostileInputTests {
         var settings = RunConfig.WorkerSettings()
         // An out-of-range action is dropped while decoding, so that answer costs one timeout;
         // a slow run (sanitised, or a loaded machine) could time out before an answer and shift
-        // them onto stale request ids: 5 s, and the fake answers the newest query it holds.
-        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (5, 0.01, 0.02)
+        // them onto stale request ids: 15 s (5 s was exceeded once under AddressSanitizer with
+        // the whole suite running beside it), and the fake answers the newest query it holds.
+        (settings.expertTimeoutSeconds, settings.retryInitialSeconds, settings.retryMaxSeconds) = (15, 0.01, 0.02)
         let client = try ExpertClient(
             endpoint: fake.endpoints[0], workerID: 1, envID: "Acrobot-v1", actionDim: 1, discreteActions: 3, settings: settings, logger: logger)
         let labelling = Task { try await client.label([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], rows: 2, observationDim: 6) }
