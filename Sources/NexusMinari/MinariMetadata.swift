@@ -17,7 +17,8 @@ struct MinariMetadata {
     init() {}
 
     static func read(_ path: String) throws -> MinariMetadata {
-        guard let data = FileManager.default.contents(atPath: path) else { throw MinariError("cannot read \(path)") }
+        let data: Data
+        do { data = Data(try FileBytes.read(path, limit: 64 << 20)) } catch let error as FileBytesError { throw MinariError(error.description) }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw MinariError("\(path) is not a JSON object") }
         func embedded(_ key: String) throws -> [String: Any]? {
             guard let text = object[key] as? String else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import NexusWire
 
 /// JSON for run-directory files: sorted keys, pretty, numbers that are not finite as null.
 public enum JSONFile {
@@ -8,7 +9,9 @@ public enum JSONFile {
     }
 
     public static func read(_ path: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(path) } catch let error as FileBytesError { throw RuntimeError(error.description) }
+        let data = Data(bytes)
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RuntimeError("\(path) does not hold a JSON object")
         }

@@ -44,8 +44,9 @@ public final class TensorBoardLog {
     public static func read(directory: String) throws -> [TensorBoardEvent] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return try names.filter { $0.contains("tfevents") }.sorted().flatMap { name in
-            guard let data = FileManager.default.contents(atPath: directory + "/" + name) else { throw RuntimeError("cannot read \(directory)/\(name)") }
-            return try TFRecord.records(in: [UInt8](data)).map { try TensorBoardCodec.decode($0) }
+            let bytes: [UInt8]
+            do { bytes = try FileBytes.read(directory + "/" + name) } catch let error as FileBytesError { throw RuntimeError(error.description) }
+            return try TFRecord.records(in: bytes).map { try TensorBoardCodec.decode($0) }
         }
     }
 }

@@ -37,10 +37,13 @@ public enum CheckpointFile {
     }
 
     public static func read(_ path: String) throws -> Checkpoint {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CheckpointFileError("cannot read \(path): no such readable file")
+        let bytes: [UInt8]
+        do {
+            bytes = try FileBytes.read(path)
+        } catch let error as FileBytesError {
+            throw CheckpointFileError(error.description)
         }
-        return try decode(Array(data), path: path)
+        return try decode(bytes, path: path)
     }
 }
 

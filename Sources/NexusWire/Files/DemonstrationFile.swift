@@ -48,14 +48,14 @@ public struct DemonstrationFile: Sendable, Equatable {
     }
 
     public static func read(from path: String, limits: WireLimits = .default) throws -> DemonstrationFile {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DemonstrationFileError.cannotRead(path: path, reason: error.localizedDescription)
+            bytes = try FileBytes.read(path)
+        } catch let error as FileBytesError {
+            throw DemonstrationFileError.cannotRead(path: path, reason: error.description.replacingOccurrences(of: "cannot read \(path): ", with: ""))
         }
         do {
-            return try data.withUnsafeBytes { try decode($0, limits: limits) }
+            return try bytes.withUnsafeBytes { try decode($0, limits: limits) }
         } catch let error as DemonstrationFileError {
             throw error.at(path)
         }
