@@ -1,5 +1,6 @@
 import Foundation
 import NexusTestKit
+import NexusWire
 import Testing
 
 @Suite("The nexus command line")
@@ -166,7 +167,7 @@ struct CLITests {
         #expect(record.status == 0, "\(record.stderr)")
         let info = try await NexusProcess.run(["demos", "info", path])
         #expect(info.status == 0 && info.stdout.contains("3 episodes, 1500 steps, return mean 500.00"))
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let bytes = Data(try FileBytes.read(path))
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
         let truncated = try await NexusProcess.run(["demos", "info", path])
         #expect(truncated.status == 2 && truncated.stderr.contains("cut short"), "\(truncated.stderr)")

@@ -31,7 +31,7 @@ struct MinariTests {
         let train = try await NexusProcess.run(
             ["train", "--algo", "bc", "--env", "CartPole-v1", "--demos", demos, "--run-dir", run, "--set", "learner.eval_episodes=50", "--set", "learner.eval_seed=123"])
         #expect(train.status == 0, "\(train.stderr)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/summary.json"))) as? [String: Any])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(FileBytes.read(run + "/summary.json"))) as? [String: Any])
         #expect(summary["reached_target"] as? Bool == true)
         #expect(try #require((summary["eval_return_mean"] as? NSNumber)?.doubleValue) >= 475, "\(summary)")
     }

@@ -37,7 +37,7 @@ struct FuzzCorpusTests {
             for (name, message) in seeds { try Data(WireCodec.encode(message)).write(to: Self.directory.appendingPathComponent(name)) }
         }
         for (name, message) in seeds {
-            let committed = try Data(contentsOf: Self.directory.appendingPathComponent(name))
+            let committed = Data(try FileBytes.read(Self.directory.appendingPathComponent(name).path))
             #expect(Array(committed) == WireCodec.encode(message), "Fuzz/corpus/\(name) is stale")
             #expect(try WireCodec.decode(Array(committed)) == message)
         }

@@ -40,7 +40,7 @@ struct RunFilesTests {
         newer.iteration = 5
         _ = try store.save(older)
         let path = try store.save(newer)
-        let intact = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let intact = try FileBytes.read(path)
         var random = SystemRandomNumberGenerator()
         var recovered = 0
         for trial in 0..<100 {

@@ -69,7 +69,7 @@ struct FuzzTests {
     func fuzzerFindings(name: String) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fuzz/corpus/\(name)")
-        let bytes = Array(try Data(contentsOf: path))
+        let bytes = try FileBytes.read(path.path)
         #expect(throws: WireError.self) { try WireCodec.decode(bytes) }
     }
 }
