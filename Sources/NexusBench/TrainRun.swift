@@ -1,5 +1,6 @@
 import Foundation
 import NexusRuntime
+import NexusWire
 
 /// One `nexus train` launched by a benchmark (the whole local cluster, start-up included), in
 /// a temporary run directory removed afterwards; gives its `summary.json`.
@@ -39,7 +40,7 @@ struct TrainRun {
 
     /// The newest row of a metrics.csv as "iteration N, S env steps, return R".
     static func latestRow(in path: String) -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "starting" }
+        guard let text = FileBytes.text(path) else { return "starting" }
         let lines = text.split(separator: "\n")
         guard lines.count >= 2, let header = lines.first, let last = lines.last else { return "starting" }
         let row = Dictionary(zip(header.split(separator: ",", omittingEmptySubsequences: false), last.split(separator: ",", omittingEmptySubsequences: false)), uniquingKeysWith: { a, _ in a })

@@ -17,7 +17,9 @@ public struct RunRecord {
         guard FileManager.default.fileExists(atPath: run.metrics) else { throw ReportError("\(path) has no metrics.csv: not a Nexus run directory, or no iteration finished yet") }
         let config = try ConfigLoader.load(file: run.config)
         let summary = FileManager.default.fileExists(atPath: run.summary) ? try JSONFile.read(run.summary) : [:]
-        let rows = try parseCSV(try String(contentsOfFile: run.metrics, encoding: .utf8), source: run.metrics)
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(run.metrics) } catch let error as FileBytesError { throw ReportError(error.description) }
+        let rows = try parseCSV(String(decoding: bytes, as: UTF8.self), source: run.metrics)
         return RunRecord(path: path, name: (path as NSString).lastPathComponent, config: config, summary: summary, rows: rows)
     }
 

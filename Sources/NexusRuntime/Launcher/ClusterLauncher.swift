@@ -365,7 +365,7 @@ public final class ClusterLauncher {
     }
 
     static func tail(of path: String, lines: Int = 15) -> String {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no log at \(path))" }
+        guard let text = FileBytes.text(path) else { return "(no log at \(path))" }
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 }

@@ -28,6 +28,14 @@ public enum FileBytes {
     }
 }
 
+extension FileBytes {
+    /// The file as UTF-8 text (invalid bytes replaced), nil if it cannot be read: for logs and
+    /// CSV files that another process may be appending to.
+    public static func text(_ path: String) -> String? {
+        (try? read(path)).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
 /// A file that could not be read, naming the path and the reason.
 public struct FileBytesError: Error, CustomStringConvertible, Equatable {
     public let description: String
