@@ -1,6 +1,5 @@
 import Foundation
 import NexusRuntime
-import NexusWire
 
 /// One `nexus train` launched by a benchmark (the whole local cluster, start-up included), in
 /// a temporary run directory removed afterwards; gives its `summary.json`.
@@ -40,11 +39,9 @@ struct TrainRun {
 
     /// The newest row of a metrics.csv as "iteration N, S env steps, return R".
     static func latestRow(in path: String) -> String {
-        guard let text = FileBytes.text(path) else { return "starting" }
-        let lines = text.split(separator: "\n")
-        guard lines.count >= 2, let header = lines.first, let last = lines.last else { return "starting" }
-        let row = Dictionary(zip(header.split(separator: ",", omittingEmptySubsequences: false), last.split(separator: ",", omittingEmptySubsequences: false)), uniquingKeysWith: { a, _ in a })
-        return "iteration \(row["iteration"] ?? "?"), \(row["env_steps"] ?? "?") env steps, return \(row["eval_return_mean"].map { $0.isEmpty ? "—" : String($0) } ?? "—")"
+        guard let row = (try? MetricsLog.rows(at: path))?.last else { return "starting" }
+        let number = { (column: String, format: String) in row[column].map { String(format: format, $0) } ?? "—" }
+        return "iteration \(number("iteration", "%.0f")), \(number("env_steps", "%.0f")) env steps, return \(number("eval_return_mean", "%.1f"))"
     }
 }
 

@@ -9,11 +9,10 @@ import Synchronization
 /// `GET /metrics` in Prometheus's text format: what the process counts through swift-metrics
 /// (learner and expert roles; see `RoleMetrics` in NexusRuntime), collected by the
 /// swift-prometheus backend. Started before the role's servers, since swift-metrics hands
-/// out no-op counters until a backend is bootstrapped (once per process).
+/// out no-op counters until a backend is bootstrapped (once per process). The server serves
+/// until the process exits.
 public final class MetricsEndpoint: Sendable {
     public let url: String
-    private let server: HTTPServer
-    private let serving: Task<Void, Never>
 
     /// Histogram buckets where the backend's defaults (5 ms to 10 s; 5 to 10,000) miss the
     /// range: an expert answers in tens of microseconds, policy lag is a few versions.
@@ -70,19 +69,10 @@ public final class MetricsEndpoint: Sendable {
             serving.cancel()
             throw MetricsEndpointError("cannot listen for /metrics on \(host):\(port): not listening after 5 s")
         }
-        return MetricsEndpoint(url: "http://\(boundHost):\(boundPort)/metrics", server: server, serving: serving)
+        return MetricsEndpoint(url: "http://\(boundHost):\(boundPort)/metrics")
     }
 
-    private init(url: String, server: HTTPServer, serving: Task<Void, Never>) {
-        self.url = url
-        self.server = server
-        self.serving = serving
-    }
-
-    public func stop() async {
-        await server.stop()
-        serving.cancel()
-    }
+    private init(url: String) { self.url = url }
 }
 
 /// FlyingSocks' bind failure as the system says it ("Address already in use").

@@ -29,7 +29,6 @@ struct MinariMetadata {
         }
         let envSpec = try embedded("env_spec")
         var metadata = MinariMetadata()
-        metadata.fields = object
         metadata.datasetID = object["dataset_id"] as? String
         metadata.envID = envSpec?["id"] as? String
         metadata.envKwargs = envSpec?["kwargs"] as? [String: Any] ?? [:]

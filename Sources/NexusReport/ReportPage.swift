@@ -36,7 +36,7 @@ public enum ReportPage {
         var body = "<h1>Nexus report</h1>\n<p class=\"meta\">\(runs.count) run\(runs.count == 1 ? "" : "s"), generated \(escape(ISO8601DateFormatter().string(from: generated)))</p>\n"
         for env in ordered(runs.map(\.config.env)) {
             let group = runs.filter { $0.config.env == env }
-            let target = group.compactMap { $0.number("target_return") ?? $0.config.targetReturn }.first ?? group[0].config.targetReturn
+            let target = group[0].number("target_return") ?? group[0].config.targetReturn
             var references = [LineChart.ReferenceLine(label: "target \(LineChart.label(target))", value: target, color: targetColor)]
             if let expert = expertReturns[env] { references.insert(.init(label: "expert \(LineChart.label(expert.rounded()))", value: expert, color: expertColor), at: 0) }
             body += "<h2>\(escape(env))</h2>\n"

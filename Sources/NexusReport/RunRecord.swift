@@ -1,6 +1,5 @@
 import Foundation
 import NexusRuntime
-import NexusWire
 
 /// What a report reads of one run directory: its configuration, `summary.json` (if the run
 /// ended) and the rows of `metrics.csv`.
@@ -17,25 +16,7 @@ public struct RunRecord {
         guard FileManager.default.fileExists(atPath: run.metrics) else { throw ReportError("\(path) has no metrics.csv: not a Nexus run directory, or no iteration finished yet") }
         let config = try ConfigLoader.load(file: run.config)
         let summary = FileManager.default.fileExists(atPath: run.summary) ? try JSONFile.read(run.summary) : [:]
-        let bytes: [UInt8]
-        do { bytes = try FileBytes.read(run.metrics) } catch let error as FileBytesError { throw ReportError(error.description) }
-        let rows = try parseCSV(String(decoding: bytes, as: UTF8.self), source: run.metrics)
-        return RunRecord(path: path, name: (path as NSString).lastPathComponent, config: config, summary: summary, rows: rows)
-    }
-
-    static func parseCSV(_ text: String, source: String) throws -> [[String: Double]] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard !lines.isEmpty else { throw ReportError("\(source) is empty") }
-        let header = lines.removeFirst()
-        return try lines.enumerated().map { index, cells in
-            guard cells.count == header.count else { throw ReportError("\(source) line \(index + 2) has \(cells.count) cells for \(header.count) columns") }
-            var row: [String: Double] = [:]
-            for (column, cell) in zip(header, cells) where !cell.isEmpty {
-                guard let value = Double(cell) else { throw ReportError("\(source) line \(index + 2): \(column) = \"\(cell)\" is not a number") }
-                row[column] = value
-            }
-            return row
-        }
+        return RunRecord(path: path, name: (path as NSString).lastPathComponent, config: config, summary: summary, rows: try MetricsLog.rows(at: run.metrics))
     }
 
     /// (x, y) of every row that has both.

@@ -18,18 +18,6 @@ struct ReportTests {
         #expect(LineChart.ticks(0, 500) == [0, 100, 200, 300, 400, 500])
     }
 
-    @Test("metrics.csv: empty cells are absent, damage is named by line and column")
-    func csv() throws {
-        let rows = try RunRecord.parseCSV("iteration,env_steps,eval_return_mean\n1,256,\n2,512,480.5\n", source: "m.csv")
-        #expect(rows.count == 2 && rows[0]["eval_return_mean"] == nil && rows[1]["eval_return_mean"] == 480.5)
-        #expect(throws: ReportError.self) { try RunRecord.parseCSV("a,b\n1\n", source: "m.csv") }
-        do {
-            _ = try RunRecord.parseCSV("a,b\n1,x\n", source: "m.csv")
-        } catch let error as ReportError {
-            #expect(error.description == "m.csv line 2: b = \"x\" is not a number")
-        }
-    }
-
     @Test("run names and labels are escaped in HTML and SVG")
     func escaping() {
         #expect(escape("<run \"a\" & 'b'>") == "&lt;run &quot;a&quot; &amp; &#39;b&#39;&gt;")

@@ -72,6 +72,23 @@ struct RunFilesTests {
         #expect(lines[2] == "2,,,,,,0.125,480,")
     }
 
+    @Test("metrics.csv read back: the rows as written (empty cells absent), damage named by line and column")
+    func metricsRows() throws {
+        let path = try temporaryDirectory() + "/metrics.csv"
+        try MetricsLog(path: path).append([("iteration", 1), ("policy_loss", 0.25), ("eval_return_mean", .nan)])
+        try MetricsLog(path: path).append([("iteration", 2), ("policy_loss", 0.1), ("eval_return_mean", 480.5)])
+        let rows = try MetricsLog.rows(at: path)
+        #expect(rows.count == 2 && rows[0]["eval_return_mean"] == nil && rows[0]["env_steps"] == nil)
+        #expect(rows[1]["policy_loss"] == 0.1 && rows[1]["eval_return_mean"] == 480.5)
+        #expect(throws: RuntimeError.self) { try MetricsLog.parse("a,b\n1\n", source: "m.csv") }
+        do {
+            _ = try MetricsLog.parse("a,b\n1,x\n", source: "m.csv")
+            Issue.record("a cell that is not a number was read")
+        } catch let error as RuntimeError {
+            #expect(error.description == "m.csv line 2: b = \"x\" is not a number")
+        }
+    }
+
     @Test("every example config in cluster/ loads")
     func exampleConfigs() throws {
         let cluster = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

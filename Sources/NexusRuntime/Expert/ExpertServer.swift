@@ -78,12 +78,7 @@ public final class ExpertServer: Sendable {
             RoleLoop(on: socket.taskExecutor) { [self] in
                 while true { try await serveBatch() }
             },
-            RoleLoop { [self] in
-                while true {
-                    metricsMirror.update(status.metrics)
-                    try await Task.sleep(for: .milliseconds(500))
-                }
-            },
+            RoleLoop { [self] in try await metricsMirror.run { status.metrics } },
         ])
         await socket.close()
     }

@@ -281,7 +281,7 @@ public final class ClusterLauncher {
     /// shown on the progress line (`showingProgress`), and is waited for as long as it logs.
     private func awaitAnnouncement(_ role: String, child: ChildProcess, showingProgress: Bool = false) async throws -> [String: String] {
         var deadline = ContinuousClock.now + .seconds(30)
-        var logSize = Self.size(of: run.log(role))
+        var logSize = FileBytes.size(run.log(role))
         var line = ProgressLine()
         let started = ContinuousClock.now
         defer { if showingProgress { line.finish() } }
@@ -290,7 +290,7 @@ public final class ClusterLauncher {
             if !child.isRunning {
                 throw RuntimeError("the \(role) \(child.exitDescription) before listening:\n\(Self.tail(of: run.log(role)))")
             }
-            let size = Self.size(of: run.log(role))
+            let size = FileBytes.size(run.log(role))
             if size != logSize {
                 logSize = size
                 deadline = ContinuousClock.now + .seconds(30)
@@ -305,10 +305,6 @@ public final class ClusterLauncher {
             try await Task.sleep(for: .milliseconds(10))
         }
         throw RuntimeError("the \(role) did not start listening, and logged nothing, for 30 s; see \(run.log(role))")
-    }
-
-    private static func size(of path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue ?? 0
     }
 
     // MARK: stopping

@@ -57,8 +57,8 @@ actor Learner {
             let started = ContinuousClock.now
             let seconds = { String(format: "%.2f s", (ContinuousClock.now - started) / .seconds(1)) }
             if let newest = checkpoints.files().last {
-                let size = ((try? FileManager.default.attributesOfItem(atPath: newest)[.size]) as? NSNumber)?.doubleValue ?? 0
-                logger.info("resuming: reading \((newest as NSString).lastPathComponent) (\(String(format: "%.1f", size / 1e6)) MB)")
+                let megabytes = Double(FileBytes.size(newest) ?? 0) / 1e6
+                logger.info("resuming: reading \((newest as NSString).lastPathComponent) (\(String(format: "%.1f", megabytes)) MB)")
             }
             let (checkpoint, path) = try checkpoints.latest()
             guard checkpoint.envID == config.env, checkpoint.algo == config.algo else {
@@ -134,7 +134,7 @@ actor Learner {
     /// After an iteration: evaluation (every `eval_every`), the target, the metrics row (with
     /// the sockets' `network` counters), the checkpoint (every `checkpoint_every`), the
     /// iteration limit.
-    func evaluateAndRecord(network: [Metric] = []) throws {
+    func evaluateAndRecord(network: [Metric]) throws {
         let iteration = algorithm.iteration
         let started = ContinuousClock.now
         if iteration % config.learner.evalEvery == 0 {

@@ -126,7 +126,10 @@ public final class LearnerServer: Sendable {
         try EndpointAnnouncement.write(boundEndpoints.merging(extraAnnouncements) { bound, _ in bound }, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
 
-        var loops = [RoleLoop(on: control.taskExecutor) { try await self.serveControl(stop) }, RoleLoop { try await self.train(stop) }]
+        var loops = [
+            RoleLoop(on: control.taskExecutor) { try await self.serveControl(stop) }, RoleLoop { try await self.train(stop) },
+            RoleLoop { try await self.metricsMirror.run { self.controlPlane.status(network: self.networkMetrics).metrics } },
+        ]
         if trajectories != nil {
             loops += [RoleLoop { try await self.receiveSegments() }, RoleLoop { try await self.republishWeights() }]
         }
@@ -157,7 +160,6 @@ public final class LearnerServer: Sendable {
             }
             await learner.checkTime()
             controlPlane.publish(metrics: await learner.statusMetrics())
-            metricsMirror.update(controlPlane.status(network: networkMetrics).metrics)
             if await learner.finishReason != nil { return }
         }
     }

@@ -31,6 +31,29 @@ public final class MetricsLog {
         try handle.write(contentsOf: Data(row.utf8))
     }
 
+    /// The rows of the file at `path` (the report, a benchmark's progress): one dictionary per
+    /// row, empty cells (not measured yet) left out.
+    public static func rows(at path: String) throws -> [[String: Double]] {
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(path) } catch let error as FileBytesError { throw RuntimeError(error.description) }
+        return try parse(String(decoding: bytes, as: UTF8.self), source: path)
+    }
+
+    static func parse(_ text: String, source: String) throws -> [[String: Double]] {
+        var lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard !lines.isEmpty else { throw RuntimeError("\(source) is empty") }
+        let header = lines.removeFirst()
+        return try lines.enumerated().map { index, cells in
+            guard cells.count == header.count else { throw RuntimeError("\(source) line \(index + 2) has \(cells.count) cells for \(header.count) columns") }
+            var row: [String: Double] = [:]
+            for (column, cell) in zip(header, cells) where !cell.isEmpty {
+                guard let value = Double(cell) else { throw RuntimeError("\(source) line \(index + 2): \(column) = \"\(cell)\" is not a number") }
+                row[column] = value
+            }
+            return row
+        }
+    }
+
     static func format(_ value: Double) -> String {
         guard value.isFinite else { return "" }
         return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)

@@ -30,6 +30,15 @@ public final class MetricsMirror: Sendable {
         self.factory = factory
     }
 
+    /// Mirrors `metrics()` every `interval` until cancelled: off the roles' hot paths (the
+    /// learner's training loop wakes for every segment), and often enough for a scraper.
+    public func run(every interval: Duration = .milliseconds(500), _ metrics: () -> [Metric]) async throws {
+        while true {
+            update(metrics())
+            try await Task.sleep(for: interval)
+        }
+    }
+
     public func update(_ metrics: [Metric]) {
         state.withLock { state in
             for metric in metrics {

@@ -40,13 +40,4 @@ public final class TensorBoardLog {
         }
     }
 
-    /// Every event of the event files in `directory`, file by file in TensorBoard's order.
-    public static func read(directory: String) throws -> [TensorBoardEvent] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return try names.filter { $0.contains("tfevents") }.sorted().flatMap { name in
-            let bytes: [UInt8]
-            do { bytes = try FileBytes.read(directory + "/" + name) } catch let error as FileBytesError { throw RuntimeError(error.description) }
-            return try TFRecord.records(in: bytes).map { try TensorBoardCodec.decode($0) }
-        }
-    }
 }

@@ -68,7 +68,8 @@ public enum TensorBoardCodec {
         return value
     }
 
-    /// Decodes a record Nexus wrote (tests and `nexus report` read event files back this way).
+    /// Decodes a record Nexus wrote (the codec's tests read records back this way; TensorBoard
+    /// itself is the reader that matters, see Tests/Tools/check_tensorboard.py).
     public static func decode(_ bytes: [UInt8], limits: WireLimits = .default) throws -> TensorBoardEvent {
         try bytes.withUnsafeBytes { raw in
             try ProtobufRuntime.withUnpacked(Nexus__V1__TensorBoardEvent.self, raw, limits: limits) { message in

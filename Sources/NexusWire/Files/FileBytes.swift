@@ -34,6 +34,12 @@ extension FileBytes {
     public static func text(_ path: String) -> String? {
         (try? read(path)).map { String(decoding: $0, as: UTF8.self) }
     }
+
+    /// The file's size in bytes, nil if it does not exist.
+    public static func size(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
 }
 
 /// A file that could not be read, naming the path and the reason.
