@@ -57,6 +57,9 @@ public struct ImitationSettings: Sendable, Equatable {
     public var samplesPerIteration = 256
     public var datasetCapacity = 500_000
     public var beta: BetaSchedule = .exponential(start: 1, decay: 0.95)
+    /// DAgger's first iteration: the expert drives this many copies per worker, whole
+    /// episodes, and the untrained policy the rest, unlabelled (0: every copy).
+    public var firstExpertCopies = 0
     public var seed: UInt64 = 0
 
     public init() {}

@@ -98,6 +98,8 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     private var queried: [Bool]
     /// Under a gated plan: each row's disagreement, and whether the expert took over for safety.
     private var decision: QueryGate.Decision?
+    /// Steps each copy's current intervention has left (0: the policy drives).
+    private var takeoverLeft: [Int]
     private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int], gate: QueryGate?)?
     public private(set) var fusion = (conflicts: 0, filtered: 0)
     public private(set) var envSteps: UInt64 = 0
@@ -118,6 +120,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         logProbabilities = [Float](repeating: 0, count: envCount)
         expertActed = [Bool](repeating: false, count: envCount)
         queried = expertActed
+        takeoverLeft = [Int](repeating: 0, count: envCount)
         builders = (0..<envCount).map {
             SegmentBuilder(workerID: workerID, envIndex: UInt32($0), envID: E.spec.id, steps: segmentSteps, observationDim: dim, actionDim: actionDim)
         }
@@ -153,10 +156,18 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         }
         var rows: [Int] = []
         let probability = plan.expertActionProbability
+        let takeover = plan.queryRule == .gate ? plan.gateTakeoverSteps : 0
+        let expertCopies = plan.expertCopies
         for index in 0..<count {
-            let drawn = probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
+            let drawn = index < expertCopies || probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
+            // An intervention: where the model is unsure or foresees danger, the expert drives
+            // this copy for a while, so its labels come from its own trajectory rather than from
+            // single states, and the policy gets the copy back away from the danger.
+            if takeover > 0, let decision, decision.fires[index] { takeoverLeft[index] = takeover }
+            let intervening = takeoverLeft[index] > 0
+            if intervening { takeoverLeft[index] -= 1 }
             // The safety fallback: where the lookahead saw danger, the expert acts.
-            let useExpert = drawn || decision?.unsafeAhead[index] == true
+            let useExpert = drawn || intervening || decision?.unsafeAhead[index] == true
             expertActed[index] = useExpert
             switch plan.queryRule {
             case .none: queried[index] = false
@@ -204,6 +215,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
                         for index in 0..<count {
                             let rows = (index * dim)..<((index + 1) * dim), actionRows = (index * actionDim)..<((index + 1) * actionDim)
                             let ended = terminated[index] || truncated[index]
+                            if ended { takeoverLeft[index] = 0 }
                             let label = queried[index] ? UnsafeBufferPointer(rebasing: labels[(expertRow[index] * actionDim)..<((expertRow[index] + 1) * actionDim)]) : nil
                             builders[index].record(
                                 action: UnsafeBufferPointer(rebasing: executed[actionRows]), reward: Float(rewards[index]),

@@ -25,29 +25,49 @@ public struct RolloutPlan: Sendable, Equatable {
         /// The rows whose gate fires (MEGA-DAgger): the world model's disagreement on
         /// (s, π(s)) at least `gate_threshold`, or an imagined `gate_horizon`-step rollout
         /// under the policy that enters the unsafe region — where the expert's action is then
-        /// executed (the safety fallback). Needs a world model in the same weights.
+        /// executed (the safety fallback). With `gate_takeover_steps` > 0 the expert also takes
+        /// over where disagreement fires, for that many steps of that copy (an intervention, as
+        /// in EnsembleDAgger and ThriftyDAgger). Needs a world model in the same weights.
         case gate = 3
     }
 
     /// The gate's parameters, carried in `extras`.
     public static let gateThresholdName = "gate_threshold"
     public static let gateHorizonName = "gate_horizon"
+    public static let gateTakeoverName = "gate_takeover_steps"
+    public static let expertCopiesName = "expert_copies"
     /// Longest safety lookahead a worker runs.
     public static let maxGateHorizon = 100
+    /// Longest intervention a disagreement can start.
+    public static let maxTakeoverSteps = 1000
 
     /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
     /// decides which rows the expert sees.
-    public static func gated(threshold: Float, horizon: Int, expertActionProbability: Float = 0) -> RolloutPlan {
+    public static func gated(threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0) -> RolloutPlan {
         func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
-        return RolloutPlan(
-            expertActionProbability: expertActionProbability, queryRule: .gate,
-            extras: [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))])
+        var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
+        // Written only when used: a plan without it reads as 0 (label only), as older plans do.
+        if takeoverSteps > 0 { extras.append(scalar(gateTakeoverName, Float(takeoverSteps))) }
+        return RolloutPlan(expertActionProbability: expertActionProbability, queryRule: .gate, extras: extras)
     }
+
+    /// A plan where the expert drives (and labels) only each worker's first `copies`
+    /// environment copies, for whole episodes; the policy drives the rest, unlabelled (their
+    /// transitions still reach the learner). The expert's labels then run deeper into its
+    /// episodes than when it drives every copy. A first iteration.
+    public static func expertDrivesCopies(_ copies: Int) -> RolloutPlan {
+        RolloutPlan(expertActionProbability: 0, queryRule: .expertActing, extras: [NamedTensor(name: expertCopiesName, tensor: Tensor(shape: [1], data: [Float(copies)]))])
+    }
+
+    /// Copies per worker the expert always drives (0: none beyond β and the gate).
+    public var expertCopies: Int { extras.first { $0.name == Self.expertCopiesName }?.tensor.data.first.map { Int($0) } ?? 0 }
 
     /// τ of a gated plan (∞ queries nothing, 0 everything).
     public var gateThreshold: Float? { extras.first { $0.name == Self.gateThresholdName }?.tensor.data.first }
     /// The safety lookahead's steps of a gated plan (0: no lookahead).
     public var gateHorizon: Int { extras.first { $0.name == Self.gateHorizonName }?.tensor.data.first.map { Int($0) } ?? 0 }
+    /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
+    public var gateTakeoverSteps: Int { extras.first { $0.name == Self.gateTakeoverName }?.tensor.data.first.map { Int($0) } ?? 0 }
 
     public var acting: ActingMode
     /// Probability that the expert's action is the one executed (DAgger's β).
@@ -73,7 +93,7 @@ public struct RolloutPlan: Sendable, Equatable {
     static let architecture = "rollout-plan v2"
 
     /// Whether a step under this plan may need the expert at all.
-    public var needsExpert: Bool { queryRule != .none || expertActionProbability > 0 }
+    public var needsExpert: Bool { queryRule != .none || expertActionProbability > 0 || expertCopies > 0 }
 
     public func model() -> Model {
         func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
@@ -115,6 +135,9 @@ public struct RolloutPlan: Sendable, Equatable {
             self.init(
                 acting: try code("acting_mode", as: ActingMode.self), expertActionProbability: probability,
                 queryRule: try code("query_rule", as: QueryRule.self), extras: model.parameters.filter { !known.contains($0.name) })
+            if let copies = try? scalar(Self.expertCopiesName), Int(exactly: copies).map({ (0...(1 << 20)).contains($0) }) != true {
+                throw WireError.invalidField("weights.rollout.\(Self.expertCopiesName)", reason: "\(copies) is not a whole number of environment copies")
+            }
             if queryRule == .gate {
                 // Checked here, so that a worker never runs a gate it cannot evaluate.
                 guard let threshold = try? scalar(Self.gateThresholdName), threshold >= 0, !threshold.isNaN else {
@@ -122,6 +145,11 @@ public struct RolloutPlan: Sendable, Equatable {
                 }
                 guard let horizon = try? scalar(Self.gateHorizonName), let steps = Int(exactly: horizon), (0...Self.maxGateHorizon).contains(steps) else {
                     throw WireError.invalidField("weights.rollout.\(Self.gateHorizonName)", reason: "a gated plan needs a whole number of lookahead steps from 0 to \(Self.maxGateHorizon)")
+                }
+                if let takeover = try? scalar(Self.gateTakeoverName) {
+                    guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {
+                        throw WireError.invalidField("weights.rollout.\(Self.gateTakeoverName)", reason: "\(takeover) is not a whole number of steps from 0 to \(Self.maxTakeoverSteps)")
+                    }
                 }
             }
         default:

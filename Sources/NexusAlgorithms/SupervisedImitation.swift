@@ -46,7 +46,9 @@ public final class SupervisedImitation: ImitationAlgorithm {
         switch mode {
         case .behaviourCloning: return .policyOnly
         case .dagger:
-            // Before the first iteration the learner's policy is untrained: the expert drives.
+            // Before the first iteration the learner's policy is untrained: the expert drives
+            // (every copy, or the first few whole episodes deep).
+            if iteration == 0, settings.firstExpertCopies > 0 { return .expertDrivesCopies(settings.firstExpertCopies) }
             let beta = iteration == 0 ? 1 : settings.beta.beta(iteration: iteration)
             return RolloutPlan(expertActionProbability: Float(min(1, max(0, beta))), queryExpert: true)
         }

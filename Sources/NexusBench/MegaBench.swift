@@ -4,7 +4,8 @@ import Foundation
 /// on Pendulum-v1 (−200), Acrobot-v1 (−100) and MountainCarContinuous-v0 (90), with the
 /// ablations of MEGA-DAgger: no uncertainty gate (τ = 0, every row the policy drives is
 /// labelled), no safety lookahead (horizon 0), and imagination added (16 imagined states
-/// labelled per iteration; off by default). Per environment and variant: median expert
+/// labelled per iteration; off by default); and DAgger started as MEGA-DAgger starts (its
+/// first iteration's shape), to tell what that alone is worth. Per environment and variant: median expert
 /// queries, unsafe events and env steps to the target, and how many seeds reached it; the
 /// baseline of each figure is DAgger's median from the same run (ratio = variant / DAgger).
 public struct MegaBench: Sendable {
@@ -23,6 +24,9 @@ public struct MegaBench: Sendable {
         ("mega_no_lookahead", ["--algo", "mega-dagger", "--set", "mega.horizon=0"]),
         // Imagination is off by default (it did not pay for its labels): this ablation adds it.
         ("mega_imagination", ["--algo", "mega-dagger", "--set", "mega.imagined_labels=16"]),
+        // The control for MEGA-DAgger's first iteration: DAgger starting the same way (the
+        // expert drives one copy per worker, 128 labels an iteration), no world model.
+        ("dagger_mega_start", ["--algo", "dagger", "--set", "dagger.first_expert_copies=1", "--set", "training.samples_per_iteration=128"]),
     ]
     /// Three flawed experts on Pendulum-v1: a bias, noise, and blindness near upright.
     public static let imperfections = ["bias=0.8", "noise=1.5", "blind=0:0.8:1"]

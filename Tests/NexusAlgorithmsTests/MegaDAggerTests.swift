@@ -68,6 +68,103 @@ struct MegaDAggerTests {
         #expect(safe.allSatisfy { !$0.expertActed.contains(true) && $0.safetyEvents.allSatisfy { $0.kind != .expertTakeover } })
     }
 
+    @Test("where disagreement fires, the expert drives that copy for takeover_steps steps, then hands it back")
+    func interventionHolds() throws {
+        var random = RandomSource(seed: 2)
+        let ensemble = WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [16], members: 5, random: &random)
+        // One step where every row fires (τ = 0), then a gate that never fires: the hold alone
+        // keeps the expert driving for the rest of the 4 steps it started.
+        let firing = RolloutPlan.gated(threshold: 0, horizon: 0, takeoverSteps: 4)
+        let quiet = RolloutPlan.gated(threshold: .infinity, horizon: 0, takeoverSteps: 4)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 3, segmentSteps: 10, workerID: 1, seed: 3)
+        let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+        var asked: [Int] = []
+        var segments: [TrajectorySegment] = []
+        for step in 0..<10 {
+            let plan = step == 0 ? firing : quiet
+            segments += collector.step(policy: policy, policyVersion: 1, plan: plan, gate: QueryGate(plan: plan, ensemble: ensemble)) { rows, o in
+                asked.append(rows.count)
+                return expert.act(batch: o, rows: rows.count, actionDim: 1)
+            }
+        }
+        // The expert is called only for steps with rows to answer: the four held ones.
+        #expect(asked == [3, 3, 3, 3])
+        #expect(segments.count == 3)
+        let held = [Bool](repeating: true, count: 4) + [Bool](repeating: false, count: 6)
+        #expect(segments.allSatisfy { $0.expertActed == held && $0.expertMask == held })
+        #expect(RolloutPlan.gated(threshold: 0, horizon: 0).gateTakeoverSteps == 0, "a plan without the field only labels")
+    }
+
+    @Test("a first iteration where the expert drives one copy per worker: only that copy is asked and labelled")
+    func expertDrivesOneCopy() throws {
+        let plan = RolloutPlan.expertDrivesCopies(1)
+        #expect(plan.needsExpert && plan.expertCopies == 1)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 5, workerID: 1, seed: 3)
+        let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+        var asked: [[Int]] = []
+        var segments: [TrajectorySegment] = []
+        for _ in 0..<5 {
+            segments += collector.step(policy: policy, policyVersion: 1, plan: plan, gate: nil) { rows, o in
+                asked.append(rows)
+                return expert.act(batch: o, rows: rows.count, actionDim: 1)
+            }
+        }
+        #expect(asked == [[Int]](repeating: [0], count: 5))
+        let bySlot = Dictionary(uniqueKeysWithValues: segments.map { ($0.envIndex, $0) })
+        #expect(bySlot[0]?.expertActed == [Bool](repeating: true, count: 5) && bySlot[0]?.expertMask == [Bool](repeating: true, count: 5))
+        for slot in UInt32(1)...3 { #expect(bySlot[slot]?.expertMask.isEmpty == true && bySlot[slot]?.expertActed.contains(true) == false) }
+        let read = try RolloutPlan(weights: Weights(version: 1, models: [plan.model()]))
+        #expect(read == plan)
+    }
+
+    @Test("takeover steps and expert copies out of range are refused on the wire")
+    func interventionFieldsChecked() throws {
+        func plan(replacing name: String, with value: Float, in base: RolloutPlan) -> Weights {
+            var model = base.model()
+            model.parameters = model.parameters.map { $0.name == name ? NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) : $0 }
+            return Weights(version: 1, models: [model])
+        }
+        let gated = RolloutPlan.gated(threshold: 0.5, horizon: 1, takeoverSteps: 8)
+        #expect(try RolloutPlan(weights: Weights(version: 1, models: [gated.model()])).gateTakeoverSteps == 8)
+        for value: Float in [-1, 0.5, 1001, .nan] {
+            #expect(throws: WireError.self, "takeover \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.gateTakeoverName, with: value, in: gated)) }
+        }
+        for value: Float in [-1, 0.5, 1e9, .nan] {
+            #expect(throws: WireError.self, "copies \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.expertCopiesName, with: value, in: .expertDrivesCopies(1))) }
+        }
+    }
+
+    @Test("τ is set from the new model and policy: about query_rate of the states just visited fire under it")
+    func thresholdCalibrated() throws {
+        var (imitation, mega) = Self.settings(seed: 5)
+        imitation.samplesPerIteration = 64
+        mega.queryRate = 0.2
+        mega.stepsPerIteration = 256
+        let algorithm = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 8, segmentSteps: 16, workerID: 1, seed: 5)
+        let expert = PendulumExpert()
+        var visited: [Float] = []
+        for _ in 0..<2 {
+            visited = []
+            let gate = try QueryGate.make(plan: algorithm.rolloutPlan, models: algorithm.models(), spec: Pendulum.spec)
+            while !algorithm.readyToTrain {
+                for segment in collector.step(policy: algorithm.policy, policyVersion: 1, plan: algorithm.rolloutPlan, gate: gate, expert: { rows, o in
+                    expert.act(batch: o, rows: rows.count, actionDim: 1)
+                }) {
+                    _ = algorithm.ingest(segment)
+                    for step in stride(from: 0, to: segment.stepCount, by: 2) { visited += segment.observations.row(step) }
+                }
+            }
+            _ = algorithm.trainIteration()
+        }
+        let rows = visited.count / 3
+        var actions = [Float](repeating: 0, count: rows)
+        visited.withUnsafeBufferPointer { s in actions.withUnsafeMutableBufferPointer { algorithm.policy.act(batch: s, rows: rows, into: $0) } }
+        let scores = algorithm.worldModel.ensemble.predict(observations: visited, actions: actions, batch: rows).disagreement
+        let fired = Double(scores.filter { $0 >= algorithm.threshold }.count) / Double(rows)
+        #expect(abs(fired - 0.2) < 0.05, "\(fired) of \(rows) states fire under τ = \(algorithm.threshold)")
+    }
+
     @Test("a gated plan and its world model travel in weights: same predictions; bad ones are refused")
     func gateThroughWeights() throws {
         var random = RandomSource(seed: 7)
@@ -106,6 +203,10 @@ struct MegaDAggerTests {
     static func settings(seed: UInt64) -> (ImitationSettings, MegaDAggerSettings) {
         var imitation = ImitationSettings()
         imitation.seed = seed
+        // As the builder sets them for mega-dagger.
+        imitation.samplesPerIteration = 128
+        imitation.beta = .exponential(start: 1, decay: 0.5)
+        imitation.firstExpertCopies = 1
         var mega = MegaDAggerSettings()
         mega.seed = seed
         return (imitation, mega)

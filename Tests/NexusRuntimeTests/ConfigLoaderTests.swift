@@ -56,6 +56,8 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(overrides: ["metrics.port=65535"]) }.contains("leaves no port for the experts"))
         #expect(error { try ConfigLoader.load(overrides: ["metrics.port=9400", "metrics.bind=localhost"]) }.contains("\"metrics.bind\" = localhost: must be an IPv4 address"))
         #expect(error { try ConfigLoader.load(overrides: ["policy=3"]) }.contains("\"policy\" must be a mapping"))
+        #expect(error { try ConfigLoader.load(overrides: ["dagger.first_expert_copies=9"]) }.contains("\"dagger.first_expert_copies\" = 9: must be from 0 to worker.envs (8)"))
+        #expect(error { try ConfigLoader.load(overrides: ["algo=mega-dagger", "mega.takeover_steps=-1"]) }.contains("\"mega.takeover_steps\" = -1: must be from 0 to 1000"))
         #expect(error { try ConfigLoader.load(overrides: ["novalue"]) }.contains("key.path=value"))
         #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))
         #expect(error { try ConfigLoader.load(file: try write("env: [unclosed\n")) }.contains("not valid YAML"))

@@ -17,11 +17,14 @@ public struct MegaDAggerSettings: Sendable, Equatable {
     /// τ: rows whose disagreement is at least this are labelled (∞: none, 0: all).
     public var threshold: Float = 0.5
     /// When positive, τ follows the rows' disagreement so that about this fraction is labelled.
-    public var queryRate: Float = 0.1
+    public var queryRate: Float = 0.03
     /// Safety lookahead: imagined steps under the policy (0: none).
     public var horizon = 10
     /// Whether the expert also acts with DAgger's β_i after the first iteration.
     public var useBetaMixture = true
+    /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
+    /// the one state and the policy drives on).
+    public var takeoverSteps = 8
     /// Imagination: states per iteration the learner imagines ahead of the policy and has the
     /// expert label (0: none).
     public var imaginedLabels = 0
@@ -57,9 +60,13 @@ public final class MegaDAgger: ImitationAlgorithm {
     private var lastModelLoss = Float.nan
     /// The world model's bootstrap draws and imagination's (the policy's are the labels learner's).
     private var random: RandomSource
-    /// Real states of the last iteration's segments (every fourth step, the newest 256): where
-    /// imagination starts.
+    /// Real states of the last iteration's segments (every second step, the newest
+    /// `recentStateLimit`): where τ is calibrated and imagination starts.
     private var recentStarts: [Float] = []
+    static let recentStateLimit = 1024
+    /// Set by an iteration: the next segment starts a new window (imagination reads the old
+    /// one in between).
+    private var recentStartsStale = false
     private var imaginedSinceIteration = 0
 
     public var name: String { "mega-dagger" }
@@ -85,9 +92,9 @@ public final class MegaDAgger: ImitationAlgorithm {
         // Before the first iteration nothing is trained: the expert drives and labels (DAgger).
         // Then DAgger's β-mixture (the expert acts, and labels, with probability β_i) with the
         // gate on the rows the policy drives.
-        guard iteration > 0 else { return RolloutPlan(expertActionProbability: 1, queryExpert: true) }
+        guard iteration > 0 else { return labels.rolloutPlan }
         let beta = settings.useBetaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
-        return .gated(threshold: threshold, horizon: settings.horizon, expertActionProbability: beta)
+        return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta)
     }
 
     public func ingest(_ segment: TrajectorySegment) -> Int {
@@ -97,11 +104,13 @@ public final class MegaDAgger: ImitationAlgorithm {
         labelsSinceIteration += added
         takeoversSinceIteration += segment.safetyEvents.lazy.filter { $0.kind == .expertTakeover }.count
         recentDisagreement += segment.uncertainty
-        if settings.imaginedLabels > 0 {
-            for step in stride(from: 0, to: segment.stepCount, by: 4) { recentStarts += segment.observations.row(step) }
-            let limit = 256 * spec.observationDim
-            if recentStarts.count > limit { recentStarts.removeFirst(recentStarts.count - limit) }
+        if recentStartsStale {
+            recentStarts.removeAll(keepingCapacity: true)
+            recentStartsStale = false
         }
+        for step in stride(from: 0, to: segment.stepCount, by: 2) { recentStarts += segment.observations.row(step) }
+        let limit = Self.recentStateLimit * spec.observationDim
+        if recentStarts.count > 2 * limit { recentStarts.removeFirst(recentStarts.count - limit) }
         return added
     }
 
@@ -114,12 +123,9 @@ public final class MegaDAgger: ImitationAlgorithm {
         lastModelLoss = worldModel.fit(steps: settings.modelStepsPerIteration, random: &random)
         var metrics = labels.trainIteration()
         metrics.removeAll { $0.name == "beta" }
-        if settings.queryRate > 0, !recentDisagreement.isEmpty {
-            // The (1 − rate) quantile of the scores the workers saw: about `rate` of the next
-            // rows fire, as the model and the policy change.
-            let sorted = recentDisagreement.sorted()
-            threshold = sorted[min(sorted.count - 1, Int(Float(sorted.count) * (1 - settings.queryRate)))]
-        }
+        trimRecentStates()
+        if settings.queryRate > 0, let calibrated = calibratedThreshold() { threshold = calibrated }
+        recentStartsStale = true
         let (error, correlation) = worldModel.evaluate()
         metrics += [
             Metric(name: "model_loss", value: Double(lastModelLoss)),
@@ -140,6 +146,25 @@ public final class MegaDAgger: ImitationAlgorithm {
         return metrics
     }
 
+    private func trimRecentStates() {
+        let limit = Self.recentStateLimit * spec.observationDim
+        if recentStarts.count > limit { recentStarts.removeFirst(recentStarts.count - limit) }
+    }
+
+    /// τ for the next iteration: the (1 − rate) quantile of the new ensemble's disagreement on
+    /// (s, π(s)) over the states the workers just visited, with the new policy. Scores from the
+    /// old model and policy do not carry over: after a refit the disagreement's scale moves by
+    /// 2–3× (measured on Acrobot-v1), and a quantile of the old scores fired on 0 % of the
+    /// next rows, then on 98 %.
+    private func calibratedThreshold() -> Float? {
+        let rows = recentStarts.count / spec.observationDim
+        guard rows > 0 else { return nil }
+        var actions = [Float](repeating: 0, count: rows * spec.actionSpace.dimension)
+        recentStarts.withUnsafeBufferPointer { s in actions.withUnsafeMutableBufferPointer { policy.act(batch: s, rows: rows, into: $0) } }
+        let sorted = worldModel.ensemble.predict(observations: recentStarts, actions: actions, batch: rows).disagreement.sorted()
+        return sorted[min(rows - 1, Int(Float(rows) * (1 - settings.queryRate)))]
+    }
+
     public func models() -> [Model] { [policy.model(), rolloutPlan.model(), worldModel.ensemble.model()] }
 
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
@@ -152,6 +177,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         state.add("takeovers_since_iteration", [Float(takeoversSinceIteration)])
         state.add("recent_disagreement", recentDisagreement)
         state.add("recent_starts", recentStarts)
+        state.add("recent_starts_stale", [recentStartsStale ? 1 : 0])
         // The labels learner's generator, then the world model's.
         return (state.tensors, random + self.random.stateWords)
     }
@@ -177,6 +203,8 @@ public final class MegaDAgger: ImitationAlgorithm {
         takeoversSinceIteration = try state.count("takeovers_since_iteration")
         recentDisagreement = try state.values("recent_disagreement")
         recentStarts = try state.values("recent_starts")
+        // Absent from checkpoints written before the window was per iteration.
+        recentStartsStale = (try? state.values("recent_starts_stale").first) == 1
     }
 
     public func summaryFields() -> [String: any Sendable] { labels.summaryFields() }
@@ -185,9 +213,10 @@ public final class MegaDAgger: ImitationAlgorithm {
 
     public func statesToLabel() -> [Float] {
         guard settings.imaginedLabels > 0, iteration > 0, !recentStarts.isEmpty else { return [] }
-        defer { recentStarts.removeAll(keepingCapacity: true) }
+        let starts = Array(recentStarts.suffix(256 * spec.observationDim))
+        recentStarts.removeAll(keepingCapacity: true)
         return Imagination.statesWorthLabels(
-            from: recentStarts, ensemble: worldModel.ensemble, policy: policy, horizon: settings.imaginationHorizon, confidentBelow: threshold,
+            from: starts, ensemble: worldModel.ensemble, policy: policy, horizon: settings.imaginationHorizon, confidentBelow: threshold,
             labelled: labels.dataset, count: settings.imaginedLabels, random: &random)
     }
 

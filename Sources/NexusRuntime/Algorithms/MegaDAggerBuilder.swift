@@ -11,11 +11,14 @@ struct MegaDAggerBuilder: AlgorithmBuilder {
     let requirements: AlgorithmRequirements = [.expert, .rolloutWorkers]
     let acceptsDemonstrations = true
 
-    /// The expert hands over faster than in DAgger (β_i = 0.7^i): the gate and the safety
-    /// fallback take over the rows the policy drives. (With DAgger's 0.95 the β rows were most
-    /// of the queries: 0.9× DAgger's on Pendulum-v1; with 0.7, 0.4×.)
+    /// The expert hands over faster than in DAgger (β_i = 0.5^i): the gate's interventions and
+    /// the safety fallback take over the rows the policy drives. (With DAgger's 0.95 the β rows
+    /// were most of the queries: 0.9× DAgger's on Pendulum-v1.) The first iteration is 128
+    /// labels, the expert driving one copy per worker for whole episodes (docs/algorithms/mega-dagger.md).
     func applyDefaults(to config: inout RunConfig) {
-        config.dagger.betaDecay = 0.7
+        config.dagger.betaDecay = 0.5
+        config.dagger.firstExpertCopies = 1
+        config.training.samplesPerIteration = 128
     }
 
     func validate(_ config: RunConfig) throws {
@@ -31,6 +34,7 @@ struct MegaDAggerBuilder: AlgorithmBuilder {
         try require(mega.threshold >= 0 && !mega.threshold.isNaN, "threshold", mega.threshold, "must be a number ≥ 0 (.inf: never query for uncertainty)")
         try require((0...1).contains(mega.queryRate), "query_rate", mega.queryRate, "must be in [0, 1] (0: the threshold is fixed)")
         try require((0...RolloutPlan.maxGateHorizon).contains(mega.horizon), "horizon", mega.horizon, "must be from 0 to \(RolloutPlan.maxGateHorizon)")
+        try require((0...RolloutPlan.maxTakeoverSteps).contains(mega.takeoverSteps), "takeover_steps", mega.takeoverSteps, "must be from 0 to \(RolloutPlan.maxTakeoverSteps)")
         try require((0...4096).contains(mega.imaginedLabels), "imagined_labels", mega.imaginedLabels, "must be from 0 to 4096")
         try require((1...100).contains(mega.imaginationHorizon), "imagination_horizon", mega.imaginationHorizon, "must be from 1 to 100")
     }
@@ -55,6 +59,7 @@ extension RunConfig {
         settings.queryRate = Float(mega.queryRate)
         settings.horizon = mega.horizon
         settings.useBetaMixture = mega.betaMixture
+        settings.takeoverSteps = mega.takeoverSteps
         settings.imaginedLabels = mega.imaginedLabels
         settings.imaginationHorizon = mega.imaginationHorizon
         settings.seed = seed

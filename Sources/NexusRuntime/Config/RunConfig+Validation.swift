@@ -52,6 +52,7 @@ extension RunConfig {
         try require((0...1).contains(dagger.betaStart), "dagger.beta_start", dagger.betaStart, "must be in [0, 1]")
         try require(dagger.betaDecay > 0 && dagger.betaDecay <= 1, "dagger.beta_decay", dagger.betaDecay, "must be in (0, 1]")
         try require(dagger.betaIterations >= 1, "dagger.beta_iterations", dagger.betaIterations, "must be at least 1")
+        try require((0...worker.envs).contains(dagger.firstExpertCopies), "dagger.first_expert_copies", dagger.firstExpertCopies, "must be from 0 to worker.envs (\(worker.envs))")
 
         try require(bc.iterations >= 1, "bc.iterations", bc.iterations, "must be at least 1")
 
@@ -128,6 +129,7 @@ extension RunConfig {
         settings.samplesPerIteration = training.samplesPerIteration
         settings.datasetCapacity = training.datasetCapacity
         settings.seed = seed
+        settings.firstExpertCopies = dagger.firstExpertCopies
         switch dagger.betaSchedule {
         case "linear": settings.beta = .linear(start: dagger.betaStart, iterations: dagger.betaIterations)
         case "constant": settings.beta = .constant(dagger.betaStart)

@@ -61,6 +61,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var betaDecay = 0.95
         /// linear: iterations from beta_start down to 0.
         public var betaIterations = 20
+        /// The first iteration: the expert drives this many copies per worker (whole
+        /// episodes) and the untrained policy the rest, unlabelled; 0: every copy.
+        public var firstExpertCopies = 0
     }
 
     public struct BCSettings: Codable, Sendable, Equatable {
@@ -141,11 +144,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var threshold = 0.5
         /// When positive, τ follows the workers' scores so that about this fraction of the
         /// rows the policy drives is labelled.
-        public var queryRate = 0.1
+        public var queryRate = 0.03
         /// Safety lookahead: imagined steps under the policy (0: none).
         public var horizon = 10
         /// Whether the expert also acts with dagger's β_i (those rows are labelled too).
         public var betaMixture = true
+        /// Where disagreement fires, the expert drives that copy for this many steps (an
+        /// intervention); 0: it labels the state and the policy drives on.
+        public var takeoverSteps = 8
         /// Imagination: states per iteration the learner imagines ahead of the policy (where
         /// the model is confident) and has the expert label; 0: none.
         public var imaginedLabels = 0
