@@ -13,17 +13,23 @@ public final class QueryGate {
     public let threshold: Float
     public let horizon: Int
     public let ensemble: WorldModelEnsemble
+    /// Per observation dimension: a predicted state is unsafe when it, or it moved by this much
+    /// along any one dimension, is (empty: the state alone). The model's own error, so that a
+    /// prediction just short of the unsafe region is not trusted.
+    public let margin: [Float]
 
-    public init(threshold: Float, horizon: Int, ensemble: WorldModelEnsemble) {
+    public init(threshold: Float, horizon: Int, ensemble: WorldModelEnsemble, margin: [Float] = []) {
         precondition(threshold >= 0 && (0...RolloutPlan.maxGateHorizon).contains(horizon), "gate threshold must be ≥ 0, horizon 0…\(RolloutPlan.maxGateHorizon)")
+        precondition(margin.isEmpty || margin.count == ensemble.observationDim, "a margin has one value per observation dimension")
         self.threshold = threshold
         self.horizon = horizon
         self.ensemble = ensemble
+        self.margin = margin
     }
 
     /// The gate of a plan whose rule is `.gate`, with the world model of the same weights.
     public convenience init(plan: RolloutPlan, ensemble: WorldModelEnsemble) {
-        self.init(threshold: plan.gateThreshold ?? .infinity, horizon: plan.gateHorizon, ensemble: ensemble)
+        self.init(threshold: plan.gateThreshold ?? .infinity, horizon: plan.gateHorizon, ensemble: ensemble, margin: plan.gateMargin)
     }
 
     /// The gate a plan asks for, built from the world model among `models` (nil when the plan
@@ -34,6 +40,9 @@ public final class QueryGate {
             throw PolicyError(description: "the rollout plan gates on a world model, and the weights hold none")
         }
         let ensemble = try WorldModelEnsemble.make(model: model, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension)
+        guard plan.gateMargin.isEmpty || plan.gateMargin.count == spec.observationDim else {
+            throw PolicyError(description: "the gate's margin has \(plan.gateMargin.count) values, \(spec.id) observations \(spec.observationDim)")
+        }
         return QueryGate(plan: plan, ensemble: ensemble)
     }
 
@@ -49,11 +58,24 @@ public final class QueryGate {
         return unsafe
     }
 
-    /// Marks the rows of `predicted` (`[rows, observationDim]`) that are unsafe; marked rows stay so.
+    /// Marks the rows of `predicted` (`[rows, observationDim]`) that are unsafe, or within the
+    /// margin of it along one dimension; marked rows stay so.
     private func mark(_ unsafe: inout [Bool], unsafeIn predicted: UnsafeBufferPointer<Float>, isUnsafe: (UnsafeBufferPointer<Float>) -> Bool) {
         let dim = ensemble.observationDim
+        var moved = [Float](repeating: 0, count: dim)
         for row in unsafe.indices where !unsafe[row] {
-            unsafe[row] = isUnsafe(UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)]))
+            let state = UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)])
+            if isUnsafe(state) {
+                unsafe[row] = true
+                continue
+            }
+            for column in margin.indices where margin[column] > 0 && !unsafe[row] {
+                for sign: Float in [-1, 1] where !unsafe[row] {
+                    for c in 0..<dim { moved[c] = state[c] }
+                    moved[column] += sign * margin[column]
+                    unsafe[row] = moved.withUnsafeBufferPointer(isUnsafe)
+                }
+            }
         }
     }
 

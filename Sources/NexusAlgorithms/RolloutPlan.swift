@@ -35,6 +35,7 @@ public struct RolloutPlan: Sendable, Equatable {
     public static let gateThresholdName = "gate_threshold"
     public static let gateHorizonName = "gate_horizon"
     public static let gateTakeoverName = "gate_takeover_steps"
+    public static let gateMarginName = "gate_margin"
     public static let expertCopiesName = "expert_copies"
     /// Longest safety lookahead a worker runs.
     public static let maxGateHorizon = 100
@@ -43,11 +44,12 @@ public struct RolloutPlan: Sendable, Equatable {
 
     /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
     /// decides which rows the expert sees.
-    public static func gated(threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0) -> RolloutPlan {
+    public static func gated(threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = []) -> RolloutPlan {
         func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
         var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
         // Written only when used: a plan without it reads as 0 (label only), as older plans do.
         if takeoverSteps > 0 { extras.append(scalar(gateTakeoverName, Float(takeoverSteps))) }
+        if !margin.isEmpty { extras.append(NamedTensor(name: gateMarginName, tensor: Tensor(shape: [margin.count], data: margin))) }
         return RolloutPlan(expertActionProbability: expertActionProbability, queryRule: .gate, extras: extras)
     }
 
@@ -66,6 +68,8 @@ public struct RolloutPlan: Sendable, Equatable {
     public var gateThreshold: Float? { extras.first { $0.name == Self.gateThresholdName }?.tensor.data.first }
     /// The safety lookahead's steps of a gated plan (0: no lookahead).
     public var gateHorizon: Int { extras.first { $0.name == Self.gateHorizonName }?.tensor.data.first.map { Int($0) } ?? 0 }
+    /// Per observation dimension, the lookahead's margin around each predicted state (empty: none).
+    public var gateMargin: [Float] { extras.first { $0.name == Self.gateMarginName }?.tensor.data ?? [] }
     /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
     public var gateTakeoverSteps: Int { extras.first { $0.name == Self.gateTakeoverName }?.tensor.data.first.map { Int($0) } ?? 0 }
 
@@ -145,6 +149,10 @@ public struct RolloutPlan: Sendable, Equatable {
                 }
                 guard let horizon = try? scalar(Self.gateHorizonName), let steps = Int(exactly: horizon), (0...Self.maxGateHorizon).contains(steps) else {
                     throw WireError.invalidField("weights.rollout.\(Self.gateHorizonName)", reason: "a gated plan needs a whole number of lookahead steps from 0 to \(Self.maxGateHorizon)")
+                }
+                if let margin = model.parameters.first(where: { $0.name == Self.gateMarginName })?.tensor.data,
+                    margin.count > 4096 || !margin.allSatisfy({ $0.isFinite && $0 >= 0 }) {
+                    throw WireError.invalidField("weights.rollout.\(Self.gateMarginName)", reason: "a margin needs at most 4096 finite values ≥ 0")
                 }
                 if let takeover = try? scalar(Self.gateTakeoverName) {
                     guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {

@@ -33,7 +33,7 @@ public struct MegaBench: Sendable {
     static let imperfectCase = "imperfect_experts_Pendulum-v1"
     public static var caseNames: [String] { environments.flatMap { env in variants.map { "\($0.name)_\(env.id)" } } + [imperfectCase] }
 
-    struct Medians { var queries: Double; var unsafe: Double; var steps: Double; var reached: Int }
+    struct Medians { var queries: Double; var unsafe: Double; var steps: Double; var reached: Int; var unsafeTotal: Double }
 
     public func run(_ reporter: BenchReporter) async throws {
         try settings.requireMatch(in: Self.caseNames, bench: "mega")
@@ -51,6 +51,8 @@ public struct MegaBench: Sendable {
                 guard settings.selected(name), let baseline = dagger else { continue }
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "expert_queries_to_target", value: medians.queries, unit: "labels", baseline: baseline.queries))
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "unsafe_events_to_target", value: medians.unsafe, unit: "events", baseline: baseline.unsafe))
+                // The median hides a seed that did enter the unsafe region: the sum does not.
+                reporter.report(BenchRecord(bench: "mega", case: name, metric: "unsafe_events_all_seeds", value: medians.unsafeTotal, unit: "events", baseline: baseline.unsafeTotal))
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "env_steps_to_target", value: medians.steps, unit: "steps", baseline: baseline.steps))
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "seeds_reaching_target", value: Double(medians.reached), unit: "seeds", baseline: Double(seeds.count)))
             }
@@ -94,6 +96,6 @@ public struct MegaBench: Sendable {
             reporter.note("\(name) seed \(seed): \(hit ? "reached" : "did not reach") \(env.target), \(Int(q)) queries, \(Int(u)) unsafe events, \(Int(s)) env steps")
         }
         let median = { (values: [Double]) in Measure.median(values.sorted()) }
-        return Medians(queries: median(queries), unsafe: median(unsafe), steps: median(steps), reached: reached)
+        return Medians(queries: median(queries), unsafe: median(unsafe), steps: median(steps), reached: reached, unsafeTotal: unsafe.reduce(0, +))
     }
 }

@@ -165,6 +165,27 @@ struct MegaDAggerTests {
         #expect(abs(fired - 0.2) < 0.05, "\(fired) of \(rows) states fire under τ = \(algorithm.threshold)")
     }
 
+    @Test("the lookahead's margin: a prediction just short of the unsafe region fires with it, not without")
+    func safetyMargin() throws {
+        // Each imagined step lifts cos θ by 2 (upper half) and adds 5.5 rad/s to θ̇: in the first
+        // five steps after a reset (|θ̇| about 1 or less), unsafe (> 6 rad/s) only where θ̇ > 0.5.
+        let ensemble = Self.driftingEnsemble(drift: [2, 0, 5.5])
+        let plain = RolloutPlan.gated(threshold: .infinity, horizon: 1)
+        let (without, _) = try Self.rows(plan: plain, gate: QueryGate(plan: plain, ensemble: ensemble), steps: 5)
+        let wide = RolloutPlan.gated(threshold: .infinity, horizon: 1, margin: [0, 0, 4])
+        #expect(wide.gateMargin == [0, 0, 4])
+        let (with, _) = try Self.rows(plan: wide, gate: QueryGate(plan: wide, ensemble: ensemble), steps: 5)
+        #expect(with == 4 * 5, "a 4 rad/s margin puts every predicted state above 2 rad/s in reach of > 6")
+        #expect(without < with, "without a margin only the predictions already over 6 fire (\(without))")
+        // On the wire: read back; negative, infinite or wrongly sized margins refused.
+        let weights = Weights(version: 1, models: [Self.pendulumPolicy().model(), wide.model(), ensemble.model()])
+        #expect(try QueryGate.make(plan: try RolloutPlan(weights: weights), models: weights.models, spec: Pendulum.spec)?.margin == [0, 0, 4])
+        for bad: [Float] in [[0, 0, -1], [0, .infinity, 0]] {
+            #expect(throws: WireError.self) { try RolloutPlan(weights: Weights(version: 1, models: [RolloutPlan.gated(threshold: 1, horizon: 1, margin: bad).model()])) }
+        }
+        #expect(throws: PolicyError.self) { try QueryGate.make(plan: RolloutPlan.gated(threshold: 1, horizon: 1, margin: [1, 1]), models: [ensemble.model()], spec: Pendulum.spec) }
+    }
+
     @Test("a gated plan and its world model travel in weights: same predictions; bad ones are refused")
     func gateThroughWeights() throws {
         var random = RandomSource(seed: 7)
@@ -205,7 +226,7 @@ struct MegaDAggerTests {
         imitation.seed = seed
         // As the builder sets them for mega-dagger.
         imitation.samplesPerIteration = 128
-        imitation.beta = .exponential(start: 1, decay: 0.5)
+        imitation.beta = .exponential(start: 1, decay: 0.25)
         imitation.firstExpertCopies = 1
         var mega = MegaDAggerSettings()
         mega.seed = seed

@@ -25,6 +25,9 @@ public struct MegaDAggerSettings: Sendable, Equatable {
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
     public var takeoverSteps = 8
+    /// The lookahead's margin, in multiples of the model's held-out one-step error (90th
+    /// percentile per dimension); 0: predicted states are judged as they are.
+    public var safetyMargin: Float = 3
     /// Imagination: states per iteration the learner imagines ahead of the policy and has the
     /// expert label (0: none).
     public var imaginedLabels = 0
@@ -53,6 +56,10 @@ public final class MegaDAgger: ImitationAlgorithm {
     public let labels: SupervisedImitation
     public let worldModel: WorldModelTrainer
     public private(set) var threshold: Float
+    /// Per observation dimension, `settings.safetyMargin` times how far a one-step prediction
+    /// may be off (held-out 90th percentile): the lookahead judges a predicted state and its
+    /// neighbours this far away.
+    public private(set) var safetyMargin: [Float] = []
     private var stepsSinceIteration = 0
     private var labelsSinceIteration = 0
     private var takeoversSinceIteration = 0
@@ -94,7 +101,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         // gate on the rows the policy drives.
         guard iteration > 0 else { return labels.rolloutPlan }
         let beta = settings.useBetaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
-        return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta)
+        return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin)
     }
 
     public func ingest(_ segment: TrajectorySegment) -> Int {
@@ -126,7 +133,8 @@ public final class MegaDAgger: ImitationAlgorithm {
         trimRecentStates()
         if settings.queryRate > 0, let calibrated = calibratedThreshold() { threshold = calibrated }
         recentStartsStale = true
-        let (error, correlation) = worldModel.evaluate()
+        let (error, correlation, margin) = worldModel.evaluate()
+        if settings.safetyMargin > 0, !margin.isEmpty, margin.allSatisfy(\.isFinite) { safetyMargin = margin.map { $0 * settings.safetyMargin } }
         metrics += [
             Metric(name: "model_loss", value: Double(lastModelLoss)),
             Metric(name: "model_error", value: error),
@@ -172,6 +180,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         var state = CheckpointState(tensors + worldModel.tensors())
         for (index, optimiser) in worldModel.ensemble.optimiserStates.enumerated() { state.add(optimiser, prefix: "world_model.adam\(index)") }
         state.add("gate_threshold", [threshold])
+        state.add("safety_margin", safetyMargin)
         state.add("steps_since_iteration", [Float(stepsSinceIteration)])
         state.add("labels_since_iteration", [Float(labelsSinceIteration)])
         state.add("takeovers_since_iteration", [Float(takeoversSinceIteration)])
@@ -198,6 +207,8 @@ public final class MegaDAgger: ImitationAlgorithm {
             throw WireError.invalidField("checkpoint.state.gate_threshold", reason: "not a threshold ≥ 0")
         }
         threshold = saved
+        // Absent from checkpoints written before the margin existed.
+        safetyMargin = (try? state.values("safety_margin")) ?? []
         stepsSinceIteration = try state.count("steps_since_iteration")
         labelsSinceIteration = try state.count("labels_since_iteration")
         takeoversSinceIteration = try state.count("takeovers_since_iteration")

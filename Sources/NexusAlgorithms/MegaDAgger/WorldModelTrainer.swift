@@ -82,9 +82,12 @@ public final class WorldModelTrainer {
     /// On the held-out transitions: the mean prediction error (normalised units, averaged over
     /// dimensions) and the Pearson correlation between each row's disagreement and its error —
     /// how well the gate's score predicts where the model is wrong. NaN without data.
-    public func evaluate() -> (error: Double, correlation: Double) {
+    /// On the held-out transitions: the mean absolute error of the normalised change, Pearson's
+    /// r between each row's disagreement and its error, and per observation dimension the 90th
+    /// percentile of the one-step prediction's absolute error (raw units: the lookahead's margin).
+    public func evaluate() -> (error: Double, correlation: Double, margin: [Float]) {
         let rows = heldOut.count
-        guard rows > 1, normalised else { return (.nan, .nan) }
+        guard rows > 1, normalised else { return (.nan, .nan, []) }
         let (dim, width, actionDim) = (ensemble.observationDim, ensemble.observationDim + ensemble.actionDim, ensemble.actionDim)
         var observations: [Float] = [], actions: [Float] = []
         observations.reserveCapacity(rows * dim)
@@ -94,15 +97,19 @@ public final class WorldModelTrainer {
         }
         let (predicted, disagreement) = ensemble.predict(observations: observations, actions: actions, batch: rows)
         var errors = [Double](repeating: 0, count: rows)
+        var columnErrors = [[Float]](repeating: [], count: dim)
         for row in 0..<rows {
             var sum = 0.0
             for column in 0..<dim {
                 let index = row * dim + column
-                sum += Double(abs(predicted[index] - heldOut.labels[index]) * ensemble.deltaScale[column])
+                let raw = abs(predicted[index] - heldOut.labels[index])
+                columnErrors[column].append(raw)
+                sum += Double(raw * ensemble.deltaScale[column])
             }
             errors[row] = sum / Double(dim)
         }
-        return (errors.reduce(0, +) / Double(rows), Statistics.pearson(disagreement.map(Double.init), errors))
+        let margin = columnErrors.map { column in column.sorted()[min(column.count - 1, column.count * 9 / 10)] }
+        return (errors.reduce(0, +) / Double(rows), Statistics.pearson(disagreement.map(Double.init), errors), margin)
     }
 
     /// For checkpoints: the datasets and the normalisation flag (the ensemble travels as a model).

@@ -11,12 +11,14 @@ struct MegaDAggerBuilder: AlgorithmBuilder {
     let requirements: AlgorithmRequirements = [.expert, .rolloutWorkers]
     let acceptsDemonstrations = true
 
-    /// The expert hands over faster than in DAgger (β_i = 0.5^i): the gate's interventions and
+    /// The expert hands over faster than in DAgger (β_i = 0.25^i): the gate's interventions and
     /// the safety fallback take over the rows the policy drives. (With DAgger's 0.95 the β rows
-    /// were most of the queries: 0.9× DAgger's on Pendulum-v1.) The first iteration is 128
+    /// were most of the queries: 0.9× DAgger's on Pendulum-v1; with 0.5, still most of
+    /// MountainCarContinuous-v0's after the first iteration; without β, the first policies
+    /// entered Pendulum's unsafe region on 3 of 5 seeds.) The first iteration is 128
     /// labels, the expert driving one copy per worker for whole episodes (docs/algorithms/mega-dagger.md).
     func applyDefaults(to config: inout RunConfig) {
-        config.dagger.betaDecay = 0.5
+        config.dagger.betaDecay = 0.25
         config.dagger.firstExpertCopies = 1
         config.training.samplesPerIteration = 128
     }
@@ -35,6 +37,7 @@ struct MegaDAggerBuilder: AlgorithmBuilder {
         try require((0...1).contains(mega.queryRate), "query_rate", mega.queryRate, "must be in [0, 1] (0: the threshold is fixed)")
         try require((0...RolloutPlan.maxGateHorizon).contains(mega.horizon), "horizon", mega.horizon, "must be from 0 to \(RolloutPlan.maxGateHorizon)")
         try require((0...RolloutPlan.maxTakeoverSteps).contains(mega.takeoverSteps), "takeover_steps", mega.takeoverSteps, "must be from 0 to \(RolloutPlan.maxTakeoverSteps)")
+        try require(mega.safetyMargin >= 0 && mega.safetyMargin <= 100, "safety_margin", mega.safetyMargin, "must be from 0 to 100 (multiples of the model's one-step error)")
         try require((0...4096).contains(mega.imaginedLabels), "imagined_labels", mega.imaginedLabels, "must be from 0 to 4096")
         try require((1...100).contains(mega.imaginationHorizon), "imagination_horizon", mega.imaginationHorizon, "must be from 1 to 100")
     }
@@ -60,6 +63,7 @@ extension RunConfig {
         settings.horizon = mega.horizon
         settings.useBetaMixture = mega.betaMixture
         settings.takeoverSteps = mega.takeoverSteps
+        settings.safetyMargin = Float(mega.safetyMargin)
         settings.imaginedLabels = mega.imaginedLabels
         settings.imaginationHorizon = mega.imaginationHorizon
         settings.seed = seed

@@ -152,6 +152,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// Where disagreement fires, the expert drives that copy for this many steps (an
         /// intervention); 0: it labels the state and the policy drives on.
         public var takeoverSteps = 8
+        /// Conservative lookahead: a predicted state also counts as unsafe when moving it along
+        /// one dimension by this many times the model's held-out one-step error (90th
+        /// percentile) makes it so; 0: judged as predicted.
+        public var safetyMargin = 3.0
         /// Imagination: states per iteration the learner imagines ahead of the policy (where
         /// the model is confident) and has the expert label; 0: none.
         public var imaginedLabels = 0
