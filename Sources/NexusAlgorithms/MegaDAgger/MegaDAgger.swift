@@ -45,11 +45,13 @@ public struct MegaDAggerSettings: Sendable, Equatable {
 /// Each iteration the learner fits an ensemble of `members` MLPs to the real transitions
 /// (bootstrapped minibatches; `WorldModelTrainer`), retrains the policy on every label so far
 /// (DAgger's aggregate, `SupervisedImitation`), and publishes the policy, the ensemble and a
-/// gated rollout plan. Workers then act with the policy and label only the rows whose gate
-/// fires (`QueryGate`): disagreement on (s, π(s)) ≥ τ, or an imagined `horizon`-step rollout
-/// under π that enters the environment's unsafe region, where the expert's action is executed
-/// instead (the safety fallback; recorded as a takeover). The first iteration is DAgger's:
-/// the expert drives and labels everything, which also gives the model its first data.
+/// gated rollout plan. Workers then act with the policy and ask the expert only where the
+/// gate fires (`QueryGate`): disagreement on (s, π(s)) ≥ τ, or an imagined `horizon`-step
+/// rollout under π that comes within the safety margin of the environment's unsafe region.
+/// There the expert takes over the copy for `takeoverSteps` steps, every state labelled (the
+/// safety ones recorded as takeovers). The first iteration is DAgger's, shaped by
+/// `ImitationSettings.firstExpertCopies`: the expert drives a few copies for whole episodes,
+/// the untrained policy the rest, which gives the model its first data.
 public final class MegaDAgger: ImitationAlgorithm {
     public let settings: MegaDAggerSettings
     public let spec: EnvironmentSpec
@@ -96,9 +98,9 @@ public final class MegaDAgger: ImitationAlgorithm {
     }
 
     public var rolloutPlan: RolloutPlan {
-        // Before the first iteration nothing is trained: the expert drives and labels (DAgger).
-        // Then DAgger's β-mixture (the expert acts, and labels, with probability β_i) with the
-        // gate on the rows the policy drives.
+        // Before the first iteration nothing is trained: DAgger's first plan. Then DAgger's
+        // β-mixture (the expert acts, and labels, with probability β_i) with the gate and its
+        // interventions on the rows the policy drives.
         guard iteration > 0 else { return labels.rolloutPlan }
         let beta = settings.useBetaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
         return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin)
