@@ -62,19 +62,18 @@ public final class QueryGate {
     /// margin of it along one dimension; marked rows stay so.
     private func mark(_ unsafe: inout [Bool], unsafeIn predicted: UnsafeBufferPointer<Float>, isUnsafe: (UnsafeBufferPointer<Float>) -> Bool) {
         let dim = ensemble.observationDim
-        var moved = [Float](repeating: 0, count: dim)
         for row in unsafe.indices where !unsafe[row] {
-            let state = UnsafeBufferPointer(rebasing: predicted[(row * dim)..<((row + 1) * dim)])
-            if isUnsafe(state) {
-                unsafe[row] = true
-                continue
-            }
+            let state = predicted[(row * dim)..<((row + 1) * dim)]
+            unsafe[row] = isUnsafe(UnsafeBufferPointer(rebasing: state))
+            guard !unsafe[row], !margin.isEmpty else { continue }
+            // The neighbours one margin away along each dimension, one at a time.
+            var moved = Array(state)
             for column in margin.indices where margin[column] > 0 && !unsafe[row] {
-                for sign: Float in [-1, 1] where !unsafe[row] {
-                    for c in 0..<dim { moved[c] = state[c] }
-                    moved[column] += sign * margin[column]
+                for offset in [-margin[column], margin[column]] where !unsafe[row] {
+                    moved[column] = state[state.startIndex + column] + offset
                     unsafe[row] = moved.withUnsafeBufferPointer(isUnsafe)
                 }
+                moved[column] = state[state.startIndex + column]
             }
         }
     }

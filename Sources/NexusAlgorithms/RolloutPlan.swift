@@ -45,7 +45,6 @@ public struct RolloutPlan: Sendable, Equatable {
     /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
     /// decides which rows the expert sees.
     public static func gated(threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = []) -> RolloutPlan {
-        func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
         var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
         // Written only when used: a plan without it reads as 0 (label only), as older plans do.
         if takeoverSteps > 0 { extras.append(scalar(gateTakeoverName, Float(takeoverSteps))) }
@@ -58,20 +57,24 @@ public struct RolloutPlan: Sendable, Equatable {
     /// transitions still reach the learner). The expert's labels then run deeper into its
     /// episodes than when it drives every copy. A first iteration.
     public static func expertDrivesCopies(_ copies: Int) -> RolloutPlan {
-        RolloutPlan(expertActionProbability: 0, queryRule: .expertActing, extras: [NamedTensor(name: expertCopiesName, tensor: Tensor(shape: [1], data: [Float(copies)]))])
+        RolloutPlan(expertActionProbability: 0, queryRule: .expertActing, extras: [scalar(expertCopiesName, Float(copies))])
     }
 
+    private static func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
+    /// The values of the extra tensor `name`, if the plan carries it.
+    private func extra(_ name: String) -> [Float]? { extras.first { $0.name == name }?.tensor.data }
+
     /// Copies per worker the expert always drives (0: none beyond β and the gate).
-    public var expertCopies: Int { extras.first { $0.name == Self.expertCopiesName }?.tensor.data.first.map { Int($0) } ?? 0 }
+    public var expertCopies: Int { extra(Self.expertCopiesName)?.first.map { Int($0) } ?? 0 }
 
     /// τ of a gated plan (∞ queries nothing, 0 everything).
-    public var gateThreshold: Float? { extras.first { $0.name == Self.gateThresholdName }?.tensor.data.first }
+    public var gateThreshold: Float? { extra(Self.gateThresholdName)?.first }
     /// The safety lookahead's steps of a gated plan (0: no lookahead).
-    public var gateHorizon: Int { extras.first { $0.name == Self.gateHorizonName }?.tensor.data.first.map { Int($0) } ?? 0 }
+    public var gateHorizon: Int { extra(Self.gateHorizonName)?.first.map { Int($0) } ?? 0 }
     /// Per observation dimension, the lookahead's margin around each predicted state (empty: none).
-    public var gateMargin: [Float] { extras.first { $0.name == Self.gateMarginName }?.tensor.data ?? [] }
+    public var gateMargin: [Float] { extra(Self.gateMarginName) ?? [] }
     /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
-    public var gateTakeoverSteps: Int { extras.first { $0.name == Self.gateTakeoverName }?.tensor.data.first.map { Int($0) } ?? 0 }
+    public var gateTakeoverSteps: Int { extra(Self.gateTakeoverName)?.first.map { Int($0) } ?? 0 }
 
     public var acting: ActingMode
     /// Probability that the expert's action is the one executed (DAgger's β).
@@ -100,7 +103,7 @@ public struct RolloutPlan: Sendable, Equatable {
     public var needsExpert: Bool { queryRule != .none || expertActionProbability > 0 || expertCopies > 0 }
 
     public func model() -> Model {
-        func scalar(_ name: String, _ value: Float) -> NamedTensor { NamedTensor(name: name, tensor: Tensor(shape: [1], data: [value])) }
+        let scalar = Self.scalar
         return Model(kind: .rolloutPlan, name: Self.modelName, architecture: Self.architecture, parameters: [
             scalar("acting_mode", Float(acting.rawValue)),
             scalar("expert_action_probability", expertActionProbability),

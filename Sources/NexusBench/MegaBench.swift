@@ -5,8 +5,9 @@ import Foundation
 /// ablations of MEGA-DAgger: no uncertainty gate (τ = 0, every row the policy drives is
 /// labelled), no safety lookahead (horizon 0), and imagination added (16 imagined states
 /// labelled per iteration; off by default); and DAgger started as MEGA-DAgger starts (its
-/// first iteration's shape), to tell what that alone is worth. Per environment and variant: median expert
-/// queries, unsafe events and env steps to the target, and how many seeds reached it; the
+/// first iteration's shape), to tell what that alone is worth. Per environment and variant:
+/// median expert queries, unsafe events (and their sum) and env steps to the target, and how
+/// many seeds reached it; the
 /// baseline of each figure is DAgger's median from the same run (ratio = variant / DAgger).
 public struct MegaBench: Sendable {
     public var settings: BenchSettings

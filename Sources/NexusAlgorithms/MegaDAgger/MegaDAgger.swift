@@ -16,7 +16,8 @@ public struct MegaDAggerSettings: Sendable, Equatable {
     public var stepsPerIteration = 256
     /// τ: rows whose disagreement is at least this are labelled (∞: none, 0: all).
     public var threshold: Float = 0.5
-    /// When positive, τ follows the rows' disagreement so that about this fraction is labelled.
+    /// When positive, τ is set after each iteration so that the gate fires on about this
+    /// fraction of the states just visited (each firing starts an intervention).
     public var queryRate: Float = 0.03
     /// Safety lookahead: imagined steps under the policy (0: none).
     public var horizon = 10
@@ -118,8 +119,8 @@ public final class MegaDAgger: ImitationAlgorithm {
             recentStartsStale = false
         }
         for step in stride(from: 0, to: segment.stepCount, by: 2) { recentStarts += segment.observations.row(step) }
-        let limit = Self.recentStateLimit * spec.observationDim
-        if recentStarts.count > 2 * limit { recentStarts.removeFirst(recentStarts.count - limit) }
+        // Trimmed in halves here (a shift per segment would be quadratic), exactly per iteration.
+        trimRecentStates(above: 2 * Self.recentStateLimit)
         return added
     }
 
@@ -132,7 +133,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         lastModelLoss = worldModel.fit(steps: settings.modelStepsPerIteration, random: &random)
         var metrics = labels.trainIteration()
         metrics.removeAll { $0.name == "beta" }
-        trimRecentStates()
+        trimRecentStates(above: Self.recentStateLimit)
         if settings.queryRate > 0, let calibrated = calibratedThreshold() { threshold = calibrated }
         recentStartsStale = true
         let (error, correlation, margin) = worldModel.evaluate()
@@ -156,9 +157,10 @@ public final class MegaDAgger: ImitationAlgorithm {
         return metrics
     }
 
-    private func trimRecentStates() {
-        let limit = Self.recentStateLimit * spec.observationDim
-        if recentStarts.count > limit { recentStarts.removeFirst(recentStarts.count - limit) }
+    /// Keeps the newest `recentStateLimit` states once there are more than `bound`.
+    private func trimRecentStates(above bound: Int) {
+        let (dim, keep) = (spec.observationDim, Self.recentStateLimit * spec.observationDim)
+        if recentStarts.count > bound * dim { recentStarts.removeFirst(recentStarts.count - keep) }
     }
 
     /// τ for the next iteration: the (1 − rate) quantile of the new ensemble's disagreement on

@@ -79,12 +79,11 @@ public final class WorldModelTrainer {
         normalised = true
     }
 
-    /// On the held-out transitions: the mean prediction error (normalised units, averaged over
-    /// dimensions) and the Pearson correlation between each row's disagreement and its error —
-    /// how well the gate's score predicts where the model is wrong. NaN without data.
-    /// On the held-out transitions: the mean absolute error of the normalised change, Pearson's
-    /// r between each row's disagreement and its error, and per observation dimension the 90th
-    /// percentile of the one-step prediction's absolute error (raw units: the lookahead's margin).
+    /// On the held-out transitions: the mean absolute error of the normalised change (averaged
+    /// over dimensions), Pearson's r between each row's disagreement and its error (how well the
+    /// gate's score predicts where the model is wrong), and per observation dimension the 90th
+    /// percentile of the one-step prediction's absolute error (raw units: the lookahead's
+    /// margin). NaN and no margin without data.
     public func evaluate() -> (error: Double, correlation: Double, margin: [Float]) {
         let rows = heldOut.count
         guard rows > 1, normalised else { return (.nan, .nan, []) }

@@ -142,8 +142,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var stepsPerIteration = 256
         /// τ, in units of the normalised change (used as given when query_rate is 0).
         public var threshold = 0.5
-        /// When positive, τ follows the workers' scores so that about this fraction of the
-        /// rows the policy drives is labelled.
+        /// When positive, τ is set after each iteration so that the gate fires on about this
+        /// fraction of the states just visited (each firing starts an intervention).
         public var queryRate = 0.03
         /// Safety lookahead: imagined steps under the policy (0: none).
         public var horizon = 10
