@@ -77,11 +77,29 @@ struct LearnerRole: AsyncParsableCommand {
     @Option(help: "Continue the run in this directory from its newest checkpoint (its config.yaml unless --config is given).")
     var resume: String?
 
+    @Flag(help: "Start afresh in a --run-dir where an earlier learner wrote: its metrics, summary, events and checkpoints are removed first.")
+    var overwrite = false
+
+    func validate() throws {
+        if resume != nil, runDir != nil { throw ValidationError("--resume names the run directory; leave out --run-dir") }
+        if resume != nil, overwrite { throw ValidationError("--overwrite starts afresh; --resume continues: give one of them") }
+    }
+
     func run() async throws {
         let configFile = configOptions.config ?? resume.map { $0 + "/config.yaml" }
         let config = try configOptions.load(file: configFile)
+        let path = resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env)
+        if resume == nil {
+            let earlier = RunDirectory.earlierRun(at: path, among: RunDirectory.learnerOutputs)
+            if !earlier.isEmpty {
+                guard overwrite else {
+                    throw ValidationError("\(path) holds an earlier learner's \(earlier.joined(separator: ", ")): continue it with --resume \(path), or start afresh with --overwrite")
+                }
+                do { try RunDirectory.clearLearnerOutputs(path) } catch { throw ValidationError("\(error)") }
+            }
+        }
         let (stop, logger) = try processOptions.start(role: "learner")
-        let run = try RunDirectory(path: resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env))
+        let run = try RunDirectory(path: path)
         if resume == nil, !FileManager.default.fileExists(atPath: run.config) {
             try AtomicFile.write(try ConfigLoader.yaml(config), to: run.config)
         }

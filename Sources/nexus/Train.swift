@@ -25,6 +25,9 @@ struct Train: AsyncParsableCommand {
     @Option(help: "Continue the stopped run in this directory from its newest checkpoint: its config.yaml (with --set and the other options on top), its counters, clock and metrics.")
     var resume: String?
 
+    @Flag(help: "Start afresh in a --run-dir that holds an earlier run (its files are removed first). Without it, such a directory is refused.")
+    var overwrite = false
+
     @Option(help: "Stop after this many seconds (the max_seconds key).")
     var maxSeconds: Double?
 
@@ -36,6 +39,7 @@ struct Train: AsyncParsableCommand {
 
     func validate() throws {
         if resume != nil, runDir != nil { throw ValidationError("--resume names the run directory; leave out --run-dir") }
+        if resume != nil, overwrite { throw ValidationError("--overwrite starts afresh; --resume continues: give one of them") }
         if let resume, configOptions.config == nil, !FileManager.default.fileExists(atPath: resume + "/config.yaml") {
             throw ValidationError("--resume \(resume): no config.yaml there (not a run directory)")
         }
@@ -56,7 +60,7 @@ struct Train: AsyncParsableCommand {
         do {
             launcher = try ClusterLauncher(
                 config: config, runDirectory: resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
-                executable: executable, resume: resume != nil, logger: Logger(label: "nexus.train"))
+                executable: executable, resume: resume != nil, overwrite: overwrite, logger: Logger(label: "nexus.train"))
             outcome = try await launcher.run(until: stop)
         } catch let error as RuntimeError {
             throw ValidationError(error.description)

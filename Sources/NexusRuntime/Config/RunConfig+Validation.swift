@@ -84,6 +84,8 @@ extension RunConfig {
         try require(expert.maxWaitMilliseconds >= 0, "expert.max_wait_milliseconds", expert.maxWaitMilliseconds, "must not be negative")
 
         try require(launcher.maxWorkerRestarts >= 0, "launcher.max_worker_restarts", launcher.maxWorkerRestarts, "must not be negative")
+        try require(launcher.maxLearnerRestarts >= 0, "launcher.max_learner_restarts", launcher.maxLearnerRestarts, "must not be negative")
+        try require(launcher.maxExpertRestarts >= 0, "launcher.max_expert_restarts", launcher.maxExpertRestarts, "must not be negative")
         try require(launcher.restartBackoffSeconds > 0, "launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, "must be positive")
         try require(launcher.progressSeconds > 0, "launcher.progress_seconds", launcher.progressSeconds, "must be positive")
         try require(launcher.stopGraceSeconds > 0, "launcher.stop_grace_seconds", launcher.stopGraceSeconds, "must be positive")

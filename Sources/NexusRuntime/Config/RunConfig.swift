@@ -240,7 +240,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
 
     public struct LauncherSettings: Codable, Sendable, Equatable {
         public init() {}
+        /// Restarts of each worker, of the learner and of each expert (each its own budget: a
+        /// run whose workers crashed a few times can still lose its learner).
         public var maxWorkerRestarts = 10
+        public var maxLearnerRestarts = 10
+        public var maxExpertRestarts = 10
         public var restartBackoffSeconds = 0.2
         public var progressSeconds = 0.5
         /// After a stop request, how long processes get before SIGKILL.

@@ -44,11 +44,25 @@ public final class ClusterLauncher {
     private var silencedWorkers: Set<Int32> = []
 
     /// `resume`: the run directory holds a stopped run; its learner starts from the newest
-    /// checkpoint (counters, clock and metrics continue).
-    public init(config: RunConfig, runDirectory: String, executable: URL, resume: Bool = false, logger: Logger) throws {
+    /// checkpoint (counters, clock and metrics continue). Otherwise the directory must hold
+    /// no earlier run, unless `overwrite` says it may go (only a run's own files are removed). Nothing in the directory
+    /// is created or changed before everything checkable is checked (`RunPreflight`).
+    public init(config: RunConfig, runDirectory: String, executable: URL, resume: Bool = false, overwrite: Bool = false, logger: Logger) throws {
         var config = config
-        if resume, CheckpointStore(directory: try RunDirectory(path: runDirectory, create: false).checkpoints, keep: 1).files().isEmpty {
-            throw RuntimeError("cannot resume \(runDirectory): it has no checkpoint")
+        if resume {
+            let existing = try RunDirectory(path: runDirectory, create: false)
+            if CheckpointStore(directory: existing.checkpoints, keep: 1).files().isEmpty { throw RuntimeError("cannot resume \(runDirectory): it has no checkpoint") }
+            try RunPreflight.check(config, resuming: existing)
+        } else {
+            try RunPreflight.check(config, resuming: nil)
+            let earlier = RunDirectory.earlierRun(at: runDirectory)
+            if !earlier.isEmpty {
+                guard overwrite else {
+                    throw RuntimeError(
+                        "\(runDirectory) holds a run already (\(earlier.joined(separator: ", "))): continue it with --resume \(runDirectory), or start afresh with --overwrite")
+                }
+                try RunDirectory.clear(runDirectory)
+            }
         }
         resumeAtStart = resume
         // Local cluster: every socket on loopback, ports chosen by the kernel.
@@ -66,23 +80,6 @@ public final class ClusterLauncher {
         liveness = Liveness(
             heartbeatSeconds: config.worker.heartbeatSeconds, silentHeartbeats: config.launcher.silentHeartbeats,
             unresponsiveSeconds: config.launcher.unresponsiveSeconds)
-        if try config.algorithm.requirements.contains(.expert) {
-            // A policy file that cannot serve is reported now, not as an expert that died.
-            do {
-                _ = try ExpertSource.make(envID: config.env, policyFile: config.expert.policy)
-            } catch {
-                throw RuntimeError("expert.policy: \(error)")
-            }
-            let spec = try EnvironmentRegistry.type(for: config.env).spec
-            for flaw in config.expertImperfections {
-                do { _ = try Imperfection.parse(flaw, for: spec) } catch { throw RuntimeError("expert.imperfections: \(error)") }
-            }
-        }
-        if !config.ppo.reward.isEmpty, config.algo == PPOBuilder().name {
-            // Likewise a learned reward that cannot be read.
-            let spec = try EnvironmentRegistry.type(for: config.env).spec
-            _ = try PPOBuilder.learnedReward(config.ppo.reward, spec: spec, gamma: Float(config.ppo.gamma))
-        }
         run = try RunDirectory(path: runDirectory)
         self.executable = executable
 
@@ -122,9 +119,7 @@ public final class ClusterLauncher {
                 }
                 progress.finish()
                 logger.warning("learner \(learner.exitDescription); resuming it from its newest checkpoint")
-                learnerRestarts += 1
-                guard learnerRestarts <= config.launcher.maxWorkerRestarts else { throw RuntimeError("the learner crashed \(learnerRestarts) times; see \(run.log("learner"))") }
-                try await startLearner(resume: true)
+                try await restartLearner()
                 try writeClusterFile()
                 continue
             }
@@ -133,7 +128,7 @@ public final class ClusterLauncher {
                 progress.finish()
                 logger.warning("\(expert.name) \(expert.exitDescription); restarting it on \(expertEndpoints[index] ?? "?")")
                 expertRestarts += 1
-                guard expertRestarts <= config.launcher.maxWorkerRestarts else { throw RuntimeError("the expert crashed \(expertRestarts) times; see \(run.log(expert.name))") }
+                guard expertRestarts <= config.launcher.maxExpertRestarts else { throw RuntimeError("the expert crashed \(expertRestarts) times; see \(run.log(expert.name))") }
                 try await startExpert(index)
                 try writeClusterFile()
             }
@@ -218,12 +213,31 @@ public final class ClusterLauncher {
         liveness.answered(name)
     }
 
+    /// Starts the learner again after a crash, from its newest checkpoint. A learner that dies
+    /// again before it listens (killed while resuming) is one more restart, not the end of
+    /// the run; `max_learner_restarts` bounds them all.
+    private func restartLearner() async throws {
+        while true {
+            learnerRestarts += 1
+            guard learnerRestarts <= config.launcher.maxLearnerRestarts else {
+                throw RuntimeError("the learner crashed \(learnerRestarts) times; see \(run.log("learner"))")
+            }
+            do {
+                try await startLearner(resume: true)
+                return
+            } catch let error as KilledWhileStarting {
+                logger.warning("\(error.message); starting it again")
+            }
+        }
+    }
+
     private func startLearner(resume: Bool) async throws {
         try? FileManager.default.removeItem(atPath: run.announcement("learner"))
         var arguments = ["learner", "--config", run.config, "--watch-parent"]
         // A learner that died before its first checkpoint starts afresh.
         let canResume = resume && !CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints).files().isEmpty
-        arguments += canResume ? ["--resume", run.path] : ["--run-dir", run.path]
+        // Afresh: what a learner that died before its first checkpoint wrote goes.
+        arguments += canResume ? ["--resume", run.path] : ["--run-dir", run.path, "--overwrite"]
         let known = expertEndpoints.compactMap { $0 }
         if let first = known.first { arguments += ["--set", "endpoints.expert=\(first)"] }
         // Served to the workers with the rest of the configuration.
@@ -288,7 +302,10 @@ public final class ClusterLauncher {
         while ContinuousClock.now < deadline {
             if let endpoints = EndpointAnnouncement.read(run.announcement(role)) { return endpoints }
             if !child.isRunning {
-                throw RuntimeError("the \(role) \(child.exitDescription) before listening:\n\(Self.tail(of: run.log(role)))")
+                let message = "the \(role) \(child.exitDescription) before listening:\n\(Self.tail(of: run.log(role)))"
+                // Killed (not an error it reported): starting it again may well work.
+                if child.exit?.signalled == true { throw KilledWhileStarting(message: message) }
+                throw RuntimeError(message)
             }
             let size = FileBytes.size(run.log(role))
             if size != logSize {
@@ -364,4 +381,9 @@ public final class ClusterLauncher {
         guard let text = FileBytes.text(path) else { return "(no log at \(path))" }
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
+}
+
+/// A role killed by a signal before it listened (its start can be tried again).
+struct KilledWhileStarting: Error {
+    let message: String
 }

@@ -27,9 +27,13 @@ final class ControlPlane: Sendable {
     private let runID: String
     private let workerTimeout: Duration
 
-    init(runID: String, workers: Int, workerTimeoutSeconds: Double) {
+    /// A worker id heard this recently from one process is refused to another.
+    private let idHeldFor: Duration
+
+    init(runID: String, workers: Int, workerTimeoutSeconds: Double, idHeldSeconds: Double) {
         self.runID = runID
         workerTimeout = .seconds(workerTimeoutSeconds)
+        idHeldFor = .seconds(idHeldSeconds)
         // Weights-sized welcomes are rationed: every worker of the run can join at once, and
         // a flood of hellos from new routing ids gets welcomes without weights (the weights
         // socket repeats them each second).
@@ -51,10 +55,18 @@ final class ControlPlane: Sendable {
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 
-    /// The welcome for `hello`, and whether it carries weights (within the ration).
-    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello) -> (ControlMessage.Welcome, rationed: Bool) {
+    /// The welcome for `hello`, and whether it carries weights (within the ration); a refusal
+    /// (`Welcome.refused`) when another live process holds its worker id, whose counts,
+    /// seeds and liveness would otherwise mix with this one's.
+    func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello, at now: ContinuousClock.Instant = .now) -> (ControlMessage.Welcome, rationed: Bool) {
         state.withLock { state in
-            state.roster.heard(peer, workerID: hello.workerID)
+            if let holder = state.roster.holder(of: hello.workerID, besides: peer, within: idHeldFor, at: now) {
+                let who = holder.host.isEmpty ? "another process" : "\(holder.host.prefix(64)) pid \(holder.pid)"
+                let silence = String(format: "%.1f", (now - holder.lastHeard) / .seconds(1))
+                let reason = "worker id \(hello.workerID) is in use by \(who) (heard \(silence) s ago); give each worker its own --worker-id, or --worker-id auto"
+                return (.refusal(workerID: hello.workerID, runID: runID, reason: reason), false)
+            }
+            state.roster.heard(peer, workerID: hello.workerID, host: String(hello.host.prefix(256)), pid: hello.pid, at: now)
             let withWeights = state.welcomeBudget.take()
             if !withWeights { state.welcomesWithoutWeights += 1 }
             return (.init(workerID: hello.workerID, runID: runID, runConfig: state.served, weights: withWeights ? state.weights : nil), withWeights)

@@ -32,6 +32,7 @@ actor Learner {
     private let started = ContinuousClock.now
     private(set) var counters = LearnerCounters()
     private(set) var version: UInt64 = 1
+    private var reservation = VersionReservation()
     private(set) var finishReason: String?
     private var currentWeights: Weights
     private var lastLosses: [Metric] = []
@@ -46,11 +47,10 @@ actor Learner {
         self.run = run
         spec = try EnvironmentRegistry.type(for: config.env).spec
         environmentArguments = try config.environmentArguments
-        metricsLog = MetricsLog(path: run.metrics)
-        tensorBoard = try TensorBoardLog(directory: run.tensorBoard)
         checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints)
         servedConfig = try ConfigLoader.yaml(config)
         var runID = "\(config.algo)-\(config.env)-\(UInt32.random(in: 0...UInt32.max))"
+        var checkpointVersion: UInt64?
         if resume {
             // Each phase is logged: a large checkpoint takes a while, and the launcher shows
             // these lines while it waits for the learner.
@@ -61,19 +61,45 @@ actor Learner {
                 logger.info("resuming: reading \((newest as NSString).lastPathComponent) (\(String(format: "%.1f", megabytes)) MB)")
             }
             let (checkpoint, path) = try checkpoints.latest()
-            guard checkpoint.envID == config.env, checkpoint.algo == config.algo else {
-                throw RuntimeError("\(path) is a \(checkpoint.algo) checkpoint for \(checkpoint.envID), not \(config.algo) on \(config.env)")
-            }
+            try Self.check(checkpoint, at: path, fits: config)
             logger.info("resuming: read and checked \((path as NSString).lastPathComponent) in \(seconds()); restoring the algorithm's state")
             try algorithm.restore(
                 models: checkpoint.weights.models, tensors: checkpoint.optimizerState, random: checkpoint.rngState, iteration: Int(checkpoint.iteration))
             counters = LearnerCounters(metrics: checkpoint.counters)
-            version = checkpoint.weights.version + 1
+            checkpointVersion = checkpoint.weights.version
             runID = checkpoint.runID
+            // Iterations past the checkpoint are trained again: their rows go.
+            try MetricsLog.rewind(run.metrics, toIteration: Int(checkpoint.iteration))
+            for problem in TensorBoardLog.rewind(run.tensorBoard, toStep: Int(checkpoint.iteration)) {
+                logger.warning("cannot rewind an events file; TensorBoard may show steps past iteration \(checkpoint.iteration) twice", metadata: ["file": "\(problem)"])
+            }
             logger.info("resumed from \(path) in \(seconds())", metadata: ["iteration": "\(checkpoint.iteration)", "policy_version": "\(checkpoint.weights.version)"])
         }
+        let reserved = FileBytes.text(run.publishedVersions).flatMap(VersionReservation.decode)
+        if resume, reserved == nil { logger.warning("no readable \(run.publishedVersions): versions continue from the checkpoint's") }
+        let first = VersionReservation.firstVersion(checkpointVersion: checkpointVersion, reserved: reserved)
+        if let checkpointVersion, first > checkpointVersion + 1 {
+            logger.info("versions \(checkpointVersion + 1)–\(first - 1) may have been published before the restart; continuing at \(first)")
+        }
+        version = first
+        try Self.reserve(&reservation, toPublish: first, at: run.publishedVersions)
+        metricsLog = MetricsLog(path: run.metrics)
+        tensorBoard = try TensorBoardLog(directory: run.tensorBoard)
         self.runID = runID
-        currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
+        currentWeights = Weights(version: first, runID: runID, models: algorithm.models())
+    }
+
+    /// A checkpoint this run can continue from: the same algorithm on the same environment.
+    static func check(_ checkpoint: Checkpoint, at path: String, fits config: RunConfig) throws {
+        guard checkpoint.envID == config.env, checkpoint.algo == config.algo else {
+            throw RuntimeError("\(path) is a \(checkpoint.algo) checkpoint for \(checkpoint.envID), not \(config.algo) on \(config.env)")
+        }
+    }
+
+    /// Reserves versions on disk before `version` is published (`VersionReservation`).
+    private static func reserve(_ reservation: inout VersionReservation, toPublish version: UInt64, at path: String) throws {
+        guard let bound = reservation.reserve(toPublish: version) else { return }
+        try AtomicFile.write(Array(VersionReservation.encode(bound).utf8), to: path)
     }
 
     var usesWorkers: Bool { algorithm.usesWorkers }
@@ -118,7 +144,7 @@ actor Learner {
 
     /// One training iteration if the algorithm has the data for it; returns the new weights
     /// (to be published before `evaluateAndRecord`, so that workers collect meanwhile).
-    func trainIfReady() -> Weights? {
+    func trainIfReady() throws -> Weights? {
         guard finishReason == nil, algorithm.readyToTrain else { return nil }
         let started = ContinuousClock.now
         lastLosses = algorithm.trainIteration()
@@ -127,6 +153,7 @@ actor Learner {
         lastLosses.append(Metric(name: "update_seconds", value: elapsed / .seconds(1)))
         updateSeconds.recordNanoseconds(Int64(elapsed / .nanoseconds(1)))
         version += 1
+        try Self.reserve(&reservation, toPublish: version, at: run.publishedVersions)
         currentWeights = Weights(version: version, runID: runID, models: algorithm.models())
         return currentWeights
     }
@@ -137,11 +164,16 @@ actor Learner {
     func evaluateAndRecord(network: [Metric]) throws {
         let iteration = algorithm.iteration
         let started = ContinuousClock.now
+        var best = false
         if iteration % config.learner.evalEvery == 0 {
             let summary = try PolicyEvaluation.run(
                 algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed, arguments: environmentArguments)
             counters.evalReturnMean = summary.meanReturn
             counters.evalReturnStd = summary.stdReturn
+            if !(summary.meanReturn <= counters.bestEvalReturn) {
+                counters.bestEvalReturn = summary.meanReturn
+                best = true
+            }
             if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {
                 counters.secondsToTarget = wallSeconds
                 counters.envStepsToTarget = Double(counters.envSteps)
@@ -157,6 +189,7 @@ actor Learner {
         try metricsLog.append(row)
         try tensorBoard.append(step: iteration, row.filter { $0.0 != "iteration" })
         if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
+        if best { try checkpoints.saveBest(checkpoint()) }
         let limit = builder.iterationLimit(config)
         if iteration >= limit { finish("completed \(limit) iterations") }
     }
@@ -192,13 +225,14 @@ actor Learner {
     }
 
     @discardableResult
-    func saveCheckpoint() throws -> String {
+    func saveCheckpoint() throws -> String { try checkpoints.save(checkpoint()) }
+
+    private func checkpoint() -> Checkpoint {
         let (tensors, random) = algorithm.checkpointState()
-        let checkpoint = Checkpoint(
+        return Checkpoint(
             runID: runID, algo: config.algo, envID: config.env, iteration: UInt64(algorithm.iteration), weights: currentWeights,
             optimizerState: tensors, counters: counters.metrics + [Metric(name: "wall_seconds", value: wallSeconds)],
             runConfig: servedConfig, rngState: random)
-        return try checkpoints.save(checkpoint)
     }
 
     // MARK: control

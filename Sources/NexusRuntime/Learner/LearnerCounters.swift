@@ -14,6 +14,8 @@ public struct LearnerCounters: Sendable, Equatable {
     public var wallSecondsBefore: Double = 0
     public var evalReturnMean = Double.nan
     public var evalReturnStd = Double.nan
+    /// The best evaluation return so far (the state then is `checkpoints/best.nxckpt`).
+    public var bestEvalReturn = Double.nan
     public var secondsToTarget = Double.nan
     public var envStepsToTarget = Double.nan
     public var expertQueriesToTarget = Double.nan
@@ -34,6 +36,7 @@ public struct LearnerCounters: Sendable, Equatable {
             Metric(name: "unsafe_events", value: Double(unsafeEvents)),
             Metric(name: "eval_return_mean", value: evalReturnMean),
             Metric(name: "eval_return_std", value: evalReturnStd),
+            Metric(name: "best_eval_return", value: bestEvalReturn),
             Metric(name: "seconds_to_target", value: secondsToTarget),
             Metric(name: "env_steps_to_target", value: envStepsToTarget),
             Metric(name: "expert_queries_to_target", value: expertQueriesToTarget),
@@ -56,6 +59,7 @@ public struct LearnerCounters: Sendable, Equatable {
         wallSecondsBefore = wall.isFinite ? wall : 0
         evalReturnMean = value("eval_return_mean")
         evalReturnStd = value("eval_return_std")
+        bestEvalReturn = value("best_eval_return")
         secondsToTarget = value("seconds_to_target")
         envStepsToTarget = value("env_steps_to_target")
         expertQueriesToTarget = value("expert_queries_to_target")

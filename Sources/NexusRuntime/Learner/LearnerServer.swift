@@ -62,7 +62,8 @@ public final class LearnerServer: Sendable {
         controlOptions.receiveHighWaterMark = 64
         control = try RouterSocket(bind: [controlEndpoint], options: try security.server(controlEndpoint, controlOptions), logger: logger)
         controlPlane = ControlPlane(
-            runID: learner.runID, workers: config.workers, workerTimeoutSeconds: config.learner.workerTimeoutSeconds)
+            runID: learner.runID, workers: config.workers, workerTimeoutSeconds: config.learner.workerTimeoutSeconds,
+            idHeldSeconds: config.worker.heartbeatSeconds * config.launcher.silentHeartbeats)
         if usesWorkers {
             var pullOptions = SocketOptions.default
             pullOptions.inboundCapacity = config.learner.segmentQueue
@@ -148,7 +149,7 @@ public final class LearnerServer: Sendable {
         defer { ticker.cancel() }
         var wakeup = wakeups.stream.makeAsyncIterator()
         while !stop.isStopped {
-            if let weights = await learner.trainIfReady() {
+            if let weights = try await learner.trainIfReady() {
                 // Published first: workers collect the next iteration's data while this one
                 // is evaluated and recorded.
                 controlPlane.publish(weights)
@@ -219,7 +220,9 @@ public final class LearnerServer: Sendable {
         switch control {
         case .hello(let hello):
             let (welcome, rationed) = controlPlane.welcome(peer, hello)
-            if rationed {
+            if !welcome.refused.isEmpty {
+                logger.warning("refused a worker from \(hello.host.prefix(64)) pid \(hello.pid): \(welcome.refused)")
+            } else if rationed {
                 // A peer's strings are logged short: a 1 MiB host name must not fill the log
                 // (and only rationed welcomes are logged: a flood must not either).
                 logger.info("worker \(hello.workerID) joined", metadata: ["host": "\(hello.host.prefix(64))", "pid": "\(hello.pid)"])

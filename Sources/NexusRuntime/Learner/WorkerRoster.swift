@@ -7,6 +7,10 @@ struct WorkerRoster {
     struct Entry {
         var workerID: UInt32
         var lastHeard: ContinuousClock.Instant
+        /// From the peer's hello (empty for a peer only heard by heartbeat, e.g. by a
+        /// restarted learner).
+        var host = ""
+        var pid: UInt32 = 0
     }
 
     private(set) var entries: [PeerID: Entry] = [:]
@@ -14,7 +18,7 @@ struct WorkerRoster {
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
-    mutating func heard(_ peer: PeerID, workerID: UInt32, at now: ContinuousClock.Instant = .now) {
+    mutating func heard(_ peer: PeerID, workerID: UInt32, host: String? = nil, pid: UInt32? = nil, at now: ContinuousClock.Instant = .now) {
         if entries[peer] == nil, entries.count >= capacity {
             // The quarter heard from longest ago goes at once: one sort per capacity/4 new
             // peers, not a scan of the table for each hello of a flood.
@@ -22,7 +26,15 @@ struct WorkerRoster {
                 entries.removeValue(forKey: stale)
             }
         }
-        entries[peer] = Entry(workerID: workerID, lastHeard: now)
+        let known = entries[peer]
+        entries[peer] = Entry(workerID: workerID, lastHeard: now, host: host ?? known?.host ?? "", pid: pid ?? known?.pid ?? 0)
+    }
+
+    /// Another peer (another process) heard under `workerID` within `window`: a worker whose
+    /// hello uses that id is a second one with the same id, or a restart of one that died
+    /// less than `window` ago (it is refused until the dead one's silence passes `window`).
+    func holder(of workerID: UInt32, besides peer: PeerID, within window: Duration, at now: ContinuousClock.Instant = .now) -> Entry? {
+        entries.lazy.filter { $0.key != peer && $0.value.workerID == workerID && now - $0.value.lastHeard < window }.map(\.value).first
     }
 
     var peers: [PeerID] { Array(entries.keys) }

@@ -3,7 +3,10 @@ import NexusWire
 
 /// Checkpoints of a run: `checkpoint-<iteration>.nxckpt`, written atomically, the newest
 /// `keep` kept. Loading takes the newest one that decodes, so a damaged file costs one
-/// checkpoint interval, not the run.
+/// checkpoint interval, not the run. Two fixed names a user can type whatever the run's
+/// length: `latest.nxckpt` (a hard link to the newest numbered file: no second copy, and it
+/// outlives that file's rotation) and `best.nxckpt` (the state at the best evaluation return
+/// so far, which a run that later got worse would otherwise have rotated away).
 public struct CheckpointStore: Sendable {
     public let directory: String
     public let keep: Int
@@ -16,8 +19,31 @@ public struct CheckpointStore: Sendable {
     public func save(_ checkpoint: Checkpoint) throws -> String {
         let path = directory + "/" + String(format: "checkpoint-%09llu.nxckpt", checkpoint.iteration)
         try AtomicFile.write(CheckpointFile.encode(checkpoint), to: path)
+        try linkLatest(to: path)
         for old in files().dropLast(keep) { try? FileManager.default.removeItem(atPath: old) }
         return path
+    }
+
+    public var latestPath: String { directory + "/" + Self.latestName }
+    public var bestPath: String { directory + "/" + Self.bestName }
+    public static let latestName = "latest.nxckpt"
+    public static let bestName = "best.nxckpt"
+
+    /// Writes `best.nxckpt` (atomically: a crash leaves the previous best).
+    public func saveBest(_ checkpoint: Checkpoint) throws {
+        try AtomicFile.write(CheckpointFile.encode(checkpoint), to: bestPath)
+    }
+
+    /// Points `latest.nxckpt` at `path`: a link under a temporary name, renamed over the old
+    /// one, so a reader always finds a whole file.
+    private func linkLatest(to path: String) throws {
+        let temporary = latestPath + ".tmp-\(getpid())"
+        unlink(temporary)
+        guard link(path, temporary) == 0 else { throw RuntimeError("cannot link \(temporary) to \(path): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, latestPath) == 0 else {
+            unlink(temporary)
+            throw RuntimeError("cannot rename \(temporary) to \(latestPath): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Checkpoint paths, oldest first.

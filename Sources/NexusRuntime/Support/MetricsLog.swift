@@ -31,6 +31,33 @@ public final class MetricsLog {
         try handle.write(contentsOf: Data(row.utf8))
     }
 
+    /// A resumed learner continues from its checkpoint's iteration: rows past it (written
+    /// before a crash, to be trained again) and a row cut short by the crash are removed, so
+    /// the file holds each iteration once. Rewritten atomically, and only when something goes.
+    public static func rewind(_ path: String, toIteration iteration: Int) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let bytes: [UInt8]
+        do { bytes = try FileBytes.read(path) } catch let error as FileBytesError { throw RuntimeError(error.description) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let kept = rewound(text, toIteration: iteration)
+        if kept != text { try AtomicFile.write(Array(kept.utf8), to: path) }
+    }
+
+    /// `text` without the rows past `iteration` and without an unfinished last line.
+    static func rewound(_ text: String, toIteration iteration: Int) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // The text after the last newline is a row the crash cut short (or nothing).
+        lines.removeLast()
+        guard let header = lines.first else { return "" }
+        let column = header.split(separator: ",").firstIndex(of: "iteration") ?? 0
+        let rows = lines.dropFirst().filter { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count > column, let value = Double(cells[column]) else { return false }
+            return value <= Double(iteration)
+        }
+        return ([header] + rows).map { $0 + "\n" }.joined()
+    }
+
     /// The rows of the file at `path` (the report, a benchmark's progress): one dictionary per
     /// row, empty cells (not measured yet) left out.
     public static func rows(at path: String) throws -> [[String: Double]] {

@@ -33,6 +33,35 @@ public struct RunDirectory: Sendable {
     public var checkpoints: String { path + "/checkpoints" }
     public var logs: String { path + "/logs" }
     public var endpoints: String { path + "/endpoints" }
+    /// The policy versions reserved so far (`VersionReservation`).
+    public var publishedVersions: String { checkpoints + "/published-versions" }
+
+    /// What the learner writes: a learner starting afresh where another one wrote removes them.
+    public static let learnerOutputs = ["metrics.csv", "summary.json", "tb", "checkpoints"]
+    /// Everything a run writes (`keys`: the CURVE keys `nexus train` made for it).
+    public static let runFiles = ["config.yaml", "cluster.json", "logs", "endpoints", "keys"] + learnerOutputs
+
+    /// The files of an earlier run at `path`, by name (none: a new or empty directory).
+    public static func earlierRun(at path: String, among names: [String] = runFiles) -> [String] {
+        let present = Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+        return names.filter { present.contains($0) }
+    }
+
+    /// Removes what an earlier run wrote at `path` (only its own files: nothing else there).
+    public static func clear(_ path: String, keeping kept: [String] = []) throws {
+        for name in earlierRun(at: path) where !kept.contains(name) {
+            do {
+                try FileManager.default.removeItem(atPath: path + "/" + name)
+            } catch {
+                throw RuntimeError("cannot remove \(path)/\(name): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Removes an earlier learner's outputs (metrics, summary, events, checkpoints).
+    public static func clearLearnerOutputs(_ path: String) throws {
+        try clear(path, keeping: runFiles.filter { !learnerOutputs.contains($0) })
+    }
 
     public func log(_ name: String) -> String { logs + "/\(name).log" }
     public func announcement(_ role: String) -> String { endpoints + "/\(role).json" }

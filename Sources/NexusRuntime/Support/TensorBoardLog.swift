@@ -32,6 +32,32 @@ public final class TensorBoardLog {
         try write(.scalars(wallTime: time.timeIntervalSince1970, step: Int64(step), values: scalars))
     }
 
+    /// A resumed learner continues from its checkpoint's iteration: the events files of
+    /// earlier processes lose their scalars past it (and a record cut short by a crash), so
+    /// that no reader sees two values for one step or a curve that loops back. A file that
+    /// is damaged elsewhere is left as it is; what was left is returned, for the log.
+    @discardableResult
+    public static func rewind(_ directory: String, toStep step: Int) -> [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.contains("tfevents") }
+        var untouched: [String] = []
+        for name in names.sorted() {
+            let path = directory + "/" + name
+            do {
+                let bytes = try FileBytes.read(path)
+                let records = try TFRecord.records(in: bytes)
+                let kept = try records.filter { record in
+                    if case .scalars(_, let recordStep, _) = try TensorBoardCodec.decode(record) { return recordStep <= Int64(step) }
+                    return true
+                }
+                let framed = kept.flatMap(TFRecord.frame)
+                if framed.count != bytes.count { try AtomicFile.write(framed, to: path) }
+            } catch {
+                untouched.append("\(path): \(error)")
+            }
+        }
+        return untouched
+    }
+
     private func write(_ event: TensorBoardEvent) throws {
         do {
             try handle.write(contentsOf: TFRecord.frame(TensorBoardCodec.encode(event)))

@@ -46,7 +46,7 @@ public final class ExpertClient: Sendable {
     public var retries: Int { requests.retries }
     /// Answers that could not be used (refused by the expert, wrong row count) or did not
     /// decode as valid actions for this environment.
-    public var refusedAnswers: Int { requests.refused + Int(socket.statistics.rejectedMessages) }
+    public var refusedAnswers: Int { requests.refused }
 
     /// A client for every expert of the run (`RunConfig.expertEndpoints`).
     public static func panel(for config: RunConfig, spec: EnvironmentSpec, workerID: UInt32, security: RoleSecurity, logger: Logger) throws -> [ExpertClient] {
@@ -100,7 +100,15 @@ public final class ExpertClient: Sendable {
         let expectations = WireExpectations(actionDim: actionDim, discreteActions: discreteActions)
         while true {
             let remaining = max(0, (deadline - ContinuousClock.now) / .seconds(1))
-            let message = try await socket.receiveMessage(expecting: expectations, timeout: remaining)
+            let payload = try await socket.receive(timeout: remaining)
+            let message: WireMessage
+            do {
+                message = try payload.withUnsafeBytes { try WireCodec.decode($0, expecting: expectations) }
+            } catch {
+                // Its request id cannot be read, but one query is outstanding: it is that
+                // query's answer, refused now rather than waited out to the timeout.
+                throw UnusableAnswer(reason: "an answer that does not decode as actions for \(envID): \(error)")
+            }
             guard case .expertAnswer(let answer) = message, answer.requestID == id else { continue }
             switch answer.result {
             case .actions(let actions):

@@ -82,12 +82,18 @@ public final class RolloutWorker: Sendable {
         await inbox.close()
     }
 
+    /// How long a worker whose id another live worker holds keeps asking before it gives up:
+    /// longer than the learner holds a dead worker's id (a few heartbeats), so a restarted
+    /// worker gets in, while a second worker with the same id ends with the reason.
+    static let refusedForSeconds = 20.0
+
     /// Says hello until the learner welcomes this worker; nil if stopped first.
     private func join(_ control: DealerSocket, stop: StopSignal) async throws -> ControlMessage.Welcome? {
         var backoff = Backoff(initial: 0.25, maximum: 2)
         let hello = ControlMessage.Hello(
             workerID: options.workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
             numEnvs: 0, nexusVersion: NexusVersion.current)
+        var refusedSince: ContinuousClock.Instant?
         while !stop.isStopped {
             try await control.send(.control(.hello(hello)))
             let wait = backoff.next()
@@ -97,7 +103,14 @@ public final class RolloutWorker: Sendable {
                         if case .control(.welcome(let welcome)) = try await control.receiveMessage() { return welcome }
                     }
                 }
-                return welcome
+                guard !welcome.refused.isEmpty else { return welcome }
+                let since = refusedSince ?? .now
+                refusedSince = since
+                if ContinuousClock.now - since > .seconds(Self.refusedForSeconds) {
+                    throw RuntimeError("the learner at \(options.learnerControl) refuses this worker: \(welcome.refused)")
+                }
+                logger.warning("the learner refuses this worker for now: \(welcome.refused); saying hello again in \(wait) s")
+                try await Task.sleep(for: .seconds(wait))
             } catch TransportError.timedOut {
                 logger.info("no welcome from the learner at \(options.learnerControl) yet; saying hello again")
             }

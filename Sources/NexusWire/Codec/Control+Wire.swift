@@ -22,6 +22,7 @@ extension ControlMessage {
             c.pointee.run_id = arena.string(welcome.runID)
             c.pointee.run_config = arena.string(welcome.runConfig)
             c.pointee.weights = welcome.weights?.build(in: arena)
+            c.pointee.refused = arena.string(welcome.refused)
             message.pointee.kind_case = NEXUS__V1__CONTROL__KIND_WELCOME
             message.pointee.welcome = c
         case .heartbeat(let heartbeat):
@@ -74,7 +75,8 @@ extension ControlMessage {
                     workerID: c.worker_id,
                     runID: try reader.string(c.run_id, field: field + ".welcome.run_id"),
                     runConfig: try reader.string(c.run_config, field: field + ".welcome.run_config"),
-                    weights: try c.weights.map { try Weights(decoding: $0, field: field + ".welcome.weights", reader: reader) }))
+                    weights: try c.weights.map { try Weights(decoding: $0, field: field + ".welcome.weights", reader: reader) },
+                    refused: try reader.string(c.refused, field: field + ".welcome.refused")))
         case NEXUS__V1__CONTROL__KIND_HEARTBEAT:
             let c = try reader.required(m.heartbeat, field: field + ".heartbeat").pointee
             self = .heartbeat(Heartbeat(workerID: c.worker_id, sequence: c.sequence, envSteps: c.env_steps, policyVersion: c.policy_version))

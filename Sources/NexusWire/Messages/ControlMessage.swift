@@ -28,12 +28,20 @@ public enum ControlMessage: Sendable, Equatable {
         public var runID: String
         public var runConfig: String
         public var weights: Weights?
+        /// Non-empty: the hello is refused, and why (the other fields are empty).
+        public var refused: String
 
-        public init(workerID: UInt32, runID: String, runConfig: String, weights: Weights?) {
+        public init(workerID: UInt32, runID: String, runConfig: String, weights: Weights?, refused: String = "") {
             self.workerID = workerID
             self.runID = runID
             self.runConfig = runConfig
             self.weights = weights
+            self.refused = refused
+        }
+
+        /// A refusal of worker `workerID`'s hello.
+        public static func refusal(workerID: UInt32, runID: String, reason: String) -> Welcome {
+            Welcome(workerID: workerID, runID: runID, runConfig: "", weights: nil, refused: reason)
         }
     }
 

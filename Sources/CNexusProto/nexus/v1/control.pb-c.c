@@ -457,7 +457,7 @@ const ProtobufCMessageDescriptor nexus__v1__hello__descriptor =
   (ProtobufCMessageInit) nexus__v1__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__welcome__field_descriptors[4] =
+static const ProtobufCFieldDescriptor nexus__v1__welcome__field_descriptors[5] =
 {
   {
     "worker_id",
@@ -507,8 +507,21 @@ static const ProtobufCFieldDescriptor nexus__v1__welcome__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "refused",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__Welcome, refused),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__welcome__field_indices_by_name[] = {
+  4,   /* field[4] = refused */
   2,   /* field[2] = run_config */
   1,   /* field[1] = run_id */
   3,   /* field[3] = weights */
@@ -517,7 +530,7 @@ static const unsigned nexus__v1__welcome__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__welcome__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor nexus__v1__welcome__descriptor =
 {
@@ -527,7 +540,7 @@ const ProtobufCMessageDescriptor nexus__v1__welcome__descriptor =
   "Nexus__V1__Welcome",
   "nexus.v1",
   sizeof(Nexus__V1__Welcome),
-  4,
+  5,
   nexus__v1__welcome__field_descriptors,
   nexus__v1__welcome__field_indices_by_name,
   1,  nexus__v1__welcome__number_ranges,

@@ -58,10 +58,15 @@ struct  Nexus__V1__Welcome
    * current weights, so a worker can start at once
    */
   Nexus__V1__Weights *weights;
+  /*
+   * Non-empty: the learner refuses this hello, and why (its worker id is held by another
+   * live worker); the other fields are then empty. The worker may say hello again.
+   */
+  char *refused;
 };
 #define NEXUS__V1__WELCOME__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__welcome__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
 
 
 struct  Nexus__V1__Heartbeat
