@@ -8,7 +8,8 @@ import NexusRandom
 public struct Acrobot: Environment {
     public static let spec = EnvironmentSpec(
         id: "Acrobot-v1", observationDim: 6, actionSpace: .discrete(3), maxEpisodeSteps: 500,
-        rewardThreshold: -100, stateNames: ["theta1", "theta2", "dtheta1", "dtheta2"])
+        rewardThreshold: -100, stateNames: ["theta1", "theta2", "dtheta1", "dtheta2"],
+        gymnasiumEntryPoint: "gymnasium.envs.classic_control.acrobot:AcrobotEnv")
 
     static let dt = 0.2
     static let length1 = 1.0, mass1 = 1.0, mass2 = 1.0

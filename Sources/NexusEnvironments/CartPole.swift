@@ -6,7 +6,9 @@ import NexusRandom
 public struct CartPole: Environment {
     public static let spec = EnvironmentSpec(
         id: "CartPole-v1", observationDim: 4, actionSpace: .discrete(2), maxEpisodeSteps: 500,
-        rewardThreshold: 475, stateNames: ["x", "x_dot", "theta", "theta_dot"], argumentDefaults: ["sutton_barto_reward": 0])
+        rewardThreshold: 475, stateNames: ["x", "x_dot", "theta", "theta_dot"], argumentDefaults: ["sutton_barto_reward": 0],
+        booleanArguments: ["sutton_barto_reward"], gymnasiumEntryPoint: "gymnasium.envs.classic_control.cartpole:CartPoleEnv",
+        gymnasiumVectorEntryPoint: "gymnasium.envs.classic_control.cartpole:CartPoleVectorEnv")
 
     static let gravity = 9.8
     static let massCart = 1.0

@@ -42,12 +42,24 @@ public struct EnvironmentSpec: Sendable, Equatable {
 
     /// Gymnasium's keyword arguments of the environment, with their defaults.
     public let argumentDefaults: [String: Double]
+    /// The keyword arguments Gymnasium takes as booleans (written as JSON booleans where
+    /// Gymnasium's own files are read, e.g. a Minari dataset's env spec).
+    public let booleanArguments: Set<String>
+
+    /// The Python class this environment reimplements (`module:Class`, Gymnasium's registry
+    /// `entry_point`), and its vectorised twin if Gymnasium has one: what an env spec written
+    /// for Gymnasium (Minari) names so that `gymnasium.make` can rebuild it.
+    public let gymnasiumEntryPoint: String?
+    public let gymnasiumVectorEntryPoint: String?
 
     public init(
         id: String, observationDim: Int, actionSpace: ActionSpace, maxEpisodeSteps: Int, rewardThreshold: Double?, stateNames: [String],
-        argumentDefaults: [String: Double] = [:]
+        argumentDefaults: [String: Double] = [:], booleanArguments: Set<String> = [], gymnasiumEntryPoint: String? = nil, gymnasiumVectorEntryPoint: String? = nil
     ) {
         self.argumentDefaults = argumentDefaults
+        self.booleanArguments = booleanArguments
+        self.gymnasiumEntryPoint = gymnasiumEntryPoint
+        self.gymnasiumVectorEntryPoint = gymnasiumVectorEntryPoint
         self.id = id
         self.observationDim = observationDim
         self.actionSpace = actionSpace

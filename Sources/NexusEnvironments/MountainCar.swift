@@ -6,7 +6,8 @@ import NexusRandom
 public struct MountainCar: Environment {
     public static let spec = EnvironmentSpec(
         id: "MountainCar-v0", observationDim: 2, actionSpace: .discrete(3), maxEpisodeSteps: 200,
-        rewardThreshold: -110, stateNames: ["position", "velocity"])
+        rewardThreshold: -110, stateNames: ["position", "velocity"],
+        gymnasiumEntryPoint: "gymnasium.envs.classic_control.mountain_car:MountainCarEnv")
 
     static let minPosition = -1.2
     static let maxPosition = 0.6

@@ -9,7 +9,8 @@ import NexusRandom
 public struct MountainCarContinuous: Environment {
     public static let spec = EnvironmentSpec(
         id: "MountainCarContinuous-v0", observationDim: 2, actionSpace: .box(low: [-1], high: [1]), maxEpisodeSteps: 999,
-        rewardThreshold: 90, stateNames: ["position", "velocity"], argumentDefaults: ["goal_velocity": 0])
+        rewardThreshold: 90, stateNames: ["position", "velocity"], argumentDefaults: ["goal_velocity": 0],
+        gymnasiumEntryPoint: "gymnasium.envs.classic_control.continuous_mountain_car:Continuous_MountainCarEnv")
 
     private var position = NumPyScalar.float64(0)
     private var velocity = NumPyScalar.float64(0)

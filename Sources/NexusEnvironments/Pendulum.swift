@@ -6,7 +6,8 @@ import NexusRandom
 public struct Pendulum: Environment {
     public static let spec = EnvironmentSpec(
         id: "Pendulum-v1", observationDim: 3, actionSpace: .box(low: [-2], high: [2]), maxEpisodeSteps: 200,
-        rewardThreshold: nil, stateNames: ["theta", "theta_dot"], argumentDefaults: ["g": 10])
+        rewardThreshold: nil, stateNames: ["theta", "theta_dot"], argumentDefaults: ["g": 10],
+        gymnasiumEntryPoint: "gymnasium.envs.classic_control.pendulum:PendulumEnv")
 
     static let maxSpeed = 8.0
     static let maxTorque: Float = 2

@@ -120,10 +120,16 @@ struct MinariMetadata {
             "total_episodes": episodes, "total_steps": steps, "data_format": "hdf5", "dataset_id": datasetID,
             "algorithm_name": algorithm, "minari_version": "0.5.4", "author": "Nexus",
         ]
-        var envSpec: [String: Any] = ["id": spec.id, "max_episode_steps": spec.maxEpisodeSteps, "kwargs": arguments, "nondeterministic": false, "order_enforce": true,
-                                      "disable_env_checker": false, "additional_wrappers": [Any]()]
-        if let threshold = spec.rewardThreshold { envSpec["reward_threshold"] = threshold }
-        envSpecObject = envSpec
+        // Gymnasium's EnvSpec.to_json: `entry_point` is what recover_environment() needs to
+        // build the environment; boolean keyword arguments stay booleans.
+        let kwargs = Dictionary(uniqueKeysWithValues: arguments.map { name, value -> (String, Any) in
+            (name, spec.booleanArguments.contains(name) ? (value != 0) as Any : value as Any)
+        })
+        envSpecObject = [
+            "id": spec.id, "entry_point": spec.gymnasiumEntryPoint ?? NSNull(), "reward_threshold": spec.rewardThreshold ?? NSNull(),
+            "nondeterministic": false, "max_episode_steps": spec.maxEpisodeSteps, "order_enforce": true, "disable_env_checker": false,
+            "kwargs": kwargs, "additional_wrappers": [Any](), "vector_entry_point": spec.gymnasiumVectorEntryPoint ?? NSNull(),
+        ]
     }
 
     func encoded() throws -> [UInt8] {

@@ -1,4 +1,5 @@
 import Foundation
+import NexusEnvironments
 import NexusTestKit
 import NexusWire
 import Testing
@@ -36,19 +37,22 @@ struct MinariTests {
         #expect(try #require((summary["eval_return_mean"] as? NSNumber)?.doubleValue) >= 475, "\(summary)")
     }
 
-    @Test("round trip: Nexus episodes exported, read by minari.load_dataset, imported back identical (Discrete and Box actions)", arguments: [
-        ("CartPole-v1", "tests/cartpole-roundtrip-v0", 4), ("Pendulum-v1", "tests/pendulum-roundtrip-v0", 2),
+    @Test("round trip: Nexus episodes exported, read by minari.load_dataset, its environment rebuilt by recover_environment(), imported back identical (Discrete and Box actions)", arguments: [
+        ("CartPole-v1", "tests/cartpole-roundtrip-v0", 4, "sutton_barto_reward=true", "sutton_barto_reward=True"),
+        ("Pendulum-v1", "tests/pendulum-roundtrip-v0", 2, "g=9.81", "g=9.81"),
     ])
-    func roundTrip(env: String, datasetID: String, episodes: Int) async throws {
+    func roundTrip(env: String, datasetID: String, episodes: Int, kwarg: String, recoveredKwarg: String) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: run .ci/install-deps")
         let directory = try ClusterRenderTests.temporaryDirectory()
         let original = directory + "/original.nxdemo", back = directory + "/back.nxdemo"
-        _ = try await NexusProcess.run(["demos", "record", "--env", env, "--episodes", "\(episodes)", "--seed", "9", "--out", original])
+        _ = try await NexusProcess.run(["demos", "record", "--env", env, "--env-kwarg", kwarg, "--episodes", "\(episodes)", "--seed", "9", "--out", original])
         let exported = try await NexusProcess.run(["demos", "export", "--format", "minari", original, "--out", directory + "/" + datasetID, "--dataset-id", datasetID])
         #expect(exported.status == 0, "\(exported.stderr)")
         let seen = try Self.minari(["check", directory, datasetID])
         let recorded = try DemonstrationFile.read(from: original)
         #expect(seen.contains("\(episodes) episodes, \(recorded.totalSteps) steps"), "\(seen)")
+        let limit = try EnvironmentRegistry.type(for: env).spec.maxEpisodeSteps
+        #expect(seen.contains("recovered \(env) (\(recoveredKwarg)) max_episode_steps \(limit)"), "\(seen)")
         let imported = try await NexusProcess.run(["demos", "import", "--format", "minari", directory + "/" + datasetID, "--out", back])
         #expect(imported.status == 0, "\(imported.stderr)")
         let read = try DemonstrationFile.read(from: back)

@@ -5,7 +5,8 @@ make ROOT DATASET_ID EPISODES [--bad-action]: CartPole-v1 episodes (Gymnasium's 
   toward where the pole is falling), written by minari.create_dataset_from_buffers under
   MINARI_DATASETS_PATH=ROOT. --bad-action puts an action of 5 into episode 1.
 check ROOT DATASET_ID: loads the dataset with minari.load_dataset and prints its episodes,
-  steps and each episode's return, one per line.
+  steps and each episode's return, one per line; then rebuilds its environment with
+  recover_environment(), steps it once and prints its spec.
 """
 import os
 import sys
@@ -60,6 +61,11 @@ def check(root, dataset_id):
     for episode in dataset.iterate_episodes():
         print(f"episode {episode.id}: {len(episode.actions)} steps, return {float(np.sum(episode.rewards))}, "
               f"observations {episode.observations.shape}, terminated {bool(episode.terminations[-1])}, truncated {bool(episode.truncations[-1])}")
+    env = dataset.recover_environment()
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    kwargs = ", ".join(f"{name}={value!r}" for name, value in sorted(env.spec.kwargs.items()))
+    print(f"recovered {env.spec.id} ({kwargs}) max_episode_steps {env.spec.max_episode_steps}")
 
 
 if __name__ == "__main__":
