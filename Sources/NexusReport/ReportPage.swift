@@ -14,9 +14,21 @@ public enum ReportPage {
 
     /// Loads the runs and evaluates each environment's expert (`expertEpisodes` episodes, as
     /// the run configured it: the built-in expert with its env_kwargs, or its expert.policy).
-    public static func build(runDirectories: [String], expertEpisodes: Int = 20, generated: Date = Date()) throws -> String {
+    /// A directory without metrics.csv (a run refused or stopped before its first iteration)
+    /// is left out and named in `skipped`, so `nexus report runs/*` draws the others.
+    public static func build(runDirectories: [String], expertEpisodes: Int = 20, generated: Date = Date()) throws -> (page: String, skipped: [String]) {
         guard !runDirectories.isEmpty else { throw ReportError("name at least one run directory") }
-        var runs = try runDirectories.map(RunRecord.load)
+        var skipped: [String] = []
+        var runs: [RunRecord] = []
+        for path in runDirectories {
+            let run = try RunDirectory(path: path, create: false)
+            guard FileManager.default.fileExists(atPath: run.metrics) else {
+                skipped.append("\(path): no metrics.csv (no iteration finished, or not a run directory)")
+                continue
+            }
+            runs.append(try RunRecord.load(path))
+        }
+        guard !runs.isEmpty else { throw ReportError("nothing to report: \(skipped.joined(separator: "; "))") }
         // Same-named directories (runs/a/x, runs/b/x) get their parent's name too.
         for index in runs.indices where runs.filter({ $0.name == runs[index].name }).count > 1 {
             runs[index].name = ((runs[index].path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" + runs[index].name
@@ -28,10 +40,10 @@ public enum ReportPage {
             let expert = try ExpertSource.make(envID: run.config.env, policyFile: run.config.expert.policy, arguments: arguments)
             expertReturns[run.config.env] = Evaluation.run(type, episodes: expertEpisodes, seed: 1_000_003, arguments: arguments, expert: expert).meanReturn
         }
-        return html(runs: runs, expertReturns: expertReturns, generated: generated)
+        return (html(runs: runs, expertReturns: expertReturns, generated: generated, skipped: skipped), skipped)
     }
 
-    static func html(runs: [RunRecord], expertReturns: [String: Double], generated: Date) -> String {
+    static func html(runs: [RunRecord], expertReturns: [String: Double], generated: Date, skipped: [String] = []) -> String {
         let colors = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.path, palette[$0 % palette.count]) })
         var body = "<h1>Nexus report</h1>\n<p class=\"meta\">\(runs.count) run\(runs.count == 1 ? "" : "s"), generated \(escape(ISO8601DateFormatter().string(from: generated)))</p>\n"
         for env in ordered(runs.map(\.config.env)) {
@@ -47,6 +59,9 @@ public enum ReportPage {
             body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps", missing: "no environment steps") { $0.queryRate }
         }
         body += "<h2>Summary</h2>\n" + summaryTable(runs, colors)
+        if !skipped.isEmpty {
+            body += "<p class=\"note\">Left out: " + skipped.map(escape).joined(separator: "; ") + "</p>\n"
+        }
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>Nexus report</title>

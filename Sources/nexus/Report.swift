@@ -27,8 +27,9 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let page: String
+        let skipped: [String]
         do {
-            page = try ReportPage.build(runDirectories: runs, expertEpisodes: expertEpisodes)
+            (page, skipped) = try ReportPage.build(runDirectories: runs, expertEpisodes: expertEpisodes)
         } catch let error as ReportError {
             throw ValidationError(error.description)
         } catch let error as RuntimeError {
@@ -37,6 +38,8 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         try AtomicFile.write(Array(page.utf8), to: out)
-        print("wrote \(out): \(runs.count) run\(runs.count == 1 ? "" : "s"), \(page.utf8.count / 1024) KiB")
+        for note in skipped { FileHandle.standardError.write(Data("nexus report: left out \(note)\n".utf8)) }
+        let drawn = runs.count - skipped.count
+        print("wrote \(out): \(drawn) run\(drawn == 1 ? "" : "s"), \(page.utf8.count / 1024) KiB")
     }
 }

@@ -76,6 +76,7 @@ extension RunConfig {
         try require(worker.stepsPerVersion >= 0, "worker.steps_per_version", worker.stepsPerVersion, "must not be negative (0: a share of training.samples_per_iteration)")
         try require(worker.versionWaitSeconds >= 0, "worker.version_wait_seconds", worker.versionWaitSeconds, "must not be negative")
         try require(worker.heartbeatSeconds > 0, "worker.heartbeat_seconds", worker.heartbeatSeconds, "must be positive")
+        try require(worker.joinRefusedSeconds > 0, "worker.join_refused_seconds", worker.joinRefusedSeconds, "must be positive")
         try require(worker.expertTimeoutSeconds > 0, "worker.expert_timeout_seconds", worker.expertTimeoutSeconds, "must be positive")
         try require(worker.retryInitialSeconds > 0, "worker.retry_initial_seconds", worker.retryInitialSeconds, "must be positive")
         try require(worker.retryMaxSeconds >= worker.retryInitialSeconds, "worker.retry_max_seconds", worker.retryMaxSeconds, "must be at least worker.retry_initial_seconds")
@@ -98,6 +99,7 @@ extension RunConfig {
         for (key, value, limit) in [
             ("max_seconds", maxSeconds, 1e7), ("learner.worker_timeout_seconds", learner.workerTimeoutSeconds, day),
             ("worker.version_wait_seconds", worker.versionWaitSeconds, day), ("worker.heartbeat_seconds", worker.heartbeatSeconds, day),
+            ("worker.join_refused_seconds", worker.joinRefusedSeconds, day),
             ("worker.expert_timeout_seconds", worker.expertTimeoutSeconds, day), ("worker.retry_initial_seconds", worker.retryInitialSeconds, day),
             ("worker.retry_max_seconds", worker.retryMaxSeconds, day), ("launcher.restart_backoff_seconds", launcher.restartBackoffSeconds, day),
             ("launcher.progress_seconds", launcher.progressSeconds, day), ("launcher.stop_grace_seconds", launcher.stopGraceSeconds, day),

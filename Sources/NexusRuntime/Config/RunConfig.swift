@@ -203,6 +203,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var expertTimeoutSeconds = 2.0
         public var retryInitialSeconds = 0.1
         public var retryMaxSeconds = 2.0
+        /// A worker whose id the learner refuses (another live worker holds it) says hello
+        /// again for this long, then exits with the reason. Longer than the learner holds a
+        /// dead worker's id (heartbeat_seconds × launcher.silent_heartbeats), so a restart gets in.
+        public var joinRefusedSeconds = 20.0
     }
 
     public struct ExpertSettings: Codable, Sendable, Equatable {

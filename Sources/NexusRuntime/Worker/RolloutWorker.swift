@@ -39,11 +39,12 @@ public final class RolloutWorker: Sendable {
     public func run(until stop: StopSignal) async throws {
         // Before the welcome, the worker's own settings (its --set overrides) say how to reach
         // the learner: on another host, with CURVE and this host's keys.
-        let ownSecurity = RoleSecurity(try ConfigLoader.load(overrides: options.overrides).security)
+        let own = try ConfigLoader.load(overrides: options.overrides)
+        let ownSecurity = RoleSecurity(own.security)
         var socketOptions = try ownSecurity.client(options.learnerControl)
         socketOptions.routingID = Array("worker-\(options.workerID)-\(getpid())".utf8)
         let control = try DealerSocket(connect: [options.learnerControl], options: socketOptions, logger: logger)
-        guard let welcome = try await join(control, stop: stop) else {
+        guard let welcome = try await join(control, refusedFor: own.worker.joinRefusedSeconds, stop: stop) else {
             await control.close()
             return
         }
@@ -82,13 +83,11 @@ public final class RolloutWorker: Sendable {
         await inbox.close()
     }
 
-    /// How long a worker whose id another live worker holds keeps asking before it gives up:
-    /// longer than the learner holds a dead worker's id (a few heartbeats), so a restarted
-    /// worker gets in, while a second worker with the same id ends with the reason.
-    static let refusedForSeconds = 20.0
-
-    /// Says hello until the learner welcomes this worker; nil if stopped first.
-    private func join(_ control: DealerSocket, stop: StopSignal) async throws -> ControlMessage.Welcome? {
+    /// Says hello until the learner welcomes this worker; nil if stopped first. Refused (its
+    /// id is another live worker's) for longer than `refusedFor` seconds, it gives up with the
+    /// reason: a restarted worker gets in once its dead predecessor's id is free, a second
+    /// worker with the same id ends.
+    private func join(_ control: DealerSocket, refusedFor refusedSeconds: Double, stop: StopSignal) async throws -> ControlMessage.Welcome? {
         var backoff = Backoff(initial: 0.25, maximum: 2)
         let hello = ControlMessage.Hello(
             workerID: options.workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
@@ -106,7 +105,7 @@ public final class RolloutWorker: Sendable {
                 guard !welcome.refused.isEmpty else { return welcome }
                 let since = refusedSince ?? .now
                 refusedSince = since
-                if ContinuousClock.now - since > .seconds(Self.refusedForSeconds) {
+                if ContinuousClock.now - since > .seconds(refusedSeconds) {
                     throw RuntimeError("the learner at \(options.learnerControl) refuses this worker: \(welcome.refused)")
                 }
                 logger.warning("the learner refuses this worker for now: \(welcome.refused); saying hello again in \(wait) s")
