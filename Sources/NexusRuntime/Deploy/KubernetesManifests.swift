@@ -103,9 +103,10 @@ public struct KubernetesManifests {
 
     private func learner(_ run: DeployedRun, ports: [(String, Int)]) -> [String: Any] {
         let (volumes, mounts) = volumes(keys: run.usesCurve ? "\(name)-server-keys" : nil)
-        // A rescheduled learner resumes from the newest checkpoint on its volume.
-        let start = "if ls \(Self.runDirectory)/checkpoints/*.nxckpt >/dev/null 2>&1; then exec nexus learner --resume \(Self.runDirectory); "
-            + "else exec nexus learner --config \(Self.configFile) --run-dir \(Self.runDirectory); fi"
+        // A rescheduled learner resumes from the newest numbered checkpoint on its volume; one
+        // that died before its first starts afresh over what it wrote (as `nexus train` does).
+        let start = "if ls \(Self.runDirectory)/checkpoints/checkpoint-*.nxckpt >/dev/null 2>&1; then exec nexus learner --resume \(Self.runDirectory); "
+            + "else exec nexus learner --config \(Self.configFile) --run-dir \(Self.runDirectory) --overwrite; fi"
         let main = container(
             "learner", command: ["sh", "-c", start], ports: ports, cpu: "1", memory: "1Gi",
             probe: run.statusProbe("tcp://127.0.0.1:\(DeployedRun.controlPort)"), mounts: mounts + [["name": "run", "mountPath": "/var/lib/nexus"]])
