@@ -62,15 +62,16 @@ struct HostileNetworkTests {
         // Control: a 1 MiB host name; a flood of hellos from new routing ids, none of which
         // reads its welcome; a peer that asks for status 20,000 times and never reads.
         let host = String(repeating: "h", count: 1 << 20)
-        let hello = ControlMessage.Hello(workerID: 1, host: host, pid: 1, numEnvs: 1, nexusVersion: "hostile")
+        // Worker ids nobody holds: a hello under a live worker's id is refused, never rationed.
+        let hello = { (id: UInt32) in ControlMessage.Hello(workerID: 1000 + id, host: host, pid: 1, numEnvs: 1, nexusVersion: "hostile") }
         // In rounds of 50 connections, each closed after its hello: 200 open at once held a
         // thousand descriptors in this process, past what Foundation's Process.run (other
         // tests start processes meanwhile) reads correctly from /proc/self/fd under ASan.
         for _ in 0..<4 {
             var round: [DealerSocket] = []
-            for _ in 0..<50 {
+            for index in 0..<50 {
                 let dealer = try Self.nonReader(control)
-                try await dealer.send(.control(.hello(hello)))
+                try await dealer.send(.control(.hello(hello(UInt32(index)))))
                 round.append(dealer)
             }
             try await Task.sleep(for: .milliseconds(300))
@@ -86,7 +87,7 @@ struct HostileNetworkTests {
         try await expertPeer.send(.expertQuery(huge))
         let over = ExpertQuery(requestID: 2, workerID: 99, envID: "CartPole-v1", observations: Tensor(rows: 4097, columns: 4, data: [Float](repeating: 0, count: 4097 * 4)))
         try await expertPeer.send(.expertQuery(over))
-        try await expertPeer.send(.control(.hello(hello)))
+        try await expertPeer.send(.control(.hello(hello(0))))
         let slowExpertPeer = try Self.nonReader(expertEndpoint)
         let full = ExpertQuery(requestID: 3, workerID: 99, envID: "CartPole-v1", observations: Tensor(rows: 4096, columns: 4, data: [Float](repeating: 0.01, count: 4096 * 4)))
         for _ in 0..<1000 { try await slowExpertPeer.send(.expertQuery(full)) }

@@ -16,6 +16,10 @@ final class ControlPlane: Sendable {
         var roster = WorkerRoster()
         var welcomeBudget: TokenBucket
         var welcomesWithoutWeights: UInt64 = 0
+        /// Hellos refused because another live process holds their worker id, and a ration
+        /// of log lines for them (a flood of such hellos must not flood the log).
+        var hellosRefused: UInt64 = 0
+        var refusalLog = TokenBucket(capacity: 5, refillPerSecond: 0.2)
         /// The last status answer, encoded, and when: a flood of status requests is answered
         /// from it for `statusReuse` instead of building and encoding each answer.
         var encodedStatus: (bytes: [UInt8], at: ContinuousClock.Instant)?
@@ -55,16 +59,17 @@ final class ControlPlane: Sendable {
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 
-    /// The welcome for `hello`, and whether it carries weights (within the ration); a refusal
-    /// (`Welcome.refused`) when another live process holds its worker id, whose counts,
-    /// seeds and liveness would otherwise mix with this one's.
+    /// The welcome for `hello`, and whether it carries weights (within the ration), or whether
+    /// its refusal is to be logged; a refusal (`Welcome.refused`) when another live process
+    /// holds its worker id, whose counts, seeds and liveness would otherwise mix with this one's.
     func welcome(_ peer: PeerID, _ hello: ControlMessage.Hello, at now: ContinuousClock.Instant = .now) -> (ControlMessage.Welcome, rationed: Bool) {
         state.withLock { state in
             if let holder = state.roster.holder(of: hello.workerID, besides: peer, within: idHeldFor, at: now) {
                 let who = holder.host.isEmpty ? "another process" : "\(holder.host.prefix(64)) pid \(holder.pid)"
                 let silence = String(format: "%.1f", (now - holder.lastHeard) / .seconds(1))
                 let reason = "worker id \(hello.workerID) is in use by \(who) (heard \(silence) s ago); give each worker its own --worker-id, or --worker-id auto"
-                return (.refusal(workerID: hello.workerID, runID: runID, reason: reason), false)
+                state.hellosRefused += 1
+                return (.refusal(workerID: hello.workerID, runID: runID, reason: reason), state.refusalLog.take(at: now))
             }
             state.roster.heard(peer, workerID: hello.workerID, host: String(hello.host.prefix(256)), pid: hello.pid, at: now)
             let withWeights = state.welcomeBudget.take()
@@ -74,6 +79,7 @@ final class ControlPlane: Sendable {
     }
 
     var welcomesWithoutWeights: UInt64 { state.withLock { $0.welcomesWithoutWeights } }
+    var hellosRefused: UInt64 { state.withLock { $0.hellosRefused } }
 
     /// Training's metrics (with their age: a wedged training loop stops refreshing them),
     /// the sockets' counts, active workers and each worker's silence.

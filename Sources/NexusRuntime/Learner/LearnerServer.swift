@@ -32,7 +32,7 @@ public final class LearnerServer: Sendable {
     /// The status metrics that are running totals (Prometheus counters); the rest are gauges.
     static let countedMetrics: Set<String> = [
         "env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events", "iteration",
-        "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights",
+        "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights", "hellos_refused",
     ]
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, announcing extraAnnouncements: [String: String] = [:], logger: Logger) throws {
@@ -100,6 +100,7 @@ public final class LearnerServer: Sendable {
             Metric(name: "auth_failures", value: Double(sockets.reduce(0) { $0 + $1.0.authFailures(under: $1.1) })),
             Metric(name: "slow_peer_replies_dropped", value: total(\.droppedSlowPeer)),
             Metric(name: "welcomes_without_weights", value: Double(controlPlane.welcomesWithoutWeights)),
+            Metric(name: "hellos_refused", value: Double(controlPlane.hellosRefused)),
         ]
     }
 
@@ -221,7 +222,9 @@ public final class LearnerServer: Sendable {
         case .hello(let hello):
             let (welcome, rationed) = controlPlane.welcome(peer, hello)
             if !welcome.refused.isEmpty {
-                logger.warning("refused a worker from \(hello.host.prefix(64)) pid \(hello.pid): \(welcome.refused)")
+                if rationed {
+                    logger.warning("refused a worker from \(hello.host.prefix(64)) pid \(hello.pid): \(welcome.refused)", metadata: ["hellos_refused": "\(controlPlane.hellosRefused)"])
+                }
             } else if rationed {
                 // A peer's strings are logged short: a 1 MiB host name must not fill the log
                 // (and only rationed welcomes are logged: a flood must not either).
