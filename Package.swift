@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(
             name: "NexusCLITests",
-            dependencies: ["NexusTestKit", "NexusPolicies", "NexusDemonstrations", "NexusEnvironments", "NexusNN", "NexusWire"],
+            dependencies: ["NexusTestKit", "NexusPolicies", "NexusDemonstrations", "NexusEnvironments", "NexusNN", "NexusWire", "NexusRandom"],
             swiftSettings: strict),
         .testTarget(
             name: "NexusAlgorithmsTests", dependencies: ["NexusAlgorithms", "NexusEnvironments", "NexusPolicies", "NexusDemonstrations", "NexusWire", "NexusTestKit", "NexusRandom"],

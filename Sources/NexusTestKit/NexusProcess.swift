@@ -17,14 +17,16 @@ public struct NexusProcess {
 
     /// Runs `nexus arguments…` to completion, killing it after `timeout` seconds. Waiting for
     /// a child blocks a thread, so it happens off the cooperative pool (see `offCooperativePool`).
-    public static func run(_ arguments: [String], timeout: Double = 120) async throws -> Result {
-        try await offCooperativePool { try runBlocking(arguments, timeout: timeout) }
+    /// `environment`: variables set for the child on top of this process's own.
+    public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String] = [:]) async throws -> Result {
+        try await offCooperativePool { try runBlocking(arguments, timeout: timeout, environment: environment) }
     }
 
-    static func runBlocking(_ arguments: [String], timeout: Double) throws -> Result {
+    static func runBlocking(_ arguments: [String], timeout: Double, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set } }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output

@@ -27,6 +27,12 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Serve the policy of this checkpoint as the expert (the expert.policy key), e.g. a PPO run's.")
     var expertPolicy: String?
 
+    @Option(help: "Serve this Python expert (the expert.python key): MODULE:CALLABLE, a callable from a batch of observations [N, obs_dim] to actions [N, act_dim] or indices [N], or sb3:PATH.zip, a Stable-Baselines3 model. Needs the nexusrl package (pip install ./python).")
+    var expertPython: String?
+
+    @Option(help: "The Python interpreter for Python experts (the python key; default python3 on PATH).")
+    var python: String?
+
     @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of the environment, as Gymnasium names it, e.g. g=12 for Pendulum-v1 (an env_kwargs entry; repeatable).", valueName: "key=value"))
     var environmentArguments: [String] = []
 
@@ -47,6 +53,12 @@ struct ConfigOptions: ParsableArguments {
         if let expertPolicy { shortcuts.append("expert.policy=\(URL(fileURLWithPath: expertPolicy).path)") }
         if let advertise { shortcuts.append("endpoints.advertise=\(advertise)") }
         if let reward { shortcuts.append("ppo.reward=\(URL(fileURLWithPath: reward).path)") }
+        if let expertPython {
+            // An SB3 model's path absolute, like the other files; quoted for YAML (':' and all).
+            let value = expertPython.hasPrefix("sb3:") ? "sb3:" + URL(fileURLWithPath: String(expertPython.dropFirst(4))).path : expertPython
+            shortcuts.append("expert.python=\(Self.yamlQuoted(value))")
+        }
+        if let python { shortcuts.append("python=\(Self.yamlQuoted(python))") }
         // Quoted, so that YAML keeps the value as written (true, 12, 0.1).
         for pair in environmentArguments {
             let (name, value) = pair.firstIndex(of: "=").map { (pair[..<$0], pair[pair.index(after: $0)...]) } ?? (pair[...], "")
@@ -54,6 +66,9 @@ struct ConfigOptions: ParsableArguments {
         }
         return overrides + shortcuts + extra
     }
+
+    /// A YAML single-quoted scalar: the text exactly as given.
+    static func yamlQuoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     func load(extra: [String] = [], file: String? = nil) throws -> RunConfig {
         do {

@@ -21,6 +21,13 @@ struct ExpertRole: AsyncParsableCommand {
 
     func run() async throws {
         let config = try configOptions.load()
+        if !config.expert.python.isEmpty {
+            do {
+                try PythonExpert.exec(config, bind: bind ?? config.endpoints.expert, announce: announce, watchParent: processOptions.watchParent)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         let (stop, logger) = try processOptions.start(role: "expert")
         let metrics = try await MetricsEndpoint.startIfConfigured(config.metrics, logger: logger)
         let endpoint = try Endpoint(parsing: bind ?? config.endpoints.expert)

@@ -56,6 +56,15 @@ extension RunConfig {
 
         try require(bc.iterations >= 1, "bc.iterations", bc.iterations, "must be at least 1")
 
+        if !expert.python.isEmpty {
+            try require(expert.policy.isEmpty, "expert.python", expert.python, "serves the expert; leave out expert.policy (\(expert.policy))")
+            try require(expert.imperfection.isEmpty && expert.imperfections.isEmpty, "expert.python", expert.python,
+                        "is one Python expert; expert.imperfection(s) apply to the built-in one")
+            try require(expert.python.hasPrefix("sb3:") ? expert.python.count > 4 : expert.python.split(separator: ":").count == 2,
+                        "expert.python", expert.python, "must be MODULE:CALLABLE or sb3:PATH.zip")
+        }
+        try require(!python.isEmpty && !python.contains("\n"), "python", python, "must name a Python interpreter (a path, or a name on PATH)")
+
         for (key, text) in [("trajectories", endpoints.trajectories), ("weights", endpoints.weights), ("control", endpoints.control), ("expert", endpoints.expert)] {
             do {
                 _ = try Endpoint(parsing: text)

@@ -21,6 +21,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Demonstration file (`nexus demos record`): required by bc, gail and airl; dagger may
     /// start from one.
     public var demos = ""
+    /// The Python interpreter of Python experts (`expert.python`): a path, or a name found on
+    /// `PATH`. Its processes inherit this process's environment (`PYTHONPATH`, a venv's `PATH`).
+    public var python = "python3"
     public var policy = PolicySettings()
     public var training = TrainingSettings()
     public var dagger = DAggerSettings()
@@ -219,6 +222,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// A checkpoint whose policy serves as the expert (any algorithm's, e.g. a PPO run's);
         /// empty: the environment's built-in expert.
         public var policy = ""
+        /// A Python expert served by `python -m nexusrl expert` (the `nexusrl` package,
+        /// `pip install ./python`): `MODULE:CALLABLE` (observations `[N, obs_dim]` in, actions
+        /// `[N, act_dim]` or indices `[N]` out) or `sb3:PATH.zip` (a Stable-Baselines3 model);
+        /// empty: the built-in expert (or `policy`).
+        public var python = ""
         /// This expert process's flaw (`noise=0.5`, `bias=0.8`, `blind=DIM:LOW:HIGH`; see
         /// `Imperfection`); empty: none.
         public var imperfection = ""

@@ -11,7 +11,9 @@ public enum RunPreflight {
     public static func check(_ config: RunConfig, resuming run: RunDirectory?) throws {
         let builder = try config.algorithm
         let spec = try EnvironmentRegistry.type(for: config.env).spec
-        if builder.requirements.contains(.expert) {
+        if builder.requirements.contains(.expert), !config.expert.python.isEmpty {
+            try PythonExpert.check(config)
+        } else if builder.requirements.contains(.expert) {
             // A policy file that cannot serve is reported now, not as an expert that died.
             do {
                 _ = try ExpertSource.make(envID: config.env, policyFile: config.expert.policy)

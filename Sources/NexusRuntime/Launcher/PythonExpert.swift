@@ -1,0 +1,78 @@
+import Foundation
+import NexusEnvironments
+
+/// A Python expert (`expert.python`) as a role process: `python -m nexusrl expert`, the
+/// `nexusrl` package's server of Nexus's expert protocol, started by the launcher where it
+/// would start `nexus expert` (same announcement, same watch on the launcher, same restarts).
+public enum PythonExpert {
+    /// The interpreter: `python` as a path, or the first match on `PATH`.
+    public static func interpreter(_ python: String) throws -> URL {
+        if python.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: python) else { throw RuntimeError("python: \(python) is not an executable file") }
+            return URL(fileURLWithPath: python)
+        }
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(python)") {
+            return URL(fileURLWithPath: "\(directory)/\(python)")
+        }
+        throw RuntimeError("python: no \(python) on PATH (give --python PATH, or the python key)")
+    }
+
+    /// The server's arguments for the run's environment, bound to `bind` (`tcp://host:*` or
+    /// `:0` for a free port), announcing its endpoint at `announce`.
+    public static func arguments(_ config: RunConfig, bind: String, announce: String?, watchParent: Bool) throws -> [String] {
+        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        let space: String
+        switch spec.actionSpace {
+        case .discrete(let count): space = "discrete:\(count)"
+        case .box(let low, _): space = "box:\(low.count)"
+        }
+        var arguments = [
+            "-m", "nexusrl", "expert", "--expert", config.expert.python, "--endpoint", bind,
+            "--observation-dim", "\(spec.observationDim)", "--action-space", space, "--max-batch", "\(config.expert.maxBatch)",
+        ]
+        if let announce { arguments += ["--announce", announce] }
+        if watchParent { arguments.append("--watch-parent") }
+        return arguments
+    }
+
+    /// Replaces this process with the Python server (`nexus expert` with `expert.python`): the
+    /// same pid, standard input and output, so the launcher, Slurm and Kubernetes run a Python
+    /// expert exactly as they run `nexus expert`. Returns only by throwing.
+    public static func exec(_ config: RunConfig, bind: String, announce: String?, watchParent: Bool) throws -> Never {
+        let python = try interpreter(config.python)
+        let argv = [python.path] + (try arguments(config, bind: bind, announce: announce, watchParent: watchParent))
+        var pointers = argv.map { strdup($0) } + [nil]
+        // A blocked signal mask and ignored signals survive exec: children of `nexus train`
+        // inherit both from Foundation's spawn, and Python would never see SIGTERM.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+        for number in [SIGTERM, SIGINT, SIGHUP, SIGQUIT] { signal(number, SIG_DFL) }
+        execv(python.path, &pointers)
+        throw RuntimeError("cannot run \(python.path): \(String(cString: strerror(errno)))")
+    }
+
+    /// Loads the expert once in the interpreter (`python -m nexusrl check-expert`): a module
+    /// that does not import, a missing callable, an unreadable SB3 file or a missing `nexusrl`
+    /// is refused before anything starts, with Python's own message.
+    static func check(_ config: RunConfig) throws {
+        let process = Process()
+        process.executableURL = try interpreter(config.python)
+        process.arguments = ["-m", "nexusrl", "check-expert", "--expert", config.expert.python]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { throw RuntimeError("expert.python: cannot start \(config.python): \(error.localizedDescription)") }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let reason = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init) ?? "exit status \(process.terminationStatus)"
+            if reason.contains("No module named nexusrl") {
+                throw RuntimeError("expert.python: \(config.python) has no nexusrl package (pip install ./python, or set PYTHONPATH)")
+            }
+            throw RuntimeError("expert.python \(config.expert.python): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+"""`python -m nexusrl expert …`: serve a Python expert to Nexus workers (see README.md)."""
+import argparse
+import signal
+import sys
+
+
+def _expert(arguments):
+    from nexusrl.expert import ActionSpace, ExpertServer
+    from nexusrl.sources import ExpertSourceError, load_expert
+
+    try:
+        space = ActionSpace(arguments.action_space)
+        expert = load_expert(arguments.expert)
+    except (ValueError, ExpertSourceError) as error:
+        print(f"nexusrl expert: {error}", file=sys.stderr)
+        return 64
+    server = ExpertServer(expert, arguments.endpoint, arguments.observation_dim, space, max_batch=arguments.max_batch)
+    stopping = []
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda signum, frame: stopping.append(signal.Signals(signum).name))
+    if arguments.announce:
+        server.announce(arguments.announce)
+    print(f"nexusrl expert {arguments.expert} listening on {server.endpoint}", file=sys.stderr, flush=True)
+    server.serve(stop=lambda: bool(stopping), watch_parent=arguments.watch_parent)
+    counts = ", ".join(f"{name} {value}" for name, value in sorted(server.counts.items()))
+    print(f"nexusrl expert stopped ({stopping[0] if stopping else 'standard input closed'}): {counts}", file=sys.stderr, flush=True)
+    server.close()
+    return 0
+
+
+def _check_expert(arguments):
+    from nexusrl.sources import ExpertSourceError, load_expert
+
+    try:
+        load_expert(arguments.expert)
+    except ExpertSourceError as error:
+        print(f"nexusrl check-expert: {error}", file=sys.stderr)
+        return 64
+    print(f"{arguments.expert}: loads")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nexusrl", description="The Python side of Nexus.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    expert = commands.add_parser("expert", help="Serve a Python expert (MODULE:CALLABLE or sb3:PATH.zip) over Nexus's expert protocol.")
+    expert.add_argument("--expert", required=True, help="MODULE:CALLABLE (a batch of observations [N, obs_dim] in, actions out) or sb3:PATH.zip")
+    expert.add_argument("--endpoint", required=True, help="where to bind, e.g. tcp://*:5560 or tcp://127.0.0.1:0 (a free port)")
+    expert.add_argument("--observation-dim", type=int, required=True, help="observations per state")
+    expert.add_argument("--action-space", required=True, help="discrete:N or box:D")
+    expert.add_argument("--max-batch", type=int, default=1024, help="most states answered in one call")
+    expert.add_argument("--announce", help="write the bound endpoint to this JSON file once listening")
+    expert.add_argument("--watch-parent", action="store_true", help="stop when standard input closes (set by nexus train)")
+    check = commands.add_parser("check-expert", help="Load an expert once and exit 0, or say why it does not load.")
+    check.add_argument("--expert", required=True, help="MODULE:CALLABLE or sb3:PATH.zip")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "check-expert":
+        return _check_expert(arguments)
+    if arguments.observation_dim < 1 or arguments.max_batch < 1:
+        parser.error("--observation-dim and --max-batch must be at least 1")
+    return _expert(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

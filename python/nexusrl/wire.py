@@ -1,0 +1,42 @@
+"""Nexus messages on the wire: every ZeroMQ payload is one `nexus.v1.Envelope` of protocol
+version 1; tensors are row-major float32."""
+import numpy as np
+
+from nexusrl._proto.nexus.v1 import envelope_pb2, tensor_pb2
+
+PROTOCOL_VERSION = 1
+
+
+class WireError(ValueError):
+    """A message that is not a valid Nexus envelope for this protocol version."""
+
+
+def decode(payload: bytes) -> envelope_pb2.Envelope:
+    envelope = envelope_pb2.Envelope()
+    try:
+        envelope.ParseFromString(payload)
+    except Exception as error:  # protobuf raises DecodeError or others on garbage
+        raise WireError(f"not a Nexus message ({len(payload)} bytes): {error}") from error
+    if envelope.protocol_version != PROTOCOL_VERSION:
+        raise WireError(f"protocol version {envelope.protocol_version}, this side speaks {PROTOCOL_VERSION}")
+    return envelope
+
+
+def encode(**body) -> bytes:
+    """`encode(expert_answer=...)`: one envelope around one body message."""
+    envelope = envelope_pb2.Envelope(protocol_version=PROTOCOL_VERSION, **body)
+    return envelope.SerializeToString()
+
+
+def to_array(tensor: tensor_pb2.Tensor) -> np.ndarray:
+    shape = tuple(int(d) for d in tensor.shape)
+    data = np.asarray(tensor.data, dtype=np.float32)
+    expected = int(np.prod(shape)) if shape else 0
+    if data.size != expected:
+        raise WireError(f"tensor of shape {list(shape)} carries {data.size} values")
+    return data.reshape(shape)
+
+
+def to_tensor(array) -> tensor_pb2.Tensor:
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    return tensor_pb2.Tensor(shape=list(array.shape), data=array.ravel().tolist())
