@@ -32,8 +32,11 @@ struct LearnerCrashTests {
         var landings: [String] = []
         for kill in 1...Self.kills {
             // Trains again: a few iterations past the checkpoint it resumed from (a resumed
-            // learner that stalls never gets there).
-            let trained = await ClusterRun.waitUntil(seconds: 180) { (Self.lastIteration(run) ?? 0) >= resumedFrom + 3 }
+            // learner that stalls never gets there); and a checkpoint exists, so that the kill
+            // tests a resume (a learner killed before its first starts afresh instead).
+            let trained = await ClusterRun.waitUntil(seconds: 180) {
+                (Self.lastIteration(run) ?? 0) >= resumedFrom + 3 && Self.newestCheckpointIteration(run) > 0
+            }
             #expect(trained, "after restart \(kill - 1), no iteration past \(Self.lastIteration(run) ?? 0) (resumed from \(resumedFrom))\n\(run.log("learner").suffix(3000))")
             guard trained else { return }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...1000)))
