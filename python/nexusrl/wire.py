@@ -29,12 +29,14 @@ def encode(**body) -> bytes:
 
 
 def to_array(tensor: tensor_pb2.Tensor) -> np.ndarray:
+    import math
+
     shape = tuple(int(d) for d in tensor.shape)
-    data = np.asarray(tensor.data, dtype=np.float32)
-    expected = int(np.prod(shape)) if shape else 0
-    if data.size != expected:
-        raise WireError(f"tensor of shape {list(shape)} carries {data.size} values")
-    return data.reshape(shape)
+    count = len(tensor.data)
+    # Python integers: a forged shape cannot wrap around as numpy's product would.
+    if not shape or math.prod(shape) != count:
+        raise WireError(f"tensor of shape {list(shape)} carries {count} values")
+    return np.asarray(tensor.data, dtype=np.float32).reshape(shape)
 
 
 def to_tensor(array) -> tensor_pb2.Tensor:

@@ -85,7 +85,9 @@ extension RunConfig {
         try require(worker.stepsPerVersion >= 0, "worker.steps_per_version", worker.stepsPerVersion, "must not be negative (0: a share of training.samples_per_iteration)")
         try require(worker.versionWaitSeconds >= 0, "worker.version_wait_seconds", worker.versionWaitSeconds, "must not be negative")
         try require(worker.heartbeatSeconds > 0, "worker.heartbeat_seconds", worker.heartbeatSeconds, "must be positive")
-        try require(worker.joinRefusedSeconds > 0, "worker.join_refused_seconds", worker.joinRefusedSeconds, "must be positive")
+        let idHold = worker.heartbeatSeconds * launcher.silentHeartbeats
+        try require(worker.joinRefusedSeconds > idHold + 2, "worker.join_refused_seconds", worker.joinRefusedSeconds,
+                    "must outlast the learner's hold of a dead worker's id (worker.heartbeat_seconds × launcher.silent_heartbeats = \(idHold) s) by 2 s")
         try require(worker.expertTimeoutSeconds > 0, "worker.expert_timeout_seconds", worker.expertTimeoutSeconds, "must be positive")
         try require(worker.retryInitialSeconds > 0, "worker.retry_initial_seconds", worker.retryInitialSeconds, "must be positive")
         try require(worker.retryMaxSeconds >= worker.retryInitialSeconds, "worker.retry_max_seconds", worker.retryMaxSeconds, "must be at least worker.retry_initial_seconds")

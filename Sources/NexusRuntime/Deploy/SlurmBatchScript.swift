@@ -52,7 +52,10 @@ public struct SlurmBatchScript {
             lines.append("\(onLearnerNode) --job-name=expert-\(index) \"$NEXUS\" \(arguments) &")
             lines.append("pids+=($!)")
         }
-        lines.append("\(onLearnerNode) --job-name=learner \"$NEXUS\" learner --config \"$CONFIG\" --run-dir \"$RUN_DIR/run\" &")
+        // A requeued or resubmitted job (same RUN_DIR) resumes from its newest numbered
+        // checkpoint; one without any starts afresh over what an earlier attempt wrote.
+        lines.append("if ls \"$RUN_DIR/run/checkpoints/\"checkpoint-*.nxckpt >/dev/null 2>&1; then LEARNER_RUN=(--resume \"$RUN_DIR/run\"); else LEARNER_RUN=(--run-dir \"$RUN_DIR/run\" --overwrite); fi")
+        lines.append("\(onLearnerNode) --job-name=learner \"$NEXUS\" learner --config \"$CONFIG\" \"${LEARNER_RUN[@]}\" &")
         lines.append("learner=$!")
         if run.usesWorkers {
             let security = run.clientSecurity.map(Self.quoted).joined(separator: " ")

@@ -304,7 +304,7 @@ public final class ClusterLauncher {
             if !child.isRunning {
                 let message = "the \(role) \(child.exitDescription) before listening:\n\(Self.tail(of: run.log(role)))"
                 // Killed (not an error it reported): starting it again may well work.
-                if child.exit?.signalled == true { throw KilledWhileStarting(message: message) }
+                if let exit = child.exit, exit.signalled, [SIGKILL, SIGTERM, SIGINT].contains(exit.status) { throw KilledWhileStarting(message: message) }
                 throw RuntimeError(message)
             }
             let size = FileBytes.size(run.log(role))

@@ -39,7 +39,11 @@ public struct CheckpointStore: Sendable {
     private func linkLatest(to path: String) throws {
         let temporary = latestPath + ".tmp-\(getpid())"
         unlink(temporary)
-        guard link(path, temporary) == 0 else { throw RuntimeError("cannot link \(temporary) to \(path): \(String(cString: strerror(errno)))") }
+        guard link(path, temporary) == 0 else {
+            // A volume without hard links (some network file systems): a copy instead.
+            try AtomicFile.write(try FileBytes.read(path), to: latestPath)
+            return
+        }
         guard rename(temporary, latestPath) == 0 else {
             unlink(temporary)
             throw RuntimeError("cannot rename \(temporary) to \(latestPath): \(String(cString: strerror(errno)))")

@@ -48,7 +48,14 @@ public struct RunDirectory: Sendable {
     }
 
     /// Removes what an earlier run wrote at `path` (only its own files: nothing else there).
+    /// Refused unless `path` holds a `config.yaml` that loads: a user's folder that happens to
+    /// have a `logs/` or `checkpoints/` is not a run to remove.
     public static func clear(_ path: String, keeping kept: [String] = []) throws {
+        do {
+            _ = try ConfigLoader.load(file: path + "/config.yaml")
+        } catch {
+            throw RuntimeError("\(path) holds no readable Nexus config.yaml, so it is not a run directory --overwrite may clear: \(error)")
+        }
         for name in earlierRun(at: path) where !kept.contains(name) {
             do {
                 try FileManager.default.removeItem(atPath: path + "/" + name)
