@@ -120,7 +120,7 @@ struct RunDirectoryTests {
         let first = try ClusterRun(["worker", "--learner", endpoint("control")], runDirectory: directory, logName: "first")
         defer { if first.isRunning { kill(first.pid, SIGKILL) } }
         #expect(await ClusterRun.waitUntil(seconds: 60) { learner.outputText.contains("worker 1 joined") }, "\(learner.outputText)")
-        let second = try ClusterRun(["worker", "--learner", endpoint("control"), "--set", "worker.join_refused_seconds=3"], runDirectory: directory, logName: "second")
+        let second = try ClusterRun(["worker", "--learner", endpoint("control"), "--set", "worker.join_refused_seconds=5"], runDirectory: directory, logName: "second")
         let status = await second.finish(within: 120)
         #expect(status != nil && status != 0, "the second worker 1 did not give up\n\(second.outputText)")
         #expect(second.outputText.contains("refuses this worker: worker id 1 is in use by"), "\(second.outputText)")
