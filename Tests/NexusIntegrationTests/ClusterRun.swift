@@ -1,5 +1,9 @@
 import Foundation
+import NexusRuntime
 import NexusTestKit
+import NexusTransport
+import NexusWire
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -92,8 +96,11 @@ final class ClusterRun: @unchecked Sendable {
     var metricsRows: [[String: String]] { metricsRows(in: ".") }
 
     /// Rows of the metrics.csv of a run directory at `subdirectory` below this one.
-    func metricsRows(in subdirectory: String) -> [[String: String]] {
-        let text = Self.read(runDirectory + "/\(subdirectory)/metrics.csv")
+    func metricsRows(in subdirectory: String) -> [[String: String]] { Self.metricsRows(at: runDirectory + "/\(subdirectory)") }
+
+    /// Rows of the metrics.csv in `directory`.
+    static func metricsRows(at directory: String) -> [[String: String]] {
+        let text = read(directory + "/metrics.csv")
         let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         guard let header = lines.first else { return [] }
         return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
@@ -127,7 +134,102 @@ final class ClusterRun: @unchecked Sendable {
     func log(_ name: String) -> String {
         Self.read(runDirectory + "/logs/\(name).log")
     }
+
+    /// Whether a metrics.csv row after the first `skipping` evaluated at `target` or more.
+    func evaluated(atLeast target: Double, after skipping: Int = 0, in subdirectory: String = ".") -> Bool {
+        Self.evaluated(metricsRows(in: subdirectory), atLeast: target, after: skipping)
+    }
+
+    static func evaluated(_ rows: [[String: String]], atLeast target: Double, after skipping: Int = 0) -> Bool {
+        rows.dropFirst(skipping).contains { (Double($0["eval_return_mean"] ?? "") ?? -.infinity) >= target }
+    }
+
+    /// The learner's control endpoint: from cluster.json (`nexus train`), else announced by
+    /// a learner whose run directory is this one or `run/` below it.
+    var learnerControl: String? { endpoints(of: "learner")["control"] ?? Self.learnerControl(in: runDirectory) }
+
+    static func learnerControl(in directory: String) -> String? {
+        ["endpoints", "run/endpoints"].lazy.compactMap { EndpointAnnouncement.read(directory + "/\($0)/learner.json")?["control"] }.first
+    }
+
+    /// Asks `client` for status until an answer satisfies `condition` (for at most `seconds`);
+    /// the last answer, nil if none came.
+    static func status(
+        of client: StatusClient, within seconds: Double, until condition: (ControlMessage.Status) -> Bool
+    ) async -> ControlMessage.Status? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var last: ControlMessage.Status?
+        while ContinuousClock.now < deadline {
+            if let answer = await client.status(timeout: 2) {
+                last = answer
+                if condition(answer) { return answer }
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return last
+    }
+
+    /// A status client of this run's learner (`keys`: a CURVE keys directory).
+    func learnerStatus(keys: String? = nil) throws -> StatusClient {
+        var security = RunConfig.SecuritySettings()
+        if let keys { (security.mode, security.keys) = ("curve", keys) }
+        return try StatusClient(endpoint: try Endpoint(parsing: try #require(learnerControl)), security: RoleSecurity(security), logger: .init(label: "test"))
+    }
+
+    /// Asks the learner to stop (a control Stop, as an operator would) and waits for this
+    /// process to end; its exit status (nil: killed after `seconds`). `keys`: a CURVE keys
+    /// directory; `namespace`: the network namespace to connect from.
+    func stop(reason: String, within seconds: Double, keys: String? = nil, namespace: String? = nil) async throws -> Int32? {
+        let control = try #require(learnerControl, "no learner control endpoint in \(runDirectory)")
+        return try await Self.sendStop(to: control, reason: reason, keys: keys, namespace: namespace) { await self.finish(within: seconds) }
+    }
+
+    /// Sends a control Stop to the learner at `endpoint`; the socket stays open until `done`
+    /// returns, so that a stop queued before the connection (or its CURVE handshake) is up
+    /// is still delivered.
+    static func sendStop<T>(
+        to endpoint: String, reason: String, keys: String? = nil, namespace: String? = nil, until done: () async -> T
+    ) async throws -> T {
+        let target = try Endpoint(parsing: endpoint)
+        var options = SocketOptions.default
+        if let keys {
+            var security = RunConfig.SecuritySettings()
+            (security.mode, security.keys) = ("curve", keys)
+            options = try RoleSecurity(security).client(target)
+        }
+        let stopper: DealerSocket
+        if let namespace {
+            stopper = try await inNetworkNamespace(namespace) { [options] in try DealerSocket(connect: [target], options: options, context: ZMQContext()) }
+        } else {
+            stopper = try DealerSocket(connect: [target], options: options)
+        }
+        try await stopper.send(.control(.stop(reason: reason)))
+        let result = await done()
+        await stopper.close()
+        return result
+    }
+
+    /// Runs `body` on a new thread that has joined network namespace `name` (`ip netns`):
+    /// sockets made there, with their own libzmq context (whose I/O thread that thread
+    /// starts, inheriting the namespace), connect from inside it.
+    static func inNetworkNamespace<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                let descriptor = open("/run/netns/\(name)", O_RDONLY)
+                defer { if descriptor >= 0 { close(descriptor) } }
+                guard descriptor >= 0, setNamespace(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
+                    continuation.resume(throwing: POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM))
+                    return
+                }
+                continuation.resume(with: Result { try body() })
+            }.start()
+        }
+    }
 }
+
+/// setns(2), which Glibc's module does not export (it needs _GNU_SOURCE).
+@_silgen_name("setns")
+private func setNamespace(_ descriptor: Int32, _ type: Int32) -> Int32
 
 extension Dictionary where Key == String, Value == Any {
     func number(_ key: String) -> Double? { (self[key] as? NSNumber)?.doubleValue }

@@ -10,7 +10,7 @@ extension ClusterTrainingTests {
         ("CartPole-v1", 475.0, UInt64(1)), ("Acrobot-v1", -100, 1), ("Pendulum-v1", -250, 1),
     ])
     func ppoReachesTarget(env: String, target: Double, seed: UInt64) async throws {
-        let run = try ClusterRun.train(["--algo", "ppo", "--env", env, "--workers", "2", "--seed", "\(seed)", "--target-return=\(target)", "--max-seconds", "400"])
+        let run = try ClusterRun.train(["--algo", "ppo", "--env", env, "--workers", "2", "--seed", "\(seed)", "--target-return=\(target)", "--max-seconds", "3600"])
         #expect(await run.finish(within: 500) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.flag("reached_target") == true, "\(run.outputText)")

@@ -46,6 +46,7 @@ extension TelemetryTests {
             after = (try? Self.scrape(learnerURL)) ?? [:]
             return (after["nexus_learner_iteration_total"] ?? 0) >= (before["nexus_learner_iteration_total"] ?? 0) + 3
                 && (after["nexus_learner_handshake_failures_total"] ?? 0) >= 1
+                && after["nexus_learner_workers_active"] == 2
         }, "learner: \(after)")
         for counter in ["env_steps", "segments", "expert_queries", "iteration"] {
             let name = "nexus_learner_\(counter)_total"
