@@ -35,12 +35,20 @@ public final class PolicyExpert: Expert {
 /// The expert of a run: a policy file when one is named, else the environment's built-in one.
 public enum ExpertSource {
     public static func make(envID: String, policyFile: String?, arguments: EnvironmentArguments = .none, imperfection: String = "", seed: UInt64 = 0) throws -> any Expert {
-        let spec = try EnvironmentRegistry.type(for: envID).spec
+        try make(spec: try EnvironmentRegistry.type(for: envID).spec, policyFile: policyFile, arguments: arguments, imperfection: imperfection, seed: seed)
+    }
+
+    /// The same for an environment known by its spec (a `gym:` one has no built-in expert).
+    public static func make(spec: EnvironmentSpec, policyFile: String?, arguments: EnvironmentArguments = .none, imperfection: String = "", seed: UInt64 = 0) throws -> any Expert {
+        let envID = spec.id
         let flaw = try Imperfection.parse(imperfection, for: spec)
         let expert: any Expert
         if let policyFile, !policyFile.isEmpty {
             expert = PolicyExpert(policy: try PolicyFile.load(policyFile, for: spec), name: "policy \(policyFile)")
         } else {
+            guard !GymEnvironmentID.isGym(envID) else {
+                throw EnvironmentError("\(envID) has no built-in expert: give a Python one (--expert-python MODULE:CALLABLE or sb3:PATH.zip) or a checkpoint (--expert-policy)")
+            }
             expert = try Experts.for(envID, arguments: arguments)
         }
         return flaw.isPerfect ? expert : ImperfectExpert(base: expert, imperfection: flaw, actionSpace: spec.actionSpace, seed: seed)

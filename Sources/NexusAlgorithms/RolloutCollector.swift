@@ -22,21 +22,28 @@ public protocol RolloutCollecting {
     /// recorded; under a gated plan, `gate` judges each row. Returns the rows (ascending)
     /// whose states must go to the expert.
     mutating func propose(policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?) -> [Int]
-    /// Phase 2: each of `expertAnswers` (one per expert asked) holds `[rows.count, actionDim]`
-    /// values for the rows `propose` returned, in that order; several are fused into one label
-    /// per row (`LabelFusion`). Steps every copy; returns the segments this step completed.
-    mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment]
+    /// Phase 2, wherever the environments run: each of `expertAnswers` (one per expert
+    /// asked) holds `[rows.count, actionDim]` values for the rows `propose` returned, in that
+    /// order; several are fused into one label per row (`LabelFusion`). Steps every copy;
+    /// returns the segments this step completed. Throws what stepping the environments threw
+    /// (then nothing was recorded, and the next step starts with `propose`).
+    mutating func completeStep(policyVersion: UInt64, expertAnswers: [[Float]]) async throws -> [TrajectorySegment]
+    /// After a `completeStep` that threw: the environments recover, and each copy's episode
+    /// is cut where it stood (its last recorded step truncated), so that no recorded
+    /// transition spans the failure.
+    mutating func recoverEnvironments() async throws
     /// Labels that several experts disagreed on, and labels dropped as unsafe, so far.
     var fusion: (conflicts: Int, filtered: Int) { get }
 }
 
+/// A collector whose environments step in this process: phase 2 is synchronous.
+public protocol LocalRolloutCollecting: RolloutCollecting {
+    /// Phase 2 (see `completeStep`), at once.
+    mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment]
+}
+
 extension RolloutCollecting {
     public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan) -> [Int] { propose(policy: policy, plan: plan, gate: nil) }
-
-    /// Phase 2 with one expert's answer.
-    public mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment] {
-        complete(policyVersion: policyVersion, expertAnswers: [expertActions])
-    }
 
     /// The observations of `rows`, `[rows.count, observationDim]`: what goes to the expert.
     public func observations(ofRows rows: [Int]) -> [Float] {
@@ -45,6 +52,13 @@ extension RolloutCollecting {
         selected.reserveCapacity(rows.count * dim)
         for row in rows { selected += all[(row * dim)..<((row + 1) * dim)] }
         return selected
+    }
+}
+
+extension LocalRolloutCollecting {
+    /// Phase 2 with one expert's answer.
+    public mutating func complete(policyVersion: UInt64, expertActions: [Float]) -> [TrajectorySegment] {
+        complete(policyVersion: policyVersion, expertAnswers: [expertActions])
     }
 
     /// Both phases with an expert that answers at once (tests, the in-process runner):
@@ -74,18 +88,19 @@ public enum RolloutCollectors {
     /// A collector for the environment `id`.
     public static func make(
         envID: String, envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64, arguments: EnvironmentArguments = .none
-    ) throws -> any RolloutCollecting {
+    ) throws -> any LocalRolloutCollecting {
         let type = try EnvironmentRegistry.type(for: envID)
         try arguments.check(for: type.spec)
-        func open<E: Environment>(_ type: E.Type) -> any RolloutCollecting {
-            RolloutCollector<E>(envCount: envCount, segmentSteps: segmentSteps, workerID: workerID, seed: seed, arguments: arguments)
+        func open<E: Environment>(_ type: E.Type) -> any LocalRolloutCollecting {
+            RolloutCollector(VectorEnvironment<E>.self, envCount: envCount, segmentSteps: segmentSteps, workerID: workerID, seed: seed, arguments: arguments)
         }
         return open(type)
     }
 }
 
-public struct RolloutCollector<E: Environment>: RolloutCollecting {
-    private var vector: VectorEnvironment<E>
+public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
+    /// The environments; their arrays hold the last step's outcome.
+    public private(set) var vector: V
     private var builders: [SegmentBuilder]
     /// β draws.
     private var random: RandomSource
@@ -101,20 +116,30 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     /// Steps each copy's current intervention has left (0: the policy drives).
     private var takeoverLeft: [Int]
     private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int], gate: QueryGate?)?
+    /// Between the two halves of phase 2: the fused labels, and each copy's row among them.
+    private var stepping: (plan: RolloutPlan, expertActions: [Float], expertRow: [Int])?
     public private(set) var fusion = (conflicts: 0, filtered: 0)
     public private(set) var envSteps: UInt64 = 0
-    // Read once: `E.spec` builds a struct with arrays and strings on every access.
-    public let observationDim = E.spec.observationDim
-    public let actionDim = E.spec.actionSpace.dimension
-    public let envID = E.spec.id
+    // Read once: a spec is a struct with arrays and strings.
+    public let observationDim: Int
+    public let actionDim: Int
+    public let envID: String
+    private let discrete: Bool
+    private let isUnsafe: @Sendable (UnsafeBufferPointer<Float>) -> Bool
 
-    public init(envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64, arguments: EnvironmentArguments = .none) {
+    /// Collects from `vector` (freshly reset); `random`: the root of the plan's and the
+    /// policy's draws.
+    public init(_ vector: V, segmentSteps: Int, workerID: UInt32, random root: RandomSource) {
         precondition(segmentSteps > 0, "segments need at least one step")
-        var root = RandomSource(seed: seed)
-        vector = VectorEnvironment<E>(count: envCount, seed: root.next(), arguments: arguments)
+        var root = root
+        let spec = vector.spec
+        (observationDim, actionDim, envID, discrete) = (spec.observationDim, spec.actionSpace.dimension, spec.id, spec.actionSpace.discreteCount != nil)
+        isUnsafe = vector.unsafeRule
+        let envCount = vector.count
+        self.vector = vector
         random = root.split()
         actingRandom = root.split()
-        let (dim, actionDim) = (E.spec.observationDim, E.spec.actionSpace.dimension)
+        let (dim, actionDim) = (spec.observationDim, spec.actionSpace.dimension)
         policyActions = [Float](repeating: 0, count: envCount * actionDim)
         executed = policyActions
         logProbabilities = [Float](repeating: 0, count: envCount)
@@ -122,7 +147,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         queried = expertActed
         takeoverLeft = [Int](repeating: 0, count: envCount)
         builders = (0..<envCount).map {
-            SegmentBuilder(workerID: workerID, envIndex: UInt32($0), envID: E.spec.id, steps: segmentSteps, observationDim: dim, actionDim: actionDim)
+            SegmentBuilder(workerID: workerID, envIndex: UInt32($0), envID: spec.id, steps: segmentSteps, observationDim: dim, actionDim: actionDim)
         }
         let first = vector.observations
         for index in 0..<envCount { builders[index].start(observation: first[(index * dim)..<((index + 1) * dim)]) }
@@ -151,7 +176,7 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         if plan.queryRule == .gate {
             precondition(gate != nil, "a gated rollout plan needs the gate built from its weights")
             decision = vector.observations.withUnsafeBufferPointer { o in
-                policyActions.withUnsafeBufferPointer { gate!.decide(observations: o, actions: $0, rows: count, policy: policy, isUnsafe: E.isUnsafe) }
+                policyActions.withUnsafeBufferPointer { gate!.decide(observations: o, actions: $0, rows: count, policy: policy, isUnsafe: isUnsafe) }
             }
         }
         var rows: [Int] = []
@@ -181,10 +206,33 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
         return rows
     }
 
-    public mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment] {
+    public mutating func completeStep(policyVersion: UInt64, expertAnswers: [[Float]]) async throws -> [TrajectorySegment] {
+        let actions = prepareStep(expertAnswers: expertAnswers)
+        do {
+            try await vector.step(stepping: actions)
+        } catch {
+            stepping = nil
+            throw error
+        }
+        return recordStep(policyVersion: policyVersion)
+    }
+
+    public mutating func recoverEnvironments() async throws {
+        pending = nil
+        stepping = nil
+        try await vector.recover()
+        let (fresh, dim) = (vector.observations, observationDim)
+        for index in 0..<envCount {
+            builders[index].cutEpisode(restartingAt: fresh[(index * dim)..<((index + 1) * dim)])
+            takeoverLeft[index] = 0
+        }
+    }
+
+    /// Phase 2a: fuses the answers; the actions every copy executes, `[envCount, actionDim]`.
+    private mutating func prepareStep(expertAnswers: [[Float]]) -> [Float] {
         guard let (plan, policy, rows, gate) = pending else { preconditionFailure("complete called before propose") }
         pending = nil
-        let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
+        let (count, actionDim) = (envCount, self.actionDim)
         let expertActions = fuse(expertAnswers, rows: rows, gate: gate)
         precondition(expertActions.count == rows.count * actionDim, "\(rows.count) rows need \(rows.count)×\(actionDim) expert actions")
         executed = policyActions
@@ -200,7 +248,15 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
                 }
             }
         }
-        vector.step(executed)
+        stepping = (plan, expertActions, expertRow)
+        return executed
+    }
+
+    /// Phase 2b: the environments stepped with phase 2a's actions; records every copy's step.
+    private mutating func recordStep(policyVersion: UInt64) -> [TrajectorySegment] {
+        guard let (plan, expertActions, expertRow) = stepping else { preconditionFailure("recordStep called before prepareStep") }
+        stepping = nil
+        let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
         envSteps += UInt64(count)
         var finished: [TrajectorySegment] = []
         // The vector's arrays are read once per step (each access across the module boundary
@@ -240,6 +296,25 @@ public struct RolloutCollector<E: Environment>: RolloutCollecting {
     }
 }
 
+extension RolloutCollector: LocalRolloutCollecting where V: LocalBatchedEnvironment {
+    public mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment] {
+        let actions = prepareStep(expertAnswers: expertAnswers)
+        vector.step(actions)
+        return recordStep(policyVersion: policyVersion)
+    }
+}
+
+extension RolloutCollector {
+    /// A collector of `envCount` copies of a Nexus environment, reset from `seed`.
+    public init<E: Environment>(
+        _ type: VectorEnvironment<E>.Type = VectorEnvironment<E>.self, envCount: Int, segmentSteps: Int, workerID: UInt32, seed: UInt64,
+        arguments: EnvironmentArguments = .none
+    ) where V == VectorEnvironment<E> {
+        var root = RandomSource(seed: seed)
+        self.init(VectorEnvironment<E>(count: envCount, seed: root.next(), arguments: arguments), segmentSteps: segmentSteps, workerID: workerID, random: root)
+    }
+}
+
 extension RolloutCollector {
     /// One label per row from several experts' answers: labels the world model predicts to be
     /// unsafe are filtered (when a gate is given), conflicts resolved by `LabelFusion`.
@@ -250,13 +325,13 @@ extension RolloutCollector {
             let states = observations(ofRows: rows)
             for (expert, labels) in answers.enumerated() {
                 let unsafe = states.withUnsafeBufferPointer { s in
-                    labels.withUnsafeBufferPointer { gate.predictsUnsafe(observations: s, actions: $0, rows: rows.count, isUnsafe: E.isUnsafe) }
+                    labels.withUnsafeBufferPointer { gate.predictsUnsafe(observations: s, actions: $0, rows: rows.count, isUnsafe: isUnsafe) }
                 }
                 for (position, flag) in unsafe.enumerated() where flag { unsafeLabels.insert(expert * rows.count + position) }
             }
         }
         let outcome = LabelFusion.fuse(
-            answers: answers, rows: rows.count, actionDim: actionDim, discrete: E.spec.actionSpace.discreteCount != nil,
+            answers: answers, rows: rows.count, actionDim: actionDim, discrete: discrete,
             unsafe: { unsafeLabels.contains($0 * rows.count + $1) })
         fusion.conflicts += outcome.conflicts
         fusion.filtered += outcome.filtered
@@ -330,6 +405,27 @@ struct SegmentBuilder {
             returns.append(episodeReturn)
             lengths.append(length)
         }
+    }
+
+    /// The copy's environment was replaced: the episode in progress ends at the last recorded
+    /// step (truncated: it did not terminate, it was cut), whose next observation becomes
+    /// its final one; the copy goes on from `observation`, a new episode's first.
+    mutating func cutEpisode(restartingAt observation: some Collection<Float>) {
+        let last = rewards.count - 1
+        guard last >= 0 else {
+            // Nothing recorded in this segment yet: it simply starts from the new state.
+            observations.removeAll(keepingCapacity: true)
+            observations += observation
+            return
+        }
+        let nextStart = observations.count - observationDim
+        if !terminated[last] && !truncated[last] {
+            truncated[last] = true
+            finalObservations += observations[nextStart...]
+            finalSteps.append(UInt32(last))
+            episodeID += 1
+        }
+        observations.replaceSubrange(nextStart..., with: observation)
     }
 
     mutating func finish(policyVersion: UInt64) -> TrajectorySegment {

@@ -26,7 +26,7 @@ public struct ExpertBench: Sendable {
         try settings.requireMatch(in: Self.caseNames, bench: "expert")
         var logger = Logger(label: "nexus.bench.expert")
         logger.logLevel = .error
-        let server = try ExpertServer(envID: CartPole.spec.id, bind: .loopbackAnyPort, settings: RunConfig.ExpertSettings(), logger: logger)
+        let server = try ExpertServer(spec: CartPole.spec, bind: .loopbackAnyPort, settings: RunConfig.ExpertSettings(), logger: logger)
         let stop = StopSignal()
         let serving = Task { try await server.run(until: stop) }
         defer { stop.trigger("done") }

@@ -54,7 +54,7 @@ public struct PPOBench: Sendable {
         config.seed = seed
         var run = InProcessRunner.Settings(envID: config.env, targetReturn: 475)
         (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (config.worker.envs * config.workers, config.worker.segmentSteps, seed, 200_000)
-        let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: try EnvironmentRegistry.type(for: config.env).spec)
+        let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: try config.environmentSpec)
         let outcome = try InProcessRunner(settings: run, expert: nil).run(algorithm)
         reporter.note(String(
             format: "  in process, seed %llu: rollouts %.3f s, updates %.3f s, evaluation %.3f s", seed,

@@ -9,6 +9,9 @@ public enum EnvironmentRegistry {
 
     public static func type(for id: String) throws -> any Environment.Type {
         guard let type = all.first(where: { $0.spec.id == id }) else {
+            if GymEnvironmentID.isGym(id) {
+                throw EnvironmentError("\(id) is a Gymnasium environment, stepped in Python: this takes only Nexus's own (\(ids.joined(separator: ", "))) for now")
+            }
             throw EnvironmentError(description: "unknown environment \"\(id)\"; known: \(ids.joined(separator: ", "))")
         }
         return type

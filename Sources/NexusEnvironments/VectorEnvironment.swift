@@ -92,7 +92,4 @@ public struct VectorEnvironment<E: Environment> {
         }
     }
 
-    public mutating func step(_ actions: [Float]) {
-        actions.withUnsafeBufferPointer { step($0) }
-    }
 }

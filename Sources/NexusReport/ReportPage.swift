@@ -34,7 +34,8 @@ public enum ReportPage {
             runs[index].name = ((runs[index].path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" + runs[index].name
         }
         var expertReturns: [String: Double] = [:]
-        for run in runs where expertReturns[run.config.env] == nil {
+        // A gym: environment has no built-in expert to draw (and steps only in Python).
+        for run in runs where expertReturns[run.config.env] == nil && !GymEnvironmentID.isGym(run.config.env) {
             let type = try EnvironmentRegistry.type(for: run.config.env)
             let arguments = try run.config.environmentArguments
             let expert = try ExpertSource.make(envID: run.config.env, policyFile: run.config.expert.policy, arguments: arguments)

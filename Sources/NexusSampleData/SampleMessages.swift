@@ -76,6 +76,20 @@ public enum SampleMessages {
             .control(.status(.init(role: "learner", runID: "run", policyVersion: 4, metrics: [Metric(name: "eval_return", value: 500), Metric(name: "loss", value: .nan)]))),
             .control(.stop(reason: "done")),
             .control(.stop(reason: "")),
+            .control(.heartbeat(.init(workerID: 2, sequence: 1, envSteps: 8, policyVersion: 1, envFailures: 4))),
+            .envRequest(EnvRequest(requestID: 1, kind: .describe)),
+            .envRequest(EnvRequest(requestID: 2, kind: .reset(seed: 42))),
+            .envRequest(EnvRequest(requestID: 3, kind: .reset(seed: nil))),
+            .envRequest(EnvRequest(requestID: 4, kind: .step(Tensor(rows: 2, columns: 6, data: (0..<12).map { Float($0) / 12 })))),
+            .envReply(EnvReply(requestID: 1, result: .spaces(EnvSpaces(
+                envID: "HalfCheetah-v5", copies: 8, observationDim: 17, discreteActions: 0, actionLow: [Float](repeating: -1, count: 6),
+                actionHigh: [Float](repeating: 1, count: 6), maxEpisodeSteps: 1000, rewardThreshold: 4800)))),
+            .envReply(EnvReply(requestID: 2, result: .spaces(EnvSpaces(envID: "CartPole-v1", copies: 1, observationDim: 4, discreteActions: 2, maxEpisodeSteps: 500, rewardThreshold: nil)))),
+            .envReply(EnvReply(requestID: 3, result: .stepped(EnvStepped(
+                observations: Tensor(rows: 2, columns: 3, data: [1, 2, 3, 4, 5, 6]), rewards: [1, -0.5], terminated: [true, false], truncated: [false, false],
+                finalObservations: Tensor(rows: 2, columns: 3, data: [7, 8, 9, 0, 0, 0]), unsafe: [false, true])))),
+            .envReply(EnvReply(requestID: 4, result: .stepped(EnvStepped(observations: Tensor(rows: 1, columns: 2, data: [0, 1]), finalObservations: Tensor(rows: 1, columns: 2, data: [0, 0]))))),
+            .envReply(EnvReply(requestID: 5, result: .error("RuntimeError: step fails on purpose"))),
         ]
     }
 }

@@ -12,7 +12,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set policy.learning_rate=3e-4 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: "Environment id (the env key).")
+    @Option(help: "Environment: one of Nexus's own (nexus env list), or gym:ID / gym:MODULE:ID for any Gymnasium environment, stepped in Python (the env key).")
     var env: String?
 
     @Option(help: "Seed (the seed key).")
@@ -30,7 +30,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Serve this Python expert (the expert.python key): MODULE:CALLABLE, a callable from a batch of observations [N, obs_dim] to actions [N, act_dim] or indices [N], or sb3:PATH.zip, a Stable-Baselines3 model. Needs the nexusrl package (pip install ./python).")
     var expertPython: String?
 
-    @Option(help: "The Python interpreter for Python experts (the python key; default python3 on PATH).")
+    @Option(help: "The Python interpreter for Python experts and gym: environments (the python key; default python3 on PATH; it needs the nexusrl package, and gymnasium for gym:).")
     var python: String?
 
     @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of the environment, as Gymnasium names it, e.g. g=12 for Pendulum-v1 (an env_kwargs entry; repeatable).", valueName: "key=value"))
@@ -45,7 +45,7 @@ struct ConfigOptions: ParsableArguments {
     /// The shortcuts as overrides, after the explicit ones so that they win.
     func allOverrides(extra: [String] = []) -> [String] {
         var shortcuts: [String] = []
-        if let env { shortcuts.append("env=\(env)") }
+        if let env { shortcuts.append("env=\(Self.yamlQuoted(env))") }
         if let seed { shortcuts.append("seed=\(seed)") }
         if let algo { shortcuts.append("algo=\(algo)") }
         if let demos { shortcuts.append("demos=\(URL(fileURLWithPath: demos).path)") }
@@ -62,7 +62,7 @@ struct ConfigOptions: ParsableArguments {
         // Quoted, so that YAML keeps the value as written (true, 12, 0.1).
         for pair in environmentArguments {
             let (name, value) = pair.firstIndex(of: "=").map { (pair[..<$0], pair[pair.index(after: $0)...]) } ?? (pair[...], "")
-            shortcuts.append("env_kwargs.\(name)='\(value)'")
+            shortcuts.append("env_kwargs.\(name)=\(Self.yamlQuoted(String(value)))")
         }
         return overrides + shortcuts + extra
     }

@@ -31,7 +31,7 @@ struct ExpertRole: AsyncParsableCommand {
         let (stop, logger) = try processOptions.start(role: "expert")
         let metrics = try await MetricsEndpoint.startIfConfigured(config.metrics, logger: logger)
         let endpoint = try Endpoint(parsing: bind ?? config.endpoints.expert)
-        let server = try ExpertServer(envID: config.env, arguments: try config.environmentArguments, bind: endpoint, settings: config.expert, seed: config.seed,
+        let server = try ExpertServer(spec: try config.environmentSpec, arguments: try config.environmentArguments, bind: endpoint, settings: config.expert, seed: config.seed,
             security: RoleSecurity(config.security), logger: logger)
         var announced = ["expert": server.endpoint.description]
         announced["metrics"] = metrics?.url

@@ -16,8 +16,9 @@ final class ClusterRun: @unchecked Sendable {
     let process = Process()
     private let output: String
 
-    /// `host`: a network namespace to run in (`cluster/netns-hosts`), through `ip netns exec`.
-    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train", host: String? = nil) throws {
+    /// `host`: a network namespace to run in (`cluster/netns-hosts`), through `ip netns exec`;
+    /// `environment`: variables set on top of this process's.
+    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train", host: String? = nil, environment: [String: String] = [:]) throws {
         self.runDirectory = runDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.runDirectory, withIntermediateDirectories: true)
         output = self.runDirectory + "/\(logName).out"
@@ -33,13 +34,14 @@ final class ClusterRun: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set } }
         try process.run()
     }
 
     /// `nexus train` with this run directory and `arguments`.
-    static func train(_ arguments: [String]) throws -> ClusterRun {
+    static func train(_ arguments: [String], environment: [String: String] = [:]) throws -> ClusterRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
-        return try ClusterRun(["train", "--run-dir", directory] + arguments, runDirectory: directory)
+        return try ClusterRun(["train", "--run-dir", directory] + arguments, runDirectory: directory, environment: environment)
     }
 
     /// Whatever the test's outcome, its processes do not outlive it (a launcher's children

@@ -1,4 +1,5 @@
 import Foundation
+import NexusEnvironments
 import Testing
 
 @testable import NexusRuntime
@@ -63,5 +64,28 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))
         #expect(error { try ConfigLoader.load(file: try write("env: [unclosed\n")) }.contains("not valid YAML"))
         #expect(error { try ConfigLoader.load(file: "/nonexistent/nexus.yaml") }.contains("cannot read config file /nonexistent/nexus.yaml"))
+    }
+}
+
+@Suite("Gymnasium environments in the configuration")
+struct GymConfigTests {
+    @Test("env_kwargs keep the user's names (ctrl_cost_weight stays snake case) through loading and the YAML served to workers")
+    func keywordNamesKept() throws {
+        let config = try ConfigLoader.load(overrides: ["env=Pendulum-v1", "env_kwargs.g=12", "target_return=-200"])
+        #expect(config.envKwargs == ["g": "12"])
+        var gym = config
+        gym.envKwargs = ["ctrl_cost_weight": "0.2", "render_mode": "rgb_array"]
+        let yaml = try ConfigLoader.yaml(gym)
+        #expect(yaml.contains("ctrl_cost_weight") && !yaml.contains("ctrlCostWeight"), "\(yaml)")
+        #expect(ConfigLoader.rekey(try ConfigLoader.parse(yaml, source: "test"), ConfigLoader.camelCase).mapping?["envKwargs"]?.mapping?["ctrl_cost_weight"] != nil)
+    }
+
+    @Test("gym: names are checked for form before Python is asked")
+    func names() throws {
+        for bad in ["gym:", "gym:a:b:c", "gym::X-v0", "gym:Cart Pole"] {
+            #expect(throws: ConfigError.self, "\(bad)") { try ConfigLoader.load(overrides: ["env='\(bad)'", "target_return=1"]) }
+        }
+        #expect(GymEnvironmentID.gymnasiumName("gym:my_pkg:Thing-v0") == "my_pkg:Thing-v0")
+        #expect(GymEnvironmentID.gymnasiumName("CartPole-v1") == nil)
     }
 }

@@ -12,7 +12,7 @@ struct ExpertServerTests {
     @Test("labels batches with the environment's expert, refuses other environments and kinds, counts both")
     func labelsAndRefuses() async throws {
         let logger = Logger(label: "test")
-        let server = try ExpertServer(envID: "CartPole-v1", bind: .loopbackAnyPort, settings: RunConfig.ExpertSettings(), logger: logger)
+        let server = try ExpertServer(spec: try EnvironmentRegistry.type(for: "CartPole-v1").spec, bind: .loopbackAnyPort, settings: RunConfig.ExpertSettings(), logger: logger)
         let stop = StopSignal()
         let serving = Task { try await server.run(until: stop) }
         var settings = RunConfig.WorkerSettings()
@@ -63,7 +63,7 @@ struct ExpertServerTests {
         var expertSettings = RunConfig.ExpertSettings()
         expertSettings.maxBatch = 2
         expertSettings.maxWaitMilliseconds = 30_000  // never reached: the second query fills the batch
-        let server = try ExpertServer(envID: "CartPole-v1", bind: .loopbackAnyPort, settings: expertSettings, logger: logger)
+        let server = try ExpertServer(spec: try EnvironmentRegistry.type(for: "CartPole-v1").spec, bind: .loopbackAnyPort, settings: expertSettings, logger: logger)
         let stop = StopSignal()
         let serving = Task { try await server.run(until: stop) }
         var settings = RunConfig.WorkerSettings()

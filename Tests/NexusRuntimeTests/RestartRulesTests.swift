@@ -140,3 +140,20 @@ struct RestartRulesTests {
         #expect(plane.welcome(restarted, hello(300), at: start + .seconds(4.1)).0.refused.isEmpty)
     }
 }
+
+@Suite("Environment failure counts")
+struct EnvFailureTallyTests {
+    @Test("the run's total adds each worker's new failures; a restarted worker (its count starts again) adds from zero; the learner's are added")
+    func tally() {
+        var tally = EnvFailureTally()
+        tally.heard(worker: 1, count: 0)
+        tally.heard(worker: 1, count: 2)
+        tally.heard(worker: 2, count: 1)
+        tally.heard(worker: 1, count: 2)
+        #expect(tally.total == 3)
+        tally.heard(worker: 1, count: 1)  // restarted, one failure since
+        #expect(tally.total == 4)
+        tally.add(2)
+        #expect(tally.total == 6)
+    }
+}

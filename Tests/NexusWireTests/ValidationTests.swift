@@ -136,3 +136,34 @@ struct ValidationTests {
         }
     }
 }
+
+@Suite("Environment server messages")
+struct EnvironmentMessageValidationTests {
+    static func stepped(rows: Int = 2, columns: Int = 3, rewards: [Double] = [1, 1], finals: Int? = nil) -> WireMessage {
+        .envReply(EnvReply(requestID: 1, result: .stepped(EnvStepped(
+            observations: Tensor(rows: rows, columns: columns, data: [Float](repeating: 0, count: rows * columns)), rewards: rewards,
+            terminated: [Bool](repeating: false, count: rewards.count), truncated: [Bool](repeating: false, count: rewards.count),
+            finalObservations: Tensor(rows: finals ?? rows, columns: columns, data: [Float](repeating: 0, count: (finals ?? rows) * columns))))))
+    }
+
+    @Test("a step reply whose parts disagree (rewards, final observations, the observation size asked for) or holds a non-finite reward is refused")
+    func steppedShapes() throws {
+        _ = try WireCodec.decode(WireCodec.encode(Self.stepped()), expecting: WireExpectations(observationDim: 3))
+        #expect(throws: WireError.self) { try WireCodec.decode(WireCodec.encode(Self.stepped()), expecting: WireExpectations(observationDim: 4)) }
+        #expect(throws: WireError.self) { try WireCodec.decode(WireCodec.encode(Self.stepped(rewards: [1, 1, 1]))) }
+        #expect(throws: WireError.self) { try WireCodec.decode(WireCodec.encode(Self.stepped(finals: 1))) }
+        #expect(throws: WireError.self) { try WireCodec.decode(WireCodec.encode(Self.stepped(rewards: [1, .nan]))) }
+    }
+
+    @Test("spaces without a usable action space or with no observations are refused")
+    func spaces() throws {
+        let box = { (low: [Float], high: [Float], dim: Int) in
+            WireMessage.envReply(EnvReply(requestID: 1, result: .spaces(EnvSpaces(
+                envID: "X", copies: 1, observationDim: dim, discreteActions: 0, actionLow: low, actionHigh: high, maxEpisodeSteps: 0, rewardThreshold: nil))))
+        }
+        _ = try WireCodec.decode(WireCodec.encode(box([-1], [1], 3)))
+        for bad in [box([], [], 3), box([-1, -1], [1], 3), box([2], [1], 3), box([-1], [1], 0)] {
+            #expect(throws: WireError.self) { try WireCodec.decode(WireCodec.encode(bad)) }
+        }
+    }
+}

@@ -1,4 +1,5 @@
-"""`python -m nexusrl expert …`: serve a Python expert to Nexus workers (see README.md)."""
+"""`python -m nexusrl expert …`: serve a Python expert to Nexus workers; `env …`: step a
+Gymnasium environment for one Nexus worker or learner (see README.md)."""
 import argparse
 import signal
 import sys
@@ -40,6 +41,54 @@ def _check_expert(arguments):
     return 0
 
 
+def _environment_arguments(arguments):
+    import json
+
+    from nexusrl.environment import parse_kwargs
+
+    try:
+        texts = json.loads(arguments.kwargs)
+    except ValueError as error:
+        raise SystemExit(f"--kwargs is not JSON: {error}")
+    if not isinstance(texts, dict):
+        raise SystemExit("--kwargs must be a JSON object")
+    return arguments.env, parse_kwargs({str(name): str(value) for name, value in texts.items()})
+
+
+def _describe_env(arguments):
+    import json
+
+    from nexusrl.environment import describe
+
+    env_id, kwargs = _environment_arguments(arguments)
+    try:
+        spaces = describe(env_id, kwargs)
+    except Exception as error:  # the user's environment: say why it cannot be made
+        from nexusrl.environment import error_text
+
+        print(error_text(error), file=sys.stderr)
+        return 64
+    print(json.dumps(spaces))
+    return 0
+
+
+def _env(arguments):
+    from nexusrl.environment import serve
+
+    env_id, kwargs = _environment_arguments(arguments)
+    if arguments.copies < 1:
+        print("nexusrl env: --copies must be at least 1", file=sys.stderr)
+        return 64
+    try:
+        serve(env_id, kwargs, arguments.copies, arguments.connect, watch_parent=arguments.watch_parent)
+    except Exception as error:  # cannot make the environment: the client reads the reason here
+        from nexusrl.environment import error_text
+
+        print(f"nexusrl env {env_id}: {error_text(error)}", file=sys.stderr, flush=True)
+        return 64
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nexusrl", description="The Python side of Nexus.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -53,7 +102,20 @@ def main(argv=None):
     expert.add_argument("--watch-parent", action="store_true", help="stop when standard input closes (set by nexus train)")
     check = commands.add_parser("check-expert", help="Load an expert once and exit 0, or say why it does not load.")
     check.add_argument("--expert", required=True, help="MODULE:CALLABLE or sb3:PATH.zip")
+    for name, text in (("env", "Step COPIES copies of a Gymnasium environment for one Nexus client (started by nexus)."),
+                       ("describe-env", "Print a Gymnasium environment's spaces as JSON, or say why it cannot be made.")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--env", required=True, help="what gymnasium.make takes: ID, or MODULE:ID to import MODULE first")
+        command.add_argument("--kwargs", default="{}", help="keyword arguments of gymnasium.make as a JSON object of texts")
+        if name == "env":
+            command.add_argument("--copies", type=int, default=1, help="copies stepped as one batch")
+            command.add_argument("--connect", required=True, help="the client's endpoint, e.g. ipc:///tmp/nexus-env-1")
+            command.add_argument("--watch-parent", action="store_true", help="stop when standard input closes")
     arguments = parser.parse_args(argv)
+    if arguments.command == "env":
+        return _env(arguments)
+    if arguments.command == "describe-env":
+        return _describe_env(arguments)
     if arguments.command == "check-expert":
         return _check_expert(arguments)
     if arguments.observation_dim < 1 or arguments.max_batch < 1:

@@ -16,6 +16,7 @@ import numpy as np
 import zmq
 
 from nexusrl import wire
+from nexusrl._serving import serve_until_stopped
 from nexusrl._proto.nexus.v1 import control_pb2, expert_pb2
 
 
@@ -72,17 +73,8 @@ class ExpertServer:
             self.log(f"refused {message} (further ones of this kind are counted, not logged)")
 
     def serve(self, stop=lambda: False, watch_parent=False):
-        poller = zmq.Poller()
-        poller.register(self.socket, zmq.POLLIN)
-        if watch_parent:
-            poller.register(sys.stdin.fileno(), zmq.POLLIN)
-        while not stop():
-            events = dict(poller.poll(500))
-            if watch_parent and events.get(sys.stdin.fileno()) and not os.read(sys.stdin.fileno(), 4096):
-                self.log("the launcher is gone (standard input closed); stopping")
-                return
-            if self.socket in events:
-                self.serve_batch()
+        if serve_until_stopped(self.socket, self.serve_batch, stop=stop, watch_parent=watch_parent):
+            self.log("the launcher is gone (standard input closed); stopping")
 
     def serve_batch(self):
         """Answers what has arrived: status requests at once, queries in one call."""

@@ -1,4 +1,5 @@
 import Foundation
+import NexusEnvironments
 import Yams
 import NexusErrors
 
@@ -32,11 +33,17 @@ public enum ConfigLoader {
         let workers = user.mapping?["workers"]?.int
         let defaults = try Node(RunConfig.defaults(for: envID, algo: algo, workers: workers), keys: snakeCase)
         let merged = try merge(defaults: defaults, user: user, path: [])
-        let config: RunConfig
+        var config: RunConfig
         do {
             config = try YAMLDecoder().decode(RunConfig.self, from: rekey(merged, camelCase))
         } catch let error as DecodingError {
             throw ConfigError(describe(error))
+        }
+        if GymEnvironmentID.isGym(config.env), user.mapping?["target_return"] == nil {
+            // A gym: environment's threshold is its registry's (Python says it); without one
+            // the run goes on to its iteration or time limit.
+            if let problem = GymEnvironmentID.problem(config.env) { throw ConfigError("config key \"env\": \(problem)") }
+            config.targetReturn = try config.environmentSpec.rewardThreshold ?? .greatestFiniteMagnitude
         }
         try config.validate()
         return config
@@ -154,10 +161,18 @@ public enum ConfigLoader {
         return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
+    /// Keys whose values are maps of the user's own names (Gymnasium's keyword arguments,
+    /// `ctrl_cost_weight`): respelled themselves, their contents never.
+    static let freeFormKeys: Set<String> = ["env_kwargs", "envKwargs"]
+
     static func rekey(_ node: Node, _ transform: (String) -> String) -> Node {
         switch node {
         case .mapping(let mapping):
-            return .mapping(Node.Mapping(mapping.map { (Node($0.key.string.map(transform) ?? ""), rekey($0.value, transform)) }))
+            return .mapping(Node.Mapping(mapping.map { entry in
+                let name = entry.key.string
+                let value = name.map(freeFormKeys.contains) == true ? entry.value : rekey(entry.value, transform)
+                return (Node(name.map(transform) ?? ""), value)
+            }))
         case .sequence(let sequence):
             return .sequence(Node.Sequence(sequence.map { rekey($0, transform) }))
         default:

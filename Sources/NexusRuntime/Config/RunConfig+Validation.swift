@@ -24,7 +24,9 @@ extension RunConfig {
     public func validate() throws {
         let require = ConfigError.require
         let algorithm = try self.algorithm
-        try require(EnvironmentRegistry.ids.contains(env), "env", env, "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")))")
+        if let problem = GymEnvironmentID.problem(env) { throw ConfigError("config key \"env\": \(problem)") }
+        try require(EnvironmentRegistry.ids.contains(env) || GymEnvironmentID.isGym(env), "env", env,
+                    "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")); or gym:ID for any Gymnasium environment)")
         _ = try environmentArguments
         try require((0...65535).contains(metrics.port), "metrics.port", metrics.port, "must be a TCP port (1-65535), or 0 for no endpoint")
         try require(metrics.port == 0 || metrics.port + expertImperfections.count <= 65535, "metrics.port", metrics.port,

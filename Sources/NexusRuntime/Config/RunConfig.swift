@@ -210,6 +210,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// again for this long, then exits with the reason. Longer than the learner holds a
         /// dead worker's id (heartbeat_seconds × launcher.silent_heartbeats), so a restart gets in.
         public var joinRefusedSeconds = 20.0
+        /// A `gym:` environment's step or reset without a reply after this long is a failure
+        /// (the server is restarted and the copies' episodes are cut).
+        public var envTimeoutSeconds = 30.0
     }
 
     public struct ExpertSettings: Codable, Sendable, Equatable {
@@ -304,9 +307,22 @@ public struct RunConfig: Codable, Sendable, Equatable {
         return config
     }
 
-    /// `env_kwargs` as checked environment arguments.
+    /// The environment's spec: Nexus's own, or a `gym:` environment's as Python describes it
+    /// (asked once per process).
+    public var environmentSpec: EnvironmentSpec {
+        get throws {
+            if GymEnvironmentID.isGym(env) {
+                do { return try GymEnvironments.spec(env, kwargs: envKwargs, python: python) } catch let error as RuntimeError { throw ConfigError(error.description) }
+            }
+            return try EnvironmentRegistry.type(for: env).spec
+        }
+    }
+
+    /// `env_kwargs` as checked environment arguments (a `gym:` environment takes them as
+    /// text, in `envKwargs`: none here).
     public var environmentArguments: EnvironmentArguments {
         get throws {
+            if GymEnvironmentID.isGym(env) { return .none }
             do {
                 let arguments = try EnvironmentArguments.parse(envKwargs)
                 try arguments.check(for: try EnvironmentRegistry.type(for: env).spec)

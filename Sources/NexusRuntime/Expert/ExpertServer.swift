@@ -44,11 +44,11 @@ public final class ExpertServer: Sendable {
         role: "expert", counters: ["queries", "states", "batches", "rejected_messages", "slow_peer_replies_dropped", "handshake_failures", "auth_failures"])
 
     public init(
-        envID: String, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, seed: UInt64 = 0,
+        spec: EnvironmentSpec, arguments: EnvironmentArguments = .none, bind endpoint: Endpoint, settings: RunConfig.ExpertSettings, seed: UInt64 = 0,
         security: RoleSecurity = RoleSecurity(RunConfig.SecuritySettings()), logger: Logger
     ) throws {
-        spec = try EnvironmentRegistry.type(for: envID).spec
-        expert = try ExpertSource.make(envID: envID, policyFile: settings.policy, arguments: arguments, imperfection: settings.imperfection, seed: seed)
+        self.spec = spec
+        expert = try ExpertSource.make(spec: spec, policyFile: settings.policy, arguments: arguments, imperfection: settings.imperfection, seed: seed)
         maxBatch = settings.maxBatch
         maxWait = settings.maxWaitMilliseconds / 1000
         self.logger = logger

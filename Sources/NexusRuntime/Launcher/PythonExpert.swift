@@ -21,7 +21,7 @@ public enum PythonExpert {
     /// The server's arguments for the run's environment, bound to `bind` (`tcp://host:*` or
     /// `:0` for a free port), announcing its endpoint at `announce`.
     public static func arguments(_ config: RunConfig, bind: String, announce: String?, watchParent: Bool) throws -> [String] {
-        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        let spec = try config.environmentSpec
         let space: String
         switch spec.actionSpace {
         case .discrete(let count): space = "discrete:\(count)"
@@ -57,22 +57,33 @@ public enum PythonExpert {
     /// that does not import, a missing callable, an unreadable SB3 file or a missing `nexusrl`
     /// is refused before anything starts, with Python's own message.
     static func check(_ config: RunConfig) throws {
+        _ = try run(config.python, ["check-expert", "--expert", config.expert.python], what: "expert.python \(config.expert.python)")
+    }
+
+    /// `python -m nexusrl ARGUMENTS` to its end: its output (standard output and errors),
+    /// or an error naming `what` with the last line it wrote (Python's reason).
+    static func run(_ python: String, _ arguments: [String], what: String) throws -> String {
         let process = Process()
-        process.executableURL = try interpreter(config.python)
-        process.arguments = ["-m", "nexusrl", "check-expert", "--expert", config.expert.python]
+        process.executableURL = try interpreter(python)
+        process.arguments = ["-m", "nexusrl"] + arguments
+        // One pipe for both: what the user's code prints cannot fill a second one unread.
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw RuntimeError("expert.python: cannot start \(config.python): \(error.localizedDescription)") }
+        do { try process.run() } catch { throw RuntimeError("\(what): cannot start \(python): \(error.localizedDescription)") }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let reason = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init) ?? "exit status \(process.terminationStatus)"
             if reason.contains("No module named nexusrl") {
-                throw RuntimeError("expert.python: \(config.python) has no nexusrl package (pip install ./python, or set PYTHONPATH)")
+                throw RuntimeError("\(what): \(python) has no nexusrl package (pip install ./python, or set PYTHONPATH)")
             }
-            throw RuntimeError("expert.python \(config.expert.python): \(reason)")
+            if reason.contains("No module named 'gymnasium'") {
+                throw RuntimeError("\(what): \(python) has no gymnasium (pip install gymnasium)")
+            }
+            throw RuntimeError("\(what): \(reason)")
         }
+        return text
     }
 }

@@ -10,7 +10,7 @@ import NexusWire
 public enum RunPreflight {
     public static func check(_ config: RunConfig, resuming run: RunDirectory?) throws {
         let builder = try config.algorithm
-        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        let spec = try config.environmentSpec
         if builder.requirements.contains(.expert), !config.expert.python.isEmpty {
             try PythonExpert.check(config)
         } else if builder.requirements.contains(.expert) {

@@ -19,6 +19,7 @@ final class ControlPlane: Sendable {
         /// Hellos refused because another live process holds their worker id, and a ration
         /// of log lines for them (a flood of such hellos must not flood the log).
         var hellosRefused: UInt64 = 0
+        var envFailures = EnvFailureTally()
         var refusalLog = TokenBucket(capacity: 5, refillPerSecond: 0.2)
         /// The last status answer, encoded, and when: a flood of status requests is answered
         /// from it for `statusReuse` instead of building and encoding each answer.
@@ -55,7 +56,15 @@ final class ControlPlane: Sendable {
         }
     }
 
-    func heard(_ peer: PeerID, workerID: UInt32) { state.withLock { $0.roster.heard(peer, workerID: workerID) } }
+    func heard(_ peer: PeerID, workerID: UInt32, envFailures: UInt64 = 0) {
+        state.withLock { state in
+            state.roster.heard(peer, workerID: workerID)
+            state.envFailures.heard(worker: workerID, count: envFailures)
+        }
+    }
+
+    /// Failed gym: environment steps the workers reported.
+    var envFailures: UInt64 { state.withLock { $0.envFailures.total } }
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 

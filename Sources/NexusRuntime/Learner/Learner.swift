@@ -13,7 +13,7 @@ actor Learner {
     let runID: String
     let spec: EnvironmentSpec
     /// The environment's keyword arguments, for evaluation (checked once, here).
-    private let environmentArguments: EnvironmentArguments
+    private let evaluator: PolicyEvaluator
     private let algorithm: any ImitationAlgorithm
     private let builder: any AlgorithmBuilder
     private let logger: Logger
@@ -39,14 +39,14 @@ actor Learner {
     /// The YAML served to workers: the run's configuration with the endpoints actually bound.
     var servedConfig: String
 
-    init(config: RunConfig, algorithm: sending any ImitationAlgorithm, run: RunDirectory, resume: Bool, logger: Logger) throws {
+    init(config: RunConfig, algorithm: sending any ImitationAlgorithm, evaluator: PolicyEvaluator, run: RunDirectory, resume: Bool, logger: Logger) throws {
         self.config = config
         self.algorithm = algorithm
         builder = try config.algorithm
         self.logger = logger
         self.run = run
-        spec = try EnvironmentRegistry.type(for: config.env).spec
-        environmentArguments = try config.environmentArguments
+        spec = try config.environmentSpec
+        self.evaluator = evaluator
         checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints)
         servedConfig = try ConfigLoader.yaml(config)
         var runID = "\(config.algo)-\(config.env)-\(UInt32.random(in: 0...UInt32.max))"
@@ -161,27 +161,27 @@ actor Learner {
     /// After an iteration: evaluation (every `eval_every`), the target, the metrics row (with
     /// the sockets' `network` counters), the checkpoint (every `checkpoint_every`), the
     /// iteration limit.
-    func evaluateAndRecord(network: [Metric]) throws {
+    func evaluateAndRecord(network: [Metric]) async throws {
         let iteration = algorithm.iteration
         let started = ContinuousClock.now
         var best = false
         if iteration % config.learner.evalEvery == 0 {
-            let summary = try PolicyEvaluation.run(
-                algorithm.policy, envID: config.env, episodes: config.learner.evalEpisodes, seed: config.learner.evalSeed, arguments: environmentArguments)
-            counters.evalReturnMean = summary.meanReturn
-            counters.evalReturnStd = summary.stdReturn
-            if !(summary.meanReturn <= counters.bestEvalReturn) {
-                counters.bestEvalReturn = summary.meanReturn
-                best = true
-            }
-            if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {
-                counters.secondsToTarget = wallSeconds
-                counters.envStepsToTarget = Double(counters.envSteps)
-                counters.expertQueriesToTarget = Double(counters.expertQueries)
-                counters.unsafeEventsToTarget = Double(counters.unsafeEvents)
-                counters.iterationsToTarget = Double(iteration)
-                logger.info("reached the target return", metadata: ["return": "\(summary.meanReturn)", "target": "\(config.targetReturn)"])
-                if config.stopAtTarget { finish("reached target return \(config.targetReturn)") }
+            if let summary = try await evaluator.evaluate(algorithm.policy) {
+                counters.evalReturnMean = summary.meanReturn
+                counters.evalReturnStd = summary.stdReturn
+                if !(summary.meanReturn <= counters.bestEvalReturn) {
+                    counters.bestEvalReturn = summary.meanReturn
+                    best = true
+                }
+                if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {
+                    counters.secondsToTarget = wallSeconds
+                    counters.envStepsToTarget = Double(counters.envSteps)
+                    counters.expertQueriesToTarget = Double(counters.expertQueries)
+                    counters.unsafeEventsToTarget = Double(counters.unsafeEvents)
+                    counters.iterationsToTarget = Double(iteration)
+                    logger.info("reached the target return", metadata: ["return": "\(summary.meanReturn)", "target": "\(config.targetReturn)"])
+                    if config.stopAtTarget { finish("reached target return \(config.targetReturn)") }
+                }
             }
         }
         lastLosses.append(Metric(name: "eval_seconds", value: (ContinuousClock.now - started) / .seconds(1)))

@@ -25,6 +25,7 @@ public final class LearnerServer: Sendable {
     private let wakeups = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     private let controlPlane: ControlPlane
     /// The status's totals and levels as swift-metrics counters and gauges (Prometheus).
+    private let evaluator: PolicyEvaluator
     private let metricsMirror = MetricsMirror(role: "learner", counters: LearnerServer.countedMetrics)
     /// Announced with the sockets' endpoints (`metrics`: the Prometheus endpoint's URL).
     private let extraAnnouncements: [String: String]
@@ -33,17 +34,19 @@ public final class LearnerServer: Sendable {
     static let countedMetrics: Set<String> = [
         "env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events", "iteration",
         "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights", "hellos_refused",
+        "env_failures",
     ]
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, announcing extraAnnouncements: [String: String] = [:], logger: Logger) throws {
         self.extraAnnouncements = extraAnnouncements
-        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        let spec = try config.environmentSpec
         let algorithm = try config.algorithm.makeAlgorithm(config: config, spec: spec)
         let usesWorkers = algorithm.usesWorkers
         self.spec = spec
         experts = algorithm.asksExpert
             ? try ExpertClient.panel(for: config, spec: spec, workerID: 0, security: RoleSecurity(config.security), logger: logger) : []
-        learner = try Learner(config: config, algorithm: algorithm, run: run, resume: resume, logger: logger)
+        evaluator = try PolicyEvaluator(config: config, spec: spec, logger: logger)
+        learner = try Learner(config: config, algorithm: algorithm, evaluator: evaluator, run: run, resume: resume, logger: logger)
         self.run = run
         self.logger = logger
         expectations = WireExpectations(
@@ -101,6 +104,8 @@ public final class LearnerServer: Sendable {
             Metric(name: "slow_peer_replies_dropped", value: total(\.droppedSlowPeer)),
             Metric(name: "welcomes_without_weights", value: Double(controlPlane.welcomesWithoutWeights)),
             Metric(name: "hellos_refused", value: Double(controlPlane.hellosRefused)),
+            // Workers' failed gym: environment steps (their heartbeats) and the evaluation's.
+            Metric(name: "env_failures", value: Double(controlPlane.envFailures + evaluator.failures)),
         ]
     }
 
@@ -137,6 +142,7 @@ public final class LearnerServer: Sendable {
         }
         try await runUntilStopped(stop, loops)
         await shutDown(reason: stop.isStopped ? stop.reason : await learner.finishReason ?? "stopped")
+        await evaluator.close()
     }
 
     private func train(_ stop: StopSignal) async throws {
@@ -232,7 +238,7 @@ public final class LearnerServer: Sendable {
             }
             try self.control.reply(to: peer, .control(.welcome(welcome)))
         case .heartbeat(let heartbeat):
-            controlPlane.heard(peer, workerID: heartbeat.workerID)
+            controlPlane.heard(peer, workerID: heartbeat.workerID, envFailures: heartbeat.envFailures)
         case .statusRequest:
             try self.control.reply(to: peer, encoded: controlPlane.encodedStatus { self.networkMetrics })
         case .stop(let reason):

@@ -78,7 +78,8 @@ public struct RunDirectory: Sendable {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.timeZone = TimeZone(identifier: "UTC")
-        return "runs/\(algo)-\(env)-\(formatter.string(from: Date()))-\(getpid())"
+        // A gym: name holds colons (gym:MODULE:ID), which paths and job names do without.
+        return "runs/\(algo)-\(env.replacingOccurrences(of: ":", with: "-"))-\(formatter.string(from: Date()))-\(getpid())"
     }
 }
 

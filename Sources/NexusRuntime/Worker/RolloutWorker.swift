@@ -30,6 +30,8 @@ public final class RolloutWorker: Sendable {
     private let progress = Mutex<(envSteps: UInt64, version: UInt64)>((0, 0))
     /// With several experts: labels they disagreed on, and labels dropped as unsafe.
     private let fusion = Mutex<(conflicts: Int, filtered: Int)>((0, 0))
+    /// Steps of a `gym:` environment that failed (raised, hung, died, answered nonsense).
+    private let envFailures = Atomic<Int>(0)
 
     public init(options: Options, logger: Logger) {
         self.options = options
@@ -58,7 +60,7 @@ public final class RolloutWorker: Sendable {
         var pushOptions = try security.client(trajectoriesEndpoint)
         pushOptions.sendHighWaterMark = 64
         let push = try PushSocket(connect: [trajectoriesEndpoint], options: pushOptions, logger: logger)
-        let spec = try EnvironmentRegistry.type(for: config.env).spec
+        let spec = try config.environmentSpec
         // Only algorithms that need an expert have one to connect to.
         // Several experts (expert.endpoints) are all asked; their labels are fused.
         let experts = try config.algorithm.requirements.contains(.expert)
@@ -76,6 +78,7 @@ public final class RolloutWorker: Sendable {
         logger.info("stopping: \(stop.reason)", metadata: [
             "env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(experts.reduce(0) { $0 + $1.retries })",
             "label_conflicts": "\(fused.conflicts)", "unsafe_labels_filtered": "\(fused.filtered)",
+            "env_failures": "\(envFailures.load(ordering: .relaxed))",
         ])
         await control.close()
         await push.close()
@@ -131,15 +134,27 @@ public final class RolloutWorker: Sendable {
         while true {
             sequence += 1
             let (steps, version) = progress.withLock { $0 }
-            try await control.send(.control(.heartbeat(.init(workerID: options.workerID, sequence: sequence, envSteps: steps, policyVersion: version))))
+            try await control.send(.control(.heartbeat(.init(workerID: options.workerID, sequence: sequence, envSteps: steps, policyVersion: version,
+                envFailures: UInt64(envFailures.load(ordering: .relaxed))))))
             try await Task.sleep(for: .seconds(seconds))
         }
     }
 
     private func rollout(_ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, experts: [ExpertClient], push: PushSocket) async throws {
-        var collector = try RolloutCollectors.make(
-            envID: config.env, envCount: config.worker.envs, segmentSteps: config.worker.segmentSteps,
-            workerID: options.workerID, seed: config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID), arguments: try config.environmentArguments)
+        let seed = config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID)
+        let (made, server) = try await WorkerEnvironments.collector(config, spec: spec, workerID: options.workerID, seed: seed, logger: logger)
+        do {
+            try await collect(into: made, config, spec: spec, inbox: inbox, experts: experts, push: push)
+        } catch {
+            await server?.close()
+            throw error
+        }
+    }
+
+    private func collect(
+        into made: any RolloutCollecting, _ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, experts: [ExpertClient], push: PushSocket
+    ) async throws {
+        var collector = made
         var version: UInt64 = 0
         var runID = ""
         var policy: PolicyNetwork?
@@ -194,7 +209,17 @@ public final class RolloutWorker: Sendable {
                 guard !experts.isEmpty else { throw RuntimeError("the rollout plan of version \(version) asks for an expert, and \(config.algo) runs without one") }
                 answers = try await ExpertClient.askAll(experts, collector.observations(ofRows: rows), rows: rows.count, observationDim: collector.observationDim)
             }
-            let segments = collector.complete(policyVersion: version, expertAnswers: answers)
+            let segments: [TrajectorySegment]
+            do {
+                segments = try await collector.completeStep(policyVersion: version, expertAnswers: answers)
+            } catch let failure as EnvironmentFailure {
+                // The user's environment misbehaved: counted, a new one, the copies' episodes
+                // cut where they stood; the worker goes on.
+                let count = envFailures.add(1, ordering: .relaxed).newValue
+                logger.error("environment failure: \(failure)", metadata: ["env_failures": "\(count)"])
+                try await collector.recoverEnvironments()
+                continue
+            }
             stepsWithVersion += collector.envCount
             for segment in segments { try await push.send(.trajectory(segment)) }
             let steps = collector.envSteps

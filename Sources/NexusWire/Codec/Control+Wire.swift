@@ -32,6 +32,7 @@ extension ControlMessage {
             c.pointee.sequence = heartbeat.sequence
             c.pointee.env_steps = heartbeat.envSteps
             c.pointee.policy_version = heartbeat.policyVersion
+            c.pointee.env_failures = heartbeat.envFailures
             message.pointee.kind_case = NEXUS__V1__CONTROL__KIND_HEARTBEAT
             message.pointee.heartbeat = c
         case .statusRequest:
@@ -79,7 +80,7 @@ extension ControlMessage {
                     refused: try reader.string(c.refused, field: field + ".welcome.refused")))
         case NEXUS__V1__CONTROL__KIND_HEARTBEAT:
             let c = try reader.required(m.heartbeat, field: field + ".heartbeat").pointee
-            self = .heartbeat(Heartbeat(workerID: c.worker_id, sequence: c.sequence, envSteps: c.env_steps, policyVersion: c.policy_version))
+            self = .heartbeat(Heartbeat(workerID: c.worker_id, sequence: c.sequence, envSteps: c.env_steps, policyVersion: c.policy_version, envFailures: c.env_failures))
         case NEXUS__V1__CONTROL__KIND_STATUS_REQUEST:
             self = .statusRequest
         case NEXUS__V1__CONTROL__KIND_STATUS:

@@ -26,6 +26,12 @@ public enum WireCodec {
             case .control(let control):
                 envelope.pointee.body_case = NEXUS__V1__ENVELOPE__BODY_CONTROL
                 envelope.pointee.control = control.build(in: arena)
+            case .envRequest(let request):
+                envelope.pointee.body_case = NEXUS__V1__ENVELOPE__BODY_ENV_REQUEST
+                envelope.pointee.env_request = request.build(in: arena)
+            case .envReply(let reply):
+                envelope.pointee.body_case = NEXUS__V1__ENVELOPE__BODY_ENV_REPLY
+                envelope.pointee.env_reply = reply.build(in: arena)
             }
         }
     }
@@ -67,6 +73,10 @@ extension WireMessage {
             self = .expertAnswer(try ExpertAnswer(decoding: reader.required(e.expert_answer, field: "expert_answer"), field: "expert_answer", reader: reader))
         case NEXUS__V1__ENVELOPE__BODY_CONTROL:
             self = .control(try ControlMessage(decoding: reader.required(e.control, field: "control"), field: "control", reader: reader))
+        case NEXUS__V1__ENVELOPE__BODY_ENV_REQUEST:
+            self = .envRequest(try EnvRequest(decoding: reader.required(e.env_request, field: "env_request"), field: "env_request", reader: reader))
+        case NEXUS__V1__ENVELOPE__BODY_ENV_REPLY:
+            self = .envReply(try EnvReply(decoding: reader.required(e.env_reply, field: "env_reply"), field: "env_reply", reader: reader))
         default:
             throw WireError.missingField("envelope.body")
         }

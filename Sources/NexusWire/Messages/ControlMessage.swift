@@ -50,12 +50,15 @@ public enum ControlMessage: Sendable, Equatable {
         public var sequence: UInt64
         public var envSteps: UInt64
         public var policyVersion: UInt64
+        /// This worker process's failed environment steps so far (a `gym:` environment's).
+        public var envFailures: UInt64
 
-        public init(workerID: UInt32, sequence: UInt64, envSteps: UInt64, policyVersion: UInt64) {
+        public init(workerID: UInt32, sequence: UInt64, envSteps: UInt64, policyVersion: UInt64, envFailures: UInt64 = 0) {
             self.workerID = workerID
             self.sequence = sequence
             self.envSteps = envSteps
             self.policyVersion = policyVersion
+            self.envFailures = envFailures
         }
     }
 

@@ -11,6 +11,8 @@ public enum WireMessage: Sendable, Equatable {
     case expertQuery(ExpertQuery)
     case expertAnswer(ExpertAnswer)
     case control(ControlMessage)
+    case envRequest(EnvRequest)
+    case envReply(EnvReply)
 
     /// A short name for logs and errors.
     public var kindName: String {
@@ -21,6 +23,8 @@ public enum WireMessage: Sendable, Equatable {
         case .expertQuery: return "expert_query"
         case .expertAnswer: return "expert_answer"
         case .control: return "control"
+        case .envRequest: return "env_request"
+        case .envReply: return "env_reply"
         }
     }
 
@@ -32,6 +36,8 @@ public enum WireMessage: Sendable, Equatable {
         case .expertQuery(let query): try query.validate(limits: limits, expecting: expected)
         case .expertAnswer(let answer): try answer.validate(limits: limits, expecting: expected)
         case .control(let control): try control.validate(limits: limits)
+        case .envRequest(let request): try request.validate(limits: limits)
+        case .envReply(let reply): try reply.validate(limits: limits, expecting: expected)
         }
     }
 }

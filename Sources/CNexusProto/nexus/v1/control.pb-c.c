@@ -547,7 +547,7 @@ const ProtobufCMessageDescriptor nexus__v1__welcome__descriptor =
   (ProtobufCMessageInit) nexus__v1__welcome__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[4] =
+static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[5] =
 {
   {
     "worker_id",
@@ -597,8 +597,21 @@ static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[4]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "env_failures",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__Heartbeat, env_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__heartbeat__field_indices_by_name[] = {
+  4,   /* field[4] = env_failures */
   2,   /* field[2] = env_steps */
   3,   /* field[3] = policy_version */
   1,   /* field[1] = sequence */
@@ -607,7 +620,7 @@ static const unsigned nexus__v1__heartbeat__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__heartbeat__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor nexus__v1__heartbeat__descriptor =
 {
@@ -617,7 +630,7 @@ const ProtobufCMessageDescriptor nexus__v1__heartbeat__descriptor =
   "Nexus__V1__Heartbeat",
   "nexus.v1",
   sizeof(Nexus__V1__Heartbeat),
-  4,
+  5,
   nexus__v1__heartbeat__field_descriptors,
   nexus__v1__heartbeat__field_indices_by_name,
   1,  nexus__v1__heartbeat__number_ranges,

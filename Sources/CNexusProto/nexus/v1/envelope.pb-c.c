@@ -52,7 +52,7 @@ void   nexus__v1__envelope__free_unpacked
   assert(message->base.descriptor == &nexus__v1__envelope__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor nexus__v1__envelope__field_descriptors[7] =
+static const ProtobufCFieldDescriptor nexus__v1__envelope__field_descriptors[9] =
 {
   {
     "protocol_version",
@@ -138,9 +138,35 @@ static const ProtobufCFieldDescriptor nexus__v1__envelope__field_descriptors[7] 
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "env_request",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Nexus__V1__Envelope, body_case),
+    offsetof(Nexus__V1__Envelope, env_request),
+    &nexus__v1__env_request__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "env_reply",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Nexus__V1__Envelope, body_case),
+    offsetof(Nexus__V1__Envelope, env_reply),
+    &nexus__v1__env_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__envelope__field_indices_by_name[] = {
   6,   /* field[6] = control */
+  8,   /* field[8] = env_reply */
+  7,   /* field[7] = env_request */
   5,   /* field[5] = expert_answer */
   4,   /* field[4] = expert_query */
   0,   /* field[0] = protocol_version */
@@ -151,7 +177,7 @@ static const unsigned nexus__v1__envelope__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__envelope__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor nexus__v1__envelope__descriptor =
 {
@@ -161,7 +187,7 @@ const ProtobufCMessageDescriptor nexus__v1__envelope__descriptor =
   "Nexus__V1__Envelope",
   "nexus.v1",
   sizeof(Nexus__V1__Envelope),
-  7,
+  9,
   nexus__v1__envelope__field_descriptors,
   nexus__v1__envelope__field_indices_by_name,
   1,  nexus__v1__envelope__number_ranges,

@@ -76,10 +76,14 @@ struct  Nexus__V1__Heartbeat
   uint64_t sequence;
   uint64_t env_steps;
   uint64_t policy_version;
+  /*
+   * this worker process's failed gym: environment steps so far
+   */
+  uint64_t env_failures;
 };
 #define NEXUS__V1__HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__heartbeat__descriptor) \
-    , 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0 }
 
 
 struct  Nexus__V1__StatusRequest

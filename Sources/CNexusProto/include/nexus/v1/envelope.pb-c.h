@@ -19,6 +19,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "nexus/v1/weights.pb-c.h"
 #include "nexus/v1/expert.pb-c.h"
 #include "nexus/v1/control.pb-c.h"
+#include "nexus/v1/environment.pb-c.h"
 
 typedef struct Nexus__V1__Envelope Nexus__V1__Envelope;
 
@@ -35,7 +36,9 @@ typedef enum {
   NEXUS__V1__ENVELOPE__BODY_WEIGHTS = 4,
   NEXUS__V1__ENVELOPE__BODY_EXPERT_QUERY = 5,
   NEXUS__V1__ENVELOPE__BODY_EXPERT_ANSWER = 6,
-  NEXUS__V1__ENVELOPE__BODY_CONTROL = 7
+  NEXUS__V1__ENVELOPE__BODY_CONTROL = 7,
+  NEXUS__V1__ENVELOPE__BODY_ENV_REQUEST = 8,
+  NEXUS__V1__ENVELOPE__BODY_ENV_REPLY = 9
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(NEXUS__V1__ENVELOPE__BODY__CASE)
 } Nexus__V1__Envelope__BodyCase;
 
@@ -51,6 +54,8 @@ struct  Nexus__V1__Envelope
     Nexus__V1__ExpertQuery *expert_query;
     Nexus__V1__ExpertAnswer *expert_answer;
     Nexus__V1__Control *control;
+    Nexus__V1__EnvRequest *env_request;
+    Nexus__V1__EnvReply *env_reply;
   };
 };
 #define NEXUS__V1__ENVELOPE__INIT \

@@ -16,15 +16,16 @@ from nexusrl._proto.nexus.v1 import trajectory_pb2 as nexus_dot_v1_dot_trajector
 from nexusrl._proto.nexus.v1 import weights_pb2 as nexus_dot_v1_dot_weights__pb2
 from nexusrl._proto.nexus.v1 import expert_pb2 as nexus_dot_v1_dot_expert__pb2
 from nexusrl._proto.nexus.v1 import control_pb2 as nexus_dot_v1_dot_control__pb2
+from nexusrl._proto.nexus.v1 import environment_pb2 as nexus_dot_v1_dot_environment__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17nexus/v1/envelope.proto\x12\x08nexus.v1\x1a\x15nexus/v1/tensor.proto\x1a\x19nexus/v1/trajectory.proto\x1a\x16nexus/v1/weights.proto\x1a\x15nexus/v1/expert.proto\x1a\x16nexus/v1/control.proto\"\xa8\x02\n\x08\x45nvelope\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\"\n\x06tensor\x18\x02 \x01(\x0b\x32\x10.nexus.v1.TensorH\x00\x12*\n\ntrajectory\x18\x03 \x01(\x0b\x32\x14.nexus.v1.TrajectoryH\x00\x12$\n\x07weights\x18\x04 \x01(\x0b\x32\x11.nexus.v1.WeightsH\x00\x12-\n\x0c\x65xpert_query\x18\x05 \x01(\x0b\x32\x15.nexus.v1.ExpertQueryH\x00\x12/\n\rexpert_answer\x18\x06 \x01(\x0b\x32\x16.nexus.v1.ExpertAnswerH\x00\x12$\n\x07\x63ontrol\x18\x07 \x01(\x0b\x32\x11.nexus.v1.ControlH\x00\x42\x06\n\x04\x62odyb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17nexus/v1/envelope.proto\x12\x08nexus.v1\x1a\x15nexus/v1/tensor.proto\x1a\x19nexus/v1/trajectory.proto\x1a\x16nexus/v1/weights.proto\x1a\x15nexus/v1/expert.proto\x1a\x16nexus/v1/control.proto\x1a\x1anexus/v1/environment.proto\"\xfe\x02\n\x08\x45nvelope\x12\x18\n\x10protocol_version\x18\x01 \x01(\r\x12\"\n\x06tensor\x18\x02 \x01(\x0b\x32\x10.nexus.v1.TensorH\x00\x12*\n\ntrajectory\x18\x03 \x01(\x0b\x32\x14.nexus.v1.TrajectoryH\x00\x12$\n\x07weights\x18\x04 \x01(\x0b\x32\x11.nexus.v1.WeightsH\x00\x12-\n\x0c\x65xpert_query\x18\x05 \x01(\x0b\x32\x15.nexus.v1.ExpertQueryH\x00\x12/\n\rexpert_answer\x18\x06 \x01(\x0b\x32\x16.nexus.v1.ExpertAnswerH\x00\x12$\n\x07\x63ontrol\x18\x07 \x01(\x0b\x32\x11.nexus.v1.ControlH\x00\x12+\n\x0b\x65nv_request\x18\x08 \x01(\x0b\x32\x14.nexus.v1.EnvRequestH\x00\x12\'\n\tenv_reply\x18\t \x01(\x0b\x32\x12.nexus.v1.EnvReplyH\x00\x42\x06\n\x04\x62odyb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nexus.v1.envelope_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _ENVELOPE._serialized_start=159
-  _ENVELOPE._serialized_end=455
+  _ENVELOPE._serialized_start=187
+  _ENVELOPE._serialized_end=569
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,46 @@
+/// Copies of one environment stepped together that reset themselves when an episode ends:
+/// Nexus's own `VectorEnvironment`, or copies stepped elsewhere (a Gymnasium environment in
+/// a Python process). After each step, the arrays hold that step's outcome per copy; a copy
+/// whose episode ended already shows its next episode's first observation, the ended one's
+/// last being in `finalObservations`.
+public protocol BatchedEnvironment {
+    var spec: EnvironmentSpec { get }
+    var count: Int { get }
+    /// `[count, observationDim]`: what the policy acts on next.
+    var observations: [Float] { get }
+    /// `[count, observationDim]`: the last observation of an episode that ended on the last
+    /// step (rows of other copies are stale).
+    var finalObservations: [Float] { get }
+    var rewards: [Double] { get }
+    var terminated: [Bool] { get }
+    var truncated: [Bool] { get }
+    /// Return and length of the episode each copy finished on the last step (0 otherwise).
+    var completedReturns: [Double] { get }
+    var completedLengths: [Int] { get }
+    /// Per copy: the last step took it into the environment's unsafe region.
+    var enteredUnsafe: [Bool] { get }
+    /// Whether an observation (a real one or a world model's prediction) is unsafe.
+    var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { get }
+    /// Steps every copy with its row of `actions` (`[count, actionDim]`), wherever they run.
+    mutating func step(stepping actions: [Float]) async throws
+    /// After a step that threw: brings the copies back (a new environment where the old one
+    /// failed), every copy at the start of a new episode in `observations`.
+    mutating func recover() async throws
+}
+
+/// Copies stepped in this process, at once.
+public protocol LocalBatchedEnvironment: BatchedEnvironment {
+    mutating func step(_ actions: UnsafeBufferPointer<Float>)
+}
+
+extension LocalBatchedEnvironment {
+    public mutating func step(_ actions: [Float]) { actions.withUnsafeBufferPointer { step($0) } }
+    public mutating func step(stepping actions: [Float]) async throws { step(actions) }
+    /// Copies in this process never fail a step.
+    public mutating func recover() async throws {}
+}
+
+extension VectorEnvironment: LocalBatchedEnvironment {
+    public var spec: EnvironmentSpec { E.spec }
+    public var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { { E.isUnsafe(observation: $0) } }
+}

@@ -1,0 +1,104 @@
+import NexusEnvironments
+import NexusWire
+
+/// A worker's copies of a `gym:` environment, stepped by an `EnvironmentServer`: the same
+/// arrays after each step as Nexus's own `VectorEnvironment` (same-step resets, final
+/// observations, completed returns and lengths), so the rollout collector records both alike.
+/// Unsafe events are what the environment reports in `info["unsafe"]`.
+public struct PythonVectorEnvironment: BatchedEnvironment {
+    public let spec: EnvironmentSpec
+    public let count: Int
+    public let server: EnvironmentServer
+    /// The first reset's seed (copy i: seed + i); each recovery resets from a seed of its own.
+    private let seed: UInt64
+    /// Failed steps this vector recovered from (`env_failures`).
+    public private(set) var failures = 0
+
+    public private(set) var observations: [Float]
+    public private(set) var finalObservations: [Float]
+    public private(set) var rewards: [Double]
+    public private(set) var terminated: [Bool]
+    public private(set) var truncated: [Bool]
+    public private(set) var completedReturns: [Double]
+    public private(set) var completedLengths: [Int]
+    public private(set) var enteredUnsafe: [Bool]
+    private var episodeReturns: [Double]
+    private var episodeLengths: [Int]
+    private var currentlyUnsafe: [Bool]
+
+    /// No region is declared for these environments: a prediction is never judged unsafe.
+    public var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { { _ in false } }
+
+    /// Copies reset from `seed` by `server` (already started for `spec`).
+    public static func start(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64) async throws -> PythonVectorEnvironment {
+        var vector = PythonVectorEnvironment(server: server, spec: spec, seed: seed)
+        try await vector.reset(seed: seed)
+        return vector
+    }
+
+    private init(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64) {
+        (self.server, self.spec, self.seed, count) = (server, spec, seed, server.settings.copies)
+        observations = [Float](repeating: 0, count: count * spec.observationDim)
+        finalObservations = observations
+        rewards = [Double](repeating: 0, count: count)
+        episodeReturns = rewards
+        completedReturns = rewards
+        terminated = [Bool](repeating: false, count: count)
+        truncated = terminated
+        enteredUnsafe = terminated
+        currentlyUnsafe = terminated
+        episodeLengths = [Int](repeating: 0, count: count)
+        completedLengths = episodeLengths
+    }
+
+    private mutating func reset(seed: UInt64) async throws {
+        let first = try await server.reset(seed: seed, observationDim: spec.observationDim)
+        observations = first.observations.data
+        for index in 0..<count {
+            (episodeReturns[index], episodeLengths[index], currentlyUnsafe[index]) = (0, 0, false)
+            (rewards[index], terminated[index], truncated[index], enteredUnsafe[index]) = (0, false, false, false)
+            (completedReturns[index], completedLengths[index]) = (0, 0)
+        }
+    }
+
+    public mutating func step(stepping actions: [Float]) async throws {
+        let actionDim = spec.actionSpace.dimension
+        precondition(actions.count == count * actionDim, "vector step needs \(count)×\(actionDim) actions, got \(actions.count)")
+        let stepped = try await server.step(Tensor(rows: count, columns: actionDim, data: actions), observationDim: spec.observationDim)
+        observations = stepped.observations.data
+        finalObservations = stepped.finalObservations.data
+        rewards = stepped.rewards
+        terminated = stepped.terminated
+        truncated = stepped.truncated
+        for index in 0..<count {
+            episodeReturns[index] += rewards[index]
+            episodeLengths[index] += 1
+            let unsafe = stepped.unsafe.isEmpty ? false : stepped.unsafe[index]
+            enteredUnsafe[index] = unsafe && !currentlyUnsafe[index]
+            currentlyUnsafe[index] = unsafe
+            if terminated[index] || truncated[index] {
+                (completedReturns[index], completedLengths[index]) = (episodeReturns[index], episodeLengths[index])
+                (episodeReturns[index], episodeLengths[index], currentlyUnsafe[index]) = (0, 0, false)
+            } else {
+                (completedReturns[index], completedLengths[index]) = (0, 0)
+            }
+        }
+    }
+
+    /// A new server (the old one raised, hung, died or answered nonsense), every copy reset
+    /// from a seed of this recovery's own. Tries three times before it gives up.
+    public mutating func recover() async throws {
+        failures += 1
+        var last: (any Error)?
+        for attempt in 0..<3 {
+            do {
+                try await server.restart()
+                try await reset(seed: seed &+ UInt64(failures) &* 1_000_003 &+ UInt64(attempt) &* 7919)
+                return
+            } catch {
+                last = error
+            }
+        }
+        throw EnvironmentFailure(description: "the environment did not come back after 3 restarts: \(last.map { "\($0)" } ?? "")")
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import NexusEnvironments
+import NexusRuntime
+import NexusTestKit
+import NexusWire
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--env gym:ID`: a Gymnasium environment stepped by `python -m nexusrl env` next to each
+/// worker and the learner, through the real cluster (the tests' venv has gymnasium and
+/// nexusrl; Tests/Tools has the test experts and environments).
+@Suite("Gymnasium environments", .serialized)
+struct GymEnvironmentTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let python = root.appendingPathComponent(".build-tools/venv/bin/python").path
+    static let environment = ["PYTHONPATH": root.appendingPathComponent("python").path + ":" + root.appendingPathComponent("Tests/Tools").path]
+
+    static func requirePython() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: python), "\(python) is missing: run .ci/install-deps")
+    }
+
+    @Test("gym:CartPole-v1 with a Python callable as the expert: DAgger through the cluster, 4 workers, reaches 475")
+    func daggerOnGymCartPole() async throws {
+        try Self.requirePython()
+        let run = try ClusterRun.train(
+            ["--algo", "dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "4", "--seed", "1"],
+            environment: Self.environment)
+        #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.flag("reached_target") == true, "\(run.outputText)")
+        #expect(try #require(summary.number("eval_return_mean")) >= 475)
+        // The target is Gymnasium's registry threshold, asked of the environment.
+        #expect(summary.number("target_return") == 475)
+        #expect(summary.number("env_failures") == 0)
+        #expect(summary.number("rejected_messages") == 0)
+        for worker in 1...4 { #expect(run.log("worker-\(worker)").contains("env=gym:CartPole-v1"), "\(run.log("worker-\(worker)"))") }
+    }
+
+    @Test("an environment that raises in step and in reset, returns NaN or the wrong shape, dies or hangs: each counted (env_failures), its server restarted, the run reaches 475",
+          arguments: ["worker", "learner"])
+    func environmentFaults(in role: String) async throws {
+        try Self.requirePython()
+        let markers = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-gym-faults-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
+        let kinds = ["raise", "reset", "nan", "shape", "die", "hang"]
+        let run = try ClusterRun.train(
+            ["--algo", "dagger", "--env", "gym:faulty_envs:FaultyCartPole-v0", "--python", Self.python, "--expert-python", "cartpole_expert:act",
+             "--workers", "2", "--seed", "2", "--env-kwarg", "faults=\(kinds.joined(separator: ","))", "--env-kwarg", "markers=\(markers)", "--env-kwarg", "every=30", "--env-kwarg", "only_in=\(role)",
+             "--set", "worker.env_timeout_seconds=3"] + ClusterTrainingTests.longRun,
+            environment: Self.environment)
+        // Every fault fired (its marker taken) ...
+        let fired = { kinds.filter { FileManager.default.fileExists(atPath: markers + "/" + $0) } }
+        #expect(await ClusterRun.waitUntil(seconds: 240) { fired().count == kinds.count }, "fired: \(fired())\n\(run.outputText)")
+        // ... and was counted (workers report theirs in heartbeats) ...
+        let probe = try run.learnerStatus()
+        let counted = await ClusterRun.status(of: probe, within: 60) { ($0[metric: "env_failures"] ?? 0) >= Double(kinds.count) }
+        #expect((counted?[metric: "env_failures"] ?? 0) >= Double(kinds.count), "learner status: \(String(describing: counted))")
+        await probe.close()
+        // ... then training goes on to the target.
+        let rowsAfterFaults = run.metricsRows.count
+        #expect(await ClusterRun.waitUntil(seconds: 300) { run.evaluated(atLeast: 475, after: rowsAfterFaults) }, "no evaluation of 475 after the faults")
+        #expect(try await run.stop(reason: ClusterTrainingTests.stopReason, within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(ClusterTrainingTests.stoppedByTest(summary), "\(summary["finish_reason"] ?? "")")
+        #expect(try #require(summary.number("env_failures")) >= Double(kinds.count), "\(summary)")
+        #expect(summary.number("worker_restarts") == 0 && summary.number("learner_restarts") == 0, "\(summary)")
+        let logs = run.log("learner") + (1...2).map { run.log("worker-\($0)") }.joined()
+        for reason in ["step fails on purpose", "reset fails on purpose", "non-finite", "no reply from the environment in 3 s", "the environment process exited with status 3"] {
+            #expect(logs.contains(reason), "\(reason) not logged:\n\(logs.suffix(4000))")
+        }
+        try? FileManager.default.removeItem(atPath: markers)
+    }
+
+    @Test("a gym: environment that cannot be made (no such id, a module that does not import, a space Nexus does not take, no gymnasium) is refused before anything starts, with Python's reason")
+    func refusedBeforeStart() async throws {
+        try Self.requirePython()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-gym-refused-\(UUID().uuidString)").path
+        let cases: [(String, String, String)] = [
+            ("gym:NoSuchEnv-v0", Self.python, "NameNotFound"),
+            ("gym:no_such_module:Thing-v0", Self.python, "No module named 'no_such_module'"),
+            ("gym:faulty_envs:Boxes-v0", Self.python, "is not a Box"),
+            ("gym:CartPole-v1", "/usr/bin/python3", "has no"),
+            ("gym:", Self.python, "names no environment"),
+        ]
+        for (index, (env, python, reason)) in cases.enumerated() {
+            let directory = scratch + "/run-\(index)"
+            let result = try await NexusProcess.run(
+                ["train", "--algo", "dagger", "--env", env, "--python", python, "--expert-python", "cartpole_expert:act", "--run-dir", directory],
+                timeout: 120, environment: python == Self.python ? Self.environment : ["PYTHONPATH": ""])
+            #expect(result.status == 64 && result.stderr.contains(reason), "\(env): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory), "\(env): the run directory was created")
+        }
+    }
+
+    @Test("gym:CartPole-v1 through the bridge ends episodes where Nexus's CartPole-v1 does: each step replayed on the built-in environment terminates alike, truncation comes at step 500, final observations are the step's")
+    func sameEpisodeEnds() async throws {
+        try Self.requirePython()
+        let spec = try GymEnvironments.spec("gym:CartPole-v1", kwargs: [:], python: Self.python)
+        #expect(spec.observationDim == 4 && spec.actionSpace == .discrete(2) && spec.maxEpisodeSteps == 500 && spec.rewardThreshold == 475)
+        let server = try EnvironmentServer(.init(env: "gym:CartPole-v1", kwargs: [:], python: Self.python, copies: 4, timeoutSeconds: 60), logger: Logger(label: "test"))
+        var vector = try await PythonVectorEnvironment.start(server: server, spec: spec, seed: 11)
+        var lengths = [Int](repeating: 0, count: 4)
+        var (terminations, truncations) = (0, 0)
+        for step in 0..<3000 {
+            let before = vector.observations
+            // The linear rule balances for 500 steps; copies 2 and 3 drift off it at times,
+            // so that episodes both terminate and reach the time limit.
+            let actions: [Float] = (0..<4).map { copy in
+                let o = before[(copy * 4)..<(copy * 4 + 4)].map { $0 }
+                let rule: Float = o[2] + 0.5 * o[3] > 0 ? 1 : 0
+                return copy >= 2 && (step / 50 + copy) % 5 == 0 ? 1 - rule : rule
+            }
+            try await vector.step(stepping: actions)
+            for copy in 0..<4 {
+                lengths[copy] += 1
+                var builtin = CartPole()
+                builtin.state = before[(copy * 4)..<(copy * 4 + 4)].map { Double($0) }
+                let (reward, terminated) = builtin.step([actions[copy]])
+                #expect(reward == vector.rewards[copy])
+                #expect(terminated == vector.terminated[copy], "copy \(copy) step \(step): built-in \(terminated), Gymnasium \(vector.terminated[copy])")
+                #expect(vector.truncated[copy] == (!terminated && lengths[copy] == 500), "copy \(copy) length \(lengths[copy])")
+                if vector.terminated[copy] || vector.truncated[copy] {
+                    let final = Array(vector.finalObservations[(copy * 4)..<(copy * 4 + 4)])
+                    #expect(zip(final, builtin.observation()).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "\(final) vs \(builtin.observation())")
+                    #expect(vector.completedLengths[copy] == lengths[copy])
+                    if vector.terminated[copy] { terminations += 1 } else { truncations += 1 }
+                    lengths[copy] = 0
+                }
+            }
+        }
+        #expect(terminations > 0 && truncations > 0, "terminations \(terminations), truncations \(truncations)")
+        await server.close()
+    }
+}

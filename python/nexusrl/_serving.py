@@ -1,0 +1,22 @@
+"""The loop both servers run: wait for messages on one socket, and stop when asked or when
+standard input closes (the process that started this one is gone)."""
+import os
+import sys
+
+
+def serve_until_stopped(socket, on_readable, stop=lambda: False, watch_parent=False):
+    """Calls `on_readable()` whenever `socket` has a message; returns why it stopped (None when
+    `stop()` said so)."""
+    import zmq
+
+    poller = zmq.Poller()
+    poller.register(socket, zmq.POLLIN)
+    if watch_parent:
+        poller.register(sys.stdin.fileno(), zmq.POLLIN)
+    while not stop():
+        events = dict(poller.poll(500))
+        if watch_parent and events.get(sys.stdin.fileno()) and not os.read(sys.stdin.fileno(), 4096):
+            return "standard input closed"
+        if socket in events:
+            on_readable()
+    return None
