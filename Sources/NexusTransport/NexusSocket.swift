@@ -71,6 +71,12 @@ extension NexusSocket where Role: SendsPayloads {
     public func send(_ message: WireMessage, isolation: isolated (any Actor)? = #isolation) async throws {
         try await send(WireCodec.encode(message))
     }
+
+    /// Hands the message to libzmq if it takes it now (a peer is connected and has room);
+    /// false, and nothing sent (counted in `droppedSlowPeer`), where `send` would wait.
+    public func trySend(_ message: WireMessage) throws -> Bool {
+        try core.sendWithoutWaiting([WireCodec.encode(message)])
+    }
 }
 
 extension NexusSocket where Role: ReceivesPayloads {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NexusBench
+import NexusEnvironments
 import NexusRuntime
 
 struct Bench: AsyncParsableCommand {
@@ -43,9 +44,39 @@ struct Bench: AsyncParsableCommand {
     struct EnvSteps: BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "env",
-            abstract: "Environment steps/s on one core, and 64 CartPole copies driven by an MLP policy; baselines the bare loop and the policy alone.")
+            abstract: "Environment steps/s on one core, and 64 CartPole copies driven by an MLP policy; baselines the bare loop and the policy alone. With --env gym:ID: steps/s through the Python bridge with 1, 2 and 4 workers; baseline Gymnasium's SyncVectorEnv in one process.")
         @OptionGroup var options: Options
-        func measure(_ reporter: BenchReporter) async throws { try EnvBench(options.settings).run(reporter) }
+
+        @Option(help: "A gym:ID environment: measure the bridge to it instead of Nexus's own environments.")
+        var env: String?
+
+        @Option(help: "The Python interpreter with nexusrl and gymnasium (default python3 on PATH).")
+        var python = "python3"
+
+        @Option(help: "The interpreter of the baseline (default: --python).")
+        var referencePython: String?
+
+        @Option(help: "Copies each worker steps (the worker.envs key).")
+        var copies = 8
+
+        @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of gymnasium.make (repeatable).", valueName: "key=value"))
+        var environmentArguments: [String] = []
+
+        func validate() throws {
+            if let env, !GymEnvironmentID.isGym(env) { throw ValidationError("--env takes a gym:ID environment here (Nexus's own are measured without --env)") }
+            if let env, let problem = GymEnvironmentID.problem(env) { throw ValidationError("--env: \(problem)") }
+            guard copies >= 1 else { throw ValidationError("--copies must be at least 1") }
+            for pair in environmentArguments where !pair.contains("=") { throw ValidationError("--env-kwarg \(pair) is not KEY=VALUE") }
+        }
+
+        func measure(_ reporter: BenchReporter) async throws {
+            guard let env else { return try EnvBench(options.settings).run(reporter) }
+            let kwargs = Dictionary(environmentArguments.map { pair in
+                let equals = pair.firstIndex(of: "=")!
+                return (String(pair[..<equals]), String(pair[pair.index(after: equals)...]))
+            }) { _, last in last }
+            try await GymBridgeBench(options.settings, env: env, kwargs: kwargs, python: python, referencePython: referencePython, copies: copies).run(reporter)
+        }
     }
 
     struct Expert: BenchCommand {

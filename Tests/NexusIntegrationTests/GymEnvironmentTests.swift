@@ -135,4 +135,16 @@ struct GymEnvironmentTests {
         #expect(terminations > 0 && truncations > 0, "terminations \(terminations), truncations \(truncations)")
         await server.close()
     }
+
+    @Test("bench env --env gym:CartPole-v1 --json: the bridge with 1, 2 and 4 workers against Gymnasium's SyncVectorEnv measured in the same run")
+    func benchEnvBridge() async throws {
+        try Self.requirePython()
+        let result = try await NexusProcess.run(
+            ["bench", "env", "--env", "gym:CartPole-v1", "--python", Self.python, "--quick", "--json"], timeout: 300, environment: Self.environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.map { "\($0["bench"] ?? "") \($0["case"] ?? "") \($0["metric"] ?? "")" }
+            == [1, 2, 4].map { "env bridge_CartPole-v1_workers\($0) steps_per_s" }, "\(result.stdout)")
+        #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 }, "\(result.stdout)")
+    }
 }

@@ -89,6 +89,14 @@ def _env(arguments):
     return 0
 
 
+def _bench_env(arguments):
+    from nexusrl.environment import bench_sync_vector
+
+    env_id, kwargs = _environment_arguments(arguments)
+    print(f"{bench_sync_vector(env_id, kwargs, arguments.copies, arguments.seconds):.6g}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nexusrl", description="The Python side of Nexus.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,12 +111,16 @@ def main(argv=None):
     check = commands.add_parser("check-expert", help="Load an expert once and exit 0, or say why it does not load.")
     check.add_argument("--expert", required=True, help="MODULE:CALLABLE or sb3:PATH.zip")
     for name, text in (("env", "Step COPIES copies of a Gymnasium environment for one Nexus client (started by nexus)."),
-                       ("describe-env", "Print a Gymnasium environment's spaces as JSON, or say why it cannot be made.")):
+                       ("describe-env", "Print a Gymnasium environment's spaces as JSON, or say why it cannot be made."),
+                       ("bench-env", "Steps/s of Gymnasium's SyncVectorEnv with random actions in this process (nexus bench env's baseline).")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--env", required=True, help="what gymnasium.make takes: ID, or MODULE:ID to import MODULE first")
         command.add_argument("--kwargs", default="{}", help="keyword arguments of gymnasium.make as a JSON object of texts")
-        if name == "env":
+        if name in ("env", "bench-env"):
             command.add_argument("--copies", type=int, default=1, help="copies stepped as one batch")
+        if name == "bench-env":
+            command.add_argument("--seconds", type=float, default=5, help="how long to measure")
+        if name == "env":
             command.add_argument("--connect", required=True, help="the client's endpoint, e.g. ipc:///tmp/nexus-env-1")
             command.add_argument("--watch-parent", action="store_true", help="stop when standard input closes")
     arguments = parser.parse_args(argv)
@@ -116,6 +128,8 @@ def main(argv=None):
         return _env(arguments)
     if arguments.command == "describe-env":
         return _describe_env(arguments)
+    if arguments.command == "bench-env":
+        return _bench_env(arguments)
     if arguments.command == "check-expert":
         return _check_expert(arguments)
     if arguments.observation_dim < 1 or arguments.max_batch < 1:

@@ -13,8 +13,16 @@ def serve_until_stopped(socket, on_readable, stop=lambda: False, watch_parent=Fa
     poller.register(socket, zmq.POLLIN)
     if watch_parent:
         poller.register(sys.stdin.fileno(), zmq.POLLIN)
+    import time
     while not stop():
-        events = dict(poller.poll(500))
+        # A client that steps at once sends its next request within microseconds: wait for
+        # it awake for a moment (a sleeping process wakes slowly on a virtual machine).
+        deadline = time.perf_counter() + 0.0005
+        events = {}
+        while not events and time.perf_counter() < deadline:
+            events = dict(poller.poll(0))
+        if not events:
+            events = dict(poller.poll(500))
         if watch_parent and events.get(sys.stdin.fileno()) and not os.read(sys.stdin.fileno(), 4096):
             return "standard input closed"
         if socket in events:

@@ -253,3 +253,26 @@ def serve(env_id, kwargs, copies, endpoint, watch_parent=True):
     counts = ", ".join(f"{name} {value}" for name, value in sorted(server.counts.items()))
     print(f"nexusrl env stopped ({stopping[0] if stopping else why}): {counts}", file=sys.stderr, flush=True)
     server.close()
+
+
+def bench_sync_vector(env_id, kwargs, copies, seconds):
+    """Gymnasium's own SyncVectorEnv (same-step autoreset) with random actions, in this one
+    process: steps per second over `seconds` after a short warm-up (`nexus bench env`'s
+    baseline for the bridge)."""
+    import time
+
+    environments = Environments(env_id, kwargs, copies)
+    try:
+        environments.vector.reset(seed=0)
+        space = environments.vector.action_space
+        space.seed(0)
+        warm = time.perf_counter() + min(1.0, seconds / 4)
+        while time.perf_counter() < warm:
+            environments.vector.step(space.sample())
+        steps, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            environments.vector.step(space.sample())
+            steps += copies
+        return steps / (time.perf_counter() - start)
+    finally:
+        environments.close()

@@ -58,6 +58,10 @@ public final class EnvironmentServer: Sendable {
         try start()
     }
 
+    /// The thread of the running server's socket, as a task executor: a stepping loop run
+    /// there meets each reply on the thread that received it (one wake-up fewer a step).
+    public var taskExecutor: (any TaskExecutor)? { current.withLock { $0?.socket.taskExecutor } }
+
     /// The log of the server processes (their standard output and errors).
     public var logPath: String { folder + "/env.log" }
 
@@ -94,18 +98,13 @@ public final class EnvironmentServer: Sendable {
         guard let (child, socket) = current.withLock({ $0 }) else { throw EnvironmentFailure(description: "the environment server is closed") }
         let limit = answered.load(ordering: .relaxed) ? settings.timeoutSeconds : max(settings.timeoutSeconds, settings.startSeconds)
         let deadline = ContinuousClock.now + .seconds(limit)
-        // The send waits for the server to connect: bounded by the same deadline, and by the
-        // server's life (one that dies while importing never connects).
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await socket.send(.envRequest(EnvRequest(requestID: id, kind: kind))) }
-            group.addTask { [self] in
-                while child.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-                throw child.isRunning
-                    ? EnvironmentFailure(description: "the environment server did not connect in \(Self.seconds(limit))\(lastLogLine)")
-                    : EnvironmentFailure(description: "the environment process \(child.exitDescription)\(lastLogLine)")
-            }
-            try await group.next()
-            group.cancelAll()
+        let message = WireMessage.envRequest(EnvRequest(requestID: id, kind: kind))
+        // At once where the server is connected (every step but the first); else the send
+        // waits for it to connect, bounded by the same deadline and by the server's life (one
+        // that dies while importing never connects). The guard costs a task group a call.
+        let sentAtOnce = try answered.load(ordering: .relaxed) && socket.trySend(message)
+        if !sentAtOnce {
+            try await sendWhileAlive(message, on: socket, child: child, deadline: deadline, limit: limit)
         }
         while true {
             let remaining = (deadline - ContinuousClock.now) / .seconds(1)
@@ -130,6 +129,20 @@ public final class EnvironmentServer: Sendable {
             answered.store(true, ordering: .relaxed)
             if case .error(let text) = reply.result { throw EnvironmentFailure(description: "the environment raised \(text)") }
             return reply.result
+        }
+    }
+
+    private func sendWhileAlive(_ message: WireMessage, on socket: DealerSocket, child: ChildProcess, deadline: ContinuousClock.Instant, limit: Double) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await socket.send(message) }
+            group.addTask { [self] in
+                while child.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                throw child.isRunning
+                    ? EnvironmentFailure(description: "the environment server did not connect in \(Self.seconds(limit))\(lastLogLine)")
+                    : EnvironmentFailure(description: "the environment process \(child.exitDescription)\(lastLogLine)")
+            }
+            try await group.next()
+            group.cancelAll()
         }
     }
 

@@ -5,7 +5,7 @@ import NexusWire
 /// arrays after each step as Nexus's own `VectorEnvironment` (same-step resets, final
 /// observations, completed returns and lengths), so the rollout collector records both alike.
 /// Unsafe events are what the environment reports in `info["unsafe"]`.
-public struct PythonVectorEnvironment: BatchedEnvironment {
+public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
     public let spec: EnvironmentSpec
     public let count: Int
     public let server: EnvironmentServer

@@ -62,7 +62,7 @@ public enum PythonExpert {
 
     /// `python -m nexusrl ARGUMENTS` to its end: its output (standard output and errors),
     /// or an error naming `what` with the last line it wrote (Python's reason).
-    static func run(_ python: String, _ arguments: [String], what: String) throws -> String {
+    public static func run(_ python: String, _ arguments: [String], what: String) throws -> String {
         let process = Process()
         process.executableURL = try interpreter(python)
         process.arguments = ["-m", "nexusrl"] + arguments
