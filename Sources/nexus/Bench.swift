@@ -119,9 +119,27 @@ struct Bench: AsyncParsableCommand {
     struct EndToEnd: BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "e2e",
-            abstract: "DAgger on CartPole-v1 with 4 workers over 5 seeds: seconds, env steps and expert queries to 475 (median, min, max); baseline: the reference Python DAgger figures.")
+            abstract: "DAgger on CartPole-v1 with 4 workers over 5 seeds: seconds, env steps and expert queries to 475 (median, min, max); baseline: the reference Python DAgger figures. With --gym: gym:CartPole-v1 through the Python bridge, baseline Nexus's own CartPole-v1 with the same Python expert in the same run.")
         @OptionGroup var options: Options
+
+        @Flag(help: "Measure gym:CartPole-v1 (Gymnasium's, through the bridge) against Nexus's CartPole-v1; needs --python and --expert-python.")
+        var gym = false
+
+        @Option(help: "With --gym: the interpreter with nexusrl and gymnasium.")
+        var python: String?
+
+        @Option(help: "With --gym: the Python expert both runs ask (MODULE:CALLABLE on PYTHONPATH).")
+        var expertPython: String?
+
+        func validate() throws {
+            if gym, python == nil || expertPython == nil { throw ValidationError("--gym needs --python and --expert-python") }
+            if !gym, python != nil || expertPython != nil { throw ValidationError("--python and --expert-python go with --gym") }
+        }
+
         func measure(_ reporter: BenchReporter) async throws {
+            if gym, let python, let expertPython {
+                return try await GymEndToEndBench(options.settings, executable: NexusExecutable.url, python: python, expert: expertPython).run(reporter)
+            }
             try await EndToEndBench(options.settings, executable: NexusExecutable.url).run(reporter)
         }
     }

@@ -147,4 +147,16 @@ struct GymEnvironmentTests {
             == [1, 2, 4].map { "env bridge_CartPole-v1_workers\($0) steps_per_s" }, "\(result.stdout)")
         #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 }, "\(result.stdout)")
     }
+
+    @Test("bench e2e --gym --quick: DAgger's expert queries to 475 on gym:CartPole-v1 against Nexus's CartPole-v1 with the same Python expert, in one run")
+    func benchEndToEndGym() async throws {
+        try Self.requirePython()
+        let result = try await NexusProcess.run(
+            ["bench", "e2e", "--gym", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--quick", "--json"], timeout: 300, environment: Self.environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        let records = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.map { "\($0["case"] ?? "") \($0["metric"] ?? "")" }
+            == ["expert_queries_to_475_median", "env_steps_to_475_median", "seconds_to_475_median"].map { "dagger_gym-CartPole-v1_4_workers \($0)" }, "\(result.stdout)")
+        #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 })
+    }
 }

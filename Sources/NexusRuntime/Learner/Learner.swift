@@ -36,6 +36,8 @@ actor Learner {
     private(set) var finishReason: String?
     private var currentWeights: Weights
     private var lastLosses: [Metric] = []
+    /// The counters when the latest iteration started training: the data its policy saw.
+    private var trainedOn: (envSteps: UInt64, expertQueries: UInt64, unsafeEvents: UInt64) = (0, 0, 0)
     /// The YAML served to workers: the run's configuration with the endpoints actually bound.
     var servedConfig: String
 
@@ -146,6 +148,7 @@ actor Learner {
     /// (to be published before `evaluateAndRecord`, so that workers collect meanwhile).
     func trainIfReady() throws -> Weights? {
         guard finishReason == nil, algorithm.readyToTrain else { return nil }
+        trainedOn = (counters.envSteps, counters.expertQueries, counters.unsafeEvents)
         let started = ContinuousClock.now
         lastLosses = algorithm.trainIteration()
         // Where an iteration's time goes: waiting for data is the rest of the wall clock.
@@ -175,9 +178,11 @@ actor Learner {
                 }
                 if summary.meanReturn >= config.targetReturn, !counters.reachedTarget {
                     counters.secondsToTarget = wallSeconds
-                    counters.envStepsToTarget = Double(counters.envSteps)
-                    counters.expertQueriesToTarget = Double(counters.expertQueries)
-                    counters.unsafeEventsToTarget = Double(counters.unsafeEvents)
+                    // What the policy that reached it was trained on: not what workers
+                    // collected meanwhile, while it was evaluated (a slow gym: evaluation).
+                    counters.envStepsToTarget = Double(trainedOn.envSteps)
+                    counters.expertQueriesToTarget = Double(trainedOn.expertQueries)
+                    counters.unsafeEventsToTarget = Double(trainedOn.unsafeEvents)
                     counters.iterationsToTarget = Double(iteration)
                     logger.info("reached the target return", metadata: ["return": "\(summary.meanReturn)", "target": "\(config.targetReturn)"])
                     if config.stopAtTarget { finish("reached target return \(config.targetReturn)") }
