@@ -353,6 +353,8 @@ struct SegmentBuilder {
     private var safetyEvents: [SafetyEvent] = []
     private var uncertainty: [Float] = []
     private var startEpisode: UInt64 = 0
+    /// Whether the last recorded step ended its episode (the next starts a new one).
+    private var lastStepEnded = false
 
     init(workerID: UInt32, envIndex: UInt32, envID: String, steps: Int, observationDim: Int, actionDim: Int) {
         (self.workerID, self.envIndex, self.envID, self.steps, self.observationDim, self.actionDim) = (workerID, envIndex, envID, steps, observationDim, actionDim)
@@ -391,6 +393,7 @@ struct SegmentBuilder {
         rewards.append(reward)
         terminated.append(ended)
         truncated.append(cut)
+        lastStepEnded = ended || cut
         observations += nextObservation
         if let finalObservation {
             finalObservations += finalObservation
@@ -413,9 +416,14 @@ struct SegmentBuilder {
     mutating func cutEpisode(restartingAt observation: some Collection<Float>) {
         let last = rewards.count - 1
         guard last >= 0 else {
-            // Nothing recorded in this segment yet: it simply starts from the new state.
+            // Nothing recorded in this segment yet: it starts from the new state, a new
+            // episode (the last one ended with the previous segment's last step, which has
+            // gone out uncut).
             observations.removeAll(keepingCapacity: true)
             observations += observation
+            if !lastStepEnded { episodeID += 1 }
+            startEpisode = episodeID
+            lastStepEnded = true
             return
         }
         let nextStart = observations.count - observationDim
@@ -426,6 +434,7 @@ struct SegmentBuilder {
             episodeID += 1
         }
         observations.replaceSubrange(nextStart..., with: observation)
+        lastStepEnded = true
     }
 
     mutating func finish(policyVersion: UInt64) -> TrajectorySegment {

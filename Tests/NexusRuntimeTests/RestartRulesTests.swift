@@ -143,17 +143,18 @@ struct RestartRulesTests {
 
 @Suite("Environment failure counts")
 struct EnvFailureTallyTests {
-    @Test("the run's total adds each worker's new failures; a restarted worker (its count starts again) adds from zero; the learner's are added")
+    @Test("the run's total adds each worker process's new failures; a restarted worker (a new process) counts from zero and its predecessor's stay; a count that drops adds nothing")
     func tally() {
         var tally = EnvFailureTally()
-        tally.heard(worker: 1, count: 0)
-        tally.heard(worker: 1, count: 2)
-        tally.heard(worker: 2, count: 1)
-        tally.heard(worker: 1, count: 2)
-        #expect(tally.total == 3)
-        tally.heard(worker: 1, count: 1)  // restarted, one failure since
+        let (first, second, restarted) = (Array("worker-1-100".utf8), Array("worker-2-101".utf8), Array("worker-1-102".utf8))
+        tally.heard(process: first, count: 0)
+        tally.heard(process: first, count: 3)
+        tally.heard(process: second, count: 1)
+        tally.heard(process: first, count: 3)
         #expect(tally.total == 4)
-        tally.add(2)
-        #expect(tally.total == 6)
+        for count in [1, 2, 3, 4] as [UInt64] { tally.heard(process: restarted, count: count) }
+        #expect(tally.total == 8)
+        tally.heard(process: second, count: 0)
+        #expect(tally.total == 8)
     }
 }

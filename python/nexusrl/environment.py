@@ -14,6 +14,7 @@ What the environment raises is answered as an error (its type, message and where
 raised); the client counts it and resets or restarts this server. This process exits when
 its standard input closes (the client is gone) or on SIGTERM."""
 import json
+import os
 import signal
 import sys
 import traceback
@@ -58,6 +59,10 @@ def describe_spaces(env):
     if isinstance(action, gym.spaces.Box):
         if len(action.shape) != 1:
             raise SpaceError(f"action space {action} is not one-dimensional: Nexus's continuous actions are flat vectors")
+        if not (np.all(np.isfinite(action.low)) and np.all(np.isfinite(action.high))):
+            raise SpaceError(
+                f"action space {action} is unbounded: Nexus's Gaussian policies act within finite bounds "
+                "(wrap the environment, e.g. gymnasium.wrappers.RescaleAction, and register that)")
         return dimension, 0, action.low.astype(np.float32).tolist(), action.high.astype(np.float32).tolist()
     raise SpaceError(
         f"action space {action} is neither Discrete nor a one-dimensional Box: Nexus's policies have a categorical "
@@ -243,13 +248,32 @@ def describe(env_id, kwargs):
         environments.close()
 
 
+def _exit_when_stdin_closes():
+    """Ends this process as soon as its client is gone, even in the middle of a step that
+    hangs (the serving loop only looks between requests)."""
+    import threading
+
+    def watch():
+        try:
+            while os.read(sys.stdin.fileno(), 4096):
+                pass
+        except OSError:
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
+
+
 def serve(env_id, kwargs, copies, endpoint, watch_parent=True):
     stopping = []
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda signum, frame: stopping.append(signal.Signals(signum).name))
+    if watch_parent:
+        _exit_when_stdin_closes()
     server = EnvServer(Environments(env_id, kwargs, copies), endpoint)
     print(f"nexusrl env {env_id} ({copies} copies) connected to {endpoint}", file=sys.stderr, flush=True)
-    why = server.serve(stop=lambda: bool(stopping), watch_parent=watch_parent)
+    # The watch thread ends the process when the client goes; the loop need not look.
+    why = server.serve(stop=lambda: bool(stopping), watch_parent=False)
     counts = ", ".join(f"{name} {value}" for name, value in sorted(server.counts.items()))
     print(f"nexusrl env stopped ({stopping[0] if stopping else why}): {counts}", file=sys.stderr, flush=True)
     server.close()

@@ -53,14 +53,30 @@ public final class EnvironmentServer: Sendable {
         guard GymEnvironmentID.isGym(settings.env) else { throw RuntimeError("\(settings.env) is not a gym: environment") }
         self.settings = settings
         self.logger = logger
+        Self.removeFoldersOfDeadProcesses()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-env-\(getpid())-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try start()
+        do {
+            try start()
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw error
+        }
     }
 
     /// The thread of the running server's socket, as a task executor: a stepping loop run
     /// there meets each reply on the thread that received it (one wake-up fewer a step).
     public var taskExecutor: (any TaskExecutor)? { current.withLock { $0?.socket.taskExecutor } }
+
+    /// Folders left by clients that were killed (SIGKILL leaves no chance to clean up): a
+    /// folder is `nexus-env-PID-…`, and a PID that no longer runs owns nothing.
+    static func removeFoldersOfDeadProcesses() {
+        let temporary = FileManager.default.temporaryDirectory.path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("nexus-env-") {
+            guard let pid = Int32(name.dropFirst("nexus-env-".count).prefix { $0 != "-" }), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: temporary + "/" + name) }
+        }
+    }
 
     /// The log of the server processes (their standard output and errors).
     public var logPath: String { folder + "/env.log" }
@@ -73,7 +89,9 @@ public final class EnvironmentServer: Sendable {
             "-m", "nexusrl", "env", "--env", GymEnvironmentID.gymnasiumName(settings.env)!, "--kwargs", GymEnvironments.kwargsJSON(settings.kwargs),
             "--copies", "\(settings.copies)", "--connect", endpoint, "--watch-parent",
         ]
-        let child = try ChildProcess(name: "env", executable: python, arguments: arguments, logPath: logPath)
+        // In its own folder: what the environment writes to its working directory (MuJoCo's
+        // MUJOCO_LOG.TXT) goes with the folder.
+        let child = try ChildProcess(name: "env", executable: python, arguments: arguments, logPath: logPath, workingDirectory: folder)
         answered.store(false, ordering: .relaxed)
         current.withLock { $0 = (child, socket) }
     }

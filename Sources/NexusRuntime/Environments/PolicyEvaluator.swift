@@ -7,7 +7,8 @@ import Synchronization
 /// Where the learner evaluates its policy: Nexus's own environment in this process, or a
 /// `gym:` environment stepped by a server of its own (one copy per evaluation episode). A
 /// failed evaluation on a `gym:` environment is counted, the server restarted and the
-/// evaluation tried once more; if that fails too, this iteration goes without one.
+/// evaluation tried once more from other seeds (the same policy from the same states would
+/// meet the same failure); if that fails too, this iteration goes without one.
 public final class PolicyEvaluator: Sendable {
     private let config: RunConfig
     private let spec: EnvironmentSpec
@@ -37,7 +38,8 @@ public final class PolicyEvaluator: Sendable {
         }
         for attempt in 1...2 {
             do {
-                return try await GymEvaluation.run(policy, server: server, spec: spec, seed: config.learner.evalSeed)
+                let seed = config.learner.evalSeed &+ UInt64(attempt - 1) &* 1_000_003
+                return try await GymEvaluation.run(policy, server: server, spec: spec, seed: seed)
             } catch let failure as EnvironmentFailure {
                 let count = failureCount.add(1, ordering: .relaxed).newValue
                 logger.error("evaluation environment failure (attempt \(attempt) of 2): \(failure)", metadata: ["env_failures": "\(count)"])

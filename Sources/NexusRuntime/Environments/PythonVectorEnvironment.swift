@@ -32,7 +32,12 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
     /// Copies reset from `seed` by `server` (already started for `spec`).
     public static func start(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64) async throws -> PythonVectorEnvironment {
         var vector = PythonVectorEnvironment(server: server, spec: spec, seed: seed)
-        try await vector.reset(seed: seed)
+        do {
+            try await vector.reset(seed: seed)
+        } catch is EnvironmentFailure {
+            // A first reset that fails is a failure like any other: counted, a new server.
+            try await vector.recover()
+        }
         return vector
     }
 

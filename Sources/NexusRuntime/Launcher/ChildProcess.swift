@@ -16,12 +16,14 @@ public final class ChildProcess: Sendable {
     private let stdinPipe: Pipe
     private let exitBox = ExitBox()
 
-    public init(name: String, executable: URL, arguments: [String], logPath: String) throws {
+    /// `workingDirectory`: where it runs (nil: this process's).
+    public init(name: String, executable: URL, arguments: [String], logPath: String, workingDirectory: String? = nil) throws {
         self.name = name
         self.arguments = arguments
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw RuntimeError("cannot open log file \(logPath)") }
         log.seekToEndOfFile()

@@ -1,5 +1,6 @@
 import Foundation
 import NexusEnvironments
+import Synchronization
 
 /// A Python expert (`expert.python`) as a role process: `python -m nexusrl expert`, the
 /// `nexusrl` package's server of Nexus's expert protocol, started by the launcher where it
@@ -61,8 +62,9 @@ public enum PythonExpert {
     }
 
     /// `python -m nexusrl ARGUMENTS` to its end: its output (standard output and errors),
-    /// or an error naming `what` with the last line it wrote (Python's reason).
-    public static func run(_ python: String, _ arguments: [String], what: String) throws -> String {
+    /// or an error naming `what` with the last line it wrote (Python's reason). One that has
+    /// not ended after `timeout` seconds (a module that hangs on import) is killed and refused.
+    public static func run(_ python: String, _ arguments: [String], what: String, timeout: Double = 300) throws -> String {
         let process = Process()
         process.executableURL = try interpreter(python)
         process.arguments = ["-m", "nexusrl"] + arguments
@@ -72,7 +74,20 @@ public enum PythonExpert {
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch { throw RuntimeError("\(what): cannot start \(python): \(error.localizedDescription)") }
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let read = Mutex(Data())
+        let finished = DispatchSemaphore(value: 0)
+        let reader = output.fileHandleForReading
+        Thread {
+            let data = reader.readDataToEndOfFile()
+            read.withLock { $0 = data }
+            finished.signal()
+        }.start()
+        guard finished.wait(timeout: .now() + timeout) == .success else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw RuntimeError("\(what): python -m nexusrl \(arguments.first ?? "") did not finish in \(Int(timeout)) s (a module that hangs when imported, or an environment that hangs when made?)")
+        }
+        let text = String(decoding: read.withLock { $0 }, as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let reason = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init) ?? "exit status \(process.terminationStatus)"

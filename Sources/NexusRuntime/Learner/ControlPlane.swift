@@ -59,7 +59,7 @@ final class ControlPlane: Sendable {
     func heard(_ peer: PeerID, workerID: UInt32, envFailures: UInt64 = 0) {
         state.withLock { state in
             state.roster.heard(peer, workerID: workerID)
-            state.envFailures.heard(worker: workerID, count: envFailures)
+            state.envFailures.heard(process: peer.bytes, count: envFailures)
         }
     }
 

@@ -1,17 +1,16 @@
-/// Failed `gym:` environment steps over the run, from what each worker process reports in
-/// its heartbeats (a running count of its own) and the learner's own evaluation failures. A
-/// worker whose count drops was restarted: its new count adds from zero.
+/// Failed `gym:` environment steps of the workers over this learner's life, from what each
+/// worker process reports in its heartbeats (a running count of its own), by process: a
+/// restarted worker (a new process, a new routing id) counts from zero, its predecessor's
+/// count stays.
 struct EnvFailureTally: Sendable, Equatable {
-    private var lastReported: [UInt32: UInt64] = [:]
+    private var lastReported: [[UInt8]: UInt64] = [:]
     private(set) var total: UInt64 = 0
 
-    /// A heartbeat of worker `id` reporting `count` failures.
-    mutating func heard(worker id: UInt32, count: UInt64) {
-        let last = lastReported[id] ?? 0
-        total += count >= last ? count - last : count
-        lastReported[id] = count
+    /// A heartbeat of the worker process `process` (its routing id) reporting `count` failures.
+    mutating func heard(process: [UInt8], count: UInt64) {
+        let last = lastReported[process] ?? 0
+        // A count never drops within one process; a forged one that does adds nothing.
+        if count > last { total += count - last }
+        lastReported[process] = max(count, last)
     }
-
-    /// Failures of the learner's own (evaluation) environment.
-    mutating func add(_ count: UInt64) { total += count }
 }

@@ -36,6 +36,8 @@ actor Learner {
     private(set) var finishReason: String?
     private var currentWeights: Weights
     private var lastLosses: [Metric] = []
+    /// This iteration's evaluation failed (its environment twice): no return in its row.
+    private var evaluationSkipped = false
     /// The counters when the latest iteration started training: the data its policy saw.
     private var trainedOn: (envSteps: UInt64, expertQueries: UInt64, unsafeEvents: UInt64) = (0, 0, 0)
     /// The YAML served to workers: the run's configuration with the endpoints actually bound.
@@ -168,8 +170,11 @@ actor Learner {
         let iteration = algorithm.iteration
         let started = ContinuousClock.now
         var best = false
+        evaluationSkipped = false
         if iteration % config.learner.evalEvery == 0 {
-            if let summary = try await evaluator.evaluate(algorithm.policy) {
+            let evaluated = try await evaluator.evaluate(algorithm.policy)
+            evaluationSkipped = evaluated == nil
+            if let summary = evaluated {
                 counters.evalReturnMean = summary.meanReturn
                 counters.evalReturnStd = summary.stdReturn
                 if !(summary.meanReturn <= counters.bestEvalReturn) {
@@ -212,11 +217,16 @@ actor Learner {
             let seconds = wallSeconds - lastRow.wallSeconds
             row.append(("env_steps_per_second", seconds > 0 ? Double(counters.envSteps - lastRow.envSteps) / seconds : .nan))
             row.append(("policy_lag", policyLag.segments > 0 ? policyLag.sum / Double(policyLag.segments) : .nan))
-            row += network.filter { $0.name == "rejected_messages" }.map { ($0.name, $0.value) }
+            // env_failures only where there are any to count (a gym: environment): the
+            // columns of Nexus's own runs stay as they were.
+            let columns: Set<String> = GymEnvironmentID.isGym(config.env) ? ["rejected_messages", "env_failures"] : ["rejected_messages"]
+            row += network.filter { columns.contains($0.name) }.map { ($0.name, $0.value) }
         }
         lastRow = (counters.envSteps, wallSeconds)
         policyLag = (0, 0)
-        return row + [("eval_return_mean", counters.evalReturnMean), ("eval_return_std", counters.evalReturnStd)]
+        // An evaluation that failed leaves no return in its row (not the previous one's).
+        let evaluation = evaluationSkipped ? (Double.nan, Double.nan) : (counters.evalReturnMean, counters.evalReturnStd)
+        return row + [("eval_return_mean", evaluation.0), ("eval_return_std", evaluation.1)]
     }
 
     func checkTime() {

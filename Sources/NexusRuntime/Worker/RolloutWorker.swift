@@ -51,6 +51,10 @@ public final class RolloutWorker: Sendable {
             return
         }
         let config = try ConfigLoader.load(yaml: welcome.runConfig, source: "the learner's run configuration", overrides: options.overrides)
+        // Heartbeats from the welcome on, on the control socket's own thread: what follows
+        // (a gym: environment's spec is asked of Python) must not look like silence.
+        let heartbeats = Task(executorPreference: control.taskExecutor) { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) }
+        defer { heartbeats.cancel() }
         logger.info("joined run \(welcome.runID)", metadata: ["env": "\(config.env)", "envs": "\(config.worker.envs)"])
 
         let security = RoleSecurity(config.security)
@@ -71,7 +75,7 @@ public final class RolloutWorker: Sendable {
             RoleLoop { try await self.listen(control, stop: stop) },
             // On the control socket's own thread: a heartbeat never waits behind rollout work on
             // the shared pool (the launcher replaces a worker that misses 2.5 of them).
-            RoleLoop(on: control.taskExecutor) { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) },
+            RoleLoop { try await heartbeats.value },
             RoleLoop(on: experts.first?.taskExecutor) { try await self.rollout(config, spec: spec, inbox: inbox, experts: experts, push: push) },
         ])
         let fused = fusion.withLock { $0 }
