@@ -10,7 +10,8 @@ public enum GymEvaluation {
     public static let stepLimitWithoutTimeLimit = 10_000
 
     public static func run(
-        _ policy: PolicyNetwork, server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64, isolation: isolated (any Actor)? = #isolation
+        _ policy: PolicyNetwork, server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64, progress: @Sendable () -> Void = {},
+        isolation: isolated (any Actor)? = #isolation
     ) async throws -> EvaluationSummary {
         let copies = server.settings.copies
         let (dim, actionDim) = (spec.observationDim, spec.actionSpace.dimension)
@@ -21,7 +22,12 @@ public enum GymEvaluation {
         var actions = [Float](repeating: 0, count: copies * actionDim)
         let limit = spec.maxEpisodeSteps > 0 ? spec.maxEpisodeSteps : stepLimitWithoutTimeLimit
         var steps = 0
+        var reported = ContinuousClock.now
         while done.contains(false), steps < limit {
+            if ContinuousClock.now - reported > .milliseconds(500) {
+                progress()
+                reported = .now
+            }
             observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { policy.act(batch: o, rows: copies, into: $0) } }
             let stepped = try await server.step(Tensor(rows: copies, columns: actionDim, data: actions), observationDim: dim)
             steps += 1

@@ -16,6 +16,13 @@ public final class PolicyEvaluator: Sendable {
     private let server: EnvironmentServer?
     private let logger: Logger
     private let failureCount = Atomic<UInt64>(0)
+    private let progress = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Called as a `gym:` evaluation steps (at least once a second): it is alive.
+    public var onProgress: (@Sendable () -> Void)? {
+        get { progress.withLock { $0 } }
+        set { progress.withLock { $0 = newValue } }
+    }
 
     public init(config: RunConfig, spec: EnvironmentSpec, logger: Logger) throws {
         (self.config, self.spec, self.logger) = (config, spec, logger)
@@ -39,7 +46,7 @@ public final class PolicyEvaluator: Sendable {
         for attempt in 1...2 {
             do {
                 let seed = config.learner.evalSeed &+ UInt64(attempt - 1) &* 1_000_003
-                return try await GymEvaluation.run(policy, server: server, spec: spec, seed: seed)
+                return try await GymEvaluation.run(policy, server: server, spec: spec, seed: seed, progress: onProgress ?? {})
             } catch let failure as EnvironmentFailure {
                 let count = failureCount.add(1, ordering: .relaxed).newValue
                 logger.error("evaluation environment failure (attempt \(attempt) of 2): \(failure)", metadata: ["env_failures": "\(count)"])

@@ -67,6 +67,9 @@ public final class LearnerServer: Sendable {
         controlPlane = ControlPlane(
             runID: learner.runID, workers: config.workers, workerTimeoutSeconds: config.learner.workerTimeoutSeconds,
             idHeldSeconds: config.worker.heartbeatSeconds * config.launcher.silentHeartbeats)
+        // A long evaluation (a slow gym: environment) keeps the status fresh: the launcher
+        // judges the learner by it and must not take a busy one for a hung one.
+        evaluator.onProgress = { [controlPlane] in controlPlane.touch() }
         if usesWorkers {
             var pullOptions = SocketOptions.default
             pullOptions.inboundCapacity = config.learner.segmentQueue

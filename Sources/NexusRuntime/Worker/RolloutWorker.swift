@@ -75,7 +75,9 @@ public final class RolloutWorker: Sendable {
             RoleLoop { try await self.listen(control, stop: stop) },
             // On the control socket's own thread: a heartbeat never waits behind rollout work on
             // the shared pool (the launcher replaces a worker that misses 2.5 of them).
-            RoleLoop { try await heartbeats.value },
+            // Stopping the loops stops the heartbeats too (awaiting a task's value does not
+            // cancel it: the worker would wait for them forever).
+            RoleLoop { try await withTaskCancellationHandler { try await heartbeats.value } onCancel: { heartbeats.cancel() } },
             RoleLoop(on: experts.first?.taskExecutor) { try await self.rollout(config, spec: spec, inbox: inbox, experts: experts, push: push) },
         ])
         let fused = fusion.withLock { $0 }
