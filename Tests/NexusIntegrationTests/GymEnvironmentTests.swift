@@ -159,4 +159,18 @@ struct GymEnvironmentTests {
             == ["expert_queries_to_475_median", "env_steps_to_475_median", "seconds_to_475_median"].map { "dagger_gym-CartPole-v1_4_workers \($0)" }, "\(result.stdout)")
         #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 })
     }
+
+    @Test("MEGA-DAgger on gym:CartPole-v1 (no unsafe region known): reaches 475 asking the expert for fewer states than it steps, and says it runs without a safety lookahead")
+    func megaDAggerOnGym() async throws {
+        try Self.requirePython()
+        let run = try ClusterRun.train(
+            ["--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "2", "--seed", "1"],
+            environment: Self.environment)
+        #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.flag("reached_target") == true, "\(run.outputText)")
+        let (queries, steps) = (try #require(summary.number("expert_queries_to_target")), try #require(summary.number("env_steps_to_target")))
+        #expect(queries < steps, "\(queries) queries for \(steps) steps")
+        #expect(run.log("learner").contains("declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead"), "\(run.log("learner"))")
+    }
 }

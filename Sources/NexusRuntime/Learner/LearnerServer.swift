@@ -135,6 +135,11 @@ public final class LearnerServer: Sendable {
         controlPlane.publish(metrics: await learner.statusMetrics())
         try EndpointAnnouncement.write(boundEndpoints.merging(extraAnnouncements) { bound, _ in bound }, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
+        if config.algo == "mega-dagger", GymEnvironmentID.isGym(config.env) {
+            // Nexus knows no unsafe region of a user's environment (issue 21 asks for
+            // declarative ones): say what MEGA-DAgger does without it.
+            logger.notice("\(config.env) declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead; unsafe events are counted only where the environment reports info[\"unsafe\"]")
+        }
 
         var loops = [
             RoleLoop(on: control.taskExecutor) { try await self.serveControl(stop) }, RoleLoop { try await self.train(stop) },
