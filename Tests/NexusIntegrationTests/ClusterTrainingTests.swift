@@ -126,7 +126,9 @@ struct ClusterTrainingTests {
         kill(victim, signal)
         let rowsAtKill = run.metricsRows
         #expect(await ClusterRun.waitUntil(seconds: 60) { (run.processes[role] ?? victim) != victim }, "\(role) was not restarted")
-        let lastAtRestart = lastIteration(run.metricsRows)
+        // Past where it was when killed: a resumed learner rewinds metrics.csv to its
+        // checkpoint, so the rows read just after the restart may be fewer than at the kill.
+        let lastAtRestart = max(lastIteration(run.metricsRows), lastIteration(rowsAtKill))
         #expect(await ClusterRun.waitUntil(seconds: 180) { lastIteration(run.metricsRows) >= lastAtRestart + rowsAfterEvent }, "training stalled after \(role) was replaced")
         if reachTarget {
             #expect(await ClusterRun.waitUntil(seconds: 300) { run.evaluated(atLeast: 475, after: rowsAtKill.count) }, "no evaluation of 475 after the kill")
