@@ -19,6 +19,11 @@ struct GymEnvironmentTests {
     static let python = root.appendingPathComponent(".build-tools/venv/bin/python").path
     static let environment = ["PYTHONPATH": root.appendingPathComponent("python").path + ":" + root.appendingPathComponent("Tests/Tools").path]
 
+    /// `nexus bench --json` output: one record a line.
+    static func benchRecords(_ output: String) -> [[String: Any]] {
+        output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
     static func requirePython() throws {
         try #require(FileManager.default.isExecutableFile(atPath: python), "\(python) is missing: run .ci/install-deps")
     }
@@ -142,7 +147,7 @@ struct GymEnvironmentTests {
         let result = try await NexusProcess.run(
             ["bench", "env", "--env", "gym:CartPole-v1", "--python", Self.python, "--quick", "--json"], timeout: 300, environment: Self.environment)
         #expect(result.status == 0, "\(result.stderr)")
-        let records = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = Self.benchRecords(result.stdout)
         #expect(records.map { "\($0["bench"] ?? "") \($0["case"] ?? "") \($0["metric"] ?? "")" }
             == [1, 2, 4].map { "env bridge_CartPole-v1_workers\($0) steps_per_s" }, "\(result.stdout)")
         #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 }, "\(result.stdout)")
@@ -154,7 +159,7 @@ struct GymEnvironmentTests {
         let result = try await NexusProcess.run(
             ["bench", "e2e", "--gym", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--quick", "--json"], timeout: 300, environment: Self.environment)
         #expect(result.status == 0, "\(result.stderr)")
-        let records = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = Self.benchRecords(result.stdout)
         #expect(records.map { "\($0["case"] ?? "") \($0["metric"] ?? "")" }
             == ["expert_queries_to_475_median", "env_steps_to_475_median", "seconds_to_475_median"].map { "dagger_gym-CartPole-v1_4_workers \($0)" }, "\(result.stdout)")
         #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 })

@@ -16,7 +16,7 @@ public enum GymEnvironments {
         if let problem = GymEnvironmentID.problem(env) { throw RuntimeError("env: \(problem)") }
         let key = [python, env, kwargsJSON(kwargs)].joined(separator: "\u{0}")
         if let known = described.withLock({ $0[key] }) { return known }
-        let text = try runDescribe(name: name, kwargs: kwargs, python: python, env: env)
+        let text = try PythonExpert.run(python, ["describe-env", "--env", name, "--kwargs", kwargsJSON(kwargs)], what: "env \(env)")
         let spec = try self.spec(env: env, describedAs: text)
         described.withLock { $0[key] = spec }
         return spec
@@ -26,11 +26,6 @@ public enum GymEnvironments {
     public static func kwargsJSON(_ kwargs: [String: String]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: kwargs, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
-    }
-
-    private static func runDescribe(name: String, kwargs: [String: String], python: String, env: String) throws -> String {
-        let text = try PythonExpert.run(python, ["describe-env", "--env", name, "--kwargs", kwargsJSON(kwargs)], what: "env \(env)")
-        return text
     }
 
     /// A spec from `describe-env`'s JSON line.
