@@ -80,8 +80,8 @@ struct ClusterRenderTests {
         try expert.run()
         defer { expert.terminate() }
         var answer = try await NexusProcess.run(["status", endpoint, "--json", "--timeout", "2"])
-        let deadline = ContinuousClock.now + .seconds(30)
-        while answer.status != 0, ContinuousClock.now < deadline { answer = try await NexusProcess.run(["status", endpoint, "--json", "--timeout", "2"]) }
+        var patience = Patience(seconds: 30)
+        while answer.status != 0, patience.remains() { answer = try await NexusProcess.run(["status", endpoint, "--json", "--timeout", "2"]) }
         #expect(answer.status == 0, "\(answer.stderr)")
         #expect(answer.stdout.contains("\"role\" : \"expert\""), "\(answer.stdout)")
         let silent = try await NexusProcess.run(["status", "ipc://\(directory)/nobody", "--timeout", "0.5"])

@@ -159,9 +159,9 @@ final class ClusterRun: @unchecked Sendable {
     static func status(
         of client: StatusClient, within seconds: Double, until condition: (ControlMessage.Status) -> Bool
     ) async -> ControlMessage.Status? {
-        let deadline = ContinuousClock.now + .seconds(seconds)
+        var patience = Patience(seconds: seconds)
         var last: ControlMessage.Status?
-        while ContinuousClock.now < deadline {
+        while patience.remains() {
             if let answer = await client.status(timeout: 2) {
                 last = answer
                 if condition(answer) { return answer }

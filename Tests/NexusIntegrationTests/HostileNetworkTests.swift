@@ -110,8 +110,8 @@ struct HostileNetworkTests {
         let expertCounted = { (status: ControlMessage.Status?) in
             (status?[metric: "rejected_messages"] ?? 0) >= 3 && (status?[metric: "slow_peer_replies_dropped"] ?? 0) >= 1
         }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !expertCounted(expertStatus), ContinuousClock.now < deadline {
+        var patience = Patience(seconds: 60)
+        while !expertCounted(expertStatus), patience.remains() {
             try await Task.sleep(for: .milliseconds(200))
             expertStatus = await probe.status(timeout: 2)
         }
@@ -173,8 +173,8 @@ struct HostileNetworkTests {
         // until the worker has answered it: PUB drops messages until the subscription arrived.
         var seen: Set<UInt64> = []
         for (version, models) in versions {
-            let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline {
+            var patience = Patience(seconds: 60)
+            while patience.remains() {
                 try await publisher.send(.weights(Weights(version: version, runID: "misfit", models: models)))
                 if version < 6, worker.outputText.contains("refused weights version \(version)") { break }
                 if version == 6, case .trajectory(let segment) = try? await pull.receiveMessage(timeout: 0.2) {

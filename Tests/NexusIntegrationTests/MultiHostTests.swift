@@ -41,8 +41,8 @@ struct MultiHostTests {
         let silentDuringCut = try await cluster.silentSeconds(worker: 1)
         try cluster.script("heal", "2")
         var silentAfter = Double.infinity
-        let deadline = ContinuousClock.now + .seconds(60)
-        while silentAfter > 2, ContinuousClock.now < deadline {
+        var patience = Patience(seconds: 60)
+        while silentAfter > 2, patience.remains() {
             try await Task.sleep(for: .milliseconds(500))
             silentAfter = (try? await cluster.silentSeconds(worker: 1)) ?? .infinity
         }
