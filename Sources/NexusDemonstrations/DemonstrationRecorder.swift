@@ -44,22 +44,11 @@ public enum DemonstrationRecorder {
                 observations += environment.observation()
                 terminated = ended
             }
-            let total = environment.episodeReturn
             let steps = rewards.count
-            let final = Array(observations.suffix(spec.observationDim))
-            records.append(TrajectorySegment(
-                workerID: 0, envIndex: 0, episodeID: UInt64(episode), segmentIndex: 0, envID: spec.id, policyVersion: 0,
-                observations: Tensor(rows: steps + 1, columns: spec.observationDim, data: observations),
-                actions: Tensor(rows: steps, columns: actionDim, data: actions),
-                rewards: rewards,
-                terminated: (0..<steps).map { $0 == steps - 1 && terminated },
-                truncated: (0..<steps).map { $0 == steps - 1 && !terminated },
-                finalObservations: Tensor(rows: 1, columns: spec.observationDim, data: final),
-                finalObservationSteps: [UInt32(steps - 1)],
-                expertActions: Tensor(rows: steps, columns: actionDim, data: actions),
-                expertMask: [Bool](repeating: true, count: steps),
-                expertActed: [Bool](repeating: true, count: steps),
-                completedEpisodeReturns: [Float(total)], completedEpisodeLengths: [UInt32(steps)]))
+            records.append(EpisodeBook.wholeEpisode(
+                envID: spec.id, episodeID: UInt64(episode), envIndex: 0, observations: observations, actions: actions, rewards: rewards,
+                episodeReturn: environment.episodeReturn, terminated: terminated,
+                observationDim: spec.observationDim, actionDim: actionDim))
             recordedSteps += steps
             progress(episode + 1, recordedSteps)
         }

@@ -28,6 +28,14 @@ public protocol BatchedEnvironment {
     mutating func recover() async throws
 }
 
+/// A step of copies stepped elsewhere that failed: what the environment raised, a reply that
+/// does not fit (a wrong shape, NaN or inf), no reply in time, or a process that ended.
+/// `recover()` brings the copies back.
+public struct EnvironmentFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
 /// Copies stepped in this process, at once.
 public protocol LocalBatchedEnvironment: BatchedEnvironment {
     mutating func step(_ actions: UnsafeBufferPointer<Float>)

@@ -25,10 +25,10 @@ struct Demos: ParsableCommand {
         case minari
     }
 
-    struct Record: ParsableCommand {
+    struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record expert episodes in Nexus's demonstration format.")
 
-        @Option(help: "Environment id (see `nexus env list`).")
+        @Option(help: "Environment: one of Nexus's own (see `nexus env list`), or gym:ID / gym:MODULE:ID for any Gymnasium environment.")
         var env: String
 
         @Option(help: "Number of episodes.")
@@ -45,12 +45,16 @@ struct Demos: ParsableCommand {
 
         @OptionGroup var environmentArguments: EnvironmentArgumentOptions
 
+        @OptionGroup var outside: OutsideOptions
+
         func validate() throws {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
+            if expertPolicy != nil && outside.expertPython != nil { throw ValidationError("choose one expert: --expert-policy or --expert-python") }
         }
 
-        func run() throws {
+        func run() async throws {
             do {
+                if outside.needsPython(env: env) { return try await recordOutside() }
                 let type = try EnvironmentRegistry.type(for: env)
                 let arguments = try environmentArguments.arguments(for: type.spec)
                 let expert = try ExpertSource.make(envID: env, policyFile: expertPolicy, arguments: arguments)
@@ -68,6 +72,18 @@ struct Demos: ParsableCommand {
                 throw ValidationError(error.description)
             }
         }
+
+        /// Episodes on a `gym:` environment or of a Python expert (`OutsideEpisodes`).
+        private func recordOutside() async throws {
+            let request = try outside.request(env: env, seed: seed, episodes: episodes, environment: environmentArguments)
+            let spec = try request.spec
+            let expert = try outside.expert(spec: spec, policyFile: expertPolicy, arguments: request.arguments)
+            let outcome = try await OutsideOptions.run(request, actor: expert, keepSteps: true, what: "recording")
+            let header = DemonstrationHeader(
+                envID: spec.id, observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount ?? 0,
+                expert: outside.expertName(expert), seed: seed, nexusVersion: NexusVersion.current, environmentArguments: request.arguments.values, gymKwargs: request.kwargs)
+            try save(DemonstrationFile(header: header, episodes: outcome.records), to: out)
+        }
     }
 
     struct Info: ParsableCommand {
@@ -81,7 +97,8 @@ struct Demos: ParsableCommand {
                 let demos = try DemonstrationFile.read(from: file)
                 let summary = DemonstrationRecorder.summary(demos)
                 let arguments = EnvironmentArguments(demos.header.environmentArguments)
-                let kwargs = arguments.values.isEmpty ? "" : " (env_kwargs \(arguments))"
+                let kwargs = !demos.header.gymKwargs.isEmpty ? " (env_kwargs \(GymEnvironments.kwargsJSON(demos.header.gymKwargs)))"
+                    : arguments.values.isEmpty ? "" : " (env_kwargs \(arguments))"
                 print("\(file): \(demos.header.envID)\(kwargs), expert \(demos.header.expert), seed \(demos.header.seed)")
                 print("\(summary.episodes) episodes, \(summary.steps) steps, return mean \(String(format: "%.2f", summary.meanReturn)) (min \(summary.minReturn), max \(summary.maxReturn))")
             } catch let error as DemonstrationFileError {

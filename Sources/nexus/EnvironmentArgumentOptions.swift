@@ -13,4 +13,15 @@ struct EnvironmentArgumentOptions: ParsableArguments {
         try arguments.check(for: spec)
         return arguments
     }
+
+    /// The pairs as text, for a `gym:` environment (`gymnasium.make` gets them; Python parses
+    /// each value as JSON where it can).
+    func texts() throws -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw ValidationError("--env-kwarg \"\(pair)\" is not KEY=VALUE") }
+            values[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        return values
+    }
 }

@@ -4,7 +4,7 @@ actions CHECKPOINT OBSERVATIONS OUT: nexusrl.load_policy(CHECKPOINT) on the floa
   OBSERVATIONS (raw little-endian, [N, obs_dim]); writes the actions as raw float32 to OUT.
 write-demos PATH EPISODES: EPISODES CartPole-v1 episodes of Gymnasium's own environment (seeds
   0..), driven by a linear rule, written with nexusrl.write_demonstrations.
-read-demos PATH: prints the file's env, episode count, steps and mean return.
+read-demos PATH: prints the file's env, episode count, steps, mean return and keyword arguments.
 """
 import sys
 
@@ -45,7 +45,8 @@ def write_demos(path, count):
 def read_demos(path):
     demos = nexusrl.read_demonstrations(path)
     mean = np.mean([float(np.sum(e.rewards, dtype=np.float64)) for e in demos.episodes])
-    print(f"{demos.env_id}: {len(demos.episodes)} episodes, {demos.total_steps} steps, mean return {mean:.2f}")
+    kwargs = f", kwargs {demos.env_kwargs}" if demos.env_kwargs else ""
+    print(f"{demos.env_id}: {len(demos.episodes)} episodes, {demos.total_steps} steps, mean return {mean:.2f}{kwargs}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Nexus files: checkpoints (`NXCKPT02`) and demonstration files (`NXDEMO02`), with the
 checks Nexus makes (magic, length, checksum), so a torn or damaged file is refused with its
 reason instead of read as a wrong one."""
+import json
 import struct
 
 import numpy as np
+from google.protobuf.message import DecodeError
 
 from nexusrl import wire
 from nexusrl._checksum import file_checksum
@@ -37,7 +39,10 @@ def read_checkpoint(path) -> storage_pb2.Checkpoint:
     if file_checksum(payload) != checksum:
         raise FileError(f"{path} is damaged: its checksum does not match its contents")
     checkpoint = storage_pb2.Checkpoint()
-    checkpoint.ParseFromString(payload)
+    try:
+        checkpoint.ParseFromString(payload)
+    except DecodeError as error:
+        raise FileError(f"{path}: its checksum holds but the checkpoint does not decode ({error})") from None
     return checkpoint
 
 
@@ -110,7 +115,10 @@ def read_demonstrations(path) -> Demonstrations:
         (length,) = struct.unpack_from("<I", body, offset)
         offset += 4
         record = storage_pb2.DemonstrationRecord()
-        record.ParseFromString(body[offset:offset + length])
+        try:
+            record.ParseFromString(body[offset:offset + length])
+        except DecodeError as error:
+            raise FileError(f"demonstration file {path}: the record at byte {offset} does not decode ({error})") from None
         offset += length
         if record.HasField("header"):
             if header is not None:
@@ -124,7 +132,20 @@ def read_demonstrations(path) -> Demonstrations:
         raise FileError(f"demonstration file {path} holds no header")
     return Demonstrations(
         header.env_id, header.observation_dim, header.action_dim, header.discrete_actions, episodes,
-        expert=header.expert, seed=header.seed, env_kwargs={m.name: m.value for m in header.env_kwargs})
+        expert=header.expert, seed=header.seed,
+        env_kwargs={**{m.name: m.value for m in header.env_kwargs}, **{t.name: _from_text(t.value) for t in header.gym_kwargs}})
+
+
+def _from_text(value):
+    """A gym: keyword argument as gymnasium.make gets it: JSON where it parses, else the text."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _as_text(value):
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _episode(trajectory, path, index) -> Episode:
@@ -150,7 +171,10 @@ def write_demonstrations(path, demonstrations: Demonstrations, nexus_version="ne
     header = storage_pb2.DemonstrationHeader(
         format_version=1, env_id=d.env_id, observation_dim=d.observation_dim, action_dim=d.action_dim,
         discrete_actions=d.discrete_actions, expert=d.expert, seed=d.seed, nexus_version=nexus_version,
-        env_kwargs=[control_pb2.Metric(name=name, value=float(value)) for name, value in sorted(d.env_kwargs.items())])
+        # A gym: environment takes any JSON value (kept as text); Nexus's own take numbers.
+        **({"gym_kwargs": [storage_pb2.TextArgument(name=name, value=_as_text(value)) for name, value in sorted(d.env_kwargs.items())]}
+           if d.env_id.startswith("gym:") else
+           {"env_kwargs": [control_pb2.Metric(name=name, value=float(value)) for name, value in sorted(d.env_kwargs.items())]}))
     records = [storage_pb2.DemonstrationRecord(header=header)]
     for episode in d.episodes:
         steps = len(episode)

@@ -26,6 +26,15 @@ enum DemonstrationSource {
             throw RuntimeError(
                 "\(config.demos): observations of \(header.observationDim), actions of \(header.actionDim) (discrete \(header.discreteActions)) do not fit \(spec.id)")
         }
+        if GymEnvironmentID.isGym(config.env) {
+            guard GymEnvironments.sameKwargs(header.gymKwargs, config.envKwargs) else {
+                let describe = { (kwargs: [String: String]) in kwargs.isEmpty ? "the defaults" : GymEnvironments.kwargsJSON(kwargs) }
+                throw RuntimeError(
+                    "\(config.demos) was recorded on \(spec.id) with env_kwargs \(describe(header.gymKwargs)), this run uses \(describe(config.envKwargs)); record demonstrations with the run's --env-kwarg values")
+            }
+            guard file.totalSteps > 0 else { throw RuntimeError("\(config.demos) holds no steps") }
+            return file.episodes
+        }
         let recordedWith = EnvironmentArguments(header.environmentArguments)
         let runsWith = try config.environmentArguments
         guard recordedWith.resolved(for: spec) == runsWith.resolved(for: spec) else {

@@ -9,12 +9,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// What went wrong with an environment server: what the environment raised, a reply that
-/// does not fit (a wrong shape, NaN or inf), no reply in time, or a process that ended.
-public struct EnvironmentFailure: Error, CustomStringConvertible {
-    public let description: String
-}
-
 /// One `python -m nexusrl env` process and the DEALER it talks to: N copies of a Gymnasium
 /// environment stepped as one batch for one client (a worker, or the learner's evaluation).
 /// The client binds an `ipc://` socket in a folder of its own and starts the server connected
@@ -40,7 +34,7 @@ public final class EnvironmentServer: Sendable {
     }
 
     public let settings: Settings
-    private let folder: String
+    private let folder: ProcessFolder
     /// The running server and the socket it is connected to; `incarnation` counts restarts.
     private let current = Mutex<(process: ChildProcess, socket: DealerSocket)?>(nil)
     private let incarnation = Atomic<Int>(0)
@@ -53,13 +47,11 @@ public final class EnvironmentServer: Sendable {
         guard GymEnvironmentID.isGym(settings.env) else { throw RuntimeError("\(settings.env) is not a gym: environment") }
         self.settings = settings
         self.logger = logger
-        Self.removeFoldersOfDeadProcesses()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-env-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        folder = try ProcessFolder(kind: "env")
         do {
             try start()
         } catch {
-            try? FileManager.default.removeItem(atPath: folder)
+            folder.remove()
             throw error
         }
     }
@@ -68,22 +60,12 @@ public final class EnvironmentServer: Sendable {
     /// there meets each reply on the thread that received it (one wake-up fewer a step).
     public var taskExecutor: (any TaskExecutor)? { current.withLock { $0?.socket.taskExecutor } }
 
-    /// Folders left by clients that were killed (SIGKILL leaves no chance to clean up): a
-    /// folder is `nexus-env-PID-…`, and a PID that no longer runs owns nothing.
-    static func removeFoldersOfDeadProcesses() {
-        let temporary = FileManager.default.temporaryDirectory.path
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix("nexus-env-") {
-            guard let pid = Int32(name.dropFirst("nexus-env-".count).prefix { $0 != "-" }), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: temporary + "/" + name) }
-        }
-    }
-
     /// The log of the server processes (their standard output and errors).
-    public var logPath: String { folder + "/env.log" }
+    public var logPath: String { folder.path + "/env.log" }
 
     private func start() throws {
         let python = try PythonExpert.interpreter(settings.python)
-        let endpoint = "ipc://\(folder)/socket-\(incarnation.add(1, ordering: .relaxed).newValue)"
+        let endpoint = "ipc://\(folder.path)/socket-\(incarnation.add(1, ordering: .relaxed).newValue)"
         let socket = try DealerSocket(bind: [try Endpoint(parsing: endpoint)], logger: logger)
         let arguments = [
             "-m", "nexusrl", "env", "--env", GymEnvironmentID.gymnasiumName(settings.env)!, "--kwargs", GymEnvironments.kwargsJSON(settings.kwargs),
@@ -91,7 +73,7 @@ public final class EnvironmentServer: Sendable {
         ]
         // In its own folder: what the environment writes to its working directory (MuJoCo's
         // MUJOCO_LOG.TXT) goes with the folder.
-        let child = try ChildProcess(name: "env", executable: python, arguments: arguments, logPath: logPath, workingDirectory: folder)
+        let child = try ChildProcess(name: "env", executable: python, arguments: arguments, logPath: logPath, workingDirectory: folder.path)
         answered.store(false, ordering: .relaxed)
         current.withLock { $0 = (child, socket) }
     }
@@ -199,11 +181,7 @@ public final class EnvironmentServer: Sendable {
     }
 
     /// The last line the server processes wrote, as a suffix for an error.
-    private var lastLogLine: String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        guard let line = text.split(separator: "\n").last(where: { !$0.hasPrefix("--- ") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return "" }
-        return " (its last words: \(line.prefix(500)))"
-    }
+    private var lastLogLine: String { ProcessFolder.lastWords(of: logPath) }
 
     private static func seconds(_ value: Double) -> String { value == value.rounded() ? "\(Int(value)) s" : "\(value) s" }
 
@@ -211,6 +189,6 @@ public final class EnvironmentServer: Sendable {
     public func close() async {
         try? await stopCurrent()
         // Failures were logged with the server's last words; the folder goes.
-        try? FileManager.default.removeItem(atPath: folder)
+        folder.remove()
     }
 }

@@ -28,6 +28,16 @@ public enum GymEnvironments {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Whether two sets of keyword arguments make the same environment: the same names, and
+    /// values equal as the JSON Python reads them ("12" and "12.0"), else as text.
+    public static func sameKwargs(_ one: [String: String], _ other: [String: String]) -> Bool {
+        guard Set(one.keys) == Set(other.keys) else { return false }
+        func value(_ text: String) -> NSObject {
+            (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)) as? NSObject ?? text as NSString
+        }
+        return one.allSatisfy { name, text in value(text).isEqual(value(other[name]!)) }
+    }
+
     /// A spec from `describe-env`'s JSON line.
     static func spec(env: String, describedAs text: String) throws -> EnvironmentSpec {
         guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }), let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],

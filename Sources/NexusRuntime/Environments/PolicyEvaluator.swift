@@ -46,7 +46,11 @@ public final class PolicyEvaluator: Sendable {
         for attempt in 1...2 {
             do {
                 let seed = config.learner.evalSeed &+ UInt64(attempt - 1) &* 1_000_003
-                return try await GymEvaluation.run(policy, server: server, spec: spec, seed: seed, progress: onProgress ?? {})
+                // A snapshot: the episodes step outside this actor, while it may train on.
+                let snapshot = try PolicyNetwork(model: policy.model())
+                let (summary, recovered) = try await GymEvaluation.run(snapshot, server: server, spec: spec, seed: seed, progress: onProgress ?? {})
+                failureCount.add(UInt64(recovered), ordering: .relaxed)
+                return summary
             } catch let failure as EnvironmentFailure {
                 let count = failureCount.add(1, ordering: .relaxed).newValue
                 logger.error("evaluation environment failure (attempt \(attempt) of 2): \(failure)", metadata: ["env_failures": "\(count)"])

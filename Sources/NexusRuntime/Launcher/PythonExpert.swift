@@ -22,15 +22,19 @@ public enum PythonExpert {
     /// The server's arguments for the run's environment, bound to `bind` (`tcp://host:*` or
     /// `:0` for a free port), announcing its endpoint at `announce`.
     public static func arguments(_ config: RunConfig, bind: String, announce: String?, watchParent: Bool) throws -> [String] {
-        let spec = try config.environmentSpec
+        arguments(expert: config.expert.python, spec: try config.environmentSpec, maxBatch: config.expert.maxBatch, bind: bind, announce: announce, watchParent: watchParent)
+    }
+
+    /// The same for `expert` (MODULE:CALLABLE or sb3:PATH.zip) on an environment of `spec`.
+    public static func arguments(expert: String, spec: EnvironmentSpec, maxBatch: Int, bind: String, announce: String?, watchParent: Bool) -> [String] {
         let space: String
         switch spec.actionSpace {
         case .discrete(let count): space = "discrete:\(count)"
         case .box(let low, _): space = "box:\(low.count)"
         }
         var arguments = [
-            "-m", "nexusrl", "expert", "--expert", config.expert.python, "--endpoint", bind,
-            "--observation-dim", "\(spec.observationDim)", "--action-space", space, "--max-batch", "\(config.expert.maxBatch)",
+            "-m", "nexusrl", "expert", "--expert", expert, "--endpoint", bind,
+            "--observation-dim", "\(spec.observationDim)", "--action-space", space, "--max-batch", "\(maxBatch)",
         ]
         if let announce { arguments += ["--announce", announce] }
         if watchParent { arguments.append("--watch-parent") }

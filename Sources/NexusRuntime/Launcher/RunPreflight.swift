@@ -16,7 +16,7 @@ public enum RunPreflight {
         } else if builder.requirements.contains(.expert) {
             // A policy file that cannot serve is reported now, not as an expert that died.
             do {
-                _ = try ExpertSource.make(envID: config.env, policyFile: config.expert.policy)
+                _ = try ExpertSource.make(spec: spec, policyFile: config.expert.policy)
             } catch {
                 throw RuntimeError("expert.policy: \(error)")
             }

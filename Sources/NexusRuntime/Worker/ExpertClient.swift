@@ -71,10 +71,14 @@ public final class ExpertClient: Sendable {
         }
     }
 
-    /// The expert's actions for `rows` observations (`[rows, observationDim]`).
-    public func label(_ observations: [Float], rows: Int, observationDim: Int) async throws -> [Float] {
+    /// The expert's actions for `rows` observations (`[rows, observationDim]`). After
+    /// `attempts` unanswered or unusable tries in a row it gives up, naming the last reason
+    /// (a worker never does: its expert may be restarting; a one-off command does).
+    public func label(_ observations: [Float], rows: Int, observationDim: Int, attempts: Int = .max) async throws -> [Float] {
         var backoff = Backoff(initial: retryInitial, maximum: retryMax)
+        var attempt = 0
         while true {
+            attempt += 1
             let id = requests.next()
             let query = ExpertQuery(requestID: id, workerID: workerID, envID: envID, observations: Tensor(rows: rows, columns: observationDim, data: observations))
             do {
@@ -82,11 +86,13 @@ public final class ExpertClient: Sendable {
                 return try await awaitAnswer(id: id, rows: rows, deadline: ContinuousClock.now + .seconds(timeout))
             } catch TransportError.timedOut {
                 requests.noteRetry()
+                guard attempt < attempts else { throw RuntimeError("the expert did not answer \(attempts) queries in a row, each within \(timeout) s") }
                 let delay = backoff.next()
                 logger.warning("no expert answer in \(timeout) s; asking again in \(delay) s")
                 try await Task.sleep(for: .seconds(delay))
             } catch let refusal as UnusableAnswer {
                 requests.noteRefused()
+                guard attempt < attempts else { throw RuntimeError("the expert's last \(attempts) answers were unusable; the last: \(refusal.reason)") }
                 let delay = backoff.next()
                 logger.warning("unusable expert answer (\(refusal.reason)); asking again in \(delay) s")
                 try await Task.sleep(for: .seconds(delay))

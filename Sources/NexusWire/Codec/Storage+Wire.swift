@@ -65,6 +65,15 @@ public enum StorageCodec {
                 let arguments = header.environmentArguments.keys.sorted().map { Metric(name: $0, value: header.environmentArguments[$0]!) }
                 h.pointee.n_env_kwargs = arguments.count
                 h.pointee.env_kwargs = arena.messages(arguments) { $0.build(in: arena) }
+                let texts = header.gymKwargs.keys.sorted()
+                h.pointee.n_gym_kwargs = texts.count
+                h.pointee.gym_kwargs = arena.messages(texts) { name in
+                    let argument = arena.allocate(Nexus__V1__TextArgument.self)
+                    nexus__v1__text_argument__init(argument)
+                    argument.pointee.name = arena.string(name)
+                    argument.pointee.value = arena.string(header.gymKwargs[name]!)
+                    return argument
+                }
                 c.pointee.kind_case = NEXUS__V1__DEMONSTRATION_RECORD__KIND_HEADER
                 c.pointee.header = h
             case .episode(let segment):
@@ -90,6 +99,9 @@ public enum StorageCodec {
                 let arguments = try reader.messages(h.env_kwargs, count: h.n_env_kwargs, field: "demonstration.header.env_kwargs") {
                     try Metric(decoding: $0, field: $1, reader: reader)
                 }
+                let texts = try reader.messages(h.gym_kwargs, count: h.n_gym_kwargs, field: "demonstration.header.gym_kwargs") { argument, field in
+                    (try reader.string(argument.pointee.name, field: field + ".name"), try reader.string(argument.pointee.value, field: field + ".value"))
+                }
                 return .header(
                     DemonstrationHeader(
                         envID: try reader.string(h.env_id, field: "demonstration.header.env_id"),
@@ -100,6 +112,9 @@ public enum StorageCodec {
                         nexusVersion: try reader.string(h.nexus_version, field: "demonstration.header.nexus_version"),
                         environmentArguments: try Dictionary(arguments.map { ($0.name, $0.value) }) { _, _ in
                             throw WireError.invalidField("demonstration.header.env_kwargs", reason: "a name appears twice")
+                        },
+                        gymKwargs: try Dictionary(texts) { _, _ in
+                            throw WireError.invalidField("demonstration.header.gym_kwargs", reason: "a name appears twice")
                         }))
             case NEXUS__V1__DEMONSTRATION_RECORD__KIND_EPISODE:
                 return .episode(try TrajectorySegment(decoding: reader.required(m.episode, field: "demonstration.episode"), field: "demonstration.episode", reader: reader))

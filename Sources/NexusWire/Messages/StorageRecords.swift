@@ -49,10 +49,12 @@ public struct DemonstrationHeader: Sendable, Equatable {
     public var nexusVersion: String
     /// The environment's keyword arguments when the episodes were recorded (empty: defaults).
     public var environmentArguments: [String: Double]
+    /// A `gym:` environment's keyword arguments as given to `gymnasium.make` (empty: defaults).
+    public var gymKwargs: [String: String]
 
     public init(
         envID: String, observationDim: Int, actionDim: Int, discreteActions: Int,
-        expert: String, seed: UInt64, nexusVersion: String, environmentArguments: [String: Double] = [:]
+        expert: String, seed: UInt64, nexusVersion: String, environmentArguments: [String: Double] = [:], gymKwargs: [String: String] = [:]
     ) {
         self.envID = envID
         self.observationDim = observationDim
@@ -62,6 +64,7 @@ public struct DemonstrationHeader: Sendable, Equatable {
         self.seed = seed
         self.nexusVersion = nexusVersion
         self.environmentArguments = environmentArguments
+        self.gymKwargs = gymKwargs
     }
 
     /// What every episode in the file must match.

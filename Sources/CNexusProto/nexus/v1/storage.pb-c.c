@@ -97,6 +97,51 @@ void   nexus__v1__demonstration_header__free_unpacked
   assert(message->base.descriptor == &nexus__v1__demonstration_header__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   nexus__v1__text_argument__init
+                     (Nexus__V1__TextArgument         *message)
+{
+  static const Nexus__V1__TextArgument init_value = NEXUS__V1__TEXT_ARGUMENT__INIT;
+  *message = init_value;
+}
+size_t nexus__v1__text_argument__get_packed_size
+                     (const Nexus__V1__TextArgument *message)
+{
+  assert(message->base.descriptor == &nexus__v1__text_argument__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t nexus__v1__text_argument__pack
+                     (const Nexus__V1__TextArgument *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &nexus__v1__text_argument__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t nexus__v1__text_argument__pack_to_buffer
+                     (const Nexus__V1__TextArgument *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &nexus__v1__text_argument__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Nexus__V1__TextArgument *
+       nexus__v1__text_argument__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Nexus__V1__TextArgument *)
+     protobuf_c_message_unpack (&nexus__v1__text_argument__descriptor,
+                                allocator, len, data);
+}
+void   nexus__v1__text_argument__free_unpacked
+                     (Nexus__V1__TextArgument *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &nexus__v1__text_argument__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   nexus__v1__demonstration_record__init
                      (Nexus__V1__DemonstrationRecord         *message)
 {
@@ -297,7 +342,7 @@ const ProtobufCMessageDescriptor nexus__v1__checkpoint__descriptor =
   (ProtobufCMessageInit) nexus__v1__checkpoint__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_descriptors[9] =
+static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_descriptors[10] =
 {
   {
     "format_version",
@@ -407,6 +452,18 @@ static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "gym_kwargs",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Nexus__V1__DemonstrationHeader, n_gym_kwargs),
+    offsetof(Nexus__V1__DemonstrationHeader, gym_kwargs),
+    &nexus__v1__text_argument__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__demonstration_header__field_indices_by_name[] = {
   3,   /* field[3] = action_dim */
@@ -415,6 +472,7 @@ static const unsigned nexus__v1__demonstration_header__field_indices_by_name[] =
   8,   /* field[8] = env_kwargs */
   5,   /* field[5] = expert */
   0,   /* field[0] = format_version */
+  9,   /* field[9] = gym_kwargs */
   7,   /* field[7] = nexus_version */
   2,   /* field[2] = observation_dim */
   6,   /* field[6] = seed */
@@ -422,7 +480,7 @@ static const unsigned nexus__v1__demonstration_header__field_indices_by_name[] =
 static const ProtobufCIntRange nexus__v1__demonstration_header__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor nexus__v1__demonstration_header__descriptor =
 {
@@ -432,11 +490,62 @@ const ProtobufCMessageDescriptor nexus__v1__demonstration_header__descriptor =
   "Nexus__V1__DemonstrationHeader",
   "nexus.v1",
   sizeof(Nexus__V1__DemonstrationHeader),
-  9,
+  10,
   nexus__v1__demonstration_header__field_descriptors,
   nexus__v1__demonstration_header__field_indices_by_name,
   1,  nexus__v1__demonstration_header__number_ranges,
   (ProtobufCMessageInit) nexus__v1__demonstration_header__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor nexus__v1__text_argument__field_descriptors[2] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__TextArgument, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__TextArgument, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned nexus__v1__text_argument__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange nexus__v1__text_argument__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor nexus__v1__text_argument__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "nexus.v1.TextArgument",
+  "TextArgument",
+  "Nexus__V1__TextArgument",
+  "nexus.v1",
+  sizeof(Nexus__V1__TextArgument),
+  2,
+  nexus__v1__text_argument__field_descriptors,
+  nexus__v1__text_argument__field_indices_by_name,
+  1,  nexus__v1__text_argument__number_ranges,
+  (ProtobufCMessageInit) nexus__v1__text_argument__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor nexus__v1__demonstration_record__field_descriptors[2] =

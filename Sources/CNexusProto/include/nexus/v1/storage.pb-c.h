@@ -21,6 +21,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Nexus__V1__Checkpoint Nexus__V1__Checkpoint;
 typedef struct Nexus__V1__DemonstrationHeader Nexus__V1__DemonstrationHeader;
+typedef struct Nexus__V1__TextArgument Nexus__V1__TextArgument;
 typedef struct Nexus__V1__DemonstrationRecord Nexus__V1__DemonstrationRecord;
 
 
@@ -82,10 +83,30 @@ struct  Nexus__V1__DemonstrationHeader
    */
   size_t n_env_kwargs;
   Nexus__V1__Metric **env_kwargs;
+  /*
+   * A gym: environment's keyword arguments, as text given to gymnasium.make (Python parses
+   * each value as JSON where it can), sorted by name; none means its defaults.
+   */
+  size_t n_gym_kwargs;
+  Nexus__V1__TextArgument **gym_kwargs;
 };
 #define NEXUS__V1__DEMONSTRATION_HEADER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__demonstration_header__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+
+
+/*
+ * One keyword argument given as text.
+ */
+struct  Nexus__V1__TextArgument
+{
+  ProtobufCMessage base;
+  char *name;
+  char *value;
+};
+#define NEXUS__V1__TEXT_ARGUMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__text_argument__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
@@ -152,6 +173,25 @@ Nexus__V1__DemonstrationHeader *
 void   nexus__v1__demonstration_header__free_unpacked
                      (Nexus__V1__DemonstrationHeader *message,
                       ProtobufCAllocator *allocator);
+/* Nexus__V1__TextArgument methods */
+void   nexus__v1__text_argument__init
+                     (Nexus__V1__TextArgument         *message);
+size_t nexus__v1__text_argument__get_packed_size
+                     (const Nexus__V1__TextArgument   *message);
+size_t nexus__v1__text_argument__pack
+                     (const Nexus__V1__TextArgument   *message,
+                      uint8_t             *out);
+size_t nexus__v1__text_argument__pack_to_buffer
+                     (const Nexus__V1__TextArgument   *message,
+                      ProtobufCBuffer     *buffer);
+Nexus__V1__TextArgument *
+       nexus__v1__text_argument__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   nexus__v1__text_argument__free_unpacked
+                     (Nexus__V1__TextArgument *message,
+                      ProtobufCAllocator *allocator);
 /* Nexus__V1__DemonstrationRecord methods */
 void   nexus__v1__demonstration_record__init
                      (Nexus__V1__DemonstrationRecord         *message);
@@ -179,6 +219,9 @@ typedef void (*Nexus__V1__Checkpoint_Closure)
 typedef void (*Nexus__V1__DemonstrationHeader_Closure)
                  (const Nexus__V1__DemonstrationHeader *message,
                   void *closure_data);
+typedef void (*Nexus__V1__TextArgument_Closure)
+                 (const Nexus__V1__TextArgument *message,
+                  void *closure_data);
 typedef void (*Nexus__V1__DemonstrationRecord_Closure)
                  (const Nexus__V1__DemonstrationRecord *message,
                   void *closure_data);
@@ -190,6 +233,7 @@ typedef void (*Nexus__V1__DemonstrationRecord_Closure)
 
 extern const ProtobufCMessageDescriptor nexus__v1__checkpoint__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__demonstration_header__descriptor;
+extern const ProtobufCMessageDescriptor nexus__v1__text_argument__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__demonstration_record__descriptor;
 
 PROTOBUF_C__END_DECLS
