@@ -107,7 +107,8 @@ struct LearnerRole: AsyncParsableCommand {
         }
         let (stop, logger) = try processOptions.start(role: "learner")
         let run = try RunDirectory(path: path)
-        if resume == nil, !FileManager.default.fileExists(atPath: run.config) {
+        // Afresh (--overwrite included): the configuration this learner runs with.
+        if resume == nil, overwrite || !FileManager.default.fileExists(atPath: run.config) {
             try AtomicFile.write(try ConfigLoader.yaml(config), to: run.config)
         }
         let metrics = try await MetricsEndpoint.startIfConfigured(config.metrics, logger: logger)

@@ -53,6 +53,7 @@ struct RunDirectoryTests {
         let afresh = try await NexusProcess.run(Self.shortRun(["--run-dir", directory, "--overwrite"], iterations: 2), timeout: 300)
         #expect(afresh.status == 0, "\(afresh.stderr)")
         #expect(Self.iterations(directory) == [1, 2])
+        #expect(ClusterRun.read(directory + "/config.yaml").contains("max_iterations: 2"), "config.yaml is the earlier run's")
         let events = try FileManager.default.contentsOfDirectory(atPath: directory + "/tb").filter { $0.contains("tfevents") }
         #expect(events.count == 1, "the earlier run's events went with it: \(events)")
         for name in ["latest.nxckpt", "best.nxckpt"] {
@@ -61,6 +62,22 @@ struct RunDirectoryTests {
         }
         let both = try await NexusProcess.run(["train", "--resume", directory, "--overwrite"])
         #expect(both.status == 64 && both.stderr.contains("give one of them"), "\(both.stderr)")
+    }
+
+    @Test("nexus learner --overwrite writes the configuration it runs with over the earlier run's")
+    func learnerOverwriteWritesItsConfiguration() async throws {
+        let directory = Self.temporaryPath("learner")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await NexusProcess.run(Self.shortRun(["--run-dir", directory], iterations: 1), timeout: 300)
+        #expect(first.status == 0, "\(first.stderr)")
+        let demos = directory + "-demos.nxdemo"
+        defer { try? FileManager.default.removeItem(atPath: demos) }
+        _ = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "2", "--out", demos])
+        let learner = try await NexusProcess.run(
+            ["learner", "--run-dir", directory, "--overwrite", "--algo", "bc", "--env", "CartPole-v1", "--demos", demos, "--set", "bc.iterations=1"], timeout: 300)
+        #expect(learner.status == 0, "\(learner.stderr)")
+        let config = ClusterRun.read(directory + "/config.yaml")
+        #expect(config.contains("algo: bc") && !config.contains("algo: dagger"), "\(config)")
     }
 
     @Test("a resume that cannot work changes nothing in the run; a plain one then continues it")

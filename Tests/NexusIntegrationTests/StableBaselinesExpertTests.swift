@@ -5,7 +5,11 @@ import Testing
 /// `--expert-python sb3:PATH.zip`: a Stable-Baselines3 PPO model, trained here with
 /// rl-baselines3-zoo's CartPole-v1 settings (Tests/Tools/sb3_expert.py), as the expert of
 /// DAgger through the cluster and of `demos record` for BC.
-@Suite("A Stable-Baselines3 model as the expert", .serialized)
+/// Not under AddressSanitizer: what it adds to the Python-expert tests is the learning with an
+/// SB3 model, checked in the plain run; its Nexus paths are theirs (and CI's time is bounded).
+@Suite(
+    "A Stable-Baselines3 model as the expert", .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil, "the learning is checked in the plain run"))
 struct StableBaselinesExpertTests {
     static let python = GymEnvironmentTests.python
     static let environment = GymEnvironmentTests.environment

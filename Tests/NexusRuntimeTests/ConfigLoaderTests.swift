@@ -64,6 +64,16 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))
         #expect(error { try ConfigLoader.load(file: try write("env: [unclosed\n")) }.contains("not valid YAML"))
         #expect(error { try ConfigLoader.load(file: "/nonexistent/nexus.yaml") }.contains("cannot read config file /nonexistent/nexus.yaml"))
+        #expect(error { try ConfigLoader.load(overrides: ["expert.python='m:f'", "security.mode=curve"]) }.contains("cannot serve with security.mode curve yet"))
+    }
+
+    @Test("a rendering refuses a Python expert, which would meet CurveZMQ it does not speak, and renders it without CURVE")
+    func renderingRefusesAPythonExpertOverCurve() throws {
+        let config = try ConfigLoader.load(overrides: ["algo=dagger", "expert.python='m:f'"])
+        #expect(throws: RuntimeError.self) { try DeployedRun(config).check() }
+        var plain = config
+        plain.security.mode = "none"
+        try DeployedRun(plain).check()
     }
 }
 
