@@ -70,6 +70,9 @@ actor Learner {
             try algorithm.restore(
                 models: checkpoint.weights.models, tensors: checkpoint.optimizerState, random: checkpoint.rngState, iteration: Int(checkpoint.iteration))
             counters = LearnerCounters(metrics: checkpoint.counters)
+            // best.nxckpt may be newer than the newest numbered checkpoint (written at an
+            // evaluation between two of them): only a better return replaces it.
+            if let best = try? CheckpointFile.read(checkpoints.bestPath) { counters.keepBest(of: LearnerCounters(metrics: best.counters)) }
             checkpointVersion = checkpoint.weights.version
             runID = checkpoint.runID
             // Iterations past the checkpoint are trained again: their rows go.

@@ -66,4 +66,10 @@ public struct LearnerCounters: Sendable, Equatable {
         iterationsToTarget = value("iterations_to_target")
         unsafeEventsToTarget = value("unsafe_events_to_target")
     }
+
+    /// Takes `other`'s best evaluation return if it is better (a resume reads best.nxckpt,
+    /// which may be newer than the checkpoint it resumes from).
+    public mutating func keepBest(of other: LearnerCounters) {
+        if other.bestEvalReturn.isFinite, !(other.bestEvalReturn <= bestEvalReturn) { bestEvalReturn = other.bestEvalReturn }
+    }
 }
