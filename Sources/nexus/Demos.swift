@@ -171,6 +171,10 @@ struct Demos: ParsableCommand {
             } catch let error as DemonstrationFileError {
                 throw ValidationError(error.description)
             }
+            // Minari's env spec names a Gymnasium entry point; Nexus knows those of its own only.
+            guard !GymEnvironmentID.isGym(demos.header.envID) else {
+                throw ValidationError("\(file) holds demonstrations of \(demos.header.envID): Minari export takes Nexus's own environments only, not yet gym: ones")
+            }
             let id = datasetID ?? "nexus/\(demos.header.envID.lowercased().replacingOccurrences(of: "-v", with: "-expert-v"))"
             guard id.range(of: #"^([A-Za-z0-9_.\-]+/)?[A-Za-z0-9_.\-]+-v[0-9]+$"#, options: .regularExpression) != nil else {
                 throw ValidationError("--dataset-id \"\(id)\" is not Minari's NAMESPACE/NAME-vN")

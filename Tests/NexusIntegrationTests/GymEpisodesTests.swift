@@ -34,6 +34,8 @@ struct GymEpisodesTests {
         #expect(recorded.stdout.contains("gym:CartPole-v1, 20 episodes, 10000 steps, mean return 500.00"), "\(recorded.stdout)")
         let info = try await NexusProcess.run(["demos", "info", demos])
         #expect(info.stdout.contains("expert python cartpole_expert:act, seed 3"), "\(info.stdout)")
+        let exported = try await NexusProcess.run(["demos", "export", "--format", "minari", demos, "--out", folder + "/minari"])
+        #expect(exported.status == 64 && exported.stderr.contains("Minari export takes Nexus's own environments only"), "\(exported.stderr)")
 
         let run = try ClusterRun.train(["--algo", "bc", "--env", "gym:CartPole-v1", "--demos", demos] + Self.tools, environment: Self.environment)
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
