@@ -36,7 +36,8 @@ struct Eval: AsyncParsableCommand {
     @OptionGroup var outside: OutsideOptions
 
     func validate() throws {
-        guard expert != (policy != nil) else { throw ValidationError("choose one policy: --expert or --policy FILE") }
+        guard expert != (policy != nil) else { throw ValidationError("choose one policy: --expert or --policy FILE (--expert acts with the built-in expert, or the one --expert-policy or --expert-python names)") }
+        if expertPolicy != nil && outside.expertPython != nil { throw ValidationError("choose one expert: --expert-policy or --expert-python") }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
     }
 

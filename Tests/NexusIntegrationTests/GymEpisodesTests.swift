@@ -125,11 +125,14 @@ struct GymEpisodesTests {
         #expect(noExpert.status != 0 && noExpert.stderr.contains("gym:CartPole-v1 has no built-in expert"), "\(noExpert.stderr)")
         let noModule = try await NexusProcess.run(
             ["eval", "--env", "gym:CartPole-v1", "--expert", "--expert-python", "no_such_expert:act", "--episodes", "1"] + Self.tools, timeout: 300, environment: Self.environment)
-        #expect(noModule.status != 0 && noModule.stderr.contains("no_such_expert"), "\(noModule.stderr)")
+        #expect(noModule.status != 0 && noModule.stderr.contains("No module named 'no_such_expert'"), "\(noModule.stderr)")
         // An expert that answers every query with an error: the command gives up, with its reason.
         let unusable = try await NexusProcess.run(
             ["eval", "--env", "gym:Pendulum-v1", "--expert", "--expert-python", "cartpole_expert:act", "--episodes", "1"] + Self.tools, timeout: 300, environment: Self.environment)
-        #expect(unusable.status != 0 && unusable.stderr.contains("answers were unusable; the last: the expert refused the query: IndexError"), "\(unusable.stderr)")
+        // (Under load an error answer may come after the 2 s timeout: then it gives up on silence.)
+        #expect(unusable.status != 0
+            && (unusable.stderr.contains("answers were unusable; the last: the expert refused the query: IndexError") || unusable.stderr.contains("did not answer 5 queries")),
+            "\(unusable.stderr)")
         let both = try await NexusProcess.run(
             ["demos", "record", "--env", "CartPole-v1", "--episodes", "1", "--out", "/tmp/never.nxdemo", "--expert-policy", "x", "--expert-python", "m:f"])
         #expect(both.status != 0 && both.stderr.contains("choose one expert"), "\(both.stderr)")

@@ -14,7 +14,6 @@ def linear(start):
 
 
 def train(path, seed):
-    import gymnasium as gym
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
     from stable_baselines3.common.env_util import make_vec_env
@@ -25,9 +24,10 @@ def train(path, seed):
                 learning_rate=linear(0.001), clip_range=linear(0.2), seed=seed, device="cpu", verbose=0)
     stop = StopTrainingOnRewardThreshold(reward_threshold=475, verbose=0)
     # eval_freq counts calls of the vector env's step: 8 envs, so every 2,048 env steps.
-    check = EvalCallback(gym.make("CartPole-v1"), n_eval_episodes=10, eval_freq=256, deterministic=True, callback_on_new_best=stop, verbose=0)
+    # Seeded evaluation environments: when training stops, and the final check, repeat.
+    check = EvalCallback(make_vec_env("CartPole-v1", n_envs=1, seed=seed + 1000), n_eval_episodes=10, eval_freq=256, deterministic=True, callback_on_new_best=stop, verbose=0)
     model.learn(total_timesteps=100_000, callback=check)
-    mean, _ = evaluate_policy(model, gym.make("CartPole-v1"), n_eval_episodes=10, deterministic=True)
+    mean, _ = evaluate_policy(model, make_vec_env("CartPole-v1", n_envs=1, seed=seed + 2000), n_eval_episodes=10, deterministic=True)
     model.save(path)
     print(f"trained {model.num_timesteps} steps, evaluation {mean:.1f}")
     return 0 if mean >= 475 else 1

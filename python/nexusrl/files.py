@@ -145,7 +145,8 @@ def _from_text(value):
 
 
 def _as_text(value):
-    return value if isinstance(value, str) else json.dumps(value)
+    # numpy scalars (np.float32, np.bool_) as the Python values they hold.
+    return value if isinstance(value, str) else json.dumps(value, default=lambda v: v.item())
 
 
 def _episode(trajectory, path, index) -> Episode:

@@ -51,7 +51,7 @@ public final class PythonExpertProcess: Sendable {
             if let failure {
                 child.signal(SIGKILL)
                 folder.remove()
-                throw RuntimeError("expert.python \(expert): \(failure)")
+                throw RuntimeError("--expert-python \(expert): \(failure)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -66,7 +66,13 @@ public final class PythonExpertProcess: Sendable {
 
     /// The expert's actions for `rows` observations.
     public func act(_ observations: [Float], rows: Int, observationDim: Int) async throws -> [Float] {
-        try await client.label(observations, rows: rows, observationDim: observationDim, attempts: Self.attempts)
+        do {
+            return try await client.label(observations, rows: rows, observationDim: observationDim, attempts: Self.attempts)
+        } catch {
+            // An expert that died: its own last words say why (its log goes with the folder).
+            guard child.isRunning else { throw RuntimeError("the Python expert \(child.exitDescription)\(ProcessFolder.lastWords(of: folder.path + "/expert.log"))") }
+            throw error
+        }
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its folder.
