@@ -73,8 +73,12 @@ struct RunDirectoryTests {
         let demos = directory + "-demos.nxdemo"
         defer { try? FileManager.default.removeItem(atPath: demos) }
         _ = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "2", "--out", demos])
+        // Its own ipc endpoints: the default tcp ports belong to whichever test runs alongside.
+        let endpoints = ["control", "trajectories", "weights", "expert"].flatMap { ["--set", "endpoints.\($0)=ipc://\(directory)-\($0)"] }
+        defer { for name in ["control", "trajectories", "weights", "expert"] { try? FileManager.default.removeItem(atPath: "\(directory)-\(name)") } }
         let learner = try await NexusProcess.run(
-            ["learner", "--run-dir", directory, "--overwrite", "--algo", "bc", "--env", "CartPole-v1", "--demos", demos, "--set", "bc.iterations=1"], timeout: 300)
+            ["learner", "--run-dir", directory, "--overwrite", "--algo", "bc", "--env", "CartPole-v1", "--demos", demos, "--set", "bc.iterations=1"] + endpoints,
+            timeout: 300)
         #expect(learner.status == 0, "\(learner.stderr)")
         let config = ClusterRun.read(directory + "/config.yaml")
         #expect(config.contains("algo: bc") && !config.contains("algo: dagger"), "\(config)")
