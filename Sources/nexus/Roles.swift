@@ -143,7 +143,8 @@ struct WorkerRole: AsyncParsableCommand {
         let workerID: UInt32
         do { workerID = try WorkerIdentity.parse(self.workerID, hostName: ProcessInfo.processInfo.hostName) } catch { throw ValidationError("\(error)") }
         let (stop, logger) = try processOptions.start(role: "worker-\(workerID)")
-        let worker = RolloutWorker(options: .init(workerID: workerID, learnerControl: endpoint, overrides: overrides), logger: logger)
+        let worker = RolloutWorker(
+            options: .init(workerID: workerID, learnerControl: endpoint, overrides: overrides, shutdownDeadlineSeconds: 15), logger: logger)
         try await worker.run(until: stop)
     }
 }

@@ -64,6 +64,8 @@ struct Train: AsyncParsableCommand {
             outcome = try await launcher.run(until: stop)
         } catch let error as RuntimeError {
             throw ValidationError(error.description)
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
         }
         let summary = (try? String(contentsOfFile: outcome.summaryPath, encoding: .utf8)) ?? "{}"
         print(summary, terminator: "")

@@ -169,7 +169,9 @@ struct GymEnvironmentTests {
     func megaDAggerOnGym() async throws {
         try Self.requirePython()
         let run = try ClusterRun.train(
-            ["--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "2", "--seed", "1"],
+            ["--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "2", "--seed", "1",
+             // Past the target, so that the gate (from the second iteration on) runs too.
+             "--set", "stop_at_target=false", "--set", "training.max_iterations=4"],
             environment: Self.environment)
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
@@ -177,5 +179,58 @@ struct GymEnvironmentTests {
         let (queries, steps) = (try #require(summary.number("expert_queries_to_target")), try #require(summary.number("env_steps_to_target")))
         #expect(queries < steps, "\(queries) queries for \(steps) steps")
         #expect(run.log("learner").contains("declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead"), "\(run.log("learner"))")
+        #expect(summary.number("unsafe_events") == 0, "CartPole reports no info[\"unsafe\"]: nothing can count")
+        #expect(run.metricsRows.allSatisfy { Double($0["safety_takeovers"] ?? "") == 0 }, "a lookahead with no region handed copies to the expert")
+    }
+
+    /// CartPole-v1's own unsafe region (|x| > 1.92 or |θ| > 0.8 · 12°), as a user declares it.
+    static let cartPoleRegion = #"unsafe_region=["obs[0] < -1.92", "obs[0] > 1.92", "obs[2] < -0.16755", "obs[2] > 0.16755"]"#
+
+    @Test("steps into a declared unsafe region are counted as the built-in CartPole's are: PPO's first iteration (an untrained policy) on gym:CartPole-v1 with CartPole's region declared and on CartPole-v1 enters it about as often per step")
+    func declaredRegionCountsUnsafeEvents() async throws {
+        try Self.requirePython()
+        var rates: [String: Double] = [:]
+        for env in ["gym:CartPole-v1", "CartPole-v1"] {
+            // An untrained policy drops the pole every twenty steps or so: each fall passes the
+            // region. The two get different PPO defaults (samples per iteration): compare per step.
+            let run = try ClusterRun.train(
+                ["--algo", "ppo", "--env", env, "--python", Self.python, "--workers", "1", "--seed", "3", "--set", "stop_at_target=false",
+                 "--set", "training.max_iterations=1"] + (env.hasPrefix("gym:") ? ["--set", Self.cartPoleRegion] : []),
+                environment: Self.environment)
+            #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
+            let first = try #require(run.metricsRows.first)
+            let (events, steps) = (try #require(Double(first["unsafe_events"] ?? "")), try #require(Double(first["env_steps"] ?? "")))
+            #expect(events >= 10, "\(env): \(events) unsafe events in \(steps) steps")
+            rates[env] = events / steps
+        }
+        let (gym, builtIn) = (rates["gym:CartPole-v1"] ?? 0, rates["CartPole-v1"] ?? 0)
+        #expect(gym > 0 && builtIn > 0 && gym <= 1.5 * builtIn && builtIn <= 1.5 * gym, "unsafe events per env step: \(rates)")
+    }
+
+    @Test("MEGA-DAgger on gym:CartPole-v1 with an unsafe region declared: the learner names it, the safety lookahead hands copies to the expert by it, the run reaches 475")
+    func megaDAggerWithDeclaredRegion() async throws {
+        try Self.requirePython()
+        // Tighter than CartPole's own, so that the lookahead meets it while the policy learns.
+        let run = try ClusterRun.train(
+            ["--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "2", "--seed", "1",
+             "--set", #"unsafe_region=["obs[2] < -0.05", "obs[2] > 0.05"]"#, "--set", "stop_at_target=false", "--set", "training.max_iterations=5"],
+            environment: Self.environment)
+        #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
+        // The gate and its lookahead act from the second iteration on (the first is DAgger's).
+        #expect(run.evaluated(atLeast: 475), "\(run.metricsRows.map { $0["eval_return_mean"] ?? "-" })")
+        #expect(run.log("learner").contains("gym:CartPole-v1's unsafe region: obs[2] < -0.05 or obs[2] > 0.05; MEGA-DAgger's safety lookahead judges imagined states by it"),
+                "\(run.log("learner"))")
+        let takeovers = run.metricsRows.compactMap { Double($0["safety_takeovers"] ?? "") }.reduce(0, +)
+        #expect(takeovers > 0, "the lookahead never handed a copy to the expert: \(run.metricsRows.map { $0["safety_takeovers"] ?? "-" })")
+    }
+
+    @Test("an unsafe_region naming a dimension the environment lacks is refused before anything starts")
+    func regionPastTheObservation() async throws {
+        try Self.requirePython()
+        let result = try await NexusProcess.run(
+            ["train", "--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act",
+             "--set", #"unsafe_region=["obs[4] > 1"]"#, "--run-dir", FileManager.default.temporaryDirectory.appendingPathComponent("nexus-region-\(UUID().uuidString.prefix(8))").path],
+            timeout: 120, environment: Self.environment)
+        #expect(result.status == 64 && result.stderr.contains("config key \"unsafe_region\": \"obs[4] > 1\": the observations have 4 dimensions"), "\(result.stderr)")
     }
 }

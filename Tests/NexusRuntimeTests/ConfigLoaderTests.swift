@@ -65,6 +65,10 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(file: try write("env: [unclosed\n")) }.contains("not valid YAML"))
         #expect(error { try ConfigLoader.load(file: "/nonexistent/nexus.yaml") }.contains("cannot read config file /nonexistent/nexus.yaml"))
         #expect(error { try ConfigLoader.load(overrides: ["expert.python='m:f'", "security.mode=curve"]) }.contains("cannot serve with security.mode curve yet"))
+        #expect(error { try ConfigLoader.load(overrides: ["unsafe_region=[\"obs[0] < -1.1\"]"]) }.contains("\"unsafe_region\"") )
+        #expect(error { try ConfigLoader.load(overrides: ["unsafe_region=[\"obs[0] < -1.1\"]"]) }.contains("is for gym: environments; CartPole-v1's unsafe region is built in"))
+        #expect(error { try ConfigLoader.load(overrides: ["env=gym:CartPole-v1", "target_return=475", "unsafe_region=[\"obs[0] <= 2\"]"]) }
+            .contains("config key \"unsafe_region\": \"obs[0] <= 2\" is not obs[I] < V or obs[I] > V"))
     }
 
     @Test("a rendering refuses a Python expert, which would meet CurveZMQ it does not speak, and renders it without CURVE")

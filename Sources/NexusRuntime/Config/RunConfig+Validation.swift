@@ -20,6 +20,13 @@ extension RunConfig {
     /// or the one `expert.imperfection`.
     public var expertImperfections: [String] { expert.imperfections.isEmpty ? [expert.imperfection] : expert.imperfections }
 
+    /// `unsafe_region` parsed, each index checked against `observationDim` when given.
+    public func checkedUnsafeRegion(observationDim: Int?) throws -> UnsafeRegion {
+        do { return try UnsafeRegion(parsing: unsafeRegion, observationDim: observationDim) } catch let error as EnvironmentError {
+            throw ConfigError("config key \"unsafe_region\": \(error.description)")
+        }
+    }
+
     /// Checks every value's range; the error names the key, the value and the rule.
     public func validate() throws {
         let require = ConfigError.require
@@ -28,6 +35,11 @@ extension RunConfig {
         try require(EnvironmentRegistry.ids.contains(env) || GymEnvironmentID.isGym(env), "env", env,
                     "unknown environment (known: \(EnvironmentRegistry.ids.joined(separator: ", ")); or gym:ID for any Gymnasium environment)")
         _ = try environmentArguments
+        if !unsafeRegion.isEmpty {
+            try require(GymEnvironmentID.isGym(env), "unsafe_region", unsafeRegion,
+                        "is for gym: environments; \(env)'s unsafe region is built in (README's environment table)")
+            _ = try checkedUnsafeRegion(observationDim: nil)
+        }
         try require((0...65535).contains(metrics.port), "metrics.port", metrics.port, "must be a TCP port (1-65535), or 0 for no endpoint")
         try require(metrics.port == 0 || metrics.port + expertImperfections.count <= 65535, "metrics.port", metrics.port,
                     "leaves no port for the experts (port + 1 + i)")

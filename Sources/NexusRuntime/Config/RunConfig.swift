@@ -10,6 +10,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Gymnasium's keyword arguments of the environment (`g: 12` for Pendulum-v1), for
     /// training, evaluation and every worker alike.
     public var envKwargs: [String: String] = [:]
+    /// Where a `gym:` environment is unsafe: bounds `obs[I] < V` / `obs[I] > V`, any of them
+    /// crossed (MEGA-DAgger's lookahead and the unsafe-event counts; see `UnsafeRegion`).
+    public var unsafeRegion: [String] = []
     public var seed: UInt64 = 0
     public var workers = 4
     /// Stop after this long (seconds), target reached or not.

@@ -4,13 +4,16 @@ import NexusWire
 /// A worker's copies of a `gym:` environment, stepped by an `EnvironmentServer`: the same
 /// arrays after each step as Nexus's own `VectorEnvironment` (same-step resets, final
 /// observations, completed returns and lengths), so the rollout collector records both alike.
-/// Unsafe events are what the environment reports in `info["unsafe"]`.
+/// A copy is unsafe where the environment reports `info["unsafe"]` or its observation lies in
+/// the declared `unsafe_region` (an episode's end judged by its final observation).
 public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
     public let spec: EnvironmentSpec
     public let count: Int
     public let server: EnvironmentServer
     /// The first reset's seed (copy i: seed + i); each recovery resets from a seed of its own.
     private let seed: UInt64
+    /// The declared region (`unsafe_region`; none: only `info["unsafe"]` counts).
+    public let region: UnsafeRegion
     /// Failed steps this vector recovered from (`env_failures`).
     public private(set) var failures = 0
 
@@ -26,12 +29,13 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
     private var episodeLengths: [Int]
     private var currentlyUnsafe: [Bool]
 
-    /// No region is declared for these environments: a prediction is never judged unsafe.
-    public var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { { _ in false } }
+    /// A prediction is judged by the declared region (with none, never unsafe: the lookahead
+    /// has nothing to look for).
+    public var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { { [region] in region.contains($0) } }
 
     /// Copies reset from `seed` by `server` (already started for `spec`).
-    public static func start(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64) async throws -> PythonVectorEnvironment {
-        var vector = PythonVectorEnvironment(server: server, spec: spec, seed: seed)
+    public static func start(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64, region: UnsafeRegion = .none) async throws -> PythonVectorEnvironment {
+        var vector = PythonVectorEnvironment(server: server, spec: spec, seed: seed, region: region)
         do {
             try await vector.reset(seed: seed)
         } catch is EnvironmentFailure {
@@ -41,8 +45,8 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
         return vector
     }
 
-    private init(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64) {
-        (self.server, self.spec, self.seed, count) = (server, spec, seed, server.settings.copies)
+    private init(server: EnvironmentServer, spec: EnvironmentSpec, seed: UInt64, region: UnsafeRegion) {
+        (self.server, self.spec, self.seed, self.region, count) = (server, spec, seed, region, server.settings.copies)
         observations = [Float](repeating: 0, count: count * spec.observationDim)
         finalObservations = observations
         rewards = [Double](repeating: 0, count: count)
@@ -63,7 +67,14 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
             (episodeReturns[index], episodeLengths[index], currentlyUnsafe[index]) = (0, 0, false)
             (rewards[index], terminated[index], truncated[index], enteredUnsafe[index]) = (0, false, false, false)
             (completedReturns[index], completedLengths[index]) = (0, 0)
+            currentlyUnsafe[index] = inRegion(observations, copy: index)
         }
+    }
+
+    private func inRegion(_ rows: [Float], copy index: Int) -> Bool {
+        guard !region.isEmpty else { return false }
+        let dim = spec.observationDim
+        return rows.withUnsafeBufferPointer { region.contains(UnsafeBufferPointer(rebasing: $0[(index * dim)..<((index + 1) * dim)])) }
     }
 
     public mutating func step(stepping actions: [Float]) async throws {
@@ -78,12 +89,15 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
         for index in 0..<count {
             episodeReturns[index] += rewards[index]
             episodeLengths[index] += 1
-            let unsafe = stepped.unsafe.isEmpty ? false : stepped.unsafe[index]
+            let ended = terminated[index] || truncated[index]
+            let reported = stepped.unsafe.isEmpty ? false : stepped.unsafe[index]
+            let unsafe = reported || inRegion(ended ? finalObservations : observations, copy: index)
             enteredUnsafe[index] = unsafe && !currentlyUnsafe[index]
             currentlyUnsafe[index] = unsafe
-            if terminated[index] || truncated[index] {
+            if ended {
                 (completedReturns[index], completedLengths[index]) = (episodeReturns[index], episodeLengths[index])
-                (episodeReturns[index], episodeLengths[index], currentlyUnsafe[index]) = (0, 0, false)
+                (episodeReturns[index], episodeLengths[index]) = (0, 0)
+                currentlyUnsafe[index] = inRegion(observations, copy: index)
             } else {
                 (completedReturns[index], completedLengths[index]) = (0, 0)
             }

@@ -23,7 +23,8 @@ public enum WorkerEnvironments {
             // The same split of the seed as Nexus's own collector: the environments' resets
             // from the first draw, the plan's and the policy's from the rest.
             var root = RandomSource(seed: seed)
-            let vector = try await PythonVectorEnvironment.start(server: server, spec: spec, seed: root.next())
+            let region = try config.checkedUnsafeRegion(observationDim: spec.observationDim)
+            let vector = try await PythonVectorEnvironment.start(server: server, spec: spec, seed: root.next(), region: region)
             return (RolloutCollector(vector, segmentSteps: config.worker.segmentSteps, workerID: workerID, random: root), server)
         } catch {
             await server.close()

@@ -11,6 +11,7 @@ public enum RunPreflight {
     public static func check(_ config: RunConfig, resuming run: RunDirectory?) throws {
         let builder = try config.algorithm
         let spec = try config.environmentSpec
+        _ = try config.checkedUnsafeRegion(observationDim: spec.observationDim)
         if builder.requirements.contains(.expert), !config.expert.python.isEmpty {
             try PythonExpert.check(config)
         } else if builder.requirements.contains(.expert) {

@@ -135,10 +135,13 @@ public final class LearnerServer: Sendable {
         controlPlane.publish(metrics: await learner.statusMetrics())
         try EndpointAnnouncement.write(boundEndpoints.merging(extraAnnouncements) { bound, _ in bound }, role: "learner", pid: getpid(), to: run.announcement("learner"))
         logger.info("learner listening", metadata: ["endpoints": "\(boundEndpoints)", "run_id": "\(learner.runID)"])
-        if config.algo == "mega-dagger", GymEnvironmentID.isGym(config.env) {
-            // Nexus knows no unsafe region of a user's environment (issue 21 asks for
-            // declarative ones): say what MEGA-DAgger does without it.
-            logger.notice("\(config.env) declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead; unsafe events are counted only where the environment reports info[\"unsafe\"]")
+        if config.algo == "mega-dagger", GymEnvironmentID.isGym(config.env), !config.unsafeRegion.isEmpty {
+            let region = try config.checkedUnsafeRegion(observationDim: nil)
+            logger.notice("\(config.env)'s unsafe region: \(region); MEGA-DAgger's safety lookahead judges imagined states by it")
+        } else if config.algo == "mega-dagger", GymEnvironmentID.isGym(config.env) {
+            // Nexus knows no unsafe region of a user's environment: say what MEGA-DAgger does
+            // without one.
+            logger.notice("\(config.env) declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead; unsafe events are counted only where the environment reports info[\"unsafe\"] (declare one with unsafe_region)")
         }
 
         var loops = [

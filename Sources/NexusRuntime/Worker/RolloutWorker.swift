@@ -17,10 +17,14 @@ public final class RolloutWorker: Sendable {
         public var learnerControl: Endpoint
         /// `--set` overrides laid over the configuration the learner sends.
         public var overrides: [String] = []
-        public init(workerID: UInt32, learnerControl: Endpoint, overrides: [String] = []) {
+        /// For the worker process: exit if closing the sockets after the stop takes longer
+        /// than this (seconds; nil: wait, as a library must).
+        public var shutdownDeadlineSeconds: Double?
+        public init(workerID: UInt32, learnerControl: Endpoint, overrides: [String] = [], shutdownDeadlineSeconds: Double? = nil) {
             self.workerID = workerID
             self.learnerControl = learnerControl
             self.overrides = overrides
+            self.shutdownDeadlineSeconds = shutdownDeadlineSeconds
         }
     }
 
@@ -86,10 +90,16 @@ public final class RolloutWorker: Sendable {
             "label_conflicts": "\(fused.conflicts)", "unsafe_labels_filtered": "\(fused.filtered)",
             "env_failures": "\(envFailures.load(ordering: .relaxed))",
         ])
+        let deadline = options.shutdownDeadlineSeconds.map { ShutdownDeadline(role: "worker \(options.workerID)", seconds: $0) }
+        deadline?.enter("closing the control socket")
         await control.close()
+        deadline?.enter("closing the trajectory socket")
         await push.close()
+        deadline?.enter("closing the expert sockets")
         for expert in experts { await expert.close() }
+        deadline?.enter("closing the weights socket")
         await inbox.close()
+        deadline?.enter("returning from the worker")
     }
 
     /// Says hello until the learner welcomes this worker; nil if stopped first. Refused (its
