@@ -50,3 +50,37 @@ extension ClusterTrainingTests {
         #expect(summary.number("rejected_messages") == 0, "a forged segment got through to decoding")
     }
 }
+
+extension ClusterTrainingTests {
+    @Test("a Python expert with security.mode curve serves over CurveZMQ: DAgger reaches 475 through it; a client with an unknown key or none gets no answer, and the expert counts both")
+    func pythonExpertOverCurve() async throws {
+        try GymEnvironmentTests.requirePython()
+        let run = try ClusterRun.train(
+            ["--env", "CartPole-v1", "--workers", "2", "--python", GymEnvironmentTests.python, "--expert-python", "cartpole_expert:act",
+             "--set", "security.mode=curve"] + Self.longRun,
+            environment: GymEnvironmentTests.environment)
+        #expect(await ClusterRun.waitUntil(seconds: 120) { run.endpoints(of: "expert")["expert"] != nil && run.metricsRows.count >= 1 }, "\(run.outputText)")
+        let endpoint = try Endpoint(parsing: try #require(run.endpoints(of: "expert")["expert"]))
+        let keys = run.runDirectory + "/keys"
+        let serverKey = try CurveKey(z85: try String(contentsOfFile: keys + "/server.pub", encoding: .utf8))
+        var stranger = SocketOptions.default
+        stranger.security = .curveClient(try CurveKeyPair.generate(), serverKey: serverKey)
+        let query = ExpertQuery(requestID: 1, workerID: 99, envID: "CartPole-v1", observations: Tensor(rows: 1, columns: 4, data: [0, 0, 0.1, 0]))
+        for options in [stranger, SocketOptions.default] {
+            let peer = try DealerSocket(connect: [endpoint], options: options)
+            _ = try? await withTimeout(seconds: 0.5) { try await peer.send(.expertQuery(query)) }
+            let answered = try? await withTimeout(seconds: 2) { try await peer.receiveMessage() }
+            #expect(answered == nil, "a client without the run's keys got an answer: \(String(describing: answered))")
+            await peer.close()
+        }
+        var security = RunConfig.SecuritySettings()
+        (security.mode, security.keys) = ("curve", keys)
+        let probe = try StatusClient(endpoint: endpoint, security: RoleSecurity(security), logger: .init(label: "test"))
+        let counted = await ClusterRun.status(of: probe, within: 60) { ($0[metric: "auth_failures"] ?? 0) >= 2 }
+        #expect((counted?[metric: "auth_failures"] ?? 0) >= 2 && (counted?[metric: "queries"] ?? 0) > 0, "expert status: \(String(describing: counted))")
+        await probe.close()
+        #expect(await ClusterRun.waitUntil(seconds: 300) { run.evaluated(atLeast: 475) }, "no evaluation of 475")
+        #expect(try await run.stop(reason: Self.stopReason, within: 180, keys: keys) == 0, "\(run.outputText)")
+        #expect(run.log("expert").contains("over CurveZMQ (keys \(keys))"), "\(run.log("expert"))")
+    }
+}

@@ -64,20 +64,23 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))
         #expect(error { try ConfigLoader.load(file: try write("env: [unclosed\n")) }.contains("not valid YAML"))
         #expect(error { try ConfigLoader.load(file: "/nonexistent/nexus.yaml") }.contains("cannot read config file /nonexistent/nexus.yaml"))
-        #expect(error { try ConfigLoader.load(overrides: ["expert.python='m:f'", "security.mode=curve"]) }.contains("cannot serve with security.mode curve yet"))
         #expect(error { try ConfigLoader.load(overrides: ["unsafe_region=[\"obs[0] < -1.1\"]"]) }.contains("\"unsafe_region\"") )
         #expect(error { try ConfigLoader.load(overrides: ["unsafe_region=[\"obs[0] < -1.1\"]"]) }.contains("is for gym: environments; CartPole-v1's unsafe region is built in"))
         #expect(error { try ConfigLoader.load(overrides: ["env=gym:CartPole-v1", "target_return=475", "unsafe_region=[\"obs[0] <= 2\"]"]) }
             .contains("config key \"unsafe_region\": \"obs[0] <= 2\" is not obs[I] < V or obs[I] > V"))
     }
 
-    @Test("a rendering refuses a Python expert, which would meet CurveZMQ it does not speak, and renders it without CURVE")
-    func renderingRefusesAPythonExpertOverCurve() throws {
-        let config = try ConfigLoader.load(overrides: ["algo=dagger", "expert.python='m:f'"])
-        #expect(throws: RuntimeError.self) { try DeployedRun(config).check() }
-        var plain = config
-        plain.security.mode = "none"
-        try DeployedRun(plain).check()
+    @Test("a Python expert serves over CurveZMQ where the run's security says so: --keys for security.mode curve or a remote bind under auto, none on loopback under auto or with none")
+    func pythonExpertTakesTheRunsKeys() throws {
+        func arguments(_ settings: [String], bind: String) throws -> [String] {
+            try PythonExpert.arguments(try ConfigLoader.load(overrides: ["algo=dagger", "expert.python='m:f'"] + settings), bind: bind, announce: nil, watchParent: false)
+        }
+        func keys(_ arguments: [String]) -> String? { arguments.firstIndex(of: "--keys").map { arguments[$0 + 1] } }
+        #expect(keys(try arguments(["security.mode=curve", "security.keys=/k"], bind: "tcp://127.0.0.1:5560")) == "/k")
+        #expect(keys(try arguments(["security.keys=/k"], bind: "tcp://0.0.0.0:5560")) == "/k")
+        #expect(keys(try arguments(["security.keys=/k"], bind: "tcp://127.0.0.1:*")) == nil)
+        #expect(keys(try arguments(["security.mode=none", "security.keys=/k"], bind: "tcp://0.0.0.0:5560")) == nil)
+        #expect(throws: RuntimeError.self) { try arguments(["security.mode=curve"], bind: "tcp://127.0.0.1:5560") }
     }
 }
 

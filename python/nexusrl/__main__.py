@@ -7,21 +7,24 @@ import sys
 
 def _expert(arguments):
     from nexusrl.expert import ActionSpace, ExpertServer
+    from nexusrl.keys import CurveServerKeys
     from nexusrl.sources import ExpertSourceError, load_expert
 
     try:
         space = ActionSpace(arguments.action_space)
+        keys = CurveServerKeys(arguments.keys) if arguments.keys else None
         expert = load_expert(arguments.expert)
     except (ValueError, ExpertSourceError) as error:
         print(f"nexusrl expert: {error}", file=sys.stderr)
         return 64
-    server = ExpertServer(expert, arguments.endpoint, arguments.observation_dim, space, max_batch=arguments.max_batch)
+    server = ExpertServer(expert, arguments.endpoint, arguments.observation_dim, space, max_batch=arguments.max_batch, curve_keys=keys)
     stopping = []
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda signum, frame: stopping.append(signal.Signals(signum).name))
     if arguments.announce:
         server.announce(arguments.announce)
-    print(f"nexusrl expert {arguments.expert} listening on {server.endpoint}", file=sys.stderr, flush=True)
+    security = f" over CurveZMQ (keys {arguments.keys})" if keys else ""
+    print(f"nexusrl expert {arguments.expert} listening on {server.endpoint}{security}", file=sys.stderr, flush=True)
     server.serve(stop=lambda: bool(stopping), watch_parent=arguments.watch_parent)
     counts = ", ".join(f"{name} {value}" for name, value in sorted(server.counts.items()))
     print(f"nexusrl expert stopped ({stopping[0] if stopping else 'standard input closed'}): {counts}", file=sys.stderr, flush=True)
@@ -106,6 +109,7 @@ def main(argv=None):
     expert.add_argument("--observation-dim", type=int, required=True, help="observations per state")
     expert.add_argument("--action-space", required=True, help="discrete:N or box:D")
     expert.add_argument("--max-batch", type=int, default=1024, help="most states answered in one call")
+    expert.add_argument("--keys", help="serve over CurveZMQ with DIR/server.key, admitting the keys in DIR/allowed_clients (nexus keys generate)", metavar="DIR")
     expert.add_argument("--announce", help="write the bound endpoint to this JSON file once listening")
     expert.add_argument("--watch-parent", action="store_true", help="stop when standard input closes (set by nexus train)")
     check = commands.add_parser("check-expert", help="Load an expert once and exit 0, or say why it does not load.")

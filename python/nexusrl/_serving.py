@@ -4,13 +4,16 @@ import os
 import sys
 
 
-def serve_until_stopped(socket, on_readable, stop=lambda: False, watch_parent=False):
-    """Calls `on_readable()` whenever `socket` has a message; returns why it stopped (None when
-    `stop()` said so)."""
+def serve_until_stopped(socket, on_readable, stop=lambda: False, watch_parent=False, also=None):
+    """Calls `on_readable()` whenever `socket` has a message (and `also[s]()` when socket `s`
+    of `also` has one); returns why it stopped (None when `stop()` said so)."""
     import zmq
 
+    also = also or {}
     poller = zmq.Poller()
     poller.register(socket, zmq.POLLIN)
+    for other in also:
+        poller.register(other, zmq.POLLIN)
     if watch_parent:
         poller.register(sys.stdin.fileno(), zmq.POLLIN)
     import time
@@ -25,6 +28,9 @@ def serve_until_stopped(socket, on_readable, stop=lambda: False, watch_parent=Fa
             events = dict(poller.poll(500))
         if watch_parent and events.get(sys.stdin.fileno()) and not os.read(sys.stdin.fileno(), 4096):
             return "standard input closed"
+        for other, handler in also.items():
+            if other in events:
+                handler()
         if socket in events:
             on_readable()
     return None

@@ -6,7 +6,11 @@ Whatever queries have arrived when it looks (up to `max_batch` states) are answe
 call of the expert on all their states: one forward pass of an SB3 model serves every worker.
 An expert that raises, or answers with the wrong shape or a value out of the action space,
 gets each of those queries an error answer (the worker counts it and asks again); the server
-lives on."""
+lives on.
+
+With `curve_keys` (a directory from `nexus keys generate`) it serves over CurveZMQ, as `nexus
+expert` does: its pair from `server.key`, admitting only the client keys in `allowed_clients`
+(pyzmq's ZAP handler asks this server); refused handshakes are counted (`auth_failures`)."""
 import json
 import os
 import sys
@@ -48,7 +52,7 @@ class ActionSpace:
 
 
 class ExpertServer:
-    def __init__(self, expert, endpoint, observation_dim, action_space, max_batch=1024, log=None):
+    def __init__(self, expert, endpoint, observation_dim, action_space, max_batch=1024, log=None, curve_keys=None):
         self.expert = expert
         self.observation_dim = observation_dim
         self.action_space = action_space
@@ -61,10 +65,49 @@ class ExpertServer:
         self.socket.setsockopt(zmq.RCVHWM, 16)
         # Refused by size before it is read: 4,096 states of this width, and room to spare.
         self.socket.setsockopt(zmq.MAXMSGSIZE, 4096 * max(1, observation_dim) * 4 + (1 << 20))
+        self.counts = {"queries": 0, "states": 0, "batches": 0, "rejected_messages": 0, "expert_errors": 0, "auth_failures": 0, "handshake_failures": 0}
+        self._logged = set()
+        self.authenticator, self.monitor = None, None
+        if curve_keys is not None:
+            self._serve_over_curve(curve_keys)
         self.socket.bind(endpoint.replace(":*", ":0") if endpoint.startswith("tcp://") else endpoint)
         self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
-        self.counts = {"queries": 0, "states": 0, "batches": 0, "rejected_messages": 0, "expert_errors": 0}
-        self._logged = set()
+
+    def _serve_over_curve(self, keys):
+        from zmq.auth.thread import ThreadAuthenticator
+
+        class Allowlist:
+            def callback(self, domain, key):  # pyzmq's ZAP thread, a key as Z85 bytes
+                return key in keys.allowed
+
+        self.authenticator = ThreadAuthenticator(self.context)
+        self.authenticator.start()
+        self.authenticator.configure_curve_callback(domain="nexus", credentials_provider=Allowlist())
+        self.socket.setsockopt(zmq.ZAP_DOMAIN, b"nexus")
+        self.socket.setsockopt(zmq.CURVE_SERVER, 1)
+        self.socket.setsockopt(zmq.CURVE_PUBLICKEY, keys.public)
+        self.socket.setsockopt(zmq.CURVE_SECRETKEY, keys.secret)
+        # Refusals are seen only as handshake events: a key not allowed, or a client without
+        # CURVE (a mechanism mismatch) — both are peers refused for who they are.
+        self.monitor = self.socket.get_monitor_socket(
+            zmq.EVENT_HANDSHAKE_FAILED_AUTH | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        self._keys_directory = keys.directory
+
+    def _count_handshakes(self):
+        from zmq.utils.monitor import recv_monitor_message
+
+        while True:
+            try:
+                event = recv_monitor_message(self.monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            self.counts["auth_failures"] += 1
+            if event["event"] != zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+                self.counts["handshake_failures"] += 1
+            if "auth" not in self._logged:
+                self._logged.add("auth")
+                self.log(f"refused a client over CurveZMQ (its key is not in {self._keys_directory}/allowed_clients, or it speaks no CURVE); "
+                         "further ones are counted, not logged")
 
     def _refuse_once(self, kind, message):
         self.counts["rejected_messages"] += 1
@@ -73,7 +116,8 @@ class ExpertServer:
             self.log(f"refused {message} (further ones of this kind are counted, not logged)")
 
     def serve(self, stop=lambda: False, watch_parent=False):
-        if serve_until_stopped(self.socket, self.serve_batch, stop=stop, watch_parent=watch_parent):
+        also = {self.monitor: self._count_handshakes} if self.monitor is not None else None
+        if serve_until_stopped(self.socket, self.serve_batch, stop=stop, watch_parent=watch_parent, also=also):
             self.log("the launcher is gone (standard input closed); stopping")
 
     def serve_batch(self):
@@ -155,4 +199,9 @@ class ExpertServer:
         os.replace(temporary, path)
 
     def close(self):
+        if self.monitor is not None:
+            self.socket.disable_monitor()
+            self.monitor.close()
         self.socket.close()
+        if self.authenticator is not None:
+            self.authenticator.stop()

@@ -76,9 +76,6 @@ extension RunConfig {
                         "is one Python expert; expert.imperfection(s) apply to the built-in one")
             try require(expert.python.hasPrefix("sb3:") ? expert.python.count > 4 : expert.python.split(separator: ":").count == 2,
                         "expert.python", expert.python, "must be MODULE:CALLABLE or sb3:PATH.zip")
-            // Its server does not speak CurveZMQ yet: say so rather than fail at the handshake.
-            try require(security.mode != "curve", "expert.python", expert.python,
-                        "cannot serve with security.mode curve yet (the Python expert speaks plain ZeroMQ): use it on loopback or a trusted network")
         }
         try require(!python.isEmpty && !python.contains("\n"), "python", python, "must name a Python interpreter (a path, or a name on PATH)")
 

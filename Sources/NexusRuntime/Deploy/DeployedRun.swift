@@ -26,14 +26,6 @@ public struct DeployedRun: Sendable {
     /// CURVE on every tcp endpoint: the roles run on separate hosts.
     public var usesCurve: Bool { config.security.mode != "none" }
 
-    /// What a rendering cannot run: a Python expert over CURVE (its server speaks plain ZeroMQ).
-    public func check() throws {
-        if usesCurve && usesExpert && !config.expert.python.isEmpty {
-            throw RuntimeError(
-                "expert.python \(config.expert.python) cannot serve over CurveZMQ yet, which a rendering turns on (security.mode \(config.security.mode)): render with --set security.mode=none for a trusted network")
-        }
-    }
-
     /// The configuration every role loads: binds on every interface, the learner advertised
     /// as `learnerHost`, expert `i` at `expertHosts[i]`.
     public func configuration(learnerHost: String, expertHosts: [String]) -> RunConfig {

@@ -25,7 +25,6 @@ public struct KubernetesManifests {
 
     /// Every object, as one YAML stream (`kubectl apply -f`).
     public func render(_ run: DeployedRun) throws -> String {
-        try run.check()
         if run.usesCurve {
             let missing = [KeyFiles.serverPair, KeyFiles.serverPublic, KeyFiles.clientPair, KeyFiles.allowedClients].filter { keys[$0] == nil }
             guard missing.isEmpty else {

@@ -15,7 +15,6 @@ public struct SlurmBatchScript {
 
     public func render(_ run: DeployedRun) throws -> String {
         guard nodes >= 1 else { throw RuntimeError("--nodes \(nodes) must be at least 1") }
-        try run.check()
         let experts = run.usesExpert ? Array(run.imperfections.indices) : []
         let config = run.configuration(learnerHost: Self.hostToken, expertHosts: experts.map { _ in Self.hostToken })
         // Shell expansion inside the here-document: only the learner's host is a variable.

@@ -1,5 +1,6 @@
 import Foundation
 import NexusEnvironments
+import NexusTransport
 import Synchronization
 
 /// A Python expert (`expert.python`) as a role process: `python -m nexusrl expert`, the
@@ -21,12 +22,21 @@ public enum PythonExpert {
 
     /// The server's arguments for the run's environment, bound to `bind` (`tcp://host:*` or
     /// `:0` for a free port), announcing its endpoint at `announce`.
+    /// Over CurveZMQ where the run's security says so for `bind` (as `nexus expert` would).
     public static func arguments(_ config: RunConfig, bind: String, announce: String?, watchParent: Bool) throws -> [String] {
-        arguments(expert: config.expert.python, spec: try config.environmentSpec, maxBatch: config.expert.maxBatch, bind: bind, announce: announce, watchParent: watchParent)
+        let curve = RoleSecurity(config.security).usesCurve(try Endpoint(parsing: bind))
+        if curve, config.security.keys.isEmpty {
+            throw RuntimeError("CurveZMQ needs keys: set security.keys to a directory from `nexus keys generate` (or security.mode: none on a trusted network)")
+        }
+        return arguments(expert: config.expert.python, spec: try config.environmentSpec, maxBatch: config.expert.maxBatch, bind: bind, announce: announce,
+                         watchParent: watchParent, curveKeys: curve ? config.security.keys : nil)
     }
 
-    /// The same for `expert` (MODULE:CALLABLE or sb3:PATH.zip) on an environment of `spec`.
-    public static func arguments(expert: String, spec: EnvironmentSpec, maxBatch: Int, bind: String, announce: String?, watchParent: Bool) -> [String] {
+    /// The same for `expert` (MODULE:CALLABLE or sb3:PATH.zip) on an environment of `spec`;
+    /// `curveKeys`: serve over CurveZMQ with that keys directory.
+    public static func arguments(
+        expert: String, spec: EnvironmentSpec, maxBatch: Int, bind: String, announce: String?, watchParent: Bool, curveKeys: String? = nil
+    ) -> [String] {
         let space: String
         switch spec.actionSpace {
         case .discrete(let count): space = "discrete:\(count)"
@@ -37,6 +47,7 @@ public enum PythonExpert {
             "--observation-dim", "\(spec.observationDim)", "--action-space", space, "--max-batch", "\(maxBatch)",
         ]
         if let announce { arguments += ["--announce", announce] }
+        if let curveKeys { arguments += ["--keys", curveKeys] }
         if watchParent { arguments.append("--watch-parent") }
         return arguments
     }
