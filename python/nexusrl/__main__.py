@@ -125,7 +125,7 @@ def main(argv=None):
         if name == "bench-env":
             command.add_argument("--seconds", type=float, default=5, help="how long to measure")
         if name == "env":
-            command.add_argument("--connect", required=True, help="the client's endpoint, e.g. ipc:///tmp/nexus-env-1")
+            command.add_argument("--connect", required=True, help="the Unix socket the client listens on, e.g. /tmp/nexus-env-1/socket-1")
             command.add_argument("--watch-parent", action="store_true", help="stop when standard input closes")
     arguments = parser.parse_args(argv)
     if arguments.command == "env":

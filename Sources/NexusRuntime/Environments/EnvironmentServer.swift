@@ -9,12 +9,14 @@ import Synchronization
 import Glibc
 #endif
 
-/// One `python -m nexusrl env` process and the DEALER it talks to: N copies of a Gymnasium
-/// environment stepped as one batch for one client (a worker, or the learner's evaluation).
-/// The client binds an `ipc://` socket in a folder of its own and starts the server connected
-/// to it; requests and replies alternate, each reply naming its request. The server ends
-/// when this process does (its standard input closes); `restart` kills it and starts a new
-/// one on a new socket, so nothing meant for the old one reaches it.
+/// One `python -m nexusrl env` process and the channel it answers on: N copies of a
+/// Gymnasium environment stepped as one batch for one client (a worker, or the learner's
+/// evaluation). The client listens on a Unix socket in a folder of its own and starts the
+/// server connected to it; requests and replies (Nexus envelopes, one frame each) alternate,
+/// each reply naming its request. The round trips block on a thread of this server's own
+/// (`taskExecutor`): a task that prefers it steps with no thread hand-off at all. The server
+/// ends when this process does (its standard input closes, and its channel); `restart` kills
+/// it and starts a new one on a new socket, so nothing meant for the old one reaches it.
 public final class EnvironmentServer: Sendable {
     public struct Settings: Sendable {
         /// The `gym:` name (as segments and specs carry it).
@@ -33,14 +35,22 @@ public final class EnvironmentServer: Sendable {
         }
     }
 
+    /// A running server: its process, where it connects, and the connection once made.
+    private struct Incarnation: Sendable {
+        let process: ChildProcess
+        let listener: FramedUnixListener
+        var connection: FramedConnection?
+    }
+
     public let settings: Settings
     private let folder: ProcessFolder
-    /// The running server and the socket it is connected to; `incarnation` counts restarts.
-    private let current = Mutex<(process: ChildProcess, socket: DealerSocket)?>(nil)
+    private let current = Mutex<Incarnation?>(nil)
+    /// Counts restarts (each listens on a socket of its own).
     private let incarnation = Atomic<Int>(0)
     private let nextRequest = Atomic<UInt64>(1)
     /// Whether the running server has answered yet (its first request gets `startSeconds`).
     private let answered = Atomic<Bool>(false)
+    private let thread: DedicatedThreadExecutor
     private let logger: Logger
 
     public init(_ settings: Settings, logger: Logger) throws {
@@ -48,34 +58,35 @@ public final class EnvironmentServer: Sendable {
         self.settings = settings
         self.logger = logger
         folder = try ProcessFolder(kind: "env")
+        thread = DedicatedThreadExecutor(name: "nexus-env")
         do {
             try start()
         } catch {
+            thread.stop()
             folder.remove()
             throw error
         }
     }
 
-    /// The thread of the running server's socket, as a task executor: a stepping loop run
-    /// there meets each reply on the thread that received it (one wake-up fewer a step).
-    public var taskExecutor: (any TaskExecutor)? { current.withLock { $0?.socket.taskExecutor } }
+    /// The thread the round trips block on: a stepping loop run there (`withTaskExecutorPreference`)
+    /// computes its actions and meets each reply on it.
+    public var taskExecutor: any TaskExecutor { thread }
 
     /// The log of the server processes (their standard output and errors).
     public var logPath: String { folder.path + "/env.log" }
 
     private func start() throws {
         let python = try PythonExpert.interpreter(settings.python)
-        let endpoint = "ipc://\(folder.path)/socket-\(incarnation.add(1, ordering: .relaxed).newValue)"
-        let socket = try DealerSocket(bind: [try Endpoint(parsing: endpoint)], logger: logger)
+        let listener = try FramedUnixListener(path: "\(folder.path)/socket-\(incarnation.add(1, ordering: .relaxed).newValue)")
         let arguments = [
             "-m", "nexusrl", "env", "--env", GymEnvironmentID.gymnasiumName(settings.env)!, "--kwargs", GymEnvironments.kwargsJSON(settings.kwargs),
-            "--copies", "\(settings.copies)", "--connect", endpoint, "--watch-parent",
+            "--copies", "\(settings.copies)", "--connect", listener.path, "--watch-parent",
         ]
         // In its own folder: what the environment writes to its working directory (MuJoCo's
         // MUJOCO_LOG.TXT) goes with the folder.
         let child = try ChildProcess(name: "env", executable: python, arguments: arguments, logPath: logPath, workingDirectory: folder.path)
         answered.store(false, ordering: .relaxed)
-        current.withLock { $0 = (child, socket) }
+        current.withLock { $0 = Incarnation(process: child, listener: listener) }
     }
 
     /// Kills the server (whatever state it is in) and starts a new one.
@@ -85,65 +96,83 @@ public final class EnvironmentServer: Sendable {
     }
 
     private func stopCurrent() async throws {
-        guard let (old, socket) = current.withLock({ value in defer { value = nil }; return value }) else { return }
-        old.signal(SIGKILL)
-        _ = await old.waitForExit(seconds: 10)
-        await socket.close()
+        guard let old = current.withLock({ value in defer { value = nil }; return value }) else { return }
+        old.process.signal(SIGKILL)
+        _ = await old.process.waitForExit(seconds: 10)
+        old.connection?.close()
     }
 
     /// Sends `kind` and waits for its reply; what the environment raised, a reply that does
     /// not validate (`expecting`), a timeout or an ended process throws `EnvironmentFailure`.
     public func request(_ kind: EnvRequest.Kind, expecting: WireExpectations = .none) async throws -> EnvReply.Result {
+        try await withTaskExecutorPreference(thread) { try await self.roundTrip(kind, expecting: expecting) }
+    }
+
+    /// One request and its reply, blocking this server's thread (in slices: a server that
+    /// dies is noticed at once by its closed socket, or within half a second).
+    private func roundTrip(_ kind: EnvRequest.Kind, expecting: WireExpectations) async throws -> EnvReply.Result {
         let id = nextRequest.add(1, ordering: .relaxed).oldValue
-        guard let (child, socket) = current.withLock({ $0 }) else { throw EnvironmentFailure(description: "the environment server is closed") }
+        guard let running = current.withLock({ $0 }) else { throw EnvironmentFailure(description: "the environment server is closed") }
         let limit = answered.load(ordering: .relaxed) ? settings.timeoutSeconds : max(settings.timeoutSeconds, settings.startSeconds)
         let deadline = ContinuousClock.now + .seconds(limit)
-        let message = WireMessage.envRequest(EnvRequest(requestID: id, kind: kind))
-        // At once where the server is connected (every step but the first); else the send
-        // waits for it to connect, bounded by the same deadline and by the server's life (one
-        // that dies while importing never connects). The guard costs a task group a call.
-        let sentAtOnce = try answered.load(ordering: .relaxed) && socket.trySend(message)
-        if !sentAtOnce {
-            try await sendWhileAlive(message, on: socket, child: child, deadline: deadline, limit: limit)
-        }
-        while true {
-            let remaining = (deadline - ContinuousClock.now) / .seconds(1)
-            guard remaining > 0 else { throw EnvironmentFailure(description: "no reply from the environment in \(Self.seconds(limit))\(lastLogLine)") }
-            if !child.isRunning {
-                throw EnvironmentFailure(description: "the environment process \(child.exitDescription)\(lastLogLine)")
+        let connection = try await connection(of: running, deadline: deadline, limit: limit)
+        // Observations and final observations of every copy as float32, and room to spare:
+        // anything longer is not a reply of this protocol.
+        let longest = (1 << 20) + settings.copies * max(1, expecting.observationDim ?? 1) * 16
+        do {
+            try connection.send(WireCodec.encode(.envRequest(EnvRequest(requestID: id, kind: kind))), timeout: limit)
+            while true {
+                let remaining = (deadline - ContinuousClock.now) / .seconds(1)
+                guard remaining > 0 else { throw EnvironmentFailure(description: "no reply from the environment in \(Self.seconds(limit))\(lastLogLine)") }
+                guard let frame = try connection.receive(timeout: min(remaining, 0.5), limit: longest) else {
+                    if !running.process.isRunning { throw await ended(running.process) }
+                    continue
+                }
+                let message: WireMessage
+                do {
+                    message = try frame.withUnsafeBytes { try WireCodec.decode($0, expecting: expecting) }
+                } catch {
+                    throw EnvironmentFailure(description: "the environment's reply is refused: \(error)")
+                }
+                guard case .envReply(let reply) = message, reply.requestID == id else { continue }
+                answered.store(true, ordering: .relaxed)
+                if case .error(let text) = reply.result { throw EnvironmentFailure(description: "the environment raised \(text)") }
+                return reply.result
             }
-            let payload: Payload
-            do {
-                // In slices: a server that died is noticed within half a second.
-                payload = try await socket.receive(timeout: min(remaining, 0.5))
-            } catch TransportError.timedOut {
-                continue
-            }
-            let message: WireMessage
-            do {
-                message = try payload.withUnsafeBytes { try WireCodec.decode($0, expecting: expecting) }
-            } catch {
-                throw EnvironmentFailure(description: "the environment's reply is refused: \(error)")
-            }
-            guard case .envReply(let reply) = message, reply.requestID == id else { continue }
-            answered.store(true, ordering: .relaxed)
-            if case .error(let text) = reply.result { throw EnvironmentFailure(description: "the environment raised \(text)") }
-            return reply.result
+        } catch FramedSocketError.closed {
+            throw await ended(running.process)
+        } catch let error as FramedSocketError {
+            throw EnvironmentFailure(description: "the environment's channel failed: \(error)\(lastLogLine)")
         }
     }
 
-    private func sendWhileAlive(_ message: WireMessage, on socket: DealerSocket, child: ChildProcess, deadline: ContinuousClock.Instant, limit: Double) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await socket.send(message) }
-            group.addTask { [self] in
-                while child.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-                throw child.isRunning
-                    ? EnvironmentFailure(description: "the environment server did not connect in \(Self.seconds(limit))\(lastLogLine)")
-                    : EnvironmentFailure(description: "the environment process \(child.exitDescription)\(lastLogLine)")
+    /// The running server's connection: made by its first request, waiting for the server to
+    /// connect (bounded by the deadline and by its life: one that dies importing never does).
+    private func connection(of running: Incarnation, deadline: ContinuousClock.Instant, limit: Double) async throws -> FramedConnection {
+        if let connection = running.connection { return connection }
+        while true {
+            let remaining = (deadline - ContinuousClock.now) / .seconds(1)
+            guard remaining > 0 else { throw EnvironmentFailure(description: "the environment server did not connect in \(Self.seconds(limit))\(lastLogLine)") }
+            if !running.process.isRunning { throw await ended(running.process) }
+            let accepted: FramedConnection?
+            do {
+                accepted = try running.listener.accept(timeout: min(remaining, 0.1))
+            } catch {
+                throw EnvironmentFailure(description: "cannot accept the environment server's connection: \(error)")
             }
-            try await group.next()
-            group.cancelAll()
+            guard let accepted else { continue }
+            current.withLock { value in
+                if value?.process === running.process { value?.connection = accepted }
+            }
+            return accepted
         }
+    }
+
+    /// The failure of a server whose channel closed: how its process ended (waited for
+    /// briefly: the socket closes a moment before the exit is seen) and its last words.
+    private func ended(_ process: ChildProcess) async -> EnvironmentFailure {
+        _ = await process.waitForExit(seconds: 2)
+        return EnvironmentFailure(description: "the environment process \(process.exitDescription)\(lastLogLine)")
     }
 
     /// The spaces of the running server's environment.
@@ -185,9 +214,10 @@ public final class EnvironmentServer: Sendable {
 
     private static func seconds(_ value: Double) -> String { value == value.rounded() ? "\(Int(value)) s" : "\(value) s" }
 
-    /// Ends the server and removes the socket's folder.
+    /// Ends the server, its thread, and removes the socket's folder.
     public func close() async {
         try? await stopCurrent()
+        thread.stop()
         // Failures were logged with the server's last words; the folder goes.
         folder.remove()
     }

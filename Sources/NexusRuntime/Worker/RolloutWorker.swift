@@ -160,7 +160,11 @@ public final class RolloutWorker: Sendable {
         let seed = config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID)
         let (made, server) = try await WorkerEnvironments.collector(config, spec: spec, workerID: options.workerID, seed: seed, logger: logger)
         do {
-            try await collect(into: made, config, spec: spec, inbox: inbox, experts: experts, push: push)
+            // A gym: environment's round trips block its server's own thread: step there, so
+            // each reply meets the loop with no thread hand-off.
+            try await withTaskExecutorPreference(server?.taskExecutor) {
+                try await collect(into: made, config, spec: spec, inbox: inbox, experts: experts, push: push)
+            }
         } catch {
             await server?.close()
             throw error
