@@ -41,6 +41,26 @@ struct AlgorithmRegistryTests {
         #expect(try dagger.algorithm.maxPolicyLag(dagger) == .max, "DAgger keeps labels from any policy version")
     }
 
+    @Test("PPO on a gym: MuJoCo environment takes the zoo's settings for its family (any version, any module), 256 × 256 ReLU where the zoo has them; others keep SB3's")
+    func ppoMuJoCoDefaults() throws {
+        let cheetah = RunConfig.defaults(for: "gym:HalfCheetah-v5", algo: "ppo", workers: 2)
+        #expect((cheetah.worker.envs, cheetah.worker.segmentSteps, cheetah.training.samplesPerIteration) == (1, 512, 1024))
+        #expect((cheetah.policy.hiddenSizes, cheetah.policy.activation, cheetah.ppo.logStdInit) == ([256, 256], "relu", -2))
+        #expect((cheetah.policy.batchSize, cheetah.policy.learningRate, cheetah.ppo.epochs, cheetah.ppo.gamma, cheetah.ppo.gaeLambda) == (64, 2.0633e-5, 20, 0.98, 0.92))
+        #expect((cheetah.ppo.clipRange, cheetah.ppo.entropyCoefficient, cheetah.ppo.valueCoefficient, cheetah.ppo.maxGradNorm) == (0.1, 0.000401762, 0.58096, 0.8))
+        #expect(cheetah.ppo.normalizeObservations && cheetah.ppo.normalizeRewards)
+        #expect(RunConfig.defaults(for: "gym:my_robots:HalfCheetah-v4", algo: "ppo").policy.learningRate == 2.0633e-5)
+        let walker = RunConfig.defaults(for: "gym:Walker2d-v5", algo: "ppo")
+        #expect((walker.policy.hiddenSizes, walker.policy.activation, walker.ppo.epochs, walker.ppo.clipRange) == ([64, 64], "tanh", 20, 0.1))
+        #expect(RunConfig.defaults(for: "gym:Hopper-v5", algo: "ppo").ppo.gamma == 0.999)
+        let ant = RunConfig.defaults(for: "gym:Ant-v5", algo: "ppo", workers: 2)
+        #expect((ant.worker.segmentSteps, ant.training.samplesPerIteration, ant.ppo.normalizeObservations) == (2048, 4096, true))
+        let other = RunConfig.defaults(for: "gym:LunarLander-v3", algo: "ppo")
+        #expect((other.policy.hiddenSizes, other.ppo.clipRange, other.ppo.normalizeObservations) == ([64, 64], 0.2, false))
+        // The generator of GAIL takes the same networks.
+        #expect(RunConfig.defaults(for: "gym:HalfCheetah-v5", algo: "gail").policy.hiddenSizes == [256, 256])
+    }
+
     @Test("each builder makes the algorithm its name says, for the environment's spaces")
     func builders() throws {
         let config = try ConfigLoader.load(overrides: ["algo=ppo", "env=Pendulum-v1"])

@@ -15,9 +15,41 @@ struct PPOBuilder: AlgorithmBuilder {
     struct Tuned {
         var envs: Int, steps: Int, minibatch = 64, epochs = 10, gamma = 0.99, lambda = 0.95, learningRate = 3e-4
         var linearSchedules = false, scheduleSteps = 1_000_000, normalise = false
+        var clipRange = 0.2, entropy = 0.0, valueCoefficient = 0.5, maxGradNorm = 0.5
+        /// The zoo's MuJoCo policies: 256 × 256 ReLU networks starting at σ = e⁻².
+        var hiddenSizes = [64, 64], activation = "tanh", logStdInit = 0.0
+
+        static func mujoco(steps: Int = 512, minibatch: Int, epochs: Int, gamma: Double, lambda: Double, learningRate: Double,
+                           clipRange: Double, entropy: Double, valueCoefficient: Double, maxGradNorm: Double) -> Tuned {
+            Tuned(envs: 1, steps: steps, minibatch: minibatch, epochs: epochs, gamma: gamma, lambda: lambda, learningRate: learningRate,
+                  normalise: true, clipRange: clipRange, entropy: entropy, valueCoefficient: valueCoefficient, maxGradNorm: maxGradNorm,
+                  hiddenSizes: [256, 256], activation: "relu", logStdInit: -2)
+        }
     }
 
+    /// By the environment's name; a `gym:` environment by its family (`gym:HalfCheetah-v5`
+    /// takes the zoo's HalfCheetah-v3 settings: v5 changed no dynamics the settings depend on).
     static func tuned(for env: String) -> Tuned {
+        let family = GymEnvironmentID.gymnasiumName(env).map { name in String(name.split(separator: ":").last!.prefix { $0 != "-" }) }
+        switch family {
+        case "HalfCheetah":
+            return .mujoco(minibatch: 64, epochs: 20, gamma: 0.98, lambda: 0.92, learningRate: 2.0633e-5,
+                           clipRange: 0.1, entropy: 0.000401762, valueCoefficient: 0.58096, maxGradNorm: 0.8)
+        case "Hopper":
+            return .mujoco(minibatch: 32, epochs: 5, gamma: 0.999, lambda: 0.99, learningRate: 9.80828e-5,
+                           clipRange: 0.2, entropy: 0.00229519, valueCoefficient: 0.835671, maxGradNorm: 0.7)
+        case "Walker2d":
+            // The zoo's Walker2d-v3 entry has no policy_kwargs: SB3's 64 × 64 tanh networks.
+            var walker = Tuned.mujoco(minibatch: 32, epochs: 20, gamma: 0.99, lambda: 0.95, learningRate: 5.05041e-5,
+                                      clipRange: 0.1, entropy: 0.000585045, valueCoefficient: 0.871923, maxGradNorm: 1)
+            (walker.hiddenSizes, walker.activation, walker.logStdInit) = ([64, 64], "tanh", 0)
+            return walker
+        case "Ant", "Swimmer":
+            // The zoo's mujoco-defaults: SB3's PPO with normalisation (Swimmer: γ 0.9999).
+            return Tuned(envs: 1, steps: 2048, gamma: family == "Swimmer" ? 0.9999 : 0.99, normalise: true)
+        default:
+            break
+        }
         switch env {
         case "CartPole-v1":
             return Tuned(envs: 8, steps: 32, minibatch: 256, epochs: 20, gamma: 0.98, lambda: 0.8, learningRate: 1e-3, linearSchedules: true, scheduleSteps: 100_000)
@@ -40,6 +72,8 @@ struct PPOBuilder: AlgorithmBuilder {
         config.training.samplesPerIteration = config.worker.envs * max(1, config.workers) * tuned.steps
         config.policy.batchSize = tuned.minibatch
         config.policy.learningRate = tuned.learningRate
+        config.policy.hiddenSizes = tuned.hiddenSizes
+        config.policy.activation = tuned.activation
         config.ppo.epochs = tuned.epochs
         config.ppo.gamma = tuned.gamma
         config.ppo.gaeLambda = tuned.lambda
@@ -48,6 +82,11 @@ struct PPOBuilder: AlgorithmBuilder {
         config.ppo.scheduleSteps = tuned.scheduleSteps
         config.ppo.normalizeObservations = tuned.normalise
         config.ppo.normalizeRewards = tuned.normalise
+        config.ppo.clipRange = tuned.clipRange
+        config.ppo.entropyCoefficient = tuned.entropy
+        config.ppo.valueCoefficient = tuned.valueCoefficient
+        config.ppo.maxGradNorm = tuned.maxGradNorm
+        config.ppo.logStdInit = tuned.logStdInit
     }
 
     func validate(_ config: RunConfig) throws {
