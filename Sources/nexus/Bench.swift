@@ -56,7 +56,7 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "The interpreter of the baseline (default: --python).")
         var referencePython: String?
 
-        @Option(help: "Copies each worker steps (the worker.envs key).")
+        @Option(parsing: .unconditional, help: "Copies each worker steps (the worker.envs key).")
         var copies = 8
 
         @Option(name: .customLong("env-kwarg"), help: ArgumentHelp("A keyword argument of gymnasium.make (repeatable).", valueName: "key=value"))
@@ -91,7 +91,7 @@ struct Bench: AsyncParsableCommand {
             abstract: "Env steps/s of 1 and 2 worker processes through the whole stack; baseline: the same environments and policy in one process, per core used. With --hosts N: N workers on other hosts (network namespaces, CURVE on) against the same workers on loopback.")
         @OptionGroup var options: Options
 
-        @Option(help: "Put the workers on N other hosts (network namespaces; needs root and cluster/netns-hosts).")
+        @Option(parsing: .unconditional, help: "Put the workers on N other hosts (network namespaces; needs root and cluster/netns-hosts).")
         var hosts = 0
 
         @Option(help: "The namespace helper script.")

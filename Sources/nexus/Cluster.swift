@@ -32,7 +32,7 @@ struct Cluster: ParsableCommand {
         @Option(help: "The key directory (nexus keys generate DIR). k8s: its files go into Secrets; slurm: every node must read it there.")
         var keys: String?
 
-        @Option(help: "slurm: nodes to allocate.")
+        @Option(parsing: .unconditional, help: "slurm: nodes to allocate.")
         var nodes = 2
 
         func run() throws {

@@ -31,13 +31,13 @@ struct Demos: ParsableCommand {
         @Option(help: "Environment: one of Nexus's own (see `nexus env list`), or gym:ID / gym:MODULE:ID for any Gymnasium environment.")
         var env: String
 
-        @Option(help: "Number of episodes.")
+        @Option(parsing: .unconditional, help: "Number of episodes.")
         var episodes: Int
 
         @Option(help: "Output file (written atomically).")
         var out: String
 
-        @Option(help: "Seed of the reset draws.")
+        @Option(parsing: .unconditional, help: "Seed of the reset draws.")
         var seed: UInt64 = 0
 
         @Option(help: "Record this checkpoint's policy as the expert instead of the built-in one (e.g. a PPO run's).")

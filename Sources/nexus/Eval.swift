@@ -13,7 +13,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Environment: one of Nexus's own (see `nexus env list`), or gym:ID / gym:MODULE:ID for any Gymnasium environment.")
     var env: String
 
-    @Option(help: "Number of episodes.")
+    @Option(parsing: .unconditional, help: "Number of episodes.")
     var episodes = 100
 
     @Flag(help: "Act with the expert: the environment's built-in one, the policy given by --expert-policy, or the Python one given by --expert-python.")
@@ -25,7 +25,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Act with the policy in this checkpoint file (deterministically).")
     var policy: String?
 
-    @Option(help: "Seed of the reset draws.")
+    @Option(parsing: .unconditional, help: "Seed of the reset draws.")
     var seed: UInt64 = 0
 
     @Flag(help: "Print one JSON object.")

@@ -17,7 +17,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The HTML file to write.")
     var out: String
 
-    @Option(help: "Episodes the expert is evaluated on, for its return line (0: no line).")
+    @Option(parsing: .unconditional, help: "Episodes the expert is evaluated on, for its return line (0: no line).")
     var expertEpisodes = 20
 
     func validate() throws {

@@ -15,7 +15,7 @@ struct ConfigOptions: ParsableArguments {
     @Option(help: "Environment: one of Nexus's own (nexus env list), or gym:ID / gym:MODULE:ID for any Gymnasium environment, stepped in Python (the env key).")
     var env: String?
 
-    @Option(help: "Seed (the seed key).")
+    @Option(parsing: .unconditional, help: "Seed (the seed key).")
     var seed: UInt64?
 
     @Option(help: ArgumentHelp("Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (the algo key; see `nexus train --help`)."))

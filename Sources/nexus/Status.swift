@@ -15,7 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "The learner's control endpoint or an expert's endpoint, e.g. tcp://10.0.0.5:5555.")
     var endpoint: String
 
-    @Option(help: "Seconds to wait for the answer.")
+    @Option(parsing: .unconditional, help: "Seconds to wait for the answer.")
     var timeout: Double = 5
 
     @Option(name: .customLong("set"), help: ArgumentHelp("How to reach it: security.mode and security.keys (client.key, server.pub), e.g. --set security.keys=/etc/nexus/keys.", valueName: "key=value"))

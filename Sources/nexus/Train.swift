@@ -16,7 +16,7 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
-    @Option(help: "Number of rollout worker processes (the workers key).")
+    @Option(parsing: .unconditional, help: "Number of rollout worker processes (the workers key).")
     var workers: Int?
 
     @Option(help: "Run directory (default: a new one under runs/).")
@@ -28,10 +28,10 @@ struct Train: AsyncParsableCommand {
     @Flag(help: "Start afresh in a --run-dir that holds an earlier run (its files are removed first). Without it, such a directory is refused.")
     var overwrite = false
 
-    @Option(help: "Stop after this many seconds (the max_seconds key).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds (the max_seconds key).")
     var maxSeconds: Double?
 
-    @Option(help: "Stop once the evaluation return reaches this (the target_return key; default: the environment's threshold).")
+    @Option(parsing: .unconditional, help: "Stop once the evaluation return reaches this (the target_return key; default: the environment's threshold).")
     var targetReturn: Double?
 
     @Option(help: "Launcher log level.")

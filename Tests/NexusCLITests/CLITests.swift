@@ -37,6 +37,22 @@ struct CLITests {
         #expect(filter.stderr.contains("trajectory_1000x17"))
     }
 
+    @Test("numeric options take negative values as written: a negative target trains and is kept; a negative count or time is refused by its rule, not as a missing value")
+    func negativeNumbers() async throws {
+        let directory = NSTemporaryDirectory() + "nexus-negative-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try await NexusProcess.run(
+            ["train", "--env", "Pendulum-v1", "--target-return", "-1500", "--workers", "1", "--max-seconds", "20", "--run-dir", directory], timeout: 120)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOfFile: directory + "/config.yaml", encoding: .utf8).contains("target_return: -1500.0"))
+        for (arguments, key) in [(["--max-seconds", "-5"], "max_seconds"), (["--workers", "-2"], "workers")] {
+            let refused = try await NexusProcess.run(["train", "--env", "Pendulum-v1"] + arguments + ["--run-dir", directory + "-refused"])
+            #expect(refused.status == 64 && refused.stderr.contains(key) && !refused.stderr.contains("Missing value"), "\(arguments): \(refused.stderr)")
+        }
+        let episodes = try await NexusProcess.run(["eval", "--env", "Pendulum-v1", "--expert", "--episodes", "-3"])
+        #expect(episodes.status == 64 && !episodes.stderr.contains("Missing value"), "\(episodes.stderr)")
+    }
+
     struct Record: Decodable {
         var bench: String
         var `case`: String

@@ -175,6 +175,11 @@ public enum ConfigLoader {
             }))
         case .sequence(let sequence):
             return .sequence(Node.Sequence(sequence.map { rekey($0, transform) }))
+        case .scalar(let scalar) where scalar.style == .plain && scalar.string.contains(where: { "eE.".contains($0) }):
+            // Yams writes every floating-point number in exponent form (600 as 6e+2, 0.99 as
+            // 9.9e-1): written as people do. Integers and quoted strings are left as they are.
+            guard let value = Double(scalar.string), value.isFinite else { return node }
+            return Node(value.description)
         default:
             return node
         }
