@@ -140,13 +140,16 @@ public final class FramedConnection: Sendable {
         }
     }
 
+    /// Ends the connection both ways (a read or write under way on another thread returns);
+    /// the descriptor itself is released with this object, so its number cannot be reused
+    /// while such a call still holds it.
     public func close() {
         guard !isClosed.exchange(true, ordering: .relaxed) else { return }
-        Glibc.close(descriptor)
+        shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
     deinit {
-        close()
+        Glibc.close(descriptor)
         scratch.deallocate()
     }
 

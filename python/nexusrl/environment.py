@@ -95,6 +95,9 @@ class Environments:
             self.registered_id = spec.id if spec is not None else env_id
             while len(self.envs) < copies:
                 self.envs.append(make_environment(env_id, kwargs))
+                # As SyncVectorEnv checks: every copy has the first one's spaces.
+                if describe_spaces(self.envs[-1]) != (self.observation_dim, self.discrete, self.low, self.high):
+                    raise SpaceError(f"copy {len(self.envs) - 1} of {env_id} has other spaces than copy 0")
         except BaseException:
             self.close()
             raise
@@ -119,7 +122,10 @@ class Environments:
         return spaces
 
     def _row(self, observation):
-        return np.asarray(observation, dtype=np.float32).reshape(-1)
+        row = np.asarray(observation, dtype=np.float32).reshape(-1)
+        if row.size != self.observation_dim:
+            raise SpaceError(f"an observation of {row.size} values, where the observation space has {self.observation_dim}")
+        return row
 
     def reset(self, seed=None):
         """Every copy reset (copy i from `seed + i`, as `SyncVectorEnv.reset(seed=seed)`)."""
@@ -325,8 +331,9 @@ def _exit_when_stdin_closes():
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
 
 
-class _Stop(Exception):
-    """SIGTERM or SIGINT: ends a blocking read."""
+class _Stop(BaseException):
+    """SIGTERM or SIGINT: ends a blocking read or a step under way (not an `Exception`: the
+    environment's own failures are caught as those and answered; this must get through)."""
 
 
 def serve(env_id, kwargs, copies, path, watch_parent=True):
@@ -335,9 +342,17 @@ def serve(env_id, kwargs, copies, path, watch_parent=True):
 
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, stop)
+    # A process started by Foundation's Process inherits a mask with these blocked (Swift
+    # roles take signals through dispatch sources): unblocked, or SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     if watch_parent:
         _exit_when_stdin_closes()
-    server = EnvServer(Environments(env_id, kwargs, copies), path)
+    try:
+        environments = Environments(env_id, kwargs, copies)
+    except _Stop as stopped:
+        print(f"nexusrl env stopped while making {env_id} ({stopped})", file=sys.stderr, flush=True)
+        return
+    server = EnvServer(environments, path)
     print(f"nexusrl env {env_id} ({copies} copies) connected to {path}", file=sys.stderr, flush=True)
     try:
         why = server.serve()

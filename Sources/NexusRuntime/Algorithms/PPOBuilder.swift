@@ -66,7 +66,8 @@ struct PPOBuilder: AlgorithmBuilder {
 
     func applyDefaults(to config: inout RunConfig) {
         let tuned = Self.tuned(for: config.env)
-        // The zoo's copies split over the workers, so that one update sees the zoo's batch.
+        // The zoo's copies split over the workers, so that one update sees the zoo's batch
+        // (at least one copy a worker: a zoo setting of one copy gives N workers N × its batch).
         config.worker.envs = max(1, tuned.envs / max(1, config.workers))
         config.worker.segmentSteps = tuned.steps
         config.training.samplesPerIteration = config.worker.envs * max(1, config.workers) * tuned.steps

@@ -120,8 +120,11 @@ public final class EnvironmentServer: Sendable {
         // anything longer is not a reply of this protocol.
         let longest = (1 << 20) + settings.copies * max(1, expecting.observationDim ?? 1) * 16
         do {
-            try connection.send(WireCodec.encode(.envRequest(EnvRequest(requestID: id, kind: kind))), timeout: limit)
+            try connection.send(WireCodec.encode(.envRequest(EnvRequest(requestID: id, kind: kind))), timeout: max(0.001, (deadline - ContinuousClock.now) / .seconds(1)))
             while true {
+                // A stopping worker does not wait out a hung environment (its reply, if it
+                // comes, names an older request and is skipped by the next one).
+                try Task.checkCancellation()
                 let remaining = (deadline - ContinuousClock.now) / .seconds(1)
                 guard remaining > 0 else { throw EnvironmentFailure(description: "no reply from the environment in \(Self.seconds(limit))\(lastLogLine)") }
                 guard let frame = try connection.receive(timeout: min(remaining, 0.5), limit: longest) else {
@@ -151,6 +154,7 @@ public final class EnvironmentServer: Sendable {
     private func connection(of running: Incarnation, deadline: ContinuousClock.Instant, limit: Double) async throws -> FramedConnection {
         if let connection = running.connection { return connection }
         while true {
+            try Task.checkCancellation()
             let remaining = (deadline - ContinuousClock.now) / .seconds(1)
             guard remaining > 0 else { throw EnvironmentFailure(description: "the environment server did not connect in \(Self.seconds(limit))\(lastLogLine)") }
             if !running.process.isRunning { throw await ended(running.process) }

@@ -20,8 +20,8 @@ public enum PythonExpert {
         throw RuntimeError("python: no \(python) on PATH (give --python PATH, or the python key)")
     }
 
-    /// The server's arguments for the run's environment, bound to `bind` (`tcp://host:*` or
-    /// `:0` for a free port), announcing its endpoint at `announce`.
+    /// The server's arguments for the run's environment, bound to `bind` (`tcp://host:PORT`,
+    /// or `tcp://host:*` for a free port), announcing its endpoint at `announce`.
     /// Over CurveZMQ where the run's security says so for `bind` (as `nexus expert` would).
     public static func arguments(_ config: RunConfig, bind: String, announce: String?, watchParent: Bool) throws -> [String] {
         let curve = RoleSecurity(config.security).usesCurve(try Endpoint(parsing: bind))

@@ -13,7 +13,8 @@ struct ProcessFolder: Sendable {
     init(kind: String) throws {
         Self.removeFoldersOfDeadProcesses(kind: kind)
         path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-\(kind)-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Only this user reaches the sockets inside (a child's channel is accepted unchecked).
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
