@@ -127,7 +127,7 @@ class Environments:
             raise SpaceError(f"an observation of {row.size} values, where the observation space has {self.observation_dim}")
         return row
 
-    def reset(self, seed=None):
+    def reset(self, seed=None, into=None):
         """Every copy reset (copy i from `seed + i`, as `SyncVectorEnv.reset(seed=seed)`)."""
         for index, env in enumerate(self.envs):
             observation, _ = env.reset(seed=None if seed is None else seed + index)
@@ -137,9 +137,9 @@ class Environments:
         self.terminated[:] = False
         self.truncated[:] = False
         self.unsafe_reported = False
-        return self.stepped(step=False)
+        return self.stepped(step=False, into=into)
 
-    def step(self, actions):
+    def step(self, actions, into=None):
         actions = np.asarray(actions, dtype=np.float32)
         if self.discrete:
             expected = (self.copies, 1)
@@ -170,12 +170,14 @@ class Environments:
                 self.final_observations[index] = self._row(observation)
                 observation, _ = env.reset()
             self.observations[index] = self._row(observation)
-        return self.stepped(step=True)
+        return self.stepped(step=True, into=into)
 
-    def stepped(self, step):
-        """The copies' state as the wire carries it."""
-        stepped = environment_pb2.EnvStepped(
-            observations=wire.to_tensor(self.observations), final_observations=wire.to_tensor(self.final_observations))
+    def stepped(self, step, into=None):
+        """The copies' state as the wire carries it, written into `into` (a reply's field:
+        no copy of the message afterwards) or a new message."""
+        stepped = environment_pb2.EnvStepped() if into is None else into
+        wire.fill_tensor(stepped.observations, self.observations)
+        wire.fill_tensor(stepped.final_observations, self.final_observations)
         if step:
             stepped.rewards.extend(self.rewards.tolist())
             stepped.terminated.extend(self.terminated.tolist())
@@ -235,14 +237,15 @@ class EnvServer:
             if kind == "describe":
                 reply.spaces.CopyFrom(self.environments.spaces())
             elif kind == "reset":
-                reply.stepped.CopyFrom(self.environments.reset(seed=int(request.reset.seed) if request.reset.seeded else None))
+                self.environments.reset(seed=int(request.reset.seed) if request.reset.seeded else None, into=reply.stepped)
             elif kind == "step":
-                reply.stepped.CopyFrom(self.environments.step(wire.to_array(request.step)))
+                self.environments.step(wire.to_array(request.step), into=reply.stepped)
                 self.counts["steps"] += 1
             else:
                 raise wire.WireError("an environment request without a kind")
         except Exception as error:  # the user's environment: any failure is this reply's error
             self.counts["errors"] += 1
+            reply.ClearField("stepped")
             reply.error = error_text(error)
             self.log(f"the environment failed: {reply.error}")
         return wire.encode(env_reply=reply)

@@ -40,5 +40,12 @@ def to_array(tensor: tensor_pb2.Tensor) -> np.ndarray:
 
 
 def to_tensor(array) -> tensor_pb2.Tensor:
+    return fill_tensor(tensor_pb2.Tensor(), array)
+
+
+def fill_tensor(tensor, array):
+    """Writes `array` (row-major float32) into `tensor`, a message or a field of one."""
     array = np.ascontiguousarray(array, dtype=np.float32)
-    return tensor_pb2.Tensor(shape=list(array.shape), data=array.ravel().tolist())
+    tensor.shape[:] = array.shape
+    tensor.data[:] = array.ravel().tolist()
+    return tensor
