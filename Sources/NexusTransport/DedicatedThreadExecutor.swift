@@ -17,7 +17,7 @@ public final class DedicatedThreadExecutor: TaskExecutor, Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     public init(name: String) {
-        let thread = Thread { [self] in self.runLoop() }
+        let thread = Thread { [self] in self.runLoop(name: name) }
         thread.name = name
         thread.start()
     }
@@ -38,7 +38,10 @@ public final class DedicatedThreadExecutor: TaskExecutor, Sendable {
         wake.signal()
     }
 
-    private func runLoop() {
+    private func runLoop(name: String) {
+        // The kernel's name for it (a new thread inherits its creator's, often a pool
+        // thread's): what `top -H` and /proc show. At most 15 bytes.
+        try? String(name.utf8.prefix(15))!.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
         var batch: [UnownedJob] = []
         while true {
             wake.wait()

@@ -123,16 +123,23 @@ struct FramedUnixSocketTests {
     func dedicatedThread() async throws {
         let executor = DedicatedThreadExecutor(name: "test-thread")
         let threads = try await withTaskExecutorPreference(executor) {
-            var seen: Set<UInt> = []
+            var seen: Set<String> = []
             for _ in 0..<20 {
-                seen.insert(UInt(pthread_self()))
+                seen.insert(Self.threadName())
                 try await Task.sleep(for: .milliseconds(1))
             }
             return seen
         }
-        #expect(threads.count == 1)
+        #expect(await Task(executorPreference: executor) { Self.threadName() }.value == "test-thread")
+        // That thread by its name, not merely one thread: a pool thread would be named otherwise.
+        #expect(threads == ["test-thread"])
         executor.stop()
         let after = await withTaskExecutorPreference(executor) { 42 }
         #expect(after == 42)
+    }
+
+    /// The calling thread's name as the kernel has it.
+    static func threadName() -> String {
+        ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
