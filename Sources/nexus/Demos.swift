@@ -34,8 +34,11 @@ struct Demos: ParsableCommand {
         @Option(parsing: .unconditional, help: "Number of episodes.")
         var episodes: Int
 
-        @Option(help: "Output file (written atomically).")
+        @Option(help: "Output file (written atomically; an existing one is refused without --overwrite).")
         var out: String
+
+        @Flag(help: "Replace an existing --out file.")
+        var overwrite = false
 
         @Option(parsing: .unconditional, help: "Seed of the reset draws.")
         var seed: UInt64 = 0
@@ -50,6 +53,10 @@ struct Demos: ParsableCommand {
         func validate() throws {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
             if expertPolicy != nil && outside.expertPython != nil { throw ValidationError("choose one expert: --expert-policy or --expert-python") }
+            // Demonstrations a run was trained from are not replaced by accident.
+            if !overwrite, FileManager.default.fileExists(atPath: out) {
+                throw ValidationError("--out \(out) exists; give --overwrite to replace it")
+            }
         }
 
         func run() async throws {
@@ -103,7 +110,7 @@ struct Demos: ParsableCommand {
                 print("\(summary.episodes) episodes, \(summary.steps) steps, return mean \(String(format: "%.2f", summary.meanReturn)) (min \(summary.minReturn), max \(summary.maxReturn))")
             } catch let error as DemonstrationFileError {
                 FileHandle.standardError.write(Data("nexus demos info: \(error.description)\n".utf8))
-                throw ExitCode(2)
+                throw ExitCode.validationFailure  // 64, as every other bad input
             }
         }
     }

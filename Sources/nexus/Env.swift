@@ -63,7 +63,7 @@ struct Env: ParsableCommand {
                 print(EnvironmentTrace.csv(steps, observationDim: type.spec.observationDim), terminator: "")
             } catch let error as EnvironmentError {
                 FileHandle.standardError.write(Data("nexus env trace: \(error.description)\n".utf8))
-                throw ExitCode(2)
+                throw ExitCode.validationFailure  // 64, as every other bad input
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import NexusBench
 import NexusNN
 import NexusTransport
@@ -26,8 +27,26 @@ struct Nexus: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            type(of: command).exit(withError: error)
+            exit(from: type(of: command), withError: error)
         }
+    }
+
+    /// ArgumentParser's report of an error a subcommand's `run` threw, with the usage and
+    /// help lines spelled from the root (`nexus demos record …`, not `record …`).
+    static func exit(from subcommand: any ParsableCommand.Type, withError error: any Error) -> Never {
+        let code = subcommand.exitCode(for: error)
+        let local = subcommand.usageString()
+        let full = usageString(for: subcommand)
+        var text = subcommand.fullMessage(for: error)
+        if full.hasSuffix(local), full != local {
+            let path = full.dropLast(local.count)
+            text = text.replacingOccurrences(of: "Usage: " + local, with: "Usage: " + full)
+                .replacingOccurrences(of: "See '\(subcommand._commandName) --help'", with: "See '\(path)\(subcommand._commandName) --help'")
+        }
+        if !text.isEmpty {
+            if code == .success { print(text) } else { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        }
+        Foundation.exit(code.rawValue)
     }
 
     static let configuration = CommandConfiguration(

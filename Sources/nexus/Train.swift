@@ -73,6 +73,14 @@ struct Train: AsyncParsableCommand {
             print("nexus: stopped (\(signal)); final checkpoint and summary in \(launcher.runDirectory)")
             throw ExitCode(signal == "SIGINT" ? 130 : 143)
         }
-        print(outcome.reachedTarget ? "nexus: reached the target; run directory \(launcher.runDirectory)" : "nexus: finished without reaching the target; run directory \(launcher.runDirectory)")
+        print("nexus: \(Self.ending(outcome)); run directory \(launcher.runDirectory)")
+    }
+
+    /// The last line: why the run ended, and — where that was not the target (a run with
+    /// stop_at_target=false ends by its budget) — whether it reached the target on the way.
+    static func ending(_ outcome: ClusterLauncher.Outcome) -> String {
+        let reason = outcome.finishReason ?? "stopped"
+        if reason.hasPrefix("reached target") { return reason }
+        return "finished (\(reason)); " + (outcome.reachedTarget ? "the target was reached on the way" : "the target was not reached")
     }
 }

@@ -26,7 +26,7 @@ struct CLITests {
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
     }
 
-    @Test("an unknown subcommand or a filter that matches nothing exits 64 and names the problem")
+    @Test("an unknown subcommand, a filter that matches nothing or a bad value exits 64, names the problem and shows usage as `nexus …`")
     func badInput() async throws {
         let unknown = try await NexusProcess.run(["bench", "warp"])
         #expect(unknown.status == 64)
@@ -35,15 +35,22 @@ struct CLITests {
         #expect(filter.status == 64)
         #expect(filter.stderr.contains("no wire benchmark case matches \"nope\""))
         #expect(filter.stderr.contains("trajectory_1000x17"))
+        // Usage lines are spelled from the root, for errors found while a subcommand runs too.
+        for (arguments, command) in [(["train", "--set", "gamma=1"], "nexus train"), (["demos", "record", "--env", "CartPole-v1", "--episodes", "1", "--out", "/nonexistent/d.nxdemo", "--expert-policy", "/nonexistent.nxckpt"], "nexus demos record")] {
+            let refused = try await NexusProcess.run(arguments)
+            #expect(refused.status == 64 && refused.stderr.contains("Usage: \(command) ") && refused.stderr.contains("See '\(command) --help'"), "\(refused.stderr)")
+        }
     }
 
-    @Test("numeric options take negative values as written: a negative target trains and is kept; a negative count or time is refused by its rule, not as a missing value")
+    @Test("numeric options take negative values as written: a negative target trains and is kept (a run past it ends by max_seconds and says so); a negative count or time is refused by its rule, not as a missing value")
     func negativeNumbers() async throws {
         let directory = NSTemporaryDirectory() + "nexus-negative-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let run = try await NexusProcess.run(
-            ["train", "--env", "Pendulum-v1", "--target-return", "-1500", "--workers", "1", "--max-seconds", "20", "--run-dir", directory], timeout: 120)
+            ["train", "--env", "Pendulum-v1", "--target-return", "-1500", "--workers", "1", "--max-seconds", "8", "--set", "stop_at_target=false", "--run-dir", directory], timeout: 120)
         #expect(run.status == 0, "\(run.stderr)")
+        // A run that went on past its target says it ended by its budget, not "reached the target".
+        #expect(run.stdout.hasSuffix("nexus: finished (reached max_seconds 8.0); the target was reached on the way; run directory \(directory)\n"), "\(run.stdout.suffix(300))")
         #expect(try String(contentsOfFile: directory + "/config.yaml", encoding: .utf8).contains("target_return: -1500.0"))
         for (arguments, key) in [(["--max-seconds", "-5"], "max_seconds"), (["--workers", "-2"], "workers")] {
             let refused = try await NexusProcess.run(["train", "--env", "Pendulum-v1"] + arguments + ["--run-dir", directory + "-refused"])
@@ -130,7 +137,7 @@ struct CLITests {
         #expect(lines.dropFirst().dropLast().allSatisfy { $0.hasSuffix(",1.0,0,0") })
     }
 
-    @Test("env trace: a bad id, a state of the wrong length or an unparsable action is one line on stderr and exit status 2",
+    @Test("env trace: a bad id, a state of the wrong length or an unparsable action is one line on stderr and exit status 64 (bad input, as everywhere)",
           arguments: [
             (["--env", "Nope-v0", "--state", "1", "--actions", "1"], "unknown environment \"Nope-v0\""),
             (["--env", "Pendulum-v1", "--state", "1,2,3", "--actions", "1"], "Pendulum-v1 takes a state of 2 finite numbers (theta,theta_dot), got 3"),
@@ -139,7 +146,7 @@ struct CLITests {
           ])
     func envTraceBadInput(arguments: [String], message: String) async throws {
         let result = try await NexusProcess.run(["env", "trace"] + arguments)
-        #expect(result.status == 2)
+        #expect(result.status == 64)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")
@@ -175,7 +182,7 @@ struct CLITests {
         #expect(noFile.status == 64 && noFile.stderr.contains("cannot read policy file /nonexistent.ckpt"))
     }
 
-    @Test("demos record writes expert episodes that demos info summarises; a truncated file is refused with exit status 2")
+    @Test("demos record writes expert episodes that demos info summarises; a truncated file is refused with exit status 64; an existing --out is kept unless --overwrite")
     func demosRecordAndInfo() async throws {
         let path = NSTemporaryDirectory() + "nexus-cli-\(UUID().uuidString).nxdemo"
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -183,10 +190,16 @@ struct CLITests {
         #expect(record.status == 0, "\(record.stderr)")
         let info = try await NexusProcess.run(["demos", "info", path])
         #expect(info.status == 0 && info.stdout.contains("3 episodes, 1500 steps, return mean 500.00"))
+        let again = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "1", "--out", path])
+        #expect(again.status == 64 && again.stderr.contains("\(path) exists") && again.stderr.contains("--overwrite"), "\(again.stderr)")
+        #expect(try DemonstrationFile.read(from: path).episodes.count == 3, "the refused recording left the file alone")
+        let replaced = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "2", "--out", path, "--overwrite"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try DemonstrationFile.read(from: path).episodes.count == 2)
         let bytes = Data(try FileBytes.read(path))
         try bytes.prefix(bytes.count - 10).write(to: URL(fileURLWithPath: path))
         let truncated = try await NexusProcess.run(["demos", "info", path])
-        #expect(truncated.status == 2 && truncated.stderr.contains("cut short"), "\(truncated.stderr)")
+        #expect(truncated.status == 64 && truncated.stderr.contains("cut short"), "\(truncated.stderr)")
     }
 
     @Test("report refuses what is not a run, naming it; demos record shows its progress on standard error")

@@ -29,6 +29,23 @@ extension ClusterTrainingTests {
             _ = try? await withTimeout(seconds: 0.5) { try await feeder.send(.trajectory(forged)) }
             try await Task.sleep(for: .milliseconds(300))
         }
+        // A real worker whose key the learner does not allow: its hellos are dropped without
+        // an answer, and it says why that may be and which key to look for, not merely that
+        // no welcome came. The learner's log says CURVE is on.
+        let strangerKeys = run.runDirectory + "-stranger-keys"
+        defer { try? FileManager.default.removeItem(atPath: strangerKeys) }
+        #expect(try await NexusProcess.run(["keys", "generate", strangerKeys]).status == 0)
+        try FileManager.default.removeItem(atPath: strangerKeys + "/server.pub")
+        try FileManager.default.copyItem(atPath: run.runDirectory + "/keys/server.pub", toPath: strangerKeys + "/server.pub")
+        let strangerKey = try String(contentsOfFile: strangerKeys + "/client.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let worker = try ClusterRun(
+            ["worker", "--learner", control.description, "--worker-id", "9", "--set", "security.mode=curve", "--set", "security.keys=\(strangerKeys)"],
+            runDirectory: run.runDirectory + "-stranger-keys", logName: "worker")
+        #expect(await ClusterRun.waitUntil(seconds: 60) { worker.outputText.contains("CurveZMQ is on") }, "\(worker.outputText)")
+        #expect(worker.outputText.contains(strangerKey) && worker.outputText.contains("allowed_clients"), "\(worker.outputText)")
+        kill(worker.pid, SIGTERM)
+        _ = await worker.finish(within: 60)
+        #expect(run.log("learner").contains("CurveZMQ on for"), "the learner's log does not say CURVE is on")
         // The refusals are counted (read with the run's own keys) while the strangers are
         // still connected; training goes on to the target; then the test stops the run.
         let keys = run.runDirectory + "/keys"

@@ -48,7 +48,18 @@ struct ConfigLoaderTests {
 
     @Test func badInputIsNamed() throws {
         #expect(error { try ConfigLoader.load(overrides: ["policy.learning_rat=1"]) }.contains("unknown config key \"policy.learning_rat\""))
-        #expect(error { try ConfigLoader.load(overrides: ["policy.learning_rate=fast"]) }.contains("\"policy.learning_rate\": expected a number"))
+        // Type errors name the key and the value given, not the decoder's words.
+        for (override, message) in [
+            ("policy.learning_rate=fast", "config key \"policy.learning_rate\": \"fast\" is not a number"),
+            ("workers=two", "config key \"workers\": \"two\" is not a whole number"),
+            ("stop_at_target=maybe", "config key \"stop_at_target\": \"maybe\" is not true or false"),
+            ("policy.hidden_sizes=[64, x]", "config key \"policy.hidden_sizes[1]\": \"x\" is not a whole number"),
+            ("learner.eval_every=[1]", "config key \"learner.eval_every\": a list is not a single value"),
+            ("expert.imperfections=3", "config key \"expert.imperfections\": \"3\" is not a list"),
+        ] {
+            let text = error { try ConfigLoader.load(overrides: [override]) }
+            #expect(text.contains(message) && !text.contains("Expected to decode") && !text.contains("Scalar"), "\(override): \(text)")
+        }
         #expect(error { try ConfigLoader.load(overrides: ["worker.envs=0"]) }.contains("\"worker.envs\" = 0"))
         #expect(error { try ConfigLoader.load(overrides: ["env=Pong-v5"]) }.contains("unknown environment"))
         #expect(error { try ConfigLoader.load(overrides: ["endpoints.expert=tcp://host"]) }.contains("endpoints.expert"))

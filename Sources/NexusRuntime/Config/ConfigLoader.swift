@@ -37,7 +37,7 @@ public enum ConfigLoader {
         do {
             config = try YAMLDecoder().decode(RunConfig.self, from: rekey(merged, camelCase))
         } catch let error as DecodingError {
-            throw ConfigError(describe(error))
+            throw ConfigError(describe(error, in: merged))
         }
         if GymEnvironmentID.isGym(config.env), user.mapping?["target_return"] == nil {
             // A gym: environment's threshold is its registry's (Python says it); without one
@@ -117,13 +117,33 @@ public enum ConfigLoader {
         return .mapping(Node.Mapping(pairs))
     }
 
-    private static func describe(_ error: DecodingError) -> String {
-        func key(_ path: [any CodingKey]) -> String { path.map { snakeCase($0.stringValue) }.joined(separator: ".") }
+    /// The decoder's complaint as the user's terms: the key, the value given, what it must be
+    /// (not Yams's "Expected to decode Int but found Scalar instead").
+    private static func describe(_ error: DecodingError, in root: Node) -> String {
+        func key(_ path: [any CodingKey]) -> String {
+            path.map { $0.intValue.map { "[\($0)]" } ?? snakeCase($0.stringValue) }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        func given(_ path: [any CodingKey]) -> String {
+            var node: Node? = root
+            for step in path {
+                if let index = step.intValue, let sequence = node?.sequence {
+                    node = index < sequence.count ? sequence[index] : nil
+                } else {
+                    node = node?.mapping?[snakeCase(step.stringValue)]
+                }
+            }
+            switch node {
+            case .scalar(let scalar)?: return "\"\(scalar.string)\""
+            case .sequence?: return "a list"
+            case .mapping?: return "a mapping"
+            default: return "a value"
+            }
+        }
         switch error {
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return "config key \"\(key(context.codingPath))\": expected \(describe(type)) (\(context.debugDescription))"
+            return "config key \"\(key(context.codingPath))\": \(given(context.codingPath)) is not \(describe(type))"
         case .dataCorrupted(let context):
-            return "config key \"\(key(context.codingPath))\": \(context.debugDescription)"
+            return "config key \"\(key(context.codingPath))\": \(given(context.codingPath)) is refused: \(context.debugDescription)"
         case .keyNotFound(let missing, let context):
             return "config key \"\(key(context.codingPath + [missing]))\" is missing"
         @unknown default:
@@ -137,7 +157,13 @@ public enum ConfigLoader {
         case is Int.Type, is UInt64.Type: return "a whole number"
         case is Bool.Type: return "true or false"
         case is String.Type: return "a string"
-        default: return "\(type)"
+        default:
+            let name = "\(type)"
+            // Yams's node kinds, when the shape is wrong before the value is read.
+            if name.hasPrefix("Array<") || name.hasSuffix("Sequence") { return "a list" }
+            if name.hasPrefix("Dictionary<") || name.hasSuffix("Mapping") { return "a mapping" }
+            if name.hasSuffix("Scalar") { return "a single value" }
+            return name
         }
     }
 

@@ -61,6 +61,7 @@ public final class ExpertServer: Sendable {
         // one that sends without waiting for answers is slowed by TCP, not buffered here.
         options.receiveHighWaterMark = 16
         socket = try RouterSocket(bind: [endpoint], options: try security.server(endpoint, options), logger: logger)
+        if let line = try security.describe([endpoint], binding: true) { logger.notice("\(line)") }
         var limits = WireLimits.default
         limits.maxTensorElements = Self.maxQueryRows * spec.observationDim
         limits.maxMessageBytes = limits.maxTensorElements * MemoryLayout<Float>.size + 64 * 1024

@@ -15,6 +15,8 @@ public final class ClusterLauncher {
         public var summaryPath: String
         public var reachedTarget: Bool
         public var stoppedBySignal: String?
+        /// The learner's `finish_reason` ("reached target return 475.0", "reached max_seconds 600.0", …).
+        public var finishReason: String?
     }
 
     private let config: RunConfig
@@ -374,7 +376,7 @@ public final class ClusterLauncher {
         summary["workers"] = (try? config.algorithm.requirements.contains(.rolloutWorkers)) == true ? config.workers : 0
         if let signal { summary["finish_reason"] = signal }
         try AtomicFile.write(try JSONFile.encode(summary), to: run.summary)
-        return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal)
+        return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal, finishReason: summary["finish_reason"] as? String)
     }
 
     static func tail(of path: String, lines: Int = 15) -> String {

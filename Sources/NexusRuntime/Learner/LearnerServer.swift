@@ -84,6 +84,10 @@ public final class LearnerServer: Sendable {
             trajectories = nil
             publisher = nil
         }
+        let bound = [controlEndpoint] + (trajectories.map { [$0.endpoints[0]] } ?? []) + (publisher.map { [$0.endpoints[0]] } ?? [])
+        if let line = try security.describe(bound, binding: true) {
+            logger.notice("\(line)")
+        }
     }
 
     /// The endpoints as bound (real ports for `*`).

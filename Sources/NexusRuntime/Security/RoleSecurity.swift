@@ -71,6 +71,25 @@ public struct RoleSecurity: Sendable {
         return options
     }
 
+    /// This process's public key and key directory, when CURVE guards `endpoint` as a client.
+    public func clientIdentity(for endpoint: Endpoint) throws -> (publicKey: String, keys: String)? {
+        guard usesCurve(endpoint) else { return nil }
+        return ("\(try pair(KeyFiles.clientPair).publicKey)", keys)
+    }
+
+    /// One line for a role's log: that CURVE guards what it binds or connects to, and with
+    /// which keys (so a user sees it is on, and where to look when a peer is refused).
+    public func describe(_ endpoints: [Endpoint], binding: Bool) throws -> String? {
+        let guarded = endpoints.filter(usesCurve)
+        guard !guarded.isEmpty else { return nil }
+        let on = "CurveZMQ on for \(guarded.map(\.description).joined(separator: ", "))"
+        if binding {
+            return on + ": server key \(keys)/\(KeyFiles.serverPair) (public \(try pair(KeyFiles.serverPair).publicKey)), "
+                + "\(try allowlist().count) client key(s) allowed by \(keys)/\(KeyFiles.allowedClients); a refused client is counted as auth_failures"
+        }
+        return on + ": client key \(keys)/\(KeyFiles.clientPair) (public \(try pair(KeyFiles.clientPair).publicKey)); the server's key from \(keys)/\(KeyFiles.serverPublic)"
+    }
+
     private func read(_ name: String) throws -> String {
         guard !keys.isEmpty else {
             throw RuntimeError("CurveZMQ needs keys: set security.keys to a directory from `nexus keys generate` (or security.mode: none on a trusted network)")

@@ -50,7 +50,9 @@ public final class RolloutWorker: Sendable {
         var socketOptions = try ownSecurity.client(options.learnerControl)
         socketOptions.routingID = Array("worker-\(options.workerID)-\(getpid())".utf8)
         let control = try DealerSocket(connect: [options.learnerControl], options: socketOptions, logger: logger)
-        guard let welcome = try await join(control, refusedFor: own.worker.joinRefusedSeconds, stop: stop) else {
+        if let line = try ownSecurity.describe([options.learnerControl], binding: false) { logger.notice("\(line)") }
+        let silence = JoinSilence(endpoint: options.learnerControl.description, curve: try ownSecurity.clientIdentity(for: options.learnerControl))
+        guard let welcome = try await join(control, refusedFor: own.worker.joinRefusedSeconds, silence: silence, stop: stop) else {
             await control.close()
             return
         }
@@ -106,17 +108,21 @@ public final class RolloutWorker: Sendable {
     /// id is another live worker's) for longer than `refusedFor` seconds, it gives up with the
     /// reason: a restarted worker gets in once its dead predecessor's id is free, a second
     /// worker with the same id ends.
-    private func join(_ control: DealerSocket, refusedFor refusedSeconds: Double, stop: StopSignal) async throws -> ControlMessage.Welcome? {
+    private func join(_ control: DealerSocket, refusedFor refusedSeconds: Double, silence: JoinSilence, stop: StopSignal) async throws -> ControlMessage.Welcome? {
+        var silence = silence
+        let started = ContinuousClock.now
         var backoff = Backoff(initial: 0.25, maximum: 2)
         let hello = ControlMessage.Hello(
             workerID: options.workerID, host: ProcessInfo.processInfo.hostName, pid: UInt32(getpid()),
             numEnvs: 0, nexusVersion: NexusVersion.current)
         var refusedSince: ContinuousClock.Instant?
         while !stop.isStopped {
-            try await control.send(.control(.hello(hello)))
             let wait = backoff.next()
             do {
                 let welcome = try await withTimeout(seconds: wait) {
+                    // Inside the timeout: with no connection up (a learner not there yet, or
+                    // one whose CURVE handshake refuses this worker) the hello cannot leave.
+                    try await control.send(.control(.hello(hello)))
                     while true {
                         if case .control(.welcome(let welcome)) = try await control.receiveMessage() { return welcome }
                     }
@@ -130,8 +136,14 @@ public final class RolloutWorker: Sendable {
                 logger.warning("the learner refuses this worker for now: \(welcome.refused); saying hello again in \(wait) s")
                 try await Task.sleep(for: .seconds(wait))
             } catch TransportError.timedOut {
-                logger.info("no welcome from the learner at \(options.learnerControl) yet; saying hello again")
+                if let warning = silence.unanswered(at: (ContinuousClock.now - started) / .seconds(1)) {
+                    logger.warning("\(warning)")
+                } else {
+                    logger.info("no welcome from the learner at \(options.learnerControl) yet; saying hello again")
+                }
+                continue
             }
+            silence.answered()
         }
         return nil
     }
