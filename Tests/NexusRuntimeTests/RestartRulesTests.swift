@@ -52,31 +52,44 @@ struct RestartRulesTests {
         try MetricsLog.rewind(try temporaryDirectory() + "/absent.csv", toIteration: 1)
     }
 
-    @Test("events files rewound to a checkpoint: scalars past its step and a torn record go, in every earlier file")
+    @Test("events files rewound to a checkpoint: rows past its iteration (steps are env steps) and a torn record go, in every earlier file")
     func tensorBoardRewind() throws {
         let directory = try temporaryDirectory()
         let log = try TensorBoardLog(directory: directory)
-        for step in 1...6 { try log.append(step: step, [("eval_return_mean", Double(step))]) }
+        for iteration in 1...6 { try log.append(step: 100 * iteration, [("iteration", Double(iteration)), ("eval_return_mean", Double(iteration))]) }
         // A crash in the middle of a record.
-        let torn = TFRecord.frame(TensorBoardCodec.encode(.scalars(wallTime: 1, step: 7, values: [TensorBoardScalar(tag: "x", value: 1)])))
+        let torn = TFRecord.frame(TensorBoardCodec.encode(.scalars(wallTime: 1, step: 700, values: [TensorBoardScalar(tag: "time/iteration", value: 7)])))
         let handle = try #require(FileHandle(forWritingAtPath: log.path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(torn.prefix(torn.count - 3)))
         try handle.close()
-        #expect(TensorBoardLog.rewind(directory, toStep: 4).isEmpty)
+        #expect(TensorBoardLog.rewind(directory, toIteration: 4).isEmpty)
         let events = try TFRecord.records(in: try FileBytes.read(log.path)).map { try TensorBoardCodec.decode($0) }
         let steps = events.compactMap { event -> Int64? in if case .scalars(_, let step, _) = event { return step } else { return nil } }
-        #expect(steps == [1, 2, 3, 4])
+        #expect(steps == [100, 200, 300, 400])
         #expect(events.count == 5, "the file-version record stays")
         let size = try FileBytes.read(log.path).count
-        #expect(TensorBoardLog.rewind(directory, toStep: 4).isEmpty)
+        #expect(TensorBoardLog.rewind(directory, toIteration: 4).isEmpty)
         #expect(try FileBytes.read(log.path).count == size, "nothing to drop: the file is not rewritten")
         // A file damaged in its middle is reported and left alone.
         let damaged = directory + "/events.out.tfevents.1.damaged"
         try Data(repeating: 0xAB, count: 64).write(to: URL(fileURLWithPath: damaged))
-        let problems = TensorBoardLog.rewind(directory, toStep: 2)
+        let problems = TensorBoardLog.rewind(directory, toIteration: 2)
         #expect(problems.count == 1 && problems[0].contains("damaged"))
         #expect(try FileBytes.read(damaged).count == 64)
+    }
+
+    @Test("metrics.csv columns become grouped TensorBoard tags, without the group's own prefix")
+    func tensorBoardTags() {
+        let tags = ["eval_return_mean", "env_steps_per_second", "expert_queries", "discriminator_loss", "model_error", "iteration", "rejected_messages", "policy_loss", "approx_kl", "eval"]
+            .map(TensorBoardTags.tag(for:))
+        #expect(tags == [
+            "eval/return_mean", "rollout/env_steps_per_second", "expert/queries", "discriminator/loss", "model/error", "time/iteration",
+            "network/rejected_messages", "train/policy_loss", "train/approx_kl", "train/eval",
+        ])
+        // Every column belongs to one group at most.
+        let all = TensorBoardTags.groups.flatMap(\.columns)
+        #expect(Set(all).count == all.count)
     }
 
     @Test("checkpoints under fixed names: latest.nxckpt follows the newest numbered file through rotation; best.nxckpt is its own")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import NexusWire
@@ -40,5 +41,26 @@ struct TensorBoardEventTests {
         #expect(wallTime == 1_796_000_000.25 && step == 42)
         #expect(values.map(\.tag) == ["eval_return_mean", "wall_seconds"])
         #expect(values.map(\.value) == [475.5, Double(Float(0.1))])
+        // A value of 0 is written all the same (a oneof member has presence): a reader that
+        // finds a tag with no simple_value drops the point.
+        let zero = TensorBoardCodec.encode(.scalars(wallTime: 1, step: 1, values: [TensorBoardScalar(tag: "x", value: 0)]))
+        guard case .scalars(_, _, let read) = try TensorBoardCodec.decode(zero) else { Issue.record("not scalars"); return }
+        #expect(read == [TensorBoardScalar(tag: "x", value: 0)] && zero.count > TensorBoardCodec.encode(.scalars(wallTime: 1, step: 1, values: [])).count + 4)
+    }
+
+    /// A BC run's tb/ file as Nexus wrote it before scalars became simple_values (each value a
+    /// rank-0 float tensor with the scalars plugin's metadata): a resumed run still reads it.
+    static let earlierFile = "GAAAAAAAAACjf0siCerPgPoSxdpBGg1icmFpbi5FdmVudDoyhwRLA4ICAAAAAAAAh9/ksAkqNoX6EsXaQRABKvQECicKDHdhbGxfc2Vjb25kc0IICAEqBKZQsD1KDQoJCgdzY2FsYXJzIAEKJAoJZW52X3N0ZXBzQggIASoEAAAAAEoNCgkKB3NjYWxhcnMgAQopCg5leHBlcnRfcXVlcmllc0IICAEqBAAAAABKDQoJCgdzY2FsYXJzIAEKKAoNdW5zYWZlX2V2ZW50c0IICAEqBAAAAABKDQoJCgdzY2FsYXJzIAEKKQoOcG9saWN5X3ZlcnNpb25CCAgBKgQAAABASg0KCQoHc2NhbGFycyABCiYKC3BvbGljeV9sb3NzQggIASoExHhiPkoNCgkKB3NjYWxhcnMgAQopCg50cmFpbl9hY2N1cmFjeUIICAEqBAAgcj9KDQoJCgdzY2FsYXJzIAEKJwoMZGF0YXNldF9zaXplQggIASoEAEAcRkoNCgkKB3NjYWxhcnMgAQorChBsYWJlbHNfZGlzY2FyZGVkQggIASoEAAAAAEoNCgkKB3NjYWxhcnMgAQofCgRiZXRhQggIASoEAAAAAEoNCgkKB3NjYWxhcnMgAQosChFub25maW5pdGVfdXBkYXRlc0IICAEqBAAAAABKDQoJCgdzY2FsYXJzIAEKKQoOdXBkYXRlX3NlY29uZHNCCAgBKgTuJSM9Sg0KCQoHc2NhbGFycyABCicKDGV2YWxfc2Vjb25kc0IICAEqBDZfhTtKDQoJCgdzY2FsYXJzIAEKKwoQZXZhbF9yZXR1cm5fbWVhbkIICAEqBDPz+UNKDQoJCgdzY2FsYXJzIAEKKgoPZXZhbF9yZXR1cm5fc3RkQggIASoE9izfPkoNCgkKB3NjYWxhcnMgAZLFYhE="
+
+    @Test("an events file of the earlier tensor form reads back: the same tags and float values")
+    func earlierForm() throws {
+        let records = try TFRecord.records(in: Array(try #require(Data(base64Encoded: Self.earlierFile))))
+        #expect(records.count == 2)
+        guard case .fileVersion = try TensorBoardCodec.decode(records[0]) else { Issue.record("no file version first"); return }
+        guard case .scalars(_, let step, let values) = try TensorBoardCodec.decode(records[1]) else { Issue.record("not scalars"); return }
+        #expect(step == 1)
+        let read = Dictionary(uniqueKeysWithValues: values.map { ($0.tag, $0.value) })
+        #expect(read["eval_return_mean"] == Double(Float(499.9)) && read["dataset_size"] == 10000 && read["env_steps"] == 0)
+        #expect(values.count == 15)
     }
 }

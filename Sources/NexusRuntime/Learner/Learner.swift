@@ -77,7 +77,7 @@ actor Learner {
             runID = checkpoint.runID
             // Iterations past the checkpoint are trained again: their rows go.
             try MetricsLog.rewind(run.metrics, toIteration: Int(checkpoint.iteration))
-            for problem in TensorBoardLog.rewind(run.tensorBoard, toStep: Int(checkpoint.iteration)) {
+            for problem in TensorBoardLog.rewind(run.tensorBoard, toIteration: Int(checkpoint.iteration)) {
                 logger.warning("cannot rewind an events file; TensorBoard may show steps past iteration \(checkpoint.iteration) twice", metadata: ["file": "\(problem)"])
             }
             logger.info("resumed from \(path) in \(seconds())", metadata: ["iteration": "\(checkpoint.iteration)", "policy_version": "\(checkpoint.weights.version)"])
@@ -200,7 +200,7 @@ actor Learner {
         lastLosses.append(Metric(name: "eval_seconds", value: (ContinuousClock.now - started) / .seconds(1)))
         let row = metricsRow(iteration: iteration, network: network)
         try metricsLog.append(row)
-        try tensorBoard.append(step: iteration, row.filter { $0.0 != "iteration" })
+        try tensorBoard.append(step: algorithm.usesWorkers ? Int(counters.envSteps) : iteration, row)
         if iteration % config.learner.checkpointEvery == 0 { try saveCheckpoint() }
         if best { try checkpoints.saveBest(checkpoint()) }
         let limit = builder.iterationLimit(config)

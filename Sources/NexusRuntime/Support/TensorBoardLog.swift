@@ -1,10 +1,12 @@
 import Foundation
 import NexusWire
 
-/// `RUN_DIR/tb/`: the rows of `metrics.csv` as TensorBoard scalars, one event per row with the
-/// iteration as its step and each column as a tag (values that are not numbers yet, such as
-/// the return before the first evaluation, are left out, as the CSV leaves them empty).
-/// Each process writes a file of its own, so a resumed run adds one and TensorBoard joins them.
+/// `RUN_DIR/tb/`: the rows of `metrics.csv` as TensorBoard scalars, one event per row, each
+/// column a tag in its group (`TensorBoardTags`: `eval/return_mean`, `time/iteration`, …;
+/// values that are not numbers yet, such as the return before the first evaluation, are left
+/// out, as the CSV leaves them empty). The step is what users plot against: env steps where
+/// workers collect them, the iteration otherwise (BC). Each process writes a file of its own,
+/// so a resumed run adds one and TensorBoard joins them.
 public final class TensorBoardLog {
     public let path: String
     private let handle: FileHandle
@@ -27,17 +29,21 @@ public final class TensorBoardLog {
 
     deinit { try? handle.close() }
 
-    public func append(step: Int, _ values: [(String, Double)], at time: Date = Date()) throws {
-        let scalars = values.filter { $0.1.isFinite }.map { TensorBoardScalar(tag: $0.0, value: $0.1) }
+    /// One metrics row (its columns as metrics.csv names them, `iteration` included).
+    public func append(step: Int, _ row: [(String, Double)], at time: Date = Date()) throws {
+        let scalars = row.filter { $0.1.isFinite }.map { TensorBoardScalar(tag: TensorBoardTags.tag(for: $0.0), value: $0.1) }
         try write(.scalars(wallTime: time.timeIntervalSince1970, step: Int64(step), values: scalars))
     }
 
     /// A resumed learner continues from its checkpoint's iteration: the events files of
-    /// earlier processes lose their scalars past it (and a record cut short by a crash), so
-    /// that no reader sees two values for one step or a curve that loops back. A file that
-    /// is damaged elsewhere is left as it is; what was left is returned, for the log.
+    /// earlier processes lose their rows past it (and a record cut short by a crash), so that
+    /// no reader sees two values for one step or a curve that loops back. A row is known by
+    /// its `time/iteration` scalar (files of earlier versions: by the step, then the
+    /// iteration). A file that is damaged elsewhere is left as it is; what was left is
+    /// returned, for the log.
     @discardableResult
-    public static func rewind(_ directory: String, toStep step: Int) -> [String] {
+    public static func rewind(_ directory: String, toIteration iteration: Int) -> [String] {
+        let iterationTag = TensorBoardTags.tag(for: "iteration")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.contains("tfevents") }
         var untouched: [String] = []
         for name in names.sorted() {
@@ -46,8 +52,9 @@ public final class TensorBoardLog {
                 let bytes = try FileBytes.read(path)
                 let records = try TFRecord.records(in: bytes)
                 let kept = try records.filter { record in
-                    if case .scalars(_, let recordStep, _) = try TensorBoardCodec.decode(record) { return recordStep <= Int64(step) }
-                    return true
+                    guard case .scalars(_, let step, let values) = try TensorBoardCodec.decode(record) else { return true }
+                    let recorded = values.first { $0.tag == iterationTag }.map { Int($0.value) } ?? Int(step)
+                    return recorded <= iteration
                 }
                 let framed = kept.flatMap(TFRecord.frame)
                 if framed.count != bytes.count { try AtomicFile.write(framed, to: path) }

@@ -4,8 +4,8 @@ import CNexusProto
 public enum TensorBoardEvent: Sendable, Equatable {
     /// A file's first record: the format version TensorBoard checks.
     case fileVersion(wallTime: Double)
-    /// Scalars at one step, each a rank-0 float tensor tagged for the scalars plugin (values
-    /// are rounded to float, as TensorBoard stores them).
+    /// Scalars at one step, each a `simple_value` (values are rounded to float, as
+    /// TensorBoard stores them).
     case scalars(wallTime: Double, step: Int64, values: [TensorBoardScalar])
 
     public static let formatVersion = "brain.Event:2"
@@ -23,9 +23,8 @@ public struct TensorBoardScalar: Sendable, Equatable {
 
 /// Encodes event records with TensorBoard's field numbers (proto/nexus/v1/tensorboard.proto).
 public enum TensorBoardCodec {
-    /// tensorflow.DataType.DT_FLOAT and tensorflow.DataClass.DATA_CLASS_SCALAR.
+    /// tensorflow.DataType.DT_FLOAT, of the tensor form read back from older files.
     static let floatType: Int32 = 1
-    static let scalarClass: Int32 = 1
 
     public static func encode(_ event: TensorBoardEvent) -> [UInt8] {
         ProtobufRuntime.pack(Nexus__V1__TensorBoardEvent.self) { arena, c in
@@ -47,24 +46,15 @@ public enum TensorBoardCodec {
         }
     }
 
+    /// A `simple_value`, as torch.utils.tensorboard writes scalars: every TensorBoard reader
+    /// takes it (the legacy accumulator as a scalar, the plugin accumulator and the Rust data
+    /// server as the scalars plugin's tensor).
     private static func scalar(_ scalar: TensorBoardScalar, in arena: EncodeArena) -> UnsafeMutablePointer<Nexus__V1__TensorBoardSummaryValue> {
-        let tensor = arena.allocate(Nexus__V1__TensorBoardTensor.self)
-        nexus__v1__tensor_board_tensor__init(tensor)
-        tensor.pointee.dtype = floatType
-        tensor.pointee.n_float_val = 1
-        tensor.pointee.float_val = arena.copy([Float(scalar.value)])
-        let plugin = arena.allocate(Nexus__V1__TensorBoardPluginData.self)
-        nexus__v1__tensor_board_plugin_data__init(plugin)
-        plugin.pointee.plugin_name = arena.string("scalars")
-        let metadata = arena.allocate(Nexus__V1__TensorBoardSummaryMetadata.self)
-        nexus__v1__tensor_board_summary_metadata__init(metadata)
-        metadata.pointee.plugin_data = plugin
-        metadata.pointee.data_class = scalarClass
         let value = arena.allocate(Nexus__V1__TensorBoardSummaryValue.self)
         nexus__v1__tensor_board_summary_value__init(value)
         value.pointee.tag = arena.string(scalar.tag)
-        value.pointee.tensor = tensor
-        value.pointee.metadata = metadata
+        value.pointee.value_case = NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE_SIMPLE_VALUE
+        value.pointee.simple_value = Float(scalar.value)
         return value
     }
 
@@ -81,11 +71,20 @@ public enum TensorBoardCodec {
                 case NEXUS__V1__TENSOR_BOARD_EVENT__WHAT_SUMMARY:
                     let summary = try reader.required(m.summary, field: "event.summary")
                     let values = try reader.messages(summary.pointee.value, count: summary.pointee.n_value, field: "event.summary.value") { value, field in
-                        let tensor = try reader.required(value.pointee.tensor, field: field + ".tensor")
-                        guard tensor.pointee.dtype == floatType, tensor.pointee.n_float_val == 1 else {
-                            throw WireError.invalidField(field + ".tensor", reason: "not a float scalar")
+                        let tag = try reader.string(value.pointee.tag, field: field + ".tag")
+                        switch value.pointee.value_case {
+                        case NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE_SIMPLE_VALUE:
+                            return TensorBoardScalar(tag: tag, value: Double(value.pointee.simple_value))
+                        case NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE_TENSOR:
+                            // The scalars plugin's tensor form, as earlier Nexus versions wrote it.
+                            let tensor = try reader.required(value.pointee.tensor, field: field + ".tensor")
+                            guard tensor.pointee.dtype == floatType, tensor.pointee.n_float_val == 1 else {
+                                throw WireError.invalidField(field + ".tensor", reason: "not a float scalar")
+                            }
+                            return TensorBoardScalar(tag: tag, value: Double(tensor.pointee.float_val[0]))
+                        default:
+                            throw WireError.invalidField(field, reason: "neither a simple_value nor a tensor")
                         }
-                        return TensorBoardScalar(tag: try reader.string(value.pointee.tag, field: field + ".tag"), value: Double(tensor.pointee.float_val[0]))
                     }
                     return .scalars(wallTime: m.wall_time, step: m.step, values: values)
                 default:

@@ -393,7 +393,7 @@ const ProtobufCMessageDescriptor nexus__v1__tensor_board_summary__descriptor =
   (ProtobufCMessageInit) nexus__v1__tensor_board_summary__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__tensor_board_summary_value__field_descriptors[3] =
+static const ProtobufCFieldDescriptor nexus__v1__tensor_board_summary_value__field_descriptors[4] =
 {
   {
     "tag",
@@ -408,15 +408,27 @@ static const ProtobufCFieldDescriptor nexus__v1__tensor_board_summary_value__fie
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "simple_value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Nexus__V1__TensorBoardSummaryValue, value_case),
+    offsetof(Nexus__V1__TensorBoardSummaryValue, simple_value),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "tensor",
     8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__TensorBoardSummaryValue, value_case),
     offsetof(Nexus__V1__TensorBoardSummaryValue, tensor),
     &nexus__v1__tensor_board_tensor__descriptor,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
@@ -433,15 +445,16 @@ static const ProtobufCFieldDescriptor nexus__v1__tensor_board_summary_value__fie
   },
 };
 static const unsigned nexus__v1__tensor_board_summary_value__field_indices_by_name[] = {
-  2,   /* field[2] = metadata */
+  3,   /* field[3] = metadata */
+  1,   /* field[1] = simple_value */
   0,   /* field[0] = tag */
-  1,   /* field[1] = tensor */
+  2,   /* field[2] = tensor */
 };
 static const ProtobufCIntRange nexus__v1__tensor_board_summary_value__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 8, 1 },
-  { 0, 3 }
+  { 8, 2 },
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor nexus__v1__tensor_board_summary_value__descriptor =
 {
@@ -451,7 +464,7 @@ const ProtobufCMessageDescriptor nexus__v1__tensor_board_summary_value__descript
   "Nexus__V1__TensorBoardSummaryValue",
   "nexus.v1",
   sizeof(Nexus__V1__TensorBoardSummaryValue),
-  3,
+  4,
   nexus__v1__tensor_board_summary_value__field_descriptors,
   nexus__v1__tensor_board_summary_value__field_indices_by_name,
   2,  nexus__v1__tensor_board_summary_value__number_ranges,

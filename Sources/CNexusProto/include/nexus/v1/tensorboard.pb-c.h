@@ -71,21 +71,34 @@ struct  Nexus__V1__TensorBoardSummary
     , 0,NULL }
 
 
+typedef enum {
+  NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE__NOT_SET = 0,
+  NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE_SIMPLE_VALUE = 2,
+  NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE_TENSOR = 8
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE__CASE)
+} Nexus__V1__TensorBoardSummaryValue__ValueCase;
+
 /*
- * tensorflow.Summary.Value: a scalar as a rank-0 float tensor with the scalars plugin's
- * metadata, what tf.summary.scalar writes. Float, not double: TensorBoard's fast loader (its
- * Rust data server, the default) reads only DT_FLOAT scalars and shows nothing else.
+ * tensorflow.Summary.Value. Nexus writes a scalar as `simple_value`, what
+ * torch.utils.tensorboard and Stable-Baselines3 write: TensorBoard's legacy EventAccumulator
+ * lists it under Tags()["scalars"], its plugin accumulator and its Rust data server convert it
+ * to the scalars plugin's rank-0 float tensor. Files of earlier Nexus versions hold that tensor
+ * form (with the plugin's metadata); they are still read back when a run resumes.
  */
 struct  Nexus__V1__TensorBoardSummaryValue
 {
   ProtobufCMessage base;
   char *tag;
-  Nexus__V1__TensorBoardTensor *tensor;
   Nexus__V1__TensorBoardSummaryMetadata *metadata;
+  Nexus__V1__TensorBoardSummaryValue__ValueCase value_case;
+  union {
+    float simple_value;
+    Nexus__V1__TensorBoardTensor *tensor;
+  };
 };
 #define NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__tensor_board_summary_value__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, NULL }
+    , (char *)protobuf_c_empty_string, NULL, NEXUS__V1__TENSOR_BOARD_SUMMARY_VALUE__VALUE__NOT_SET, {0} }
 
 
 /*

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1anexus/v1/tensorboard.proto\x12\x08nexus.v1\"\x84\x01\n\x10TensorBoardEvent\x12\x11\n\twall_time\x18\x01 \x01(\x01\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x16\n\x0c\x66ile_version\x18\x03 \x01(\tH\x00\x12/\n\x07summary\x18\x05 \x01(\x0b\x32\x1c.nexus.v1.TensorBoardSummaryH\x00\x42\x06\n\x04what\"F\n\x12TensorBoardSummary\x12\x30\n\x05value\x18\x01 \x03(\x0b\x32!.nexus.v1.TensorBoardSummaryValue\"\x8b\x01\n\x17TensorBoardSummaryValue\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12+\n\x06tensor\x18\x08 \x01(\x0b\x32\x1b.nexus.v1.TensorBoardTensor\x12\x36\n\x08metadata\x18\t \x01(\x0b\x32$.nexus.v1.TensorBoardSummaryMetadata\"\x99\x01\n\x1aTensorBoardSummaryMetadata\x12\x34\n\x0bplugin_data\x18\x01 \x01(\x0b\x32\x1f.nexus.v1.TensorBoardPluginData\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x1b\n\x13summary_description\x18\x03 \x01(\t\x12\x12\n\ndata_class\x18\x04 \x01(\x05\"=\n\x15TensorBoardPluginData\x12\x13\n\x0bplugin_name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"9\n\x11TensorBoardTensor\x12\r\n\x05\x64type\x18\x01 \x01(\x05\x12\x15\n\tfloat_val\x18\x05 \x03(\x02\x42\x02\x10\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1anexus/v1/tensorboard.proto\x12\x08nexus.v1\"\x84\x01\n\x10TensorBoardEvent\x12\x11\n\twall_time\x18\x01 \x01(\x01\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x16\n\x0c\x66ile_version\x18\x03 \x01(\tH\x00\x12/\n\x07summary\x18\x05 \x01(\x0b\x32\x1c.nexus.v1.TensorBoardSummaryH\x00\x42\x06\n\x04what\"F\n\x12TensorBoardSummary\x12\x30\n\x05value\x18\x01 \x03(\x0b\x32!.nexus.v1.TensorBoardSummaryValue\"\xae\x01\n\x17TensorBoardSummaryValue\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x16\n\x0csimple_value\x18\x02 \x01(\x02H\x00\x12-\n\x06tensor\x18\x08 \x01(\x0b\x32\x1b.nexus.v1.TensorBoardTensorH\x00\x12\x36\n\x08metadata\x18\t \x01(\x0b\x32$.nexus.v1.TensorBoardSummaryMetadataB\x07\n\x05value\"\x99\x01\n\x1aTensorBoardSummaryMetadata\x12\x34\n\x0bplugin_data\x18\x01 \x01(\x0b\x32\x1f.nexus.v1.TensorBoardPluginData\x12\x14\n\x0c\x64isplay_name\x18\x02 \x01(\t\x12\x1b\n\x13summary_description\x18\x03 \x01(\t\x12\x12\n\ndata_class\x18\x04 \x01(\x05\"=\n\x15TensorBoardPluginData\x12\x13\n\x0bplugin_name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"9\n\x11TensorBoardTensor\x12\r\n\x05\x64type\x18\x01 \x01(\x05\x12\x15\n\tfloat_val\x18\x05 \x03(\x02\x42\x02\x10\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nexus.v1.tensorboard_pb2', globals())
@@ -27,11 +27,11 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _TENSORBOARDSUMMARY._serialized_start=175
   _TENSORBOARDSUMMARY._serialized_end=245
   _TENSORBOARDSUMMARYVALUE._serialized_start=248
-  _TENSORBOARDSUMMARYVALUE._serialized_end=387
-  _TENSORBOARDSUMMARYMETADATA._serialized_start=390
-  _TENSORBOARDSUMMARYMETADATA._serialized_end=543
-  _TENSORBOARDPLUGINDATA._serialized_start=545
-  _TENSORBOARDPLUGINDATA._serialized_end=606
-  _TENSORBOARDTENSOR._serialized_start=608
-  _TENSORBOARDTENSOR._serialized_end=665
+  _TENSORBOARDSUMMARYVALUE._serialized_end=422
+  _TENSORBOARDSUMMARYMETADATA._serialized_start=425
+  _TENSORBOARDSUMMARYMETADATA._serialized_end=578
+  _TENSORBOARDPLUGINDATA._serialized_start=580
+  _TENSORBOARDPLUGINDATA._serialized_end=641
+  _TENSORBOARDTENSOR._serialized_start=643
+  _TENSORBOARDTENSOR._serialized_end=700
 # @@protoc_insertion_point(module_scope)
