@@ -185,6 +185,9 @@ struct ClusterTrainingTests {
         #expect(run.log("learner").contains("resuming: reading checkpoint-") && run.log("learner").contains("resumed from"))
         let eventFiles = try FileManager.default.contentsOfDirectory(atPath: run.runDirectory + "/tb").filter { $0.contains("tfevents") }
         #expect(eventFiles.count == 2, "one event file per learner process: \(eventFiles)")
+        // Read together, the two files hold each row of metrics.csv once (TensorBoard's readers).
+        let (status, report) = spawnAndWait(TelemetryTests.python, [TelemetryTests.tool("check_tensorboard.py"), run.runDirectory])
+        #expect(status == 0 && report.contains("legacy accumulator: \(rows.count) rows"), "\(report)")
         let refused = try await NexusProcess.run(["train", "--resume", run.runDirectory + "/logs"])
         #expect(refused.status == 64 && refused.stderr.contains("no config.yaml there"), "\(refused.stderr)")
     }
