@@ -32,11 +32,20 @@ struct Cluster: ParsableCommand {
         @Option(help: "The key directory (nexus keys generate DIR). k8s: its files go into Secrets; slurm: every node must read it there.")
         var keys: String?
 
-        @Option(parsing: .unconditional, help: "slurm: nodes to allocate.")
-        var nodes = 2
+        @Option(parsing: .unconditional, help: "slurm: nodes to allocate (default: 2, or 1 for a job of one process such as bc).")
+        var nodes: Int?
 
         func run() throws {
-            let config = try configuration.load()
+            // Files the configuration names, made valid where the job runs (relative paths
+            // mean this directory, not the one sbatch or a pod starts in).
+            let config: RunConfig
+            do {
+                config = try DeployedFiles.resolve(
+                    try configuration.load(), from: FileManager.default.currentDirectoryPath, for: target == "slurm" ? .slurm : .kubernetes)
+            } catch let error as RuntimeError {
+                FileHandle.standardError.write(Data("nexus cluster render: \(error.description)\n".utf8))
+                throw ExitCode(64)
+            }
             // Kubernetes mounts the keys at one path; under Slurm every node reads them where they are.
             let run = target == "slurm" ? DeployedRun(config, keysDirectory: keys.map { URL(fileURLWithPath: $0).path } ?? DeployedRun.mountedKeys) : DeployedRun(config)
             let text: String

@@ -36,6 +36,35 @@ struct SlurmTests {
         #expect(slurm.output(of: job).contains("learner finished with status 0"), "\(slurm.output(of: job))")
     }
 
+    @Test("the BC job rendered from cluster/bc-cartpole.yaml (a relative demonstrations path, one node) reaches its target when sbatch runs in another directory")
+    func bcJobFromElsewhere() async throws {
+        let slurm = try LocalSlurm()
+        defer { slurm.stop() }
+        // The user's project: the demonstrations where the example's comment records them.
+        let project = slurm.directory + "/project", elsewhere = slurm.directory + "/elsewhere"
+        for folder in [project + "/demos", elsewhere] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        let nexus = NexusProcess.executable.path
+        let example = LocalSlurm.root.appendingPathComponent("cluster/bc-cartpole.yaml").path
+        let recorded = spawnAndWait("/usr/bin/env", ["-C", project, nexus, "demos", "record", "--env", "CartPole-v1", "--episodes", "20", "--out", "demos/cartpole-20.nxdemo"])
+        #expect(recorded.status == 0, "\(recorded.output)")
+        #expect(try await NexusProcess.run(["keys", "generate", slurm.directory + "/keys"]).status == 0)
+        let script = slurm.directory + "/bc.sbatch"
+        let render = spawnAndWait("/usr/bin/env", ["-C", project, nexus, "cluster", "render", "--target", "slurm", "--config", example, "--keys", slurm.directory + "/keys", "--out", script])
+        #expect(render.status == 0, "\(render.output)")
+        let text = try String(contentsOfFile: script, encoding: .utf8)
+        #expect(text.contains("#SBATCH --nodes=1\n") && text.contains("demos: \(project)/demos/cartpole-20.nxdemo"), "\(text)")
+        let submitted = slurm.command("/usr/bin/env", ["-C", elsewhere, "/usr/bin/sbatch", "--parsable", "--export=ALL", "-o", slurm.directory + "/job-%j.out", script],
+                                      environment: ["NEXUS": nexus, "NEXUS_RUN_DIR": slurm.directory + "/run"])
+        let job = try #require(submitted.split(separator: "\n").last.map { String($0.split(separator: ";")[0]) }, "\(submitted)")
+        #expect(Int(job) != nil, "\(submitted)")
+        #expect(await ClusterRun.waitUntil(seconds: 240) { !slurm.isQueued(job) }, "the job did not end")
+        #expect(!slurm.output(of: job).contains("can't run"), "\(slurm.output(of: job))")
+        #expect(slurm.output(of: job).contains("learner finished with status 0"), "\(slurm.output(of: job))")
+        let summary = try #require(slurm.summary(), "\(slurm.output(of: job))")
+        #expect(summary.flag("reached_target") == true)
+        #expect(try #require(summary.number("eval_return_mean")) >= 475)
+    }
+
     @Test("scancel in the middle of a job stops every process it started")
     func scancelStopsEverything() async throws {
         let slurm = try LocalSlurm()

@@ -6,22 +6,28 @@
 /// the first node's address (NodeAddr) as the learner's advertised host. The run's keys
 /// directory must be where every node reads it (a shared file system, or copied beforehand).
 public struct SlurmBatchScript {
-    /// Nodes to ask for; workers share them with the learner's node.
-    public var nodes: Int
+    /// Nodes to ask for; workers share them with the learner's node. Nil: two, or fewer when
+    /// the job has fewer processes (bc: the learner alone).
+    public var nodes: Int?
 
-    public init(nodes: Int) { self.nodes = nodes }
+    public init(nodes: Int? = nil) { self.nodes = nodes }
 
     private static let hostToken = "NEXUS_LEARNER_HOST_TOKEN"
 
     public func render(_ run: DeployedRun) throws -> String {
-        guard nodes >= 1 else { throw RuntimeError("--nodes \(nodes) must be at least 1") }
         let experts = run.usesExpert ? Array(run.imperfections.indices) : []
+        let tasks = (run.usesWorkers ? run.config.workers : 0) + experts.count + 1
+        let nodes = self.nodes ?? min(2, tasks)
+        guard nodes >= 1 else { throw RuntimeError("--nodes \(nodes) must be at least 1") }
+        // More nodes than processes: Slurm warns and the extra nodes idle.
+        guard nodes <= tasks else {
+            throw RuntimeError("--nodes \(nodes): the job starts \(tasks) process\(tasks == 1 ? "" : "es") (\(Self.roles(run, experts: experts.count))), so at most \(tasks) node\(tasks == 1 ? "" : "s")")
+        }
         let config = run.configuration(learnerHost: Self.hostToken, expertHosts: experts.map { _ in Self.hostToken })
         // Shell expansion inside the here-document: only the learner's host is a variable.
         let yaml = try ConfigLoader.yaml(config)
             .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "$", with: "\\$").replacingOccurrences(of: "`", with: "\\`")
             .replacingOccurrences(of: Self.hostToken, with: "${LEARNER_HOST}")
-        let tasks = (run.usesWorkers ? run.config.workers : 0) + experts.count + 1
         var lines = [
             "#!/bin/bash",
             "#SBATCH --job-name=nexus-\(run.config.algo)-\(run.config.env)",
@@ -73,6 +79,14 @@ public struct SlurmBatchScript {
             "exit \"$status\"",
         ]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The processes a job starts, in words.
+    static func roles(_ run: DeployedRun, experts: Int) -> String {
+        var roles = ["the learner"]
+        if experts > 0 { roles.append("\(experts) expert\(experts == 1 ? "" : "s")") }
+        if run.usesWorkers { roles.append("\(run.config.workers) worker\(run.config.workers == 1 ? "" : "s")") }
+        return run.config.algo + ": " + roles.joined(separator: ", ")
     }
 
     /// A shell word that stays one word (single quotes), unless it is a plain word already.
