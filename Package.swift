@@ -118,7 +118,7 @@ let package = Package(
             name: "NexusRuntimeTests",
             dependencies: [
                 "NexusRuntime", "NexusAlgorithms", "NexusDemonstrations", "NexusEnvironments", "NexusWire", "NexusTestKit",
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NexusEnvironments
+import NexusRuntime
 
 struct Env: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,10 +9,12 @@ struct Env: ParsableCommand {
         subcommands: [List.self, Trace.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Ids, spaces, time limits and reward thresholds.")
+        static let configuration = CommandConfiguration(abstract: "Ids, spaces, time limits and the target a run stops at by default.")
 
         func run() {
-            print("id                        obs  actions                 steps  solved at")
+            // The target is a run's default target_return: Gymnasium's registered threshold,
+            // or the usual published bar where it registers none (Pendulum-v1).
+            print("id                        obs  actions                 steps  target")
             for type in EnvironmentRegistry.all {
                 let spec = type.spec
                 let actions: String
@@ -19,7 +22,7 @@ struct Env: ParsableCommand {
                 case .discrete(let count): actions = "discrete(\(count))"
                 case .box(let low, let high): actions = "box[\(low.map { "\($0)" }.joined(separator: ",")), \(high.map { "\($0)" }.joined(separator: ","))]"
                 }
-                let threshold = spec.rewardThreshold.map { "\($0)" } ?? "-"
+                let threshold = RunConfig.threshold(for: spec.id).map { "\($0)" + (spec.rewardThreshold == nil ? " (no registered threshold)" : "") } ?? "-"
                 print(spec.id.padding(toLength: 26, withPad: " ", startingAt: 0) + String(spec.observationDim).padding(toLength: 5, withPad: " ", startingAt: 0)
                     + actions.padding(toLength: 24, withPad: " ", startingAt: 0) + String(spec.maxEpisodeSteps).padding(toLength: 7, withPad: " ", startingAt: 0) + threshold)
             }
@@ -33,7 +36,7 @@ struct Env: ParsableCommand {
                 The state is Gymnasium's env.unwrapped.state layout (e.g. Pendulum-v1: theta,theta_dot; \
                 Acrobot-v1: theta1,theta2,dtheta1,dtheta2). The time limit counts from zero; the trace \
                 stops after the first step that terminates or truncates. Bad input: one line on \
-                stderr, exit status 2.
+                stderr, exit status 64.
                 """)
 
         @Option(help: "Environment id (see `nexus env list`).")

@@ -152,7 +152,7 @@ struct CLITests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
-    @Test("env list names every environment with its limits")
+    @Test("env list names every environment with its limits and its default target")
     func envList() async throws {
         let result = try await NexusProcess.run(["env", "list"])
         #expect(result.status == 0)
@@ -160,6 +160,8 @@ struct CLITests {
             #expect(result.stdout.contains(id))
         }
         #expect(result.stdout.contains("999"))
+        // The target a run stops at by default, Pendulum's too (Gymnasium registers none).
+        #expect(result.stdout.contains("-200.0 (no registered threshold)") && result.stdout.contains("475.0"), "\(result.stdout)")
     }
 
     @Test("bench env --json reports steps per second against the bare loop")

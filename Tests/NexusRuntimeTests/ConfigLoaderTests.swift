@@ -1,6 +1,7 @@
 import Foundation
 import NexusEnvironments
 import Testing
+import Yams
 
 @testable import NexusRuntime
 
@@ -92,6 +93,39 @@ struct ConfigLoaderTests {
         #expect(keys(try arguments(["security.keys=/k"], bind: "tcp://127.0.0.1:*")) == nil)
         #expect(keys(try arguments(["security.mode=none", "security.keys=/k"], bind: "tcp://0.0.0.0:5560")) == nil)
         #expect(throws: RuntimeError.self) { try arguments(["security.mode=curve"], bind: "tcp://127.0.0.1:5560") }
+    }
+}
+
+extension ConfigLoaderTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Every key path of a mapping (a free-form map such as env_kwargs counts as one key).
+    static func keyPaths(_ node: Yams.Node, prefix: String = "") -> Set<String> {
+        guard let mapping = node.mapping else { return [prefix] }
+        var paths: Set<String> = []
+        for (key, value) in mapping {
+            let name = prefix.isEmpty ? key.string ?? "" : prefix + "." + (key.string ?? "")
+            paths.formUnion(name == "env_kwargs" ? [name] : keyPaths(value, prefix: name))
+        }
+        return paths
+    }
+
+    @Test("cluster/dagger-cartpole.yaml lists every key a DAgger run reads, each at its default")
+    func daggerExampleIsComplete() throws {
+        let path = Self.root.appendingPathComponent("cluster/dagger-cartpole.yaml").path
+        let example = try ConfigLoader.parse(try String(contentsOfFile: path, encoding: .utf8), source: path)
+        let defaults = try ConfigLoader.parse(try ConfigLoader.yaml(RunConfig.defaults(for: "CartPole-v1", algo: "dagger", workers: 4)), source: "defaults")
+        let otherAlgorithms = ["bc", "ppo", "adversarial", "mega"]
+        let expected = Self.keyPaths(defaults).filter { key in !otherAlgorithms.contains { key.hasPrefix($0 + ".") } }
+        let listed = Self.keyPaths(example)
+        #expect(expected.subtracting(listed).sorted() == [], "keys the example lacks")
+        #expect(listed.subtracting(expected).sorted() == [], "keys the example has that DAgger does not read")
+        // At its defaults (the endpoints are the standalone roles' fixed ports, max_seconds 600).
+        var loaded = try ConfigLoader.load(file: path)
+        var reference = RunConfig.defaults(for: "CartPole-v1", algo: "dagger", workers: 4)
+        loaded.endpoints = reference.endpoints
+        reference.maxSeconds = loaded.maxSeconds
+        #expect(loaded == reference)
     }
 }
 
