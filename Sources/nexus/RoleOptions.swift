@@ -12,13 +12,13 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override one key, e.g. --set policy.learning_rate=3e-4 (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: "Environment: one of Nexus's own (nexus env list), or gym:ID / gym:MODULE:ID for any Gymnasium environment, stepped in Python (the env key).")
+    @Option(help: "Environment: one of Nexus's own (nexus env list), or gym:ID / gym:MODULE:ID for any Gymnasium environment, stepped in Python (the env key; default \(RunConfig().env)).")
     var env: String?
 
-    @Option(parsing: .unconditional, help: "Seed (the seed key).")
+    @Option(parsing: .unconditional, help: "Seed (the seed key; default \(RunConfig().seed)).")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (the algo key; see `nexus train --help`)."))
+    @Option(help: ArgumentHelp("Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (the algo key; default \(RunConfig().algo); see `nexus train --help`)."))
     var algo: String?
 
     @Option(help: "Demonstration file for bc, gail and airl (the demos key).")

@@ -16,7 +16,7 @@ struct Train: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
 
-    @Option(parsing: .unconditional, help: "Number of rollout worker processes (the workers key).")
+    @Option(parsing: .unconditional, help: "Number of rollout worker processes (the workers key; default \(RunConfig().workers)).")
     var workers: Int?
 
     @Option(help: "Run directory (default: a new one under runs/).")
@@ -28,8 +28,11 @@ struct Train: AsyncParsableCommand {
     @Flag(help: "Start afresh in a --run-dir that holds an earlier run (its files are removed first). Without it, such a directory is refused.")
     var overwrite = false
 
-    @Option(parsing: .unconditional, help: "Stop after this many seconds (the max_seconds key).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds (the max_seconds key; default \(Int(RunConfig().maxSeconds))).")
     var maxSeconds: Double?
+
+    @Option(parsing: .unconditional, help: "Stop once the workers have collected this many env steps, like Stable-Baselines3's total_timesteps (the total_env_steps key; default: no such budget).")
+    var totalEnvSteps: UInt64?
 
     @Option(parsing: .unconditional, help: "Stop once the evaluation return reaches this (the target_return key; default: the environment's threshold).")
     var targetReturn: Double?
@@ -49,6 +52,7 @@ struct Train: AsyncParsableCommand {
         var extra: [String] = []
         if let workers { extra.append("workers=\(workers)") }
         if let maxSeconds { extra.append("max_seconds=\(maxSeconds)") }
+        if let totalEnvSteps { extra.append("total_env_steps=\(totalEnvSteps)") }
         if let targetReturn { extra.append("target_return=\(targetReturn)") }
         let config = try configOptions.load(extra: extra, file: configOptions.config ?? resume.map { $0 + "/config.yaml" })
         try ProcessOptions.bootstrapLogging(level: logLevel)

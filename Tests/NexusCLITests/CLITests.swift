@@ -60,6 +60,23 @@ struct CLITests {
         #expect(episodes.status == 64 && !episodes.stderr.contains("Missing value"), "\(episodes.stderr)")
     }
 
+    @Test("--total-env-steps ends a run once the workers collected that many env steps (SB3's total_timesteps), says so, and is refused for bc")
+    func totalEnvSteps() async throws {
+        let directory = NSTemporaryDirectory() + "nexus-budget-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try await NexusProcess.run(
+            ["train", "--algo", "ppo", "--env", "CartPole-v1", "--workers", "2", "--total-env-steps", "20000", "--set", "stop_at_target=false", "--run-dir", directory], timeout: 300)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json"))) as? [String: Any]
+        #expect(summary?["finish_reason"] as? String == "reached total_env_steps 20000")
+        let steps = try #require((summary?["env_steps"] as? NSNumber)?.intValue)
+        // Past the budget by what the workers had in flight when the last update ended.
+        #expect(steps >= 20000 && steps < 30000, "env_steps \(steps)")
+        #expect(run.stdout.contains("nexus: finished (reached total_env_steps 20000)"))
+        let bc = try await NexusProcess.run(["train", "--algo", "bc", "--demos", "/nonexistent.nxdemo", "--total-env-steps", "1000"])
+        #expect(bc.status == 64 && bc.stderr.contains("total_env_steps") && bc.stderr.contains("has no workers"), "\(bc.stderr)")
+    }
+
     struct Record: Decodable {
         var bench: String
         var `case`: String

@@ -49,6 +49,8 @@ extension RunConfig {
         try require(demos.isEmpty || algorithm.acceptsDemonstrations, "demos", demos, "algo \(algo) does not learn from demonstrations")
         try require((1...256).contains(workers), "workers", workers, "must be from 1 to 256")
         try require(maxSeconds > 0 && maxSeconds.isFinite, "max_seconds", maxSeconds, "must be a positive number")
+        try require(totalEnvSteps == 0 || algorithm.requirements.contains(.rolloutWorkers), "total_env_steps", totalEnvSteps,
+                    "counts the env steps workers collect; algo \(algo) has no workers (bc.iterations bounds it)")
         try require(targetReturn.isFinite, "target_return", targetReturn, "must be a finite number")
 
         try require(!policy.hiddenSizes.isEmpty && policy.hiddenSizes.allSatisfy { (1...4096).contains($0) },

@@ -17,6 +17,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var workers = 4
     /// Stop after this long (seconds), target reached or not.
     public var maxSeconds = 600.0
+    /// Stop once the workers have collected this many env steps (Stable-Baselines3's
+    /// `total_timesteps`); 0: no such budget.
+    public var totalEnvSteps: UInt64 = 0
     /// Stop when the deterministic evaluation's mean return reaches this; defaults to the
     /// environment's threshold.
     public var targetReturn = 475.0

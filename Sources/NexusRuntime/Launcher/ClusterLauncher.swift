@@ -109,7 +109,9 @@ public final class ClusterLauncher {
         // A restarted expert binds its old endpoint again: one client each for the whole run.
         let expertStatus = try expertEndpoints.map { try StatusClient(endpoint: try Endpoint(parsing: $0!), security: security, logger: logger) }
         var learnerFinished = false
-        progress = ClusterProgress(interval: config.launcher.progressSeconds)
+        progress = ClusterProgress(
+            interval: config.launcher.progressSeconds,
+            budget: RunBudget(maxSeconds: config.maxSeconds, totalEnvSteps: config.totalEnvSteps, maxIterations: try config.algorithm.iterationLimit(config)))
         while !stop.isStopped {
             // Look often (crashes are noticed fast, a short run still shows progress); the
             // line itself is redrawn every progress_seconds.

@@ -1,12 +1,17 @@
 import Foundation
 import NexusWire
 
-/// The launcher's live progress line: iteration, version, steps, queries, return, throughput.
+/// The launcher's live progress line: iteration, version, steps, queries, return, throughput,
+/// and the budget that ends the run first with the time left at the pace so far.
 struct ClusterProgress {
     private var line = ProgressLine()
     private var lastSteps: (UInt64, ContinuousClock.Instant)?
+    private let budget: RunBudget?
 
-    init(interval: Double) { line.interval = interval }
+    init(interval: Double, budget: RunBudget? = nil) {
+        line.interval = interval
+        self.budget = budget
+    }
 
     mutating func show(_ status: ControlMessage.Status, workers: (alive: Int, total: Int), restarts: Int) {
         guard line.isDue else { return }
@@ -23,7 +28,11 @@ struct ClusterProgress {
             Int(status[metric: "iteration"] ?? 0), status.policyVersion, steps, UInt64(status[metric: "expert_queries"] ?? 0),
             evalReturn, status[metric: "target_return"] ?? .nan, rate, workers.alive, workers.total)
         if restarts > 0 { text += " | restarts \(restarts)" }
-        text += String(format: " | %.1f s", status[metric: "wall_seconds"] ?? 0)
+        let wall = status[metric: "wall_seconds"] ?? 0
+        text += String(format: " | %.1f s", wall)
+        if let estimate = budget?.estimate(wallSeconds: wall, envSteps: steps, iteration: Int(status[metric: "iteration"] ?? 0)) {
+            text += String(format: " | %@ %.0f%%, ETA %@", estimate.budget, estimate.fraction * 100, RunBudget.duration(estimate.secondsLeft))
+        }
         line.show(force: true) { text }
     }
 

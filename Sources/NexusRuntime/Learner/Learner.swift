@@ -205,6 +205,7 @@ actor Learner {
         if best { try checkpoints.saveBest(checkpoint()) }
         let limit = builder.iterationLimit(config)
         if iteration >= limit { finish("completed \(limit) iterations") }
+        if config.totalEnvSteps > 0, counters.envSteps >= config.totalEnvSteps { finish("reached total_env_steps \(config.totalEnvSteps)") }
     }
 
     /// One row of `metrics.csv` and `tb/`: the counters, the iteration's losses, throughput
