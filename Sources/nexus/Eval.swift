@@ -10,8 +10,8 @@ struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run whole episodes with an expert and report the returns (mean, std, min, max) and lengths.")
 
-    @Option(help: "Environment: one of Nexus's own (see `nexus env list`), or gym:ID / gym:MODULE:ID for any Gymnasium environment.")
-    var env: String
+    @Option(help: "Environment: one of Nexus's own (see `nexus env list`), or gym:ID / gym:MODULE:ID for any Gymnasium environment (default with --policy: the one the checkpoint was trained on, with its env_kwargs).")
+    var env: String = ""
 
     @Option(parsing: .unconditional, help: "Number of episodes.")
     var episodes = 100
@@ -39,9 +39,32 @@ struct Eval: AsyncParsableCommand {
         guard expert != (policy != nil) else { throw ValidationError("choose one policy: --expert or --policy FILE (--expert acts with the built-in expert, or the one --expert-policy or --expert-python names)") }
         if expertPolicy != nil && outside.expertPython != nil { throw ValidationError("choose one expert: --expert-policy or --expert-python") }
         guard episodes > 0 else { throw ValidationError("--episodes must be positive, got \(episodes)") }
+        if env.isEmpty && policy == nil { throw ValidationError("--env names the environment (only --policy can take it from its checkpoint)") }
     }
 
     func run() async throws {
+        var command = self
+        if env.isEmpty, let policy {
+            // The checkpoint names its environment, and the arguments it was trained with.
+            let trained = try Self.trainedOn(policy)
+            command.env = trained.env
+            if environmentArguments.pairs.isEmpty { command.environmentArguments.pairs = trained.kwargs }
+        }
+        try await command.evaluate()
+    }
+
+    /// The environment a checkpoint's run trained on and its `env_kwargs` as KEY=VALUE pairs.
+    static func trainedOn(_ path: String) throws -> (env: String, kwargs: [String]) {
+        let checkpoint: Checkpoint
+        do { checkpoint = try CheckpointFile.read(path) } catch let error as CheckpointFileError {
+            throw ValidationError(error.description.replacingOccurrences(of: "cannot read ", with: "cannot read policy file "))
+        }
+        let config = checkpoint.runConfig.isEmpty ? nil : try? ConfigLoader.parse(checkpoint.runConfig, source: path)
+        let kwargs = (config?.mapping?["env_kwargs"]?.mapping).map { Array($0).compactMap { pair in pair.key.string.flatMap { key in pair.value.string.map { "\(key)=\($0)" } } } } ?? []
+        return (checkpoint.envID, kwargs.sorted())
+    }
+
+    private func evaluate() async throws {
         do {
             if outside.needsPython(env: env) { return try await runOutside() }
             let type = try EnvironmentRegistry.type(for: env)

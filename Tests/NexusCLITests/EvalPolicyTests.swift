@@ -24,7 +24,7 @@ struct EvalPolicyTests {
         return policy
     }
 
-    @Test("a policy checkpoint cloned from 20 expert episodes is evaluated by the CLI and balances the pole")
+    @Test("a policy checkpoint cloned from 20 expert episodes is evaluated by the CLI and balances the pole; without --env the checkpoint's environment and env_kwargs are used")
     func evaluatesACheckpoint() async throws {
         let model = try await offCooperativePool { Self.clonedCartPolePolicy().model() }
         let path = NSTemporaryDirectory() + "nexus-policy-\(UUID().uuidString).ckpt"
@@ -39,5 +39,24 @@ struct EvalPolicyTests {
 
         let wrongEnv = try await NexusProcess.run(["eval", "--env", "Acrobot-v1", "--policy", path])
         #expect(wrongEnv.status == 64 && wrongEnv.stderr.contains("holds a policy for CartPole-v1, not Acrobot-v1"))
+
+        // Without --env: the checkpoint names its environment, and the env_kwargs its run had.
+        let named = try await NexusProcess.run(["eval", "--policy", path, "--episodes", "20", "--json"])
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(try JSONDecoder().decode(Summary.self, from: Data(named.stdout.utf8)).mean_return == summary.mean_return)
+        let withArguments = checkpoint.with(runConfig: "env: CartPole-v1\nenv_kwargs:\n  sutton_barto_reward: 'true'\n")
+        try Data(CheckpointFile.encode(withArguments)).write(to: URL(fileURLWithPath: path))
+        let kwargs = try await NexusProcess.run(["eval", "--policy", path, "--episodes", "3", "--json"])
+        #expect(kwargs.status == 0 && kwargs.stdout.contains("\"env\":\"CartPole-v1\"") && kwargs.stdout.contains("sutton_barto_reward"), "\(kwargs.stdout) \(kwargs.stderr)")
+        let neither = try await NexusProcess.run(["eval", "--expert", "--episodes", "3"])
+        #expect(neither.status == 64 && neither.stderr.contains("--env names the environment"), "\(neither.stderr)")
+    }
+}
+
+extension Checkpoint {
+    func with(runConfig: String) -> Checkpoint {
+        var copy = self
+        copy.runConfig = runConfig
+        return copy
     }
 }

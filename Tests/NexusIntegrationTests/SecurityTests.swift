@@ -46,6 +46,9 @@ extension ClusterTrainingTests {
         kill(worker.pid, SIGTERM)
         _ = await worker.finish(within: 60)
         #expect(run.log("learner").contains("CurveZMQ on for"), "the learner's log does not say CURVE is on")
+        // `nexus status RUN_DIR` finds the learner and its keys from the run directory alone.
+        let live = try await NexusProcess.run(["status", run.runDirectory, "--json"])
+        #expect(live.status == 0 && live.stdout.contains("\"role\" : \"learner\""), "\(live.stdout) \(live.stderr)")
         // The refusals are counted (read with the run's own keys) while the strangers are
         // still connected; training goes on to the target; then the test stops the run.
         let keys = run.runDirectory + "/keys"
@@ -65,6 +68,8 @@ extension ClusterTrainingTests {
         // client (its handshake fails on the mechanism) are all counted.
         #expect(try #require(summary.number("auth_failures")) >= 3)
         #expect(summary.number("rejected_messages") == 0, "a forged segment got through to decoding")
+        let over = try await NexusProcess.run(["status", run.runDirectory])
+        #expect(over.status == 0 && over.stdout.hasPrefix("finished: ") && over.stdout.contains("reached_target true"), "\(over.stdout) \(over.stderr)")
     }
 }
 
