@@ -61,8 +61,10 @@ struct LineChart {
         for series in series {
             let points = series.points.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
             svg += "<polyline class=\"curve\" data-run=\"\(escape(series.name))\" points=\"\(points)\" stroke=\"\(series.color)\"/>\n"
+            // A run of one point (bc stopped at its first evaluation) is a marker large enough
+            // to see on a reference line it may sit on, outlined so that it stands off it.
             if series.points.count == 1, let point = series.points.first {
-                svg += "<circle cx=\"\(f(px(point.0)))\" cy=\"\(f(py(point.1)))\" r=\"3\" fill=\"\(series.color)\"/>\n"
+                svg += "<circle cx=\"\(f(px(point.0)))\" cy=\"\(f(py(point.1)))\" r=\"7\" fill=\"\(series.color)\" stroke=\"#fff\" stroke-width=\"2\" class=\"marker\"/>\n"
             }
         }
         return svg + "</svg>"

@@ -35,29 +35,32 @@ public enum ReportPage {
         }
         var expertReturns: [String: Double] = [:]
         // A gym: environment has no built-in expert to draw (and steps only in Python).
-        for run in runs where expertReturns[run.config.env] == nil && !GymEnvironmentID.isGym(run.config.env) {
+        for run in runs where expertReturns[run.task] == nil && !GymEnvironmentID.isGym(run.config.env) {
             let type = try EnvironmentRegistry.type(for: run.config.env)
             let arguments = try run.config.environmentArguments
             let expert = try ExpertSource.make(envID: run.config.env, policyFile: run.config.expert.policy, arguments: arguments)
-            expertReturns[run.config.env] = Evaluation.run(type, episodes: expertEpisodes, seed: 1_000_003, arguments: arguments, expert: expert).meanReturn
+            expertReturns[run.task] = Evaluation.run(type, episodes: expertEpisodes, seed: 1_000_003, arguments: arguments, expert: expert).meanReturn
         }
         return (html(runs: runs, expertReturns: expertReturns, generated: generated, skipped: skipped), skipped)
     }
 
+    /// `expertReturns`: by task (`RunRecord.task`: the environment and its env_kwargs).
     static func html(runs: [RunRecord], expertReturns: [String: Double], generated: Date, skipped: [String] = []) -> String {
         let colors = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($1.path, palette[$0 % palette.count]) })
         var body = "<h1>Nexus report</h1>\n<p class=\"meta\">\(runs.count) run\(runs.count == 1 ? "" : "s"), generated \(escape(ISO8601DateFormatter().string(from: generated)))</p>\n"
-        for env in ordered(runs.map(\.config.env)) {
-            let group = runs.filter { $0.config.env == env }
+        // One group of charts per task: runs of one environment with other env_kwargs (Pendulum
+        // at g=10 and g=12) have other experts and returns, so they are not drawn together.
+        for task in ordered(runs.map(\.task)) {
+            let group = runs.filter { $0.task == task }
             let target = group[0].number("target_return") ?? group[0].config.targetReturn
             var references = [LineChart.ReferenceLine(label: "target \(LineChart.label(target))", value: target, color: targetColor)]
-            if let expert = expertReturns[env] { references.insert(.init(label: "expert \(LineChart.label(expert.rounded()))", value: expert, color: expertColor), at: 0) }
-            body += "<h2>\(escape(env))</h2>\n"
+            if let expert = expertReturns[task] { references.insert(.init(label: "expert \(LineChart.label(expert.rounded()))", value: expert, color: expertColor), at: 0) }
+            body += "<h2>\(escape(task))</h2>\n"
             body += figure(group, colors, title: "Return against env steps", x: "env steps", y: "evaluation return", references: references) { $0.points("env_steps", "eval_return_mean") }
             body += figure(group, colors, title: "Return against expert queries", x: "expert queries", y: "evaluation return", references: references) { $0.points("expert_queries", "eval_return_mean") }
             body += figure(group, colors, title: "Return against wall time", x: "wall seconds", y: "evaluation return", references: references) { $0.points("wall_seconds", "eval_return_mean") }
-            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second", missing: "no environment steps") { $0.throughput }
-            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps", missing: "no environment steps") { $0.queryRate }
+            body += figure(group, colors, title: "Throughput", x: "wall seconds", y: "env steps per second", missing: Self.rateMissing) { $0.throughput }
+            body += figure(group, colors, title: "Expert query rate", x: "env steps", y: "expert queries per 1,000 env steps", missing: Self.rateMissing) { $0.queryRate }
         }
         body += "<h2>Summary</h2>\n" + summaryTable(runs, colors)
         if !skipped.isEmpty {
@@ -75,8 +78,10 @@ public enum ReportPage {
         .chart .curve { fill: none; stroke-width: 2; } .chart .reference { stroke-width: 1.5; stroke-dasharray: 6 4; }
         .legend { list-style: none; padding: 0; margin: 4px 0; } .legend li { display: inline-block; margin-right: 16px; }
         .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -1px; }
-        table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
-        th:first-child, td:first-child { text-align: left; white-space: nowrap; }
+        .summary { max-width: 100%; overflow-x: auto; }
+        table { border-collapse: collapse; font-size: 12px; } th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; }
+        th { font-weight: 600; vertical-align: bottom; } td.finish { text-align: left; min-width: 9em; }
+        th:first-child, td:first-child { text-align: left; overflow-wrap: anywhere; max-width: 16em; }
         </style></head>
         <body>
         \(body)</body></html>
@@ -84,20 +89,30 @@ public enum ReportPage {
         """
     }
 
-    /// One chart of the runs that have a curve for it; the others are named below it.
+    /// Why a run has no rate to draw: no env steps at all (bc), or too few rows for a rate.
+    static func rateMissing(_ run: RunRecord) -> String {
+        run.rows.contains { ($0["env_steps"] ?? 0) > 0 } ? "one row: a rate needs two" : "no environment steps"
+    }
+
+    /// One chart of the runs that have a curve for it (a run of one point is drawn as a
+    /// marker, and said so); the others are named below it with the reason.
     static func figure(
         _ runs: [RunRecord], _ colors: [String: String], title: String, x: String, y: String, references: [LineChart.ReferenceLine] = [],
-        missing reason: String? = nil, points: (RunRecord) -> [(Double, Double)]
+        missing reason: ((RunRecord) -> String)? = nil, points: (RunRecord) -> [(Double, Double)]
     ) -> String {
         let drawn = runs.map { ($0, points($0)) }.filter { run, points in !points.isEmpty && Set(points.map(\.0)).count > 1 || points.count == 1 && run.rows.count == 1 }
-        let missing = runs.filter { run in !drawn.contains { $0.0.path == run.path } }.map(\.name)
-        guard !drawn.isEmpty else { return "<p class=\"note\">\(escape(title)): no run has data for it.</p>\n" }
+        let missing = runs.filter { run in !drawn.contains { $0.0.path == run.path } }
+        guard !drawn.isEmpty else {
+            return "<p class=\"note\">\(escape(title)): no run has data for it (\(escape(missing.map { "\($0.name): \(reason?($0) ?? "no \(x)")" }.joined(separator: "; ")))).</p>\n"
+        }
         let chart = LineChart(title: title, xLabel: x, yLabel: y, series: drawn.map { .init(name: $0.0.name, color: colors[$0.0.path]!, points: $0.1) }, references: references)
         var html = "<figure>\n" + chart.svg() + "\n<ul class=\"legend\">"
-        html += drawn.map { "<li><span class=\"swatch\" style=\"background:\(colors[$0.0.path]!)\"></span>\(escape($0.0.name)) (\(escape($0.0.config.algo)))</li>" }.joined()
+        html += drawn.map { run, points in
+            "<li><span class=\"swatch\" style=\"background:\(colors[run.path]!)\"></span>\(escape(run.name)) (\(escape(run.config.algo))\(points.count == 1 ? ", one point" : ""))</li>"
+        }.joined()
         html += "</ul>"
         if !missing.isEmpty {
-            html += "<p class=\"note\">Not drawn (\(escape(reason ?? "no \(x) to plot against"))): \(escape(missing.joined(separator: ", "))).</p>"
+            html += "<p class=\"note\">Not drawn: " + missing.map { "\(escape($0.name)) (\(escape(reason?($0) ?? "no \(x) to plot against")))" }.joined(separator: ", ") + ".</p>"
         }
         return html + "</figure>\n"
     }
@@ -105,7 +120,7 @@ public enum ReportPage {
     static func summaryTable(_ runs: [RunRecord], _ colors: [String: String]) -> String {
         let columns: [(String, (RunRecord) -> String)] = [
             ("run", { "<span class=\"swatch\" style=\"background:\(colors[$0.path]!)\"></span>" + escape($0.name) }),
-            ("algorithm", { escape($0.config.algo) }), ("environment", { escape($0.config.env) }),
+            ("algorithm", { escape($0.config.algo) }), ("environment", { escape($0.task) }),
             ("reached target", { ($0.summary["reached_target"] as? Bool).map { $0 ? "yes" : "no" } ?? "running" }),
             ("eval return", { number($0.number("eval_return_mean") ?? $0.rows.last?["eval_return_mean"], digits: 1) }),
             ("env steps", { number($0.number("env_steps") ?? $0.rows.last?["env_steps"]) }),
@@ -117,9 +132,11 @@ public enum ReportPage {
             ("unsafe events", { number($0.number("unsafe_events")) }),
             ("finish", { escape($0.summary["finish_reason"] as? String ?? "") }),
         ]
-        var html = "<table>\n<tr>" + columns.map { "<th>\(escape($0.0))</th>" }.joined() + "</tr>\n"
-        for run in runs { html += "<tr>" + columns.map { "<td>\($0.1(run))</td>" }.joined() + "</tr>\n" }
-        return html + "</table>\n"
+        // Header words wrap and the finish reason wraps, so the table fits the page's width;
+        // a narrower window scrolls it rather than cutting it.
+        var html = "<div class=\"summary\"><table>\n<tr>" + columns.map { "<th>\(escape($0.0))</th>" }.joined() + "</tr>\n"
+        for run in runs { html += "<tr>" + columns.map { "<td\($0.0 == "finish" ? " class=\"finish\"" : "")>\($0.1(run))</td>" }.joined() + "</tr>\n" }
+        return html + "</table></div>\n"
     }
 
     static func number(_ value: Double?, digits: Int = 0) -> String {

@@ -50,6 +50,13 @@ public struct RunRecord {
     }
 
     func number(_ key: String) -> Double? { (summary[key] as? NSNumber)?.doubleValue }
+
+    /// The environment and its arguments ("Pendulum-v1 (g=12)"): runs of one task share an
+    /// expert, a target and a group of charts.
+    var task: String {
+        let kwargs = config.envKwargs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return kwargs.isEmpty ? config.env : "\(config.env) (\(kwargs.joined(separator: ", ")))"
+    }
 }
 
 public struct ReportError: Error, CustomStringConvertible {
