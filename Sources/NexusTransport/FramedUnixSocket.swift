@@ -112,8 +112,13 @@ public final class FramedConnection: Sendable {
 
     /// The next frame's bytes, or nil when it did not arrive whole within `timeout` seconds;
     /// a frame longer than `limit` bytes throws (the connection is of no further use).
-    public func receive(timeout: Double, limit: Int) throws -> [UInt8]? {
-        let deadline = ContinuousClock.now + .seconds(timeout)
+    /// `spin`: seconds to keep reading (yielding the core between tries) before sleeping in
+    /// poll, for a reply expected that soon: waking a sleeping thread costs tens of
+    /// microseconds here, a round trip's worth.
+    public func receive(timeout: Double, limit: Int, spin: Double = 0) throws -> [UInt8]? {
+        let now = ContinuousClock.now
+        let deadline = now + .seconds(timeout)
+        let spinUntil = now + .seconds(min(max(0, spin), timeout))
         return try pending.withLock { buffer -> [UInt8]? in
             while true {
                 if buffer.count >= 4 {
@@ -134,6 +139,10 @@ public final class FramedConnection: Sendable {
                 let code = errno
                 if code == EINTR { continue }
                 guard code == EAGAIN || code == EWOULDBLOCK else { throw FramedSocketError.system("read", code) }
+                if ContinuousClock.now < spinUntil {
+                    sched_yield()
+                    continue
+                }
                 let remaining = (deadline - ContinuousClock.now) / .seconds(1)
                 guard remaining > 0, try Self.wait(descriptor, for: Int16(POLLIN), timeout: remaining) else { return nil }
             }

@@ -27,3 +27,23 @@ struct RunBudgetTests {
         #expect(RunBudget.duration(3720) == "1h02m")
     }
 }
+
+@Suite("A worker's wait for its environment's reply")
+struct ReplySpinTests {
+    @Test("awake for twice the usual reply while that is under the ceiling; asleep for slow environments and before any reply")
+    func spin() {
+        var spin = ReplySpin()
+        #expect(spin.seconds == 0)
+        spin.replied(after: 0.000_3)
+        #expect(abs(spin.seconds - 0.000_6) < 1e-12)
+        // A moving average: one slow reply moves it a tenth of the way.
+        spin.replied(after: 0.010_3)
+        #expect(abs(spin.typical! - 0.001_3) < 1e-12)
+        #expect(spin.seconds == 0, "2.6 ms is over the 1 ms ceiling")
+        for _ in 0..<40 { spin.replied(after: 0.000_2) }
+        #expect(spin.seconds > 0 && spin.seconds < 0.000_5)
+        spin.replied(after: -1)
+        spin.replied(after: .nan)
+        #expect(spin.seconds > 0, "nonsense durations are ignored")
+    }
+}

@@ -12,7 +12,7 @@ import Glibc
 @Suite("Framed Unix socket")
 struct FramedUnixSocketTests {
     /// A peer as the Python server is one: a plain blocking Unix socket, connected to `path`.
-    final class RawPeer {
+    final class RawPeer: @unchecked Sendable {  // a descriptor; the tests write from one thread at a time
         let descriptor: Int32
 
         init(connectingTo path: String) throws {
@@ -87,6 +87,25 @@ struct FramedUnixSocketTests {
         #expect(try connection.receive(timeout: 0.05, limit: 100) == nil)
         peer.write(Array(whole[6...]))
         #expect(try connection.receive(timeout: 5, limit: 100) == [9, 8, 7, 6])
+    }
+
+    @Test("a spinning receive takes a frame that arrives while it spins or after, and a spin longer than the wait still ends with the wait")
+    func spinningReceive() throws {
+        let listener = try listener()
+        let peer = try RawPeer(connectingTo: listener.path)
+        let connection = try #require(try listener.accept(timeout: 5))
+        // Nothing comes: the spin is cut to the wait, which ends with nil.
+        #expect(try connection.receive(timeout: 0.02, limit: 100, spin: 10) == nil)
+        // Already there, and arriving during a spin (a second thread writes it).
+        peer.write(Self.frame([1]))
+        #expect(try connection.receive(timeout: 1, limit: 100, spin: 0.001) == [1])
+        let writer = Thread { usleep(200); peer.write(Self.frame([2, 3])) }
+        writer.start()
+        #expect(try connection.receive(timeout: 5, limit: 100, spin: 0.05) == [2, 3])
+        // After the spin, asleep in poll, it is still woken by the frame.
+        let late = Thread { usleep(50_000); peer.write(Self.frame([4])) }
+        late.start()
+        #expect(try connection.receive(timeout: 5, limit: 100, spin: 0.000_1) == [4])
     }
 
     @Test("a length past the limit, and a peer that closed, are errors that say so")

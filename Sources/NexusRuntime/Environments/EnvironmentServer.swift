@@ -50,6 +50,8 @@ public final class EnvironmentServer: Sendable {
     private let nextRequest = Atomic<UInt64>(1)
     /// Whether the running server has answered yet (its first request gets `startSeconds`).
     private let answered = Atomic<Bool>(false)
+    /// How long a round trip reads awake for a step's reply before it sleeps.
+    private let replySpin = Mutex(ReplySpin())
     private let thread: DedicatedThreadExecutor
     private let logger: Logger
 
@@ -120,6 +122,8 @@ public final class EnvironmentServer: Sendable {
         // anything longer is not a reply of this protocol.
         let longest = (1 << 20) + settings.copies * max(1, expecting.observationDim ?? 1) * 16
         do {
+            let sent = ContinuousClock.now
+            let spin = replySpin.withLock { $0.seconds }
             try connection.send(WireCodec.encode(.envRequest(EnvRequest(requestID: id, kind: kind))), timeout: max(0.001, (deadline - ContinuousClock.now) / .seconds(1)))
             while true {
                 // A stopping worker does not wait out a hung environment (its reply, if it
@@ -127,7 +131,7 @@ public final class EnvironmentServer: Sendable {
                 try Task.checkCancellation()
                 let remaining = (deadline - ContinuousClock.now) / .seconds(1)
                 guard remaining > 0 else { throw EnvironmentFailure(description: "no reply from the environment in \(Self.seconds(limit))\(lastLogLine)") }
-                guard let frame = try connection.receive(timeout: min(remaining, 0.5), limit: longest) else {
+                guard let frame = try connection.receive(timeout: min(remaining, 0.5), limit: longest, spin: spin) else {
                     if !running.process.isRunning { throw await ended(running.process) }
                     continue
                 }
@@ -139,6 +143,7 @@ public final class EnvironmentServer: Sendable {
                 }
                 guard case .envReply(let reply) = message, reply.requestID == id else { continue }
                 answered.store(true, ordering: .relaxed)
+                if case .step = kind { replySpin.withLock { $0.replied(after: (ContinuousClock.now - sent) / .seconds(1)) } }
                 if case .error(let text) = reply.result { throw EnvironmentFailure(description: "the environment raised \(text)") }
                 return reply.result
             }
