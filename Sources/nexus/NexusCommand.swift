@@ -10,6 +10,12 @@ struct Nexus: AsyncParsableCommand {
     /// As ArgumentParser's own main, after process-wide tuning; errors from a subcommand
     /// are reported with that subcommand's usage.
     static func main() async {
+        // NEXUS_PARSE_ONLY: parse and validate the command line, run nothing (the CLI tests
+        // probe every option this way without starting roles).
+        if ProcessInfo.processInfo.environment["NEXUS_PARSE_ONLY"] != nil {
+            do { _ = try parseAsRoot() } catch { exit(withError: error) }
+            exit(withError: nil)
+        }
         BLASKernelSelection.restartWithBetterKernelIfNeeded()
         NexusNN.configureThreads(1)
         ProcessTuning.keepLargeBuffersOnHeap()
@@ -19,6 +25,7 @@ struct Nexus: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+
         do {
             var command = command
             if var asyncCommand = command as? any AsyncParsableCommand {

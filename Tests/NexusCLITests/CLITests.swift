@@ -60,6 +60,36 @@ struct CLITests {
         #expect(episodes.status == 64 && !episodes.stderr.contains("Missing value"), "\(episodes.stderr)")
     }
 
+    @Test("every numeric option of every subcommand takes a negative value as a value (refused by its rule, if at all, never as a missing value)")
+    func negativeValuesEverywhere() async throws {
+        let dump = try await NexusProcess.run(["--experimental-dump-help"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        var options: [(command: [String], option: String)] = []
+        func walk(_ command: [String: Any], _ path: [String]) {
+            for argument in command["arguments"] as? [[String: Any]] ?? [] where argument["kind"] as? String == "option" {
+                let names = (argument["names"] as? [[String: Any]] ?? []).filter { $0["kind"] as? String == "long" }.compactMap { $0["name"] as? String }
+                if let name = names.first { options.append((path, "--" + name)) }
+            }
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] { walk(sub, path + [sub["commandName"] as? String ?? ""]) }
+        }
+        walk(try #require(root["command"] as? [String: Any]), [])
+        // A numeric option is one that refuses a word as its value. Parsed only: nothing runs.
+        let parseOnly = ["NEXUS_PARSE_ONLY": "1"]
+        var numeric: [(command: [String], option: String)] = []
+        for (command, option) in options where !["help", "generate-completion-script"].contains(command.last ?? "") {
+            let probe = try await NexusProcess.run(command + [option, "abc"], timeout: 20, environment: parseOnly)
+            guard probe.stderr.contains("The value 'abc' is invalid for '\(option)") else { continue }
+            // A number is taken (not a choice among words, such as --format minari).
+            let number = try await NexusProcess.run(command + [option, "12"], timeout: 20, environment: parseOnly)
+            if !number.stderr.contains("The value '12' is invalid") { numeric.append((command, option)) }
+        }
+        #expect(numeric.count >= 15, "numeric options found: \(numeric.map { "\($0.command.joined(separator: " ")) \($0.option)" })")
+        for (command, option) in numeric {
+            let negative = try await NexusProcess.run(command + [option, "-1"], timeout: 20, environment: parseOnly)
+            #expect(!negative.stderr.contains("Missing value") && !negative.stderr.contains("Unknown option '-1'"), "nexus \(command.joined(separator: " ")) \(option) -1: \(negative.stderr.prefix(300))")
+        }
+    }
+
     @Test("--total-env-steps ends a run once the workers collected that many env steps (SB3's total_timesteps), says so, and is refused for bc")
     func totalEnvSteps() async throws {
         let directory = NSTemporaryDirectory() + "nexus-budget-\(UUID().uuidString.prefix(8))"
