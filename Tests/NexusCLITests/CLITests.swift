@@ -5,7 +5,7 @@ import Testing
 
 @Suite("The nexus command line")
 struct CLITests {
-    @Test("--help names every subcommand and what it is for")
+    @Test("--help names every subcommand and what it is for; train --help shows the defaults")
     func help() async throws {
         let root = try await NexusProcess.run(["--help"])
         #expect(root.status == 0)
@@ -17,6 +17,12 @@ struct CLITests {
         #expect(bench.stdout.contains("transport"))
         #expect(bench.stdout.contains("nn"))
         #expect(bench.stdout.contains("baseline"))
+        // train --help says what a run uses when a flag is left out.
+        let train = try await NexusProcess.run(["train", "--help"])
+        let flat = train.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for text in ["the algo key; default dagger", "the env key; default CartPole-v1", "the workers key; default 4", "the max_seconds key; default 600", "the seed key; default 0"] {
+            #expect(flat.contains(text), "train --help lacks \"\(text)\"")
+        }
     }
 
     @Test("--version prints the release")
