@@ -17,12 +17,13 @@ public struct NexusProcess {
 
     /// Runs `nexus arguments…` to completion, killing it after `timeout` seconds. Waiting for
     /// a child blocks a thread, so it happens off the cooperative pool (see `offCooperativePool`).
-    /// `environment`: variables set for the child on top of this process's own.
-    public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String] = [:]) async throws -> Result {
-        try await offCooperativePool { try runBlocking(arguments, timeout: timeout, environment: environment) }
+    /// `environment`: variables set for the child on top of this process's own; `input`: its
+    /// standard input (else none).
+    public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String] = [:], input: String? = nil) async throws -> Result {
+        try await offCooperativePool { try runBlocking(arguments, timeout: timeout, environment: environment, input: input) }
     }
 
-    static func runBlocking(_ arguments: [String], timeout: Double, environment: [String: String] = [:]) throws -> Result {
+    static func runBlocking(_ arguments: [String], timeout: Double, environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -31,7 +32,18 @@ public struct NexusProcess {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        let inputPipe = input.map { _ in Pipe() }
+        if let inputPipe { process.standardInput = inputPipe }
         try process.run()
+        if let input, let inputPipe {
+            // Written from another thread: a child that answers as it reads could fill its
+            // output pipe while this one still writes.
+            let handle = inputPipe.fileHandleForWriting
+            DispatchQueue.global().async {
+                handle.write(Data(input.utf8))
+                try? handle.close()
+            }
+        }
         let timer = DispatchSource.makeTimerSource()
         timer.schedule(deadline: .now() + timeout)
         timer.setEventHandler { if process.isRunning { process.terminate() } }

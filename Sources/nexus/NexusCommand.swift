@@ -10,10 +10,24 @@ struct Nexus: AsyncParsableCommand {
     /// As ArgumentParser's own main, after process-wide tuning; errors from a subcommand
     /// are reported with that subcommand's usage.
     static func main() async {
-        // NEXUS_PARSE_ONLY: parse and validate the command line, run nothing (the CLI tests
-        // probe every option this way without starting roles).
-        if ProcessInfo.processInfo.environment["NEXUS_PARSE_ONLY"] != nil {
-            do { _ = try parseAsRoot() } catch { exit(withError: error) }
+        // NEXUS_PARSE_ONLY: parse and validate command lines, run nothing (the CLI tests probe
+        // every option this way without starting roles). "lines": one command line per line
+        // of standard input, arguments separated by tabs; one answer per line, "ok" or the
+        // error's message.
+        if let mode = ProcessInfo.processInfo.environment["NEXUS_PARSE_ONLY"] {
+            guard mode == "lines" else {
+                do { _ = try parseAsRoot() } catch { exit(withError: error) }
+                exit(withError: nil)
+            }
+            while let line = readLine() {
+                let arguments = line.isEmpty ? [] : line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                do {
+                    _ = try parseAsRoot(arguments)
+                    print("ok")
+                } catch {
+                    print(message(for: error).replacingOccurrences(of: "\n", with: " "))
+                }
+            }
             exit(withError: nil)
         }
         BLASKernelSelection.restartWithBetterKernelIfNeeded()

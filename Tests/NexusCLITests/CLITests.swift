@@ -79,21 +79,26 @@ struct CLITests {
             for sub in command["subcommands"] as? [[String: Any]] ?? [] { walk(sub, path + [sub["commandName"] as? String ?? ""]) }
         }
         walk(try #require(root["command"] as? [String: Any]), [])
-        // A numeric option is one that refuses a word as its value. Parsed only: nothing runs.
-        let parseOnly = ["NEXUS_PARSE_ONLY": "1"]
-        var numeric: [(command: [String], option: String)] = []
-        for (command, option) in options where !["help", "generate-completion-script"].contains(command.last ?? "") {
-            let probe = try await NexusProcess.run(command + [option, "abc"], timeout: 20, environment: parseOnly)
-            guard probe.stderr.contains("The value 'abc' is invalid for '\(option)") else { continue }
-            // A number is taken (not a choice among words, such as --format minari).
-            let number = try await NexusProcess.run(command + [option, "12"], timeout: 20, environment: parseOnly)
-            if !number.stderr.contains("The value '12' is invalid") { numeric.append((command, option)) }
+        // A numeric option is one that refuses a word as its value and takes a number. Parsed
+        // only, every command line by one process: nothing runs.
+        typealias Probe = (command: [String], option: String)
+        func parse(_ value: String, _ probes: [Probe]) async throws -> [String] {
+            let input = probes.map { ($0.command + [$0.option, value]).joined(separator: "\t") }.joined(separator: "\n") + "\n"
+            let result = try await NexusProcess.run([], timeout: 120, environment: ["NEXUS_PARSE_ONLY": "lines"], input: input)
+            let answers = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+            try #require(answers.count == probes.count, "\(result.stderr)")
+            return answers
+        }
+        let probed = options.filter { !["help", "generate-completion-script"].contains($0.command.last ?? "") }
+        let words = try await parse("abc", probed)
+        let refusingWords = zip(probed, words).filter { $0.1.contains("The value 'abc' is invalid for '\($0.0.option)") }.map(\.0)
+        let numbers = try await parse("12", refusingWords)
+        let numeric = zip(refusingWords, numbers).filter { !$0.1.contains("The value '12' is invalid") }.map(\.0)
+        for (probe, answer) in zip(numeric, try await parse("-1", numeric)) {
+            #expect(!answer.contains("Missing value") && !answer.contains("Unknown option '-1'"),
+                    "nexus \(probe.command.joined(separator: " ")) \(probe.option) -1: \(answer.prefix(300))")
         }
         #expect(numeric.count >= 15, "numeric options found: \(numeric.map { "\($0.command.joined(separator: " ")) \($0.option)" })")
-        for (command, option) in numeric {
-            let negative = try await NexusProcess.run(command + [option, "-1"], timeout: 20, environment: parseOnly)
-            #expect(!negative.stderr.contains("Missing value") && !negative.stderr.contains("Unknown option '-1'"), "nexus \(command.joined(separator: " ")) \(option) -1: \(negative.stderr.prefix(300))")
-        }
     }
 
     @Test("--total-env-steps ends a run once the workers collected that many env steps (SB3's total_timesteps), says so, and is refused for bc")

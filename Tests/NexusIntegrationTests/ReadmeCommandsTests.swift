@@ -25,10 +25,12 @@ struct ReadmeCommandsTests {
         return blocks
     }
 
-    @Test("the classic pipeline (a PPO expert, its demonstrations, BC, DAgger) and the AIRL transfer test run as README writes them")
+    /// (The AIRL transfer block is not marked: its run trains to its target for as long as that
+    /// takes, minutes under a loaded CI; `RewardTransferTests` runs the same steps with bounds.)
+    @Test("the classic pipeline (a PPO expert, its demonstrations, BC, DAgger) runs as README writes it")
     func markedBlocksRun() throws {
         let blocks = try Self.markedBlocks()
-        #expect(blocks.count == 2, "marked blocks: \(blocks.count)")
+        #expect(blocks.count == 1, "marked blocks: \(blocks.count)")
         let binaries = NexusProcess.executable.deletingLastPathComponent().path
         for block in blocks {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-readme-\(UUID().uuidString.prefix(8))").path
