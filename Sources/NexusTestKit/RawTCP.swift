@@ -26,6 +26,22 @@ public func freeTCPPort(following: Int = 0) throws -> Int {
     throw POSIXError(.EADDRINUSE)
 }
 
+/// A free loopback port below the kernel's ephemeral range (with `following` free ports after
+/// it), for a server that clients connect to before it listens: a client retrying a port in
+/// the ephemeral range can be given that same port as its source and connect to itself
+/// (TCP's simultaneous open), a ZeroMQ DEALER then talking to itself for good while the
+/// server binds beside it (SO_REUSEADDR).
+public func freeTCPPortBelowEphemeralRange(following: Int = 0) throws -> Int {
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+        .split(whereSeparator: \.isWhitespace).compactMap { Int($0) } ?? [32768]
+    let ceiling = max(10_000, (range.first ?? 32768) - following - 1)
+    for _ in 0..<200 {
+        let port = Int.random(in: 10_000..<ceiling)
+        if try (0...following).allSatisfy({ try isFree(port: port + $0) }) { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
 /// A loopback port held by a listening socket until `close` is called on the descriptor: a
 /// port some other program took.
 public func listenOnFreeTCPPort() throws -> (port: Int, descriptor: Int32) {

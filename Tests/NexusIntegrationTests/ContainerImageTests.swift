@@ -18,7 +18,9 @@ struct ContainerImageTests {
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-image-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let control = try freeTCPPort(following: 3), expert = control + 3
+        // Workers connect before the learner listens: not to a port they could be given as
+        // their own source port (they would connect to themselves).
+        let control = try freeTCPPortBelowEphemeralRange(following: 3), expert = control + 3
         let endpoint = { (port: Int) in "tcp://127.0.0.1:\(port)" }
         let names = ["expert", "learner", "worker-1", "worker-2"].map { "nexus-test-\(getpid())-\($0)" }
         defer { _ = ContainerImage.command("/usr/bin/podman", ["rm", "-f"] + names) }
