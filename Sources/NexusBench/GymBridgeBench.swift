@@ -71,7 +71,7 @@ public struct GymBridgeBench: Sendable {
         defer { let all = servers; Task { for server in all { await server.close() } } }
         var vectors: [PythonVectorEnvironment] = []
         for index in 0..<workers {
-            let server = try EnvironmentServer(.init(env: env, kwargs: kwargs, python: python, copies: copies, timeoutSeconds: 60), logger: logger)
+            let server = try EnvironmentServer(.init(env: env, kwargs: kwargs, python: python, copies: copies, timeoutSeconds: 60, concurrentLoops: workers), logger: logger)
             servers.append(server)
             vectors.append(try await PythonVectorEnvironment.start(server: server, spec: spec, seed: UInt64(index)))
         }

@@ -48,7 +48,7 @@ struct GymBridgeLifecycleTests {
         let env = "gym:faulty_envs:FaultyCartPole-v0"
         let spec = try GymEnvironments.spec(env, kwargs: scratch.hangingKwargs, python: scratch.python)
         let server = try EnvironmentServer(
-            .init(env: env, kwargs: scratch.hangingKwargs, python: scratch.python, copies: 1, timeoutSeconds: 3600), logger: Logger(label: "test"))
+            .init(env: env, kwargs: scratch.hangingKwargs, python: scratch.python, copies: 1, timeoutSeconds: 3600, concurrentLoops: 1), logger: Logger(label: "test"))
         let vector = try await PythonVectorEnvironment.start(server: server, spec: spec, seed: 1)
         let returned = Mutex(false)
         let stepping = Task {

@@ -106,7 +106,7 @@ struct GymEnvironmentTests {
         try Self.requirePython()
         let spec = try GymEnvironments.spec("gym:CartPole-v1", kwargs: [:], python: Self.python)
         #expect(spec.observationDim == 4 && spec.actionSpace == .discrete(2) && spec.maxEpisodeSteps == 500 && spec.rewardThreshold == 475)
-        let server = try EnvironmentServer(.init(env: "gym:CartPole-v1", kwargs: [:], python: Self.python, copies: 4, timeoutSeconds: 60), logger: Logger(label: "test"))
+        let server = try EnvironmentServer(.init(env: "gym:CartPole-v1", kwargs: [:], python: Self.python, copies: 4, timeoutSeconds: 60, concurrentLoops: 1), logger: Logger(label: "test"))
         var vector = try await PythonVectorEnvironment.start(server: server, spec: spec, seed: 11)
         var lengths = [Int](repeating: 0, count: 4)
         var (terminations, truncations) = (0, 0)

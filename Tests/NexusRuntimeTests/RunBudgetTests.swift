@@ -39,11 +39,23 @@ struct ReplySpinTests {
         // A moving average: one slow reply moves it a tenth of the way.
         spin.replied(after: 0.010_3)
         #expect(abs(spin.typical! - 0.001_3) < 1e-12)
-        #expect(spin.seconds == 0, "2.6 ms is over the 1 ms ceiling")
+        #expect(spin.seconds == 0, "2.6 ms is over the 2 ms ceiling")
         for _ in 0..<40 { spin.replied(after: 0.000_2) }
         #expect(spin.seconds > 0 && spin.seconds < 0.000_5)
         spin.replied(after: -1)
         spin.replied(after: .nan)
         #expect(spin.seconds > 0, "nonsense durations are ignored")
+        spin.enabled = false
+        #expect(spin.seconds == 0)
+    }
+
+    @Test("spinning is worth it only where every stepping loop and its server have a core each")
+    func worthwhile() {
+        #expect(ReplySpin.worthwhile(loops: 1, cores: 2))
+        #expect(!ReplySpin.worthwhile(loops: 2, cores: 2) && !ReplySpin.worthwhile(loops: 4, cores: 2))
+        #expect(ReplySpin.worthwhile(loops: 4, cores: 8) && !ReplySpin.worthwhile(loops: 5, cores: 8))
+        #expect(!ReplySpin.worthwhile(loops: 0, cores: 8) && !ReplySpin.worthwhile(loops: 1, cores: 1))
+        // A worker beside its learner on two cores: no.
+        #expect(!ReplySpin.worthwhile(loops: 1, others: 1, cores: 2) && ReplySpin.worthwhile(loops: 1, others: 1, cores: 3))
     }
 }

@@ -29,9 +29,15 @@ public final class EnvironmentServer: Sendable {
         /// The first reply of a new server may take this long (Python imports, MuJoCo's
         /// model compilation).
         public var startSeconds: Double = 120
+        /// How many loops step `gym:` environments at once on this machine, this one included
+        /// (the run's workers), and how many other busy processes share it (its learner):
+        /// whether waiting awake for replies is worth a core (`ReplySpin`).
+        public var concurrentLoops: Int
+        public var otherBusyProcesses: Int
 
-        public init(env: String, kwargs: [String: String], python: String, copies: Int, timeoutSeconds: Double) {
+        public init(env: String, kwargs: [String: String], python: String, copies: Int, timeoutSeconds: Double, concurrentLoops: Int, otherBusyProcesses: Int = 0) {
             (self.env, self.kwargs, self.python, self.copies, self.timeoutSeconds) = (env, kwargs, python, copies, timeoutSeconds)
+            (self.concurrentLoops, self.otherBusyProcesses) = (concurrentLoops, otherBusyProcesses)
         }
     }
 
@@ -51,13 +57,16 @@ public final class EnvironmentServer: Sendable {
     /// Whether the running server has answered yet (its first request gets `startSeconds`).
     private let answered = Atomic<Bool>(false)
     /// How long a round trip reads awake for a step's reply before it sleeps.
-    private let replySpin = Mutex(ReplySpin())
+    private let replySpin: Mutex<ReplySpin>
     private let thread: DedicatedThreadExecutor
     private let logger: Logger
 
     public init(_ settings: Settings, logger: Logger) throws {
         guard GymEnvironmentID.isGym(settings.env) else { throw RuntimeError("\(settings.env) is not a gym: environment") }
         self.settings = settings
+        var spin = ReplySpin()
+        spin.enabled = ReplySpin.worthwhile(loops: settings.concurrentLoops, others: settings.otherBusyProcesses, cores: ProcessInfo.processInfo.activeProcessorCount)
+        replySpin = Mutex(spin)
         self.logger = logger
         folder = try ProcessFolder(kind: "env")
         thread = DedicatedThreadExecutor(name: "nexus-env")

@@ -58,7 +58,8 @@ public enum OutsideEpisodes {
             let outcome: BatchedEpisodes.Outcome
             if GymEnvironmentID.isGym(request.env) {
                 let started = try EnvironmentServer(
-                    .init(env: request.env, kwargs: request.kwargs, python: request.python, copies: copies, timeoutSeconds: RunConfig.WorkerSettings().envTimeoutSeconds),
+                    .init(env: request.env, kwargs: request.kwargs, python: request.python, copies: copies, timeoutSeconds: RunConfig.WorkerSettings().envTimeoutSeconds,
+                      concurrentLoops: 1),
                     logger: logger)
                 server = started
                 var vector = try await PythonVectorEnvironment.start(server: started, spec: spec, seed: request.seed)

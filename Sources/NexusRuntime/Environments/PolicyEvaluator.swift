@@ -29,7 +29,8 @@ public final class PolicyEvaluator: Sendable {
         arguments = try config.environmentArguments
         server = GymEnvironmentID.isGym(config.env)
             ? try EnvironmentServer(
-                .init(env: config.env, kwargs: config.envKwargs, python: config.python, copies: config.learner.evalEpisodes, timeoutSeconds: config.worker.envTimeoutSeconds),
+                .init(env: config.env, kwargs: config.envKwargs, python: config.python, copies: config.learner.evalEpisodes, timeoutSeconds: config.worker.envTimeoutSeconds,
+                      concurrentLoops: config.workers + 1, otherBusyProcesses: 1),
                 logger: logger)
             : nil
     }

@@ -17,7 +17,10 @@ public enum WorkerEnvironments {
             return (collector, nil)
         }
         let server = try EnvironmentServer(
-            .init(env: config.env, kwargs: config.envKwargs, python: config.python, copies: config.worker.envs, timeoutSeconds: config.worker.envTimeoutSeconds),
+            .init(env: config.env, kwargs: config.envKwargs, python: config.python, copies: config.worker.envs, timeoutSeconds: config.worker.envTimeoutSeconds,
+                  // The run's workers and its learner (all on this machine under nexus train;
+                  // fewer per machine across hosts, where this errs towards not spinning).
+                  concurrentLoops: config.workers, otherBusyProcesses: 1),
             logger: logger)
         do {
             // The same split of the seed as Nexus's own collector: the environments' resets
