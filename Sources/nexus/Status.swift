@@ -44,14 +44,15 @@ struct StatusCommand: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: run.config) else { throw ValidationError("\(endpoint) holds no config.yaml: not a run directory") }
         let security: RoleSecurity
         do { security = RoleSecurity(try ConfigLoader.load(file: run.config, overrides: overrides).security) } catch let error as ConfigError { throw ValidationError(error.description) }
-        let finished = (try? JSONFile.read(run.summary)).flatMap { $0["finish_reason"] as? String }
+        let summary = try? JSONFile.read(run.summary)
+        let finished = summary.flatMap { $0["finish_reason"] as? String }
         if let control = EndpointAnnouncement.read(run.announcement("learner"))?["control"], let target = try? Endpoint(parsing: control) {
             // A run that is over has nobody to answer: a moment is enough to find out.
             if let answer = await Self.status(of: target, security: security, timeout: finished == nil ? timeout : min(timeout, 1)) {
                 return show(answer)
             }
         }
-        guard let finished, let summary = try? JSONFile.read(run.summary) else {
+        guard let finished, let summary else {
             FileHandle.standardError.write(Data("nexus status: the learner of \(endpoint) does not answer and the run has no summary.json: it is starting, or it was killed (see \(run.logs))\n".utf8))
             throw ExitCode(1)
         }
