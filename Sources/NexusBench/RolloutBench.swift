@@ -135,7 +135,7 @@ public struct RolloutBench: Sendable {
         var logger = Logger(label: "nexus.bench.rollout")
         logger.logLevel = .error
         var securitySettings = RunConfig.SecuritySettings()
-        if let keys = topology.keys { (securitySettings.mode, securitySettings.keys) = ("curve", keys) } else { securitySettings.mode = "none" }
+        if let keys = topology.keys { (securitySettings.mode, securitySettings.keys) = (.curve, keys) } else { securitySettings.mode = .none }
         let security = RoleSecurity(securitySettings)
         let endpoint = try Endpoint(parsing: "tcp://\(topology.bindHost):*")
         let control = try RouterSocket(bind: [endpoint], options: try security.server(endpoint), logger: logger)
@@ -161,7 +161,7 @@ public struct RolloutBench: Sendable {
             process.executableURL = prefix.isEmpty ? executable : URL(fileURLWithPath: prefix[0])
             process.arguments = Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [executable.path])
                 + ["worker", "--learner", control.endpoints[0].description, "--worker-id", "\(id)", "--log-level", "error",
-                   "--set", "security.mode=\(securitySettings.mode)", "--set", "security.keys='\(securitySettings.keys)'"]
+                   "--set", "security.mode=\(securitySettings.mode.rawValue)", "--set", "security.keys='\(securitySettings.keys)'"]
             process.standardInput = Pipe()
             try process.run()
             return process

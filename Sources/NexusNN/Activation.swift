@@ -3,7 +3,7 @@ import Foundation
 
 /// Element-wise nonlinearities. Backward passes use the activation's *output*, so a layer
 /// only keeps what it produced.
-public enum Activation: String, Sendable, CaseIterable {
+public enum Activation: String, Sendable, CaseIterable, Codable {
     case tanh, relu, identity
 
     func apply(_ values: UnsafeMutableBufferPointer<Float>) {

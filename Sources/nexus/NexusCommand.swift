@@ -78,5 +78,5 @@ struct Nexus: AsyncParsableCommand {
             protobuf-c messages over ZeroMQ. See README.md for the concepts and a quick start.
             """,
         version: NexusVersion.current,
-        subcommands: [Train.self, LearnerRole.self, WorkerRole.self, ExpertRole.self, StatusCommand.self, ReportCommand.self, Env.self, Eval.self, Demos.self, Keys.self, Cluster.self, Bench.self])
+        subcommands: [Train.self, LearnerRole.self, WorkerRole.self, ExpertRole.self, StatusCommand.self, ReportCommand.self, Env.self, Eval.self, Demos.self, ConfigCommand.self, Keys.self, Cluster.self, Bench.self])
 }

@@ -12,6 +12,8 @@ struct Train: AsyncParsableCommand {
 
             Algorithms (--algo):
             \(AlgorithmRegistry.helpText)
+
+            Configuration: \(ConfigKeys.overview)
             """)
 
     @OptionGroup var configOptions: ConfigOptions

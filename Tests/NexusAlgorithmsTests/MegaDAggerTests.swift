@@ -228,9 +228,7 @@ struct MegaDAggerTests {
         imitation.samplesPerIteration = 128
         imitation.beta = .exponential(start: 1, decay: 0.25)
         imitation.firstExpertCopies = 1
-        var mega = MegaDAggerSettings()
-        mega.seed = seed
-        return (imitation, mega)
+        return (imitation, MegaDAggerSettings())
     }
 
     @Test("MEGA-DAgger reaches −200 on Pendulum-v1 in one process, with the model's metrics", arguments: [UInt64(1), 2])

@@ -285,4 +285,31 @@ struct CLITests {
         #expect(expert.status != 0)
         #expect(expert.stderr.contains("cannot listen for /metrics on 127.0.0.1:\(held.port) (metrics.port, metrics.bind): Address already in use"), "\(expert.stderr)")
     }
+
+    @Test("config keys lists every key with its default and help (an algorithm's own and the common ones); train --help points at it; a misspelt algorithm is refused with the nearest")
+    func configKeys() async throws {
+        let every = try await NexusProcess.run(["config", "keys", "--json"])
+        #expect(every.status == 0, "\(every.stderr)")
+        let objects = try every.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        let keys = objects.compactMap { $0["key"] as? String }
+        #expect(keys.count > 100 && Set(keys).count == keys.count)
+        #expect(keys.contains("mega.beta_mixture") && keys.contains("ppo.gae_lambda") && keys.contains("launcher.max_learner_restarts"))
+        #expect(objects.allSatisfy { ($0["help"] as? String)?.isEmpty == false && $0["default"] is String })
+        let activation = objects.first { $0["key"] as? String == "policy.activation" }
+        #expect(activation?["choices"] as? [String] == ["tanh", "relu"])
+
+        // PPO's tuned defaults for the environment, its own sections and not others'.
+        let ppo = try await NexusProcess.run(["config", "keys", "ppo", "--env", "Pendulum-v1"])
+        #expect(ppo.status == 0)
+        #expect(ppo.stdout.contains("ppo.gamma = 0.9\n") && ppo.stdout.contains("[ppo]") && !ppo.stdout.contains("mega.") && !ppo.stdout.contains("dagger."))
+        #expect(ppo.stdout.contains("target_return = -200.0"))
+
+        let misspelt = try await NexusProcess.run(["config", "keys", "dager"])
+        #expect(misspelt.status == 64)
+        #expect(misspelt.stderr.contains("unknown algorithm dager") && misspelt.stderr.contains("did you mean dagger?"), "\(misspelt.stderr)")
+
+        let train = try await NexusProcess.run(["train", "--help"])
+        let flat = train.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(flat.contains("nexus config keys [ALGO]` lists each with its default and help") && flat.contains("mega (15)"), "\(train.stdout)")
+    }
 }

@@ -174,7 +174,7 @@ final class ClusterRun: @unchecked Sendable {
     /// A status client of this run's learner (`keys`: a CURVE keys directory).
     func learnerStatus(keys: String? = nil) throws -> StatusClient {
         var security = RunConfig.SecuritySettings()
-        if let keys { (security.mode, security.keys) = ("curve", keys) }
+        if let keys { (security.mode, security.keys) = (.curve, keys) }
         return try StatusClient(endpoint: try Endpoint(parsing: try #require(learnerControl)), security: RoleSecurity(security), logger: .init(label: "test"))
     }
 
@@ -196,7 +196,7 @@ final class ClusterRun: @unchecked Sendable {
         var options = SocketOptions.default
         if let keys {
             var security = RunConfig.SecuritySettings()
-            (security.mode, security.keys) = ("curve", keys)
+            (security.mode, security.keys) = (.curve, keys)
             options = try RoleSecurity(security).client(target)
         }
         let stopper: DealerSocket

@@ -96,7 +96,7 @@ extension ClusterTrainingTests {
             await peer.close()
         }
         var security = RunConfig.SecuritySettings()
-        (security.mode, security.keys) = ("curve", keys)
+        (security.mode, security.keys) = (.curve, keys)
         let probe = try StatusClient(endpoint: endpoint, security: RoleSecurity(security), logger: .init(label: "test"))
         let counted = await ClusterRun.status(of: probe, within: 60) { ($0[metric: "auth_failures"] ?? 0) >= 2 }
         #expect((counted?[metric: "auth_failures"] ?? 0) >= 2 && (counted?[metric: "queries"] ?? 0) > 0, "expert status: \(String(describing: counted))")

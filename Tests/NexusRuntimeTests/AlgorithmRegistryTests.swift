@@ -1,5 +1,6 @@
 import NexusAlgorithms
 import NexusEnvironments
+import NexusNN
 import Testing
 
 @testable import NexusRuntime
@@ -26,7 +27,7 @@ struct AlgorithmRegistryTests {
         let two = try ConfigLoader.load(overrides: ["algo=ppo", "workers=2"])
         #expect((two.worker.envs, two.worker.segmentSteps, two.training.samplesPerIteration) == (4, 32, 256))
         #expect((two.policy.batchSize, two.ppo.epochs, two.ppo.gamma, two.ppo.gaeLambda) == (256, 20, 0.98, 0.8))
-        #expect(two.ppo.learningRateSchedule == "linear" && two.ppo.clipRangeSchedule == "linear")
+        #expect(two.ppo.learningRateSchedule == .linear && two.ppo.clipRangeSchedule == .linear)
         #expect(try two.algorithm.maxPolicyLag(two) == 1)
         let four = try ConfigLoader.load(overrides: ["algo=ppo", "workers=4"])
         #expect((four.worker.envs, four.training.samplesPerIteration) == (2, 256))
@@ -45,13 +46,13 @@ struct AlgorithmRegistryTests {
     func ppoMuJoCoDefaults() throws {
         let cheetah = RunConfig.defaults(for: "gym:HalfCheetah-v5", algo: "ppo", workers: 2)
         #expect((cheetah.worker.envs, cheetah.worker.segmentSteps, cheetah.training.samplesPerIteration) == (1, 512, 1024))
-        #expect((cheetah.policy.hiddenSizes, cheetah.policy.activation, cheetah.ppo.logStdInit) == ([256, 256], "relu", -2))
+        #expect((cheetah.policy.hiddenSizes, cheetah.policy.activation, cheetah.ppo.logStdInit) == ([256, 256], Activation.relu, -2))
         #expect((cheetah.policy.batchSize, cheetah.policy.learningRate, cheetah.ppo.epochs, cheetah.ppo.gamma, cheetah.ppo.gaeLambda) == (64, 2.0633e-5, 20, 0.98, 0.92))
         #expect((cheetah.ppo.clipRange, cheetah.ppo.entropyCoefficient, cheetah.ppo.valueCoefficient, cheetah.ppo.maxGradNorm) == (0.1, 0.000401762, 0.58096, 0.8))
         #expect(cheetah.ppo.normalizeObservations && cheetah.ppo.normalizeRewards)
         #expect(RunConfig.defaults(for: "gym:my_robots:HalfCheetah-v4", algo: "ppo").policy.learningRate == 2.0633e-5)
         let walker = RunConfig.defaults(for: "gym:Walker2d-v5", algo: "ppo")
-        #expect((walker.policy.hiddenSizes, walker.policy.activation, walker.ppo.epochs, walker.ppo.clipRange) == ([64, 64], "tanh", 20, 0.1))
+        #expect((walker.policy.hiddenSizes, walker.policy.activation, walker.ppo.epochs, walker.ppo.clipRange) == ([64, 64], Activation.tanh, 20, 0.1))
         #expect(RunConfig.defaults(for: "gym:Hopper-v5", algo: "ppo").ppo.gamma == 0.999)
         let ant = RunConfig.defaults(for: "gym:Ant-v5", algo: "ppo", workers: 2)
         #expect((ant.worker.segmentSteps, ant.training.samplesPerIteration, ant.ppo.normalizeObservations) == (2048, 4096, true))

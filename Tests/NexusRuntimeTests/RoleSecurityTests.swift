@@ -21,7 +21,7 @@ struct RoleSecurityTests {
         try KeyFiles.generate(in: directory)
         #expect(throws: RuntimeError.self) { try KeyFiles.generate(in: directory) }
         settings.keys = directory
-        settings.mode = "curve"
+        settings.mode = .curve
         let curve = RoleSecurity(settings)
         let client = try curve.client(try Endpoint(parsing: "tcp://127.0.0.1:5555"))
         let serverKey = try CurveKey(z85: try String(contentsOfFile: directory + "/server.pub", encoding: .utf8))
@@ -30,7 +30,7 @@ struct RoleSecurityTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/client.key")
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
-        settings.mode = "none"
+        settings.mode = .none
         #expect(try RoleSecurity(settings).server(try Endpoint(parsing: "tcp://10.1.2.3:5555")).security == .none)
         try "public nonsense\n".write(toFile: directory + "/client.key", atomically: true, encoding: .utf8)
         #expect(throws: RuntimeError.self) { try curve.client(try Endpoint(parsing: "tcp://127.0.0.1:5555")) }

@@ -4,7 +4,7 @@ import NexusPolicies
 import NexusWire
 
 /// Hyperparameters of MEGA-DAgger's world model and gate (the policy's are `ImitationSettings`).
-public struct MegaDAggerSettings: Sendable, Equatable {
+public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     public var members = 5
     public var hiddenSizes = [64, 64]
     public var modelLearningRate: Float = 1e-3
@@ -22,7 +22,7 @@ public struct MegaDAggerSettings: Sendable, Equatable {
     /// Safety lookahead: imagined steps under the policy (0: none).
     public var horizon = 10
     /// Whether the expert also acts with DAgger's β_i after the first iteration.
-    public var useBetaMixture = true
+    public var betaMixture = true
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
     public var takeoverSteps = 8
@@ -32,8 +32,8 @@ public struct MegaDAggerSettings: Sendable, Equatable {
     /// Imagination: states per iteration the learner imagines ahead of the policy and has the
     /// expert label (0: none).
     public var imaginedLabels = 0
+    /// Imagined steps from each recent real state.
     public var imaginationHorizon = 10
-    public var seed: UInt64 = 0
 
     public init() {}
 }
@@ -88,7 +88,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         self.spec = spec
         self.settings = settings
         labels = SupervisedImitation(mode: .dagger, spec: spec, settings: imitation, demonstrations: demonstrations)
-        var random = RandomSource(seed: settings.seed &+ 0x4D45_4741)
+        var random = RandomSource(seed: imitation.seed &+ 0x4D45_4741)
         let ensemble = WorldModelEnsemble(
             observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, hidden: settings.hiddenSizes,
             members: settings.members, learningRate: settings.modelLearningRate, random: &random)
@@ -103,7 +103,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         // β-mixture (the expert acts, and labels, with probability β_i) with the gate and its
         // interventions on the rows the policy drives.
         guard iteration > 0 else { return labels.rolloutPlan }
-        let beta = settings.useBetaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
+        let beta = settings.betaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
         return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin)
     }
 

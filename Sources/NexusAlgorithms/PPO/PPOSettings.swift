@@ -6,7 +6,7 @@ import NexusNN
 public struct PPOSettings: Sendable, Equatable {
     /// Whether a coefficient stays put or falls linearly to 0 over `scheduleSteps` env steps
     /// (rl-baselines3-zoo's `lin_` values).
-    public enum Schedule: String, Sendable, CaseIterable { case constant, linear }
+    public enum Schedule: String, Sendable, CaseIterable, Codable { case constant, linear }
 
     public var hiddenSizes = [64, 64]
     public var activation: Activation = .tanh

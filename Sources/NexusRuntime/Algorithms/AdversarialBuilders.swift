@@ -15,14 +15,15 @@ struct AdversarialBuilder: AlgorithmBuilder {
             : "AIRL: PPO on a learned, transferable reward (--demos)"
     }
     let requirements: AlgorithmRequirements = [.demonstrations, .rolloutWorkers]
+    let sections = ["ppo", "adversarial"]
 
     func applyDefaults(to config: inout RunConfig) {
         PPOBuilder().applyDefaults(to: &config)
         // The reward moves as the discriminator learns: no fixed scale (normalised), and no
         // schedule that ends learning at a step count tuned for the environment's reward.
         config.ppo.normalizeRewards = true
-        config.ppo.learningRateSchedule = "constant"
-        config.ppo.clipRangeSchedule = "constant"
+        config.ppo.learningRateSchedule = .constant
+        config.ppo.clipRangeSchedule = .constant
         // A small entropy bonus keeps the policy from settling on one action before the
         // discriminator's reward is informative: GAIL CartPole without it failed 1 seed in 4
         // within 200k steps, with it 4 of 4 reached 475 in 15k–48k.
@@ -31,19 +32,7 @@ struct AdversarialBuilder: AlgorithmBuilder {
 
     func validate(_ config: RunConfig) throws {
         try DemonstrationSource.require(config, algorithm: name)
-        try PPOBuilder().validate(config)
         try ConfigError.require(config.ppo.reward.isEmpty, "ppo.reward", config.ppo.reward, "a learned reward is for --algo ppo; \(name) learns its own")
-        let adversarial = config.adversarial
-        let require = { (condition: Bool, key: String, value: Any, rule: String) in try ConfigError.require(condition, "adversarial.\(key)", value, rule) }
-        try require(!adversarial.hiddenSizes.isEmpty && adversarial.hiddenSizes.allSatisfy { (1...4096).contains($0) }, "hidden_sizes", adversarial.hiddenSizes, "must list layer widths from 1 to 4096")
-        try require(["tanh", "relu"].contains(adversarial.activation), "activation", adversarial.activation, "must be tanh or relu")
-        try require(adversarial.learningRate > 0 && adversarial.learningRate <= 1, "learning_rate", adversarial.learningRate, "must be in (0, 1]")
-        try require((1...1000).contains(adversarial.updatesPerIteration), "updates_per_iteration", adversarial.updatesPerIteration, "must be from 1 to 1000")
-        try require((1...65536).contains(adversarial.batchSize), "batch_size", adversarial.batchSize, "must be from 1 to 65536")
-        try require(["none", "r1", "wgan-gp"].contains(adversarial.gradientPenalty), "gradient_penalty", adversarial.gradientPenalty, "must be none, r1 or wgan-gp")
-        try require(adversarial.gradientPenaltyWeight >= 0 && adversarial.gradientPenaltyWeight <= 1e6, "gradient_penalty_weight", adversarial.gradientPenaltyWeight, "must be in [0, 1e6]")
-        try require((0..<0.5).contains(adversarial.labelSmoothing), "label_smoothing", adversarial.labelSmoothing, "must be in [0, 0.5)")
-        try require(adversarial.maxGradNorm > 0 && adversarial.maxGradNorm.isFinite, "max_grad_norm", adversarial.maxGradNorm, "must be positive")
     }
 
     func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }
@@ -61,12 +50,12 @@ extension RunConfig {
         var settings = AdversarialSettings()
         settings.method = method
         settings.hiddenSizes = adversarial.hiddenSizes
-        settings.activation = Activation(rawValue: adversarial.activation) ?? .tanh
+        settings.activation = adversarial.activation
         settings.learningRate = Float(adversarial.learningRate)
         settings.updatesPerIteration = adversarial.updatesPerIteration
         settings.batchSize = adversarial.batchSize
         settings.spectralNormalisation = adversarial.spectralNorm
-        settings.gradientPenalty = adversarial.gradientPenalty == "r1" ? .zeroCentred : adversarial.gradientPenalty == "wgan-gp" ? .oneCentred : nil
+        settings.gradientPenalty = adversarial.gradientPenalty.gradientPenalty
         settings.gradientPenaltyWeight = Float(adversarial.gradientPenaltyWeight)
         settings.labelSmoothing = Float(adversarial.labelSmoothing)
         settings.stateOnlyReward = adversarial.stateOnlyReward

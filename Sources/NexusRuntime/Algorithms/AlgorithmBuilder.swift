@@ -26,10 +26,14 @@ public protocol AlgorithmBuilder: Sendable {
     var requirements: AlgorithmRequirements { get }
     /// Whether a demonstration file may be given (always, where one is required).
     var acceptsDemonstrations: Bool { get }
+    /// The configuration sections of its own it reads, besides the common ones
+    /// (`ConfigKeys.commonSections`): what `nexus config keys ALGO` lists.
+    var sections: [String] { get }
     /// Lays the algorithm's defaults (tuned per environment where it has them) over `config`,
     /// whose `env` and `workers` are already the user's. User values are laid over the result.
     func applyDefaults(to config: inout RunConfig)
-    /// Checks what only this algorithm cares about (its section, files it needs).
+    /// Checks what only this algorithm cares about beyond each key's own rule (`ConfigKeys`):
+    /// files it needs, keys that must agree.
     func validate(_ config: RunConfig) throws
     /// Segments from policies more than this many versions old are dropped (on-policy
     /// learning); by default none are: an expert's label is valid whatever policy visited the

@@ -10,6 +10,7 @@ struct PPOBuilder: AlgorithmBuilder {
     let name = "ppo"
     let summary = "PPO on the environment's reward; no expert (trains experts)"
     let requirements: AlgorithmRequirements = [.rolloutWorkers, .environmentReward]
+    let sections = ["ppo"]
 
     /// The zoo's values that differ from SB3's defaults.
     struct Tuned {
@@ -17,13 +18,13 @@ struct PPOBuilder: AlgorithmBuilder {
         var linearSchedules = false, scheduleSteps = 1_000_000, normalise = false
         var clipRange = 0.2, entropy = 0.0, valueCoefficient = 0.5, maxGradNorm = 0.5
         /// The zoo's MuJoCo policies: 256 × 256 ReLU networks starting at σ = e⁻².
-        var hiddenSizes = [64, 64], activation = "tanh", logStdInit = 0.0
+        var hiddenSizes = [64, 64], activation = Activation.tanh, logStdInit = 0.0
 
         static func mujoco(steps: Int = 512, minibatch: Int, epochs: Int, gamma: Double, lambda: Double, learningRate: Double,
                            clipRange: Double, entropy: Double, valueCoefficient: Double, maxGradNorm: Double) -> Tuned {
             Tuned(envs: 1, steps: steps, minibatch: minibatch, epochs: epochs, gamma: gamma, lambda: lambda, learningRate: learningRate,
                   normalise: true, clipRange: clipRange, entropy: entropy, valueCoefficient: valueCoefficient, maxGradNorm: maxGradNorm,
-                  hiddenSizes: [256, 256], activation: "relu", logStdInit: -2)
+                  hiddenSizes: [256, 256], activation: .relu, logStdInit: -2)
         }
     }
 
@@ -42,7 +43,7 @@ struct PPOBuilder: AlgorithmBuilder {
             // The zoo's Walker2d-v3 entry has no policy_kwargs: SB3's 64 × 64 tanh networks.
             var walker = Tuned.mujoco(minibatch: 32, epochs: 20, gamma: 0.99, lambda: 0.95, learningRate: 5.05041e-5,
                                       clipRange: 0.1, entropy: 0.000585045, valueCoefficient: 0.871923, maxGradNorm: 1)
-            (walker.hiddenSizes, walker.activation, walker.logStdInit) = ([64, 64], "tanh", 0)
+            (walker.hiddenSizes, walker.activation, walker.logStdInit) = ([64, 64], .tanh, 0)
             return walker
         case "Ant", "Swimmer":
             // The zoo's mujoco-defaults: SB3's PPO with normalisation (Swimmer: γ 0.9999).
@@ -78,8 +79,8 @@ struct PPOBuilder: AlgorithmBuilder {
         config.ppo.epochs = tuned.epochs
         config.ppo.gamma = tuned.gamma
         config.ppo.gaeLambda = tuned.lambda
-        config.ppo.learningRateSchedule = tuned.linearSchedules ? "linear" : "constant"
-        config.ppo.clipRangeSchedule = tuned.linearSchedules ? "linear" : "constant"
+        config.ppo.learningRateSchedule = tuned.linearSchedules ? .linear : .constant
+        config.ppo.clipRangeSchedule = tuned.linearSchedules ? .linear : .constant
         config.ppo.scheduleSteps = tuned.scheduleSteps
         config.ppo.normalizeObservations = tuned.normalise
         config.ppo.normalizeRewards = tuned.normalise
@@ -88,27 +89,6 @@ struct PPOBuilder: AlgorithmBuilder {
         config.ppo.valueCoefficient = tuned.valueCoefficient
         config.ppo.maxGradNorm = tuned.maxGradNorm
         config.ppo.logStdInit = tuned.logStdInit
-    }
-
-    func validate(_ config: RunConfig) throws {
-        let ppo = config.ppo
-        func require(_ condition: Bool, _ key: String, _ value: Any, _ rule: String) throws {
-            try ConfigError.require(condition, "ppo.\(key)", value, rule)
-        }
-        try require((1...1000).contains(ppo.epochs), "epochs", ppo.epochs, "must be from 1 to 1000")
-        try require(ppo.gamma > 0 && ppo.gamma <= 1, "gamma", ppo.gamma, "must be in (0, 1]")
-        try require((0...1).contains(ppo.gaeLambda), "gae_lambda", ppo.gaeLambda, "must be in [0, 1]")
-        try require(ppo.clipRange > 0 && ppo.clipRange < 10, "clip_range", ppo.clipRange, "must be in (0, 10)")
-        for (key, value) in [("clip_range_schedule", ppo.clipRangeSchedule), ("learning_rate_schedule", ppo.learningRateSchedule)] {
-            try require(PPOSettings.Schedule(rawValue: value) != nil, key, value, "must be constant or linear")
-        }
-        try require(ppo.scheduleSteps >= 1, "schedule_steps", ppo.scheduleSteps, "must be at least 1")
-        try require(ppo.entropyCoefficient >= 0 && ppo.entropyCoefficient.isFinite, "entropy_coefficient", ppo.entropyCoefficient, "must be a number ≥ 0")
-        try require(ppo.valueCoefficient >= 0 && ppo.valueCoefficient.isFinite, "value_coefficient", ppo.valueCoefficient, "must be a number ≥ 0")
-        try require(ppo.maxGradNorm > 0 && ppo.maxGradNorm.isFinite, "max_grad_norm", ppo.maxGradNorm, "must be positive")
-        try require(ppo.targetKl >= 0 && ppo.targetKl.isFinite, "target_kl", ppo.targetKl, "must be ≥ 0 (0: no early stop)")
-        try require((-20...5).contains(ppo.logStdInit), "log_std_init", ppo.logStdInit, "must be in [-20, 5]")
-        try require((0...1000).contains(ppo.maxPolicyLag), "max_policy_lag", ppo.maxPolicyLag, "must be from 0 to 1000")
     }
 
     func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }
@@ -144,13 +124,13 @@ extension RunConfig {
     public var ppoSettings: PPOSettings {
         var settings = PPOSettings()
         settings.hiddenSizes = policy.hiddenSizes
-        settings.activation = Activation(rawValue: policy.activation) ?? .tanh
+        settings.activation = policy.activation
         settings.learningRate = Float(policy.learningRate)
         settings.minibatchSize = policy.batchSize
         settings.samplesPerIteration = training.samplesPerIteration
-        settings.learningRateSchedule = PPOSettings.Schedule(rawValue: ppo.learningRateSchedule) ?? .constant
+        settings.learningRateSchedule = ppo.learningRateSchedule
         settings.clipRange = Float(ppo.clipRange)
-        settings.clipRangeSchedule = PPOSettings.Schedule(rawValue: ppo.clipRangeSchedule) ?? .constant
+        settings.clipRangeSchedule = ppo.clipRangeSchedule
         settings.scheduleSteps = ppo.scheduleSteps
         settings.epochs = ppo.epochs
         settings.gamma = Float(ppo.gamma)

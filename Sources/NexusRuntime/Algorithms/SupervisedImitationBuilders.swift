@@ -7,6 +7,7 @@ struct BehaviourCloningBuilder: AlgorithmBuilder {
     let name = "bc"
     let summary = "behaviour cloning on a demonstration file (--demos); offline"
     let requirements: AlgorithmRequirements = [.demonstrations]
+    let sections = ["bc"]
 
     func validate(_ config: RunConfig) throws { try DemonstrationSource.require(config, algorithm: name) }
 
@@ -29,6 +30,7 @@ struct DAggerBuilder: AlgorithmBuilder {
     let summary = "DAgger: the expert labels the states the learner visits"
     let requirements: AlgorithmRequirements = [.expert, .rolloutWorkers]
     let acceptsDemonstrations = true
+    let sections = ["dagger"]
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
         let episodes = config.demos.isEmpty ? [] : try DemonstrationSource.load(config, spec: spec)

@@ -33,6 +33,7 @@ public enum ConfigLoader {
         let workers = user.mapping?["workers"]?.int
         let defaults = try Node(RunConfig.defaults(for: envID, algo: algo, workers: workers), keys: snakeCase)
         let merged = try merge(defaults: defaults, user: user, path: [])
+        try checkChoices(in: merged)
         var config: RunConfig
         do {
             config = try YAMLDecoder().decode(RunConfig.self, from: rekey(merged, camelCase))
@@ -109,12 +110,35 @@ public enum ConfigLoader {
             }
             guard let keyText = key.string, let index = pairs.firstIndex(where: { $0.0.string == keyText }) else {
                 let shown = (path + [key.string ?? "\(key)"]).joined(separator: ".")
-                let known = defaultMapping.keys.compactMap(\.string).joined(separator: ", ")
-                throw ConfigError("unknown config key \"\(shown)\" (known keys\(path.isEmpty ? "" : " under \(path.joined(separator: "."))"): \(known))")
+                let names = Array(defaultMapping.keys.compactMap(\.string))
+                throw ConfigError("unknown config key \"\(shown)\"\(suggestion(for: shown, among: names, under: path)) (known keys\(path.isEmpty ? "" : " under \(path.joined(separator: "."))"): \(names.joined(separator: ", ")))")
             }
             pairs[index].1 = try merge(defaults: pairs[index].1, user: value, path: path + [keyText])
         }
         return .mapping(Node.Mapping(pairs))
+    }
+
+    /// "; did you mean policy.learning_rate?": the nearest key beside it, or a key of that
+    /// name (or nearly) in another section (`--set learning_rate=…`).
+    private static func suggestion(for shown: String, among siblings: [String], under path: [String]) -> String {
+        let given = String(shown.split(separator: ".").last ?? "")
+        if let near = NearestName.among(siblings, to: given) { return "; did you mean \((path + [near]).joined(separator: "."))?" }
+        let elsewhere = ConfigKeys.all.map(\.path)
+        if let exact = elsewhere.first(where: { $0.hasSuffix("." + given) }) { return "; did you mean \(exact)?" }
+        return NearestName.hint(among: elsewhere, to: shown)
+    }
+
+    /// Enumerations by name, before decoding: a misspelt one is refused with the nearest.
+    private static func checkChoices(in root: Node) throws {
+        for key in ConfigKeys.all where !key.choices.isEmpty {
+            var node: Node? = root
+            for part in key.path.split(separator: ".") { node = node?.mapping?[String(part)] }
+            guard let node else { continue }
+            guard let given = node.scalar?.string else { throw ConfigError("config key \"\(key.path)\" must be one of \(key.choices.joined(separator: ", "))") }
+            guard key.choices.contains(given) else {
+                throw ConfigError("config key \"\(key.path)\" = \(given): \(key.rule ?? "")\(NearestName.hint(among: key.choices, to: given))")
+            }
+        }
     }
 
     /// The decoder's complaint as the user's terms: the key, the value given, what it must be
@@ -205,6 +229,10 @@ public enum ConfigLoader {
             // Yams writes every floating-point number in exponent form (600 as 6e+2, 0.99 as
             // 9.9e-1): written as people do. Integers and quoted strings are left as they are.
             guard let value = Double(scalar.string), value.isFinite else { return node }
+            // A Float setting (mega's) is written with 15 digits (1.00000004749745e-03 for
+            // 0.001): its shortest form reads back as the same Float.
+            let single = Float(value)
+            if scalar.string.count > 14, abs(Double(single) - value) <= abs(value) * 1e-13 { return Node(single.description) }
             return Node(value.description)
         default:
             return node

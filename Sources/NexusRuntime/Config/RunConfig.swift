@@ -36,7 +36,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var bc = BCSettings()
     public var ppo = PPOConfig()
     public var adversarial = AdversarialConfig()
-    public var mega = MegaConfig()
+    /// mega-dagger's world model and gate (the policy learns as dagger's: `policy`,
+    /// `training`, `dagger`): the algorithm's own settings, as they are.
+    public var mega = MegaDAggerSettings()
     public var endpoints = Endpoints()
     public var learner = LearnerSettings()
     public var worker = WorkerSettings()
@@ -48,7 +50,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public struct PolicySettings: Codable, Sendable, Equatable {
         public init() {}
         public var hiddenSizes = [64, 64]
-        public var activation = "tanh"
+        public var activation = Activation.tanh
         public var learningRate = 1e-3
         public var batchSize = 128
     }
@@ -64,8 +66,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
 
     public struct DAggerSettings: Codable, Sendable, Equatable {
         public init() {}
-        /// exponential | linear | constant
-        public var betaSchedule = "exponential"
+        /// How β falls from `beta_start`: by `beta_decay` each iteration, linearly to 0 over
+        /// `beta_iterations`, or not at all.
+        public enum BetaShape: String, Codable, Sendable, CaseIterable { case exponential, linear, constant }
+        public var betaSchedule = BetaShape.exponential
         public var betaStart = 1.0
         public var betaDecay = 0.95
         /// linear: iterations from beta_start down to 0.
@@ -89,9 +93,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var gamma = 0.99
         public var gaeLambda = 0.95
         public var clipRange = 0.2
-        /// constant | linear (to 0 over schedule_steps env steps)
-        public var clipRangeSchedule = "constant"
-        public var learningRateSchedule = "constant"
+        /// constant, or linear (to 0 over schedule_steps env steps)
+        public var clipRangeSchedule = PPOSettings.Schedule.constant
+        public var learningRateSchedule = PPOSettings.Schedule.constant
         public var scheduleSteps = 1_000_000
         public var entropyCoefficient = 0.0
         public var valueCoefficient = 0.5
@@ -117,59 +121,32 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// The discriminator of gail and airl (the generator is PPO: the `ppo` section).
     public struct AdversarialConfig: Codable, Sendable, Equatable {
         public init() {}
+        /// none, r1 (zero-centred, on expert inputs) or wgan-gp (one-centred, on interpolates).
+        public enum Penalty: String, Codable, Sendable, CaseIterable {
+            case none, r1, wganGP = "wgan-gp"
+            /// The discriminator's penalty, nil for none.
+            public var gradientPenalty: GradientPenalty? {
+                switch self {
+                case .none: return nil
+                case .r1: return .zeroCentred
+                case .wganGP: return .oneCentred
+                }
+            }
+        }
         public var hiddenSizes = [64, 64]
-        public var activation = "tanh"
+        public var activation = Activation.tanh
         public var learningRate = 3e-4
         /// Discriminator steps per policy update.
         public var updatesPerIteration = 2
         /// Expert and policy transitions per discriminator step (each).
         public var batchSize = 256
         public var spectralNorm = false
-        /// none | r1 (on expert inputs) | wgan-gp (on interpolates)
-        public var gradientPenalty = "none"
+        public var gradientPenalty = Penalty.none
         public var gradientPenaltyWeight = 10.0
         public var labelSmoothing = 0.0
         /// airl: g depends on the state only (the reward that transfers).
         public var stateOnlyReward = true
         public var maxGradNorm = 10.0
-    }
-
-    /// mega-dagger's world model and gate (the policy learns as dagger's: `policy`, `training`,
-    /// `dagger`).
-    public struct MegaConfig: Codable, Sendable, Equatable {
-        public init() {}
-        /// World models in the ensemble.
-        public var members = 5
-        public var hiddenSizes = [64, 64]
-        public var modelLearningRate = 1e-3
-        public var modelBatchSize = 256
-        /// Bootstrapped updates of every member per iteration.
-        public var modelStepsPerIteration = 100
-        /// Real transitions kept for the world model (a reservoir sample beyond).
-        public var transitionCapacity = 200_000
-        /// Env steps between iterations after the first.
-        public var stepsPerIteration = 256
-        /// τ, in units of the normalised change (used as given when query_rate is 0).
-        public var threshold = 0.5
-        /// When positive, τ is set after each iteration so that the gate fires on about this
-        /// fraction of the states just visited (each firing starts an intervention).
-        public var queryRate = 0.03
-        /// Safety lookahead: imagined steps under the policy (0: none).
-        public var horizon = 10
-        /// Whether the expert also acts with dagger's β_i (those rows are labelled too).
-        public var betaMixture = true
-        /// Where disagreement fires, the expert drives that copy for this many steps (an
-        /// intervention); 0: it labels the state and the policy drives on.
-        public var takeoverSteps = 8
-        /// Conservative lookahead: a predicted state also counts as unsafe when moving it along
-        /// one dimension by this many times the model's held-out one-step error (90th
-        /// percentile) makes it so; 0: judged as predicted.
-        public var safetyMargin = 3.0
-        /// Imagination: states per iteration the learner imagines ahead of the policy (where
-        /// the model is confident) and has the expert label; 0: none.
-        public var imaginedLabels = 0
-        /// Imagined steps from each recent real state.
-        public var imaginationHorizon = 10
     }
 
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of
@@ -252,7 +229,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public init() {}
         /// auto: CURVE on every endpoint that may cross a network (tcp on a non-loopback
         /// host), plain on loopback; curve: everywhere; none: nowhere.
-        public var mode = "auto"
+        public enum Mode: String, Codable, Sendable, CaseIterable { case auto, curve, none }
+        public var mode = Mode.auto
         /// The directory `nexus keys generate` wrote (server.key, server.pub, client.key,
         /// allowed_clients). `nexus train` generates one in the run directory when it needs
         /// keys and none is given.

@@ -24,7 +24,7 @@ public struct DeployedRun: Sendable {
     public var usesExpert: Bool { (try? config.algorithm.requirements.contains(.expert)) ?? true }
     public var usesWorkers: Bool { (try? config.algorithm.requirements.contains(.rolloutWorkers)) ?? true }
     /// CURVE on every tcp endpoint: the roles run on separate hosts.
-    public var usesCurve: Bool { config.security.mode != "none" }
+    public var usesCurve: Bool { config.security.mode != .none }
 
     /// The configuration every role loads: binds on every interface, the learner advertised
     /// as `learnerHost`, expert `i` at `expertHosts[i]`.
@@ -41,7 +41,7 @@ public struct DeployedRun: Sendable {
         // A scraper runs elsewhere (Prometheus in the cluster): /metrics on every interface.
         if config.metrics.port != 0 { config.metrics.bind = "0.0.0.0" }
         if usesCurve {
-            config.security.mode = "curve"
+            config.security.mode = .curve
             config.security.keys = keysDirectory
         }
         return config

@@ -28,7 +28,7 @@ public struct KubernetesManifests {
         if run.usesCurve {
             let missing = [KeyFiles.serverPair, KeyFiles.serverPublic, KeyFiles.clientPair, KeyFiles.allowedClients].filter { keys[$0] == nil }
             guard missing.isEmpty else {
-                throw RuntimeError("the run uses CurveZMQ (security.mode \(run.config.security.mode)): --keys DIR must hold \(missing.joined(separator: ", ")) (nexus keys generate DIR)")
+                throw RuntimeError("the run uses CurveZMQ (security.mode \(run.config.security.mode.rawValue)): --keys DIR must hold \(missing.joined(separator: ", ")) (nexus keys generate DIR)")
             }
         }
         let experts = run.usesExpert ? Array(run.imperfections.indices) : []

@@ -37,7 +37,7 @@ public final class ChildProcess: Sendable {
             box.state.withLock { $0 = (finished.terminationStatus, finished.terminationReason == .uncaughtSignal) }
         }
         do {
-            try process.run()
+            try process.runRetryingBusyExecutable()
         } catch {
             throw RuntimeError("cannot start \(executable.path) \(arguments.first ?? ""): \(error.localizedDescription)")
         }

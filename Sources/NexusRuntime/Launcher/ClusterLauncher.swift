@@ -72,7 +72,7 @@ public final class ClusterLauncher {
         config.endpoints.control = "tcp://127.0.0.1:*"
         config.endpoints.trajectories = "tcp://127.0.0.1:*"
         config.endpoints.weights = "tcp://127.0.0.1:*"
-        if config.security.mode == "curve", config.security.keys.isEmpty {
+        if config.security.mode == .curve, config.security.keys.isEmpty {
             // A local run with CURVE everywhere and no keys given: fresh ones for this run.
             let directory = URL(fileURLWithPath: runDirectory).standardizedFileURL.path + "/keys"
             if !FileManager.default.fileExists(atPath: directory + "/" + KeyFiles.serverPair) { try KeyFiles.generate(in: directory) }
@@ -260,7 +260,7 @@ public final class ClusterLauncher {
     private func startWorker(_ id: UInt32) throws {
         var arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--watch-parent"]
         // The worker's own settings for reaching the learner before its welcome.
-        arguments += ["--set", "security.mode=\(config.security.mode)", "--set", "security.keys='\(config.security.keys)'"]
+        arguments += ["--set", "security.mode=\(config.security.mode.rawValue)", "--set", "security.keys='\(config.security.keys)'"]
         workers[id] = try ChildProcess(name: "worker-\(id)", executable: executable, arguments: arguments, logPath: run.log("worker-\(id)"))
     }
 

@@ -36,7 +36,7 @@ public enum KeyFiles {
 /// and with which keys. Servers start the process's ZAP handler with the allowlist before
 /// their first CURVE socket binds.
 public struct RoleSecurity: Sendable {
-    public let mode: String
+    public let mode: RunConfig.SecuritySettings.Mode
     public let keys: String
 
     public init(_ settings: RunConfig.SecuritySettings) {
@@ -47,9 +47,9 @@ public struct RoleSecurity: Sendable {
     /// Whether traffic on `endpoint` is encrypted and authenticated.
     public func usesCurve(_ endpoint: Endpoint) -> Bool {
         switch mode {
-        case "curve": return true
-        case "none": return false
-        default: return !endpoint.isLocal
+        case .curve: return true
+        case .none: return false
+        case .auto: return !endpoint.isLocal
         }
     }
 
