@@ -272,6 +272,8 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
                             let rows = (index * dim)..<((index + 1) * dim), actionRows = (index * actionDim)..<((index + 1) * actionDim)
                             let ended = terminated[index] || truncated[index]
                             if ended { takeoverLeft[index] = 0 }
+                            // A new version's first step ends the old version's segment early.
+                            if !builders[index].accepts(policyVersion: policyVersion) { finished.append(builders[index].cut()) }
                             let label = queried[index] ? UnsafeBufferPointer(rebasing: labels[(expertRow[index] * actionDim)..<((expertRow[index] + 1) * actionDim)]) : nil
                             builders[index].record(
                                 action: UnsafeBufferPointer(rebasing: executed[actionRows]), reward: Float(rewards[index]),
@@ -282,9 +284,10 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
                                 behaviourLogProbability: recordsLogProbabilities ? logProbabilities[index] : nil,
                                 enteredUnsafe: enteredUnsafe[index],
                                 uncertainty: decision?.disagreement[index], safetyTakeover: decision?.unsafeAhead[index] == true,
-                                completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil)
+                                completed: ended ? (Float(vector.completedReturns[index]), UInt32(vector.completedLengths[index])) : nil,
+                                policyVersion: policyVersion)
                             if builders[index].isFull {
-                                finished.append(builders[index].finish(policyVersion: policyVersion))
+                                finished.append(builders[index].finish())
                                 builders[index].start(observation: UnsafeBufferPointer(rebasing: after[rows]))
                             }
                         }
@@ -355,6 +358,8 @@ struct SegmentBuilder {
     private var startEpisode: UInt64 = 0
     /// Whether the last recorded step ended its episode (the next starts a new one).
     private var lastStepEnded = false
+    /// The policy version that collected this segment's steps (nil before its first).
+    private(set) var version: UInt64?
 
     init(workerID: UInt32, envIndex: UInt32, envID: String, steps: Int, observationDim: Int, actionDim: Int) {
         (self.workerID, self.envIndex, self.envID, self.steps, self.observationDim, self.actionDim) = (workerID, envIndex, envID, steps, observationDim, actionDim)
@@ -379,13 +384,29 @@ struct SegmentBuilder {
         uncertainty.removeAll(keepingCapacity: true)
         finalObservations = []; finalSteps = []; returns = []; lengths = []; safetyEvents = []
         startEpisode = episodeID
+        version = nil
+    }
+
+    /// Whether a step collected by `policyVersion` may join this segment: every step of a
+    /// segment is one version's, so the version it carries is the one that collected it
+    /// (a segment tagged with the newer of two under-reported its policy lag).
+    func accepts(policyVersion: UInt64) -> Bool { version == nil || version == policyVersion }
+
+    /// The steps so far as a (shorter) segment; the next starts where they ended, in the same
+    /// episode.
+    mutating func cut() -> TrajectorySegment {
+        let segment = finish()
+        start(observation: Array(observations.suffix(observationDim)))
+        return segment
     }
 
     mutating func record(
         action: UnsafeBufferPointer<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: UnsafeBufferPointer<Float>,
         finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, behaviourLogProbability: Float?, enteredUnsafe: Bool = false,
-        uncertainty score: Float? = nil, safetyTakeover: Bool = false, completed: (Float, UInt32)?
+        uncertainty score: Float? = nil, safetyTakeover: Bool = false, completed: (Float, UInt32)?, policyVersion: UInt64
     ) {
+        precondition(accepts(policyVersion: policyVersion), "a segment holds one policy version's steps: cut it first")
+        version = policyVersion
         if let score { uncertainty.append(score) }
         if safetyTakeover { safetyEvents.append(SafetyEvent(step: UInt32(rewards.count), kind: .expertTakeover, severity: 1)) }
         if let behaviourLogProbability { behaviourLogProbabilities.append(behaviourLogProbability) }
@@ -437,8 +458,10 @@ struct SegmentBuilder {
         lastStepEnded = true
     }
 
-    mutating func finish(policyVersion: UInt64) -> TrajectorySegment {
+    /// The segment recorded since `start`: full, or cut short at a version change.
+    mutating func finish() -> TrajectorySegment {
         defer { segmentIndex += 1 }
+        let steps = rewards.count
         let labelled = expertMask.contains(true)
         // Steps without a label carry zeros; the mask says which rows are real.
         var labels = [Float](repeating: 0, count: steps * actionDim)
@@ -450,11 +473,11 @@ struct SegmentBuilder {
             }
         }
         return TrajectorySegment(
-            workerID: workerID, envIndex: envIndex, episodeID: startEpisode, segmentIndex: segmentIndex, envID: envID, policyVersion: policyVersion,
+            workerID: workerID, envIndex: envIndex, episodeID: startEpisode, segmentIndex: segmentIndex, envID: envID, policyVersion: version ?? 0,
             observations: Tensor(rows: steps + 1, columns: observationDim, data: observations),
             actions: Tensor(rows: steps, columns: actionDim, data: actions),
-            // All steps or none (a plan changes only between segments' policy versions, but a
-            // segment may straddle two versions: then the mixed record is dropped).
+            // All steps or none (one version's steps, one plan; a copy's environment replaced
+            // mid-segment keeps them whole).
             behaviourLogProbs: behaviourLogProbabilities.count == steps ? behaviourLogProbabilities : [],
             rewards: rewards, terminated: terminated, truncated: truncated,
             finalObservations: Tensor(rows: finalSteps.count, columns: observationDim, data: finalObservations), finalObservationSteps: finalSteps,

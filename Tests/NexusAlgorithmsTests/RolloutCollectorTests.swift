@@ -48,6 +48,28 @@ struct RolloutCollectorTests {
         #expect(segments.reduce(0) { $0 + $1.finalObservationSteps.count } >= ended.count)
     }
 
+    @Test("a new policy version mid-segment cuts the segment: each carries the version that collected all its steps, and they chain")
+    func versionChangeCutsSegments() throws {
+        var collector = try RolloutCollectors.make(envID: "CartPole-v1", envCount: 3, segmentSteps: 10, workerID: 5, seed: 9)
+        let plan = RolloutPlan(expertActionProbability: 0, queryExpert: false)
+        var segments: [TrajectorySegment] = []
+        // Version 1 for 14 steps, version 2 for 3, version 3 for 23: cuts at 14 and 17.
+        for (version, steps) in [(UInt64(1), 14), (2, 3), (3, 23)] {
+            for _ in 0..<steps { segments += collector.step(policy: Self.policy(), policyVersion: version, plan: plan, expertActions: nil) }
+        }
+        let expectations = WireExpectations(envID: "CartPole-v1", observationDim: 4, actionDim: 1, discreteActions: 2, maxSegmentSteps: 10)
+        for env in 0..<3 {
+            let mine = segments.filter { $0.envIndex == UInt32(env) }
+            #expect(mine.map(\.stepCount) == [10, 4, 3, 10, 10])
+            #expect(mine.map(\.policyVersion) == [1, 1, 2, 3, 3])
+            #expect(mine.map(\.segmentIndex) == (0..<5).map(UInt32.init))
+            for (earlier, later) in zip(mine, mine.dropFirst()) {
+                try later.validate(expecting: expectations)
+                #expect(earlier.observations.row(earlier.stepCount) == later.observations.row(0), "segments chain across a cut")
+            }
+        }
+    }
+
     @Test("β = 1 executes the expert's actions; a policy-only plan carries no labels")
     func planDecidesWhoActs() throws {
         let expertOnly = try collect(plan: RolloutPlan(expertActionProbability: 1, queryExpert: true), steps: 50)

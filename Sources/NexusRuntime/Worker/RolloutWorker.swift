@@ -187,52 +187,35 @@ public final class RolloutWorker: Sendable {
         into made: any RolloutCollecting, _ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, experts: [ExpertClient], push: PushSocket
     ) async throws {
         var collector = made
-        var version: UInt64 = 0
-        var runID = ""
-        var policy: PolicyNetwork?
-        var plan = RolloutPlan.policyOnly
-        var gate: QueryGate?
-        var stepsWithVersion = 0
-        var waitingSince: ContinuousClock.Instant?
-        var refusedVersion: (runID: String, version: UInt64)?
-        var refusedWeights = 0
-        let quota = config.worker.versionWaitSeconds > 0 ? config.workerStepsPerVersion : 0
+        var core = WorkerCore(stepsPerVersion: config.workerStepsPerVersion, versionWaitSeconds: config.worker.versionWaitSeconds)
+        var installed: (policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?)?
+        let clock = ContinuousClock(), origin = clock.now
         while true {
             try Task.checkCancellation()
             let offers = inbox.offerCount
-            if quota > 0, stepsWithVersion >= quota, inbox.take(over: (runID, version)) == nil {
-                // This version's share is collected: wait a little for the next one, but never
-                // forever (a slow or restarted learner must not stall the worker); after the
-                // wait, collect one more share with the old version.
-                let since = waitingSince ?? ContinuousClock.now
-                waitingSince = since
-                let waited = (ContinuousClock.now - since) / .seconds(1)
-                if waited < config.worker.versionWaitSeconds {
-                    await inbox.waitForOffer(after: offers, seconds: config.worker.versionWaitSeconds - waited)
-                    try Task.checkCancellation()
-                    continue
-                }
-                stepsWithVersion = 0
-                waitingSince = nil
-            }
-            if let weights = inbox.take(over: policy == nil ? nil : (runID, version)), weights.version != refusedVersion?.version || weights.runID != refusedVersion?.runID {
-                stepsWithVersion = 0
-                waitingSince = nil
+            let version: UInt64
+            switch core.next(offered: inbox.take(over: core.installed), now: (clock.now - origin) / .seconds(1)) {
+            case .install(let weights):
                 // Policy and plan are built and checked first and installed together, with the
                 // version: weights that do not fit this environment change nothing.
                 do {
-                    let (newPolicy, newPlan, newGate) = try Self.install(weights, spec: spec)
-                    (policy, plan, gate, runID, version) = (newPolicy, newPlan, newGate, weights.runID, weights.version)
+                    installed = try Self.install(weights, spec: spec)
+                    core.installed(weights)
                 } catch {
-                    refusedVersion = (weights.runID, weights.version)
-                    refusedWeights += 1
-                    logger.error("refused weights version \(weights.version): \(error)", metadata: ["refused_weights": "\(refusedWeights)"])
+                    core.refused(weights)
+                    logger.error("refused weights version \(weights.version): \(error)", metadata: ["refused_weights": "\(core.refusedWeights)"])
                 }
-            }
-            guard let policy else {
-                try await Task.sleep(for: .milliseconds(20))
                 continue
+            case .awaitFirstWeights:
+                await inbox.waitForOffer(after: offers, seconds: 0.5)
+                continue
+            case .awaitNextVersion(let seconds):
+                await inbox.waitForOffer(after: offers, seconds: seconds)
+                continue
+            case .step(let installedVersion):
+                version = installedVersion
             }
+            guard let (policy, plan, gate) = installed else { continue }
             // Phases: the policy proposes, only the rows the plan picked go to the expert, then
             // the environments step.
             let rows = collector.propose(policy: policy, plan: plan, gate: gate)
@@ -252,7 +235,7 @@ public final class RolloutWorker: Sendable {
                 try await collector.recoverEnvironments()
                 continue
             }
-            stepsWithVersion += collector.envCount
+            core.stepped(envSteps: collector.envCount)
             for segment in segments { try await push.send(.trajectory(segment)) }
             let steps = collector.envSteps
             progress.withLock { $0 = (steps, version) }

@@ -1,0 +1,81 @@
+import NexusWire
+import Testing
+
+@testable import NexusRuntime
+
+@Suite("The worker's decisions (WorkerCore)")
+struct WorkerCoreTests {
+    func weights(_ version: UInt64, run: String = "run-a") -> Weights { Weights(version: version, runID: run, models: []) }
+
+    @Test("nothing to act with until weights come; the first offer is installed and stepped with")
+    func firstWeights() {
+        var core = WorkerCore(stepsPerVersion: 64, versionWaitSeconds: 0.5)
+        #expect(core.next(offered: nil, now: 0) == .awaitFirstWeights)
+        #expect(core.next(offered: weights(3), now: 0.1) == .install(weights(3)))
+        // Until it is reported installed, nothing is.
+        #expect(core.installed == nil)
+        core.installed(weights(3))
+        #expect(core.installed?.version == 3 && core.installed?.runID == "run-a")
+        #expect(core.next(offered: nil, now: 0.2) == .step(version: 3))
+    }
+
+    @Test("a version's share collected, it waits for the next (the time left shrinking), then takes the next at once")
+    func shareThenWait() {
+        var core = WorkerCore(stepsPerVersion: 16, versionWaitSeconds: 0.5)
+        core.installed(weights(1))
+        #expect(core.next(offered: nil, now: 0) == .step(version: 1))
+        core.stepped(envSteps: 8)
+        #expect(core.next(offered: nil, now: 0) == .step(version: 1))
+        core.stepped(envSteps: 8)
+        #expect(core.next(offered: nil, now: 1.0) == .awaitNextVersion(seconds: 0.5))
+        #expect(core.next(offered: nil, now: 1.25) == .awaitNextVersion(seconds: 0.25))
+        #expect(core.next(offered: weights(2), now: 1.3) == .install(weights(2)))
+        core.installed(weights(2))
+        // A new share, and a wait that starts afresh.
+        #expect(core.next(offered: nil, now: 1.4) == .step(version: 2))
+        core.stepped(envSteps: 16)
+        #expect(core.next(offered: nil, now: 5) == .awaitNextVersion(seconds: 0.5))
+    }
+
+    @Test("after the longest wait it collects one more share with the version it has (a slow or restarted learner does not stall it)")
+    func waitEnds() {
+        var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0.5)
+        core.installed(weights(4))
+        core.stepped(envSteps: 8)
+        #expect(core.next(offered: nil, now: 10) == .awaitNextVersion(seconds: 0.5))
+        #expect(core.next(offered: nil, now: 10.5) == .step(version: 4))
+        core.stepped(envSteps: 4)
+        #expect(core.next(offered: nil, now: 10.6) == .step(version: 4))
+        core.stepped(envSteps: 4)
+        #expect(core.next(offered: nil, now: 10.7) == .awaitNextVersion(seconds: 0.5))
+    }
+
+    @Test("version_wait_seconds 0: never waits, whatever the share")
+    func noWait() {
+        var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0)
+        core.installed(weights(1))
+        for now in 0..<5 {
+            core.stepped(envSteps: 100)
+            #expect(core.next(offered: nil, now: Double(now)) == .step(version: 1))
+        }
+    }
+
+    @Test("refused weights change nothing and are not tried again; the next version is; before any install, a refusal leaves it waiting")
+    func refusals() {
+        var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0.5)
+        #expect(core.next(offered: weights(1), now: 0) == .install(weights(1)))
+        core.refused(weights(1))
+        #expect(core.refusedWeights == 1)
+        #expect(core.next(offered: weights(1), now: 0.1) == .awaitFirstWeights)
+        #expect(core.next(offered: weights(2), now: 0.2) == .install(weights(2)))
+        core.installed(weights(2))
+        core.stepped(envSteps: 8)
+        #expect(core.next(offered: weights(3), now: 0.3) == .install(weights(3)))
+        core.refused(weights(3))
+        // Version 2 goes on; its share is collected, and a refused offer is no reason not to wait.
+        #expect(core.installed?.version == 2)
+        #expect(core.next(offered: weights(3), now: 0.4) == .awaitNextVersion(seconds: 0.5))
+        // The same version number from another run (a learner started afresh) is new weights.
+        #expect(core.next(offered: weights(3, run: "run-b"), now: 0.5) == .install(weights(3, run: "run-b")))
+    }
+}
