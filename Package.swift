@@ -123,7 +123,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "NexusIntegrationTests",
-            dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime", "NexusAlgorithms"],
+            dependencies: ["NexusTestKit", "NexusWire", "NexusTransport", "NexusEnvironments", "NexusPolicies", "NexusRandom", "NexusRuntime", "NexusAlgorithms", "NexusNN"],
             swiftSettings: strict),
         .testTarget(name: "NexusReportTests", dependencies: ["NexusReport"], swiftSettings: strict),
         .testTarget(name: "NexusNNTests", dependencies: ["NexusNN", "CNexusKernels", "NexusWire", "NexusTestKit"], swiftSettings: strict),

@@ -62,12 +62,12 @@ struct HostileInputTests {
         let pendulum = try EnvironmentRegistry.type(for: "Pendulum-v1").spec
         // A Gaussian head with 3 outputs for a 1-dimensional action would write past the action buffer.
         let wide = PolicyNetwork(sizes: [3, 8, 3], activation: .tanh, head: .gaussian, random: &random)
-        #expect(throws: RuntimeError.self) { try RolloutWorker.install(Weights(version: 2, models: [wide.model()]), spec: pendulum) }
+        #expect(throws: InstallError.self) { try InstalledPolicy(Weights(version: 2, models: [wide.model()]), spec: pendulum) }
         let fitting = PolicyNetwork(spec: pendulum, hiddenSizes: [8], activation: .tanh, random: &random)
         var badPlan = RolloutPlan(acting: .sample).model()
         badPlan.parameters[0] = NamedTensor(name: "acting_mode", tensor: Tensor(shape: [1], data: [7]))
-        #expect(throws: WireError.self) { try RolloutWorker.install(Weights(version: 2, models: [fitting.model(), badPlan]), spec: pendulum) }
-        #expect(throws: Never.self) { try RolloutWorker.install(Weights(version: 2, models: [fitting.model()]), spec: pendulum) }
+        #expect(throws: WireError.self) { try InstalledPolicy(Weights(version: 2, models: [fitting.model(), badPlan]), spec: pendulum) }
+        #expect(throws: Never.self) { try InstalledPolicy(Weights(version: 2, models: [fitting.model()]), spec: pendulum) }
         var huge = fitting.model()
         huge.architecture = "mlp 3-100000000-1 tanh gaussian"
         #expect(throws: PolicyError.self) { try PolicyNetwork(model: huge) }

@@ -49,6 +49,9 @@ final class ControlPlane: Sendable {
     func serve(config yaml: String) { state.withLock { $0.served = yaml } }
     func publish(_ weights: Weights) { state.withLock { $0.weights = weights } }
 
+    /// The newest weights published.
+    var weights: Weights? { state.withLock { $0.weights } }
+
     /// The training loop is busy but alive (a long evaluation): its status is fresh.
     func touch() { state.withLock { $0.metricsTaken = .now } }
 

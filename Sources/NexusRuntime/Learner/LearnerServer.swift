@@ -148,8 +148,12 @@ public final class LearnerServer: Sendable {
             logger.notice("\(config.env) declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead; unsafe events are counted only where the environment reports info[\"unsafe\"] (declare one with unsafe_region)")
         }
 
+        // Training on a thread of its own: an iteration blocks it for as long as it takes, and
+        // nothing else (receiving segments, the metrics endpoint) waits behind it on the pool.
+        let trainingThread = DedicatedThreadExecutor(name: "nexus-train")
+        defer { trainingThread.stop() }
         var loops = [
-            RoleLoop(on: control.taskExecutor) { try await self.serveControl(stop) }, RoleLoop { try await self.train(stop) },
+            RoleLoop(on: control.taskExecutor) { try await self.serveControl(stop) }, RoleLoop(on: trainingThread) { try await self.train(stop) },
             RoleLoop { try await self.metricsMirror.run { self.controlPlane.status(network: self.networkMetrics).metrics } },
         ]
         if trajectories != nil {
@@ -204,11 +208,7 @@ public final class LearnerServer: Sendable {
         guard let trajectories else { return }
         while true {
             let message = try await trajectories.receiveMessage(expecting: expectations)
-            guard case .trajectory(let segment) = message else {
-                await learner.noteWrongKind()
-                continue
-            }
-            await learner.accept(segment)
+            if case .trajectory(let segment) = message { await learner.inbox.put(.segment(segment)) } else { await learner.inbox.put(.wrongKind) }
             wakeups.continuation.yield()
         }
     }
@@ -219,7 +219,8 @@ public final class LearnerServer: Sendable {
         guard let publisher else { return }
         while true {
             try await Task.sleep(for: .seconds(1))
-            try await publisher.send(.weights(await learner.weights))
+            // From the control plane: the learner may be busy training for seconds.
+            if let weights = controlPlane.weights { try await publisher.send(.weights(weights)) }
         }
     }
 

@@ -169,7 +169,7 @@ public final class RolloutWorker: Sendable {
     }
 
     private func rollout(_ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, experts: [ExpertClient], push: PushSocket) async throws {
-        let seed = config.seed &* 6_364_136_223_846_793_005 &+ UInt64(options.workerID)
+        let seed = WorkerSeed.collector(runSeed: config.seed, workerID: options.workerID)
         let (made, server) = try await WorkerEnvironments.collector(config, spec: spec, workerID: options.workerID, seed: seed, logger: logger)
         do {
             // A gym: environment's round trips block its server's own thread: step there, so
@@ -188,7 +188,7 @@ public final class RolloutWorker: Sendable {
     ) async throws {
         var collector = made
         var core = WorkerCore(stepsPerVersion: config.workerStepsPerVersion, versionWaitSeconds: config.worker.versionWaitSeconds)
-        var installed: (policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?)?
+        var installed: InstalledPolicy?
         let clock = ContinuousClock(), origin = clock.now
         while true {
             try Task.checkCancellation()
@@ -199,7 +199,7 @@ public final class RolloutWorker: Sendable {
                 // Policy and plan are built and checked first and installed together, with the
                 // version: weights that do not fit this environment change nothing.
                 do {
-                    installed = try Self.install(weights, spec: spec)
+                    installed = try InstalledPolicy(weights, spec: spec)
                     core.installed(weights)
                 } catch {
                     core.refused(weights)
@@ -215,7 +215,8 @@ public final class RolloutWorker: Sendable {
             case .step(let installedVersion):
                 version = installedVersion
             }
-            guard let (policy, plan, gate) = installed else { continue }
+            guard let installed else { continue }
+            let (policy, plan, gate) = (installed.policy, installed.plan, installed.gate)
             // Phases: the policy proposes, only the rows the plan picked go to the expert, then
             // the environments step.
             let rows = collector.propose(policy: policy, plan: plan, gate: gate)
@@ -241,20 +242,5 @@ public final class RolloutWorker: Sendable {
             progress.withLock { $0 = (steps, version) }
             if experts.count > 1 { fusion.withLock { $0 = collector.fusion } }
         }
-    }
-
-    /// The policy and rollout plan of `weights`, checked against the environment: the policy's
-    /// inputs, outputs and head must fit its spaces (a Gaussian head wider than the action
-    /// would write past the action buffer).
-    public static func install(_ weights: Weights, spec: EnvironmentSpec) throws -> (PolicyNetwork, RolloutPlan, QueryGate?) {
-        guard let model = weights.models.first(where: { $0.kind == .policy }) else { throw RuntimeError("weights \(weights.version) hold no policy") }
-        let plan = try RolloutPlan(weights: weights)
-        // A fresh network each version (small beside a rollout): a load that fails half-way
-        // must not leave the policy in use half-updated.
-        let policy = try PolicyNetwork(model: model)
-        guard policy.fits(spec) else {
-            throw RuntimeError("policy \(policy.architecture) does not fit \(spec.id) (\(spec.observationDim) observations, \(spec.actionSpace.policyOutputs) outputs)")
-        }
-        return (policy, plan, try QueryGate.make(plan: plan, models: weights.models, spec: spec))
     }
 }

@@ -26,7 +26,7 @@ public struct LearnerCounters: Sendable, Equatable {
 
     public init() {}
 
-    var metrics: [Metric] {
+    public var metrics: [Metric] {
         [
             Metric(name: "env_steps", value: Double(envSteps)),
             Metric(name: "expert_queries", value: Double(expertQueries)),
@@ -45,7 +45,7 @@ public struct LearnerCounters: Sendable, Equatable {
         ]
     }
 
-    init(metrics: [Metric]) {
+    public init(metrics: [Metric]) {
         func value(_ name: String) -> Double { metrics.first { $0.name == name }?.value ?? .nan }
         // A damaged or forged checkpoint must not trap the conversion (UInt64(1e30) does).
         func count(_ name: String) -> UInt64 { let v = value(name); return v.isFinite && v >= 0 && v < 1e18 ? UInt64(v) : 0 }

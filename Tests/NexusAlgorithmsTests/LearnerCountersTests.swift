@@ -1,6 +1,6 @@
 import Testing
 
-@testable import NexusRuntime
+@testable import NexusAlgorithms
 
 @Suite("Learner counters")
 struct LearnerCountersTests {

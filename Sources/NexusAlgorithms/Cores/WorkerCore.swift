@@ -4,9 +4,9 @@ import NexusWire
 /// has collected its share for one policy version and waits for the next, when it steps.
 /// The shell (`RolloutWorker`) asks `next` with the newest weights on offer and the time,
 /// carries out the decision, and reports back (`installed`, `refused`, `stepped`).
-struct WorkerCore {
+public struct WorkerCore {
     /// What the loop does next.
-    enum Decision: Equatable {
+    public enum Decision: Equatable {
         /// Build these weights' policy and plan, check them against the environment, and
         /// report `installed` or `refused`.
         case install(Weights)
@@ -21,25 +21,25 @@ struct WorkerCore {
     /// Env steps to collect with one version before waiting for the next (0: never wait),
     /// and the longest wait: a slow or restarted learner must not stall the worker, so after
     /// the wait it collects one more share with the version it has.
-    let stepsPerVersion: Int
-    let versionWaitSeconds: Double
+    public let stepsPerVersion: Int
+    public let versionWaitSeconds: Double
 
     /// The installed weights' run and version (nil before the first).
-    private(set) var installed: (runID: String, version: UInt64)?
+    public private(set) var installed: (runID: String, version: UInt64)?
     private var stepsWithVersion = 0
     private var waitingSince: Double?
     /// The last weights that failed to install: not tried again.
     private var refusedVersion: (runID: String, version: UInt64)?
-    private(set) var refusedWeights = 0
+    public private(set) var refusedWeights = 0
 
-    init(stepsPerVersion: Int, versionWaitSeconds: Double) {
+    public init(stepsPerVersion: Int, versionWaitSeconds: Double) {
         self.stepsPerVersion = versionWaitSeconds > 0 ? stepsPerVersion : 0
         self.versionWaitSeconds = versionWaitSeconds
     }
 
     /// The decision at `now` (seconds on any monotonic clock), given the newest weights on
     /// offer that are not the installed ones (`WeightsInbox.take(over: installed)`).
-    mutating func next(offered: Weights?, now: Double) -> Decision {
+    public mutating func next(offered: Weights?, now: Double) -> Decision {
         if let offered, !(offered.runID == refusedVersion?.runID && offered.version == refusedVersion?.version) {
             return .install(offered)
         }
@@ -56,7 +56,7 @@ struct WorkerCore {
     }
 
     /// The weights `next` offered are installed: a new share starts.
-    mutating func installed(_ weights: Weights) {
+    public mutating func installed(_ weights: Weights) {
         installed = (weights.runID, weights.version)
         stepsWithVersion = 0
         waitingSince = nil
@@ -64,11 +64,11 @@ struct WorkerCore {
 
     /// The weights `next` offered do not fit (their policy, plan or gate): the installed
     /// version, if any, goes on, and these are not tried again.
-    mutating func refused(_ weights: Weights) {
+    public mutating func refused(_ weights: Weights) {
         refusedVersion = (weights.runID, weights.version)
         refusedWeights += 1
     }
 
     /// A step of `envSteps` env steps (every copy's) was collected with the installed version.
-    mutating func stepped(envSteps: Int) { stepsWithVersion += envSteps }
+    public mutating func stepped(envSteps: Int) { stepsWithVersion += envSteps }
 }

@@ -1,7 +1,7 @@
 import NexusWire
 import Testing
 
-@testable import NexusRuntime
+@testable import NexusAlgorithms
 
 @Suite("The worker's decisions (WorkerCore)")
 struct WorkerCoreTests {
