@@ -128,6 +128,9 @@ struct WorkerRole: AsyncParsableCommand {
     @Option(help: "This worker's id (unique in the run): a number, or auto for one derived from the host name (Kubernetes pods, Slurm tasks).")
     var workerID: String = "1"
 
+    @Option(name: .customLong("config"), help: ArgumentHelp("A YAML file of keys for this worker, laid over the run's configuration (as --set, which goes on top): how to reach the learner (security), worker.envs.", valueName: "file"))
+    var configFile: String?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a key of the run's configuration for this worker, e.g. --set worker.envs=16.", valueName: "key=value"))
     var overrides: [String] = []
 
@@ -144,7 +147,7 @@ struct WorkerRole: AsyncParsableCommand {
         do { workerID = try WorkerIdentity.parse(self.workerID, hostName: ProcessInfo.processInfo.hostName) } catch { throw ValidationError("\(error)") }
         let (stop, logger) = try processOptions.start(role: "worker-\(workerID)")
         let worker = RolloutWorker(
-            options: .init(workerID: workerID, learnerControl: endpoint, overrides: overrides, shutdownDeadlineSeconds: 15), logger: logger)
+            options: .init(workerID: workerID, learnerControl: endpoint, configFile: configFile, overrides: overrides, shutdownDeadlineSeconds: 15), logger: logger)
         try await worker.run(until: stop)
     }
 }

@@ -8,6 +8,18 @@ import Testing
 /// CurveZMQ through real processes: a run with CURVE everywhere trains, and a client without
 /// an allowlisted key gets nothing through.
 extension ClusterTrainingTests {
+    @Test("a keys directory whose path holds a quote and a space reaches every child intact: each reads its configuration from a file, not a quoted --set")
+    func keysPathWithAQuote() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it's keys-\(UUID().uuidString.prefix(6))").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try await NexusProcess.run(["keys", "generate", folder]).status == 0)
+        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve", "--set", "security.keys=\(folder)", "--max-seconds", "120"])
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        #expect(run.summary?["reached_target"] as? Bool == true)
+        let worker = ClusterRun.read(run.runDirectory + "/roles/worker.yaml")
+        #expect(try ConfigLoader.load(yaml: "", source: "", overlay: run.runDirectory + "/roles/worker.yaml").security.keys == folder, "\(worker)")
+    }
+
     @Test("with security.mode curve, a client with an unknown key or none cannot stop the run or feed it; the refusals are counted")
     func curveRefusesStrangers() async throws {
         let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve"] + Self.longRun)

@@ -22,9 +22,17 @@ public enum ConfigLoader {
         return try load(yaml: text, source: "config file \(file)", overrides: overrides)
     }
 
-    /// The same from YAML text (a worker gets the run's configuration from the learner).
-    public static func load(yaml text: String, source: String, overrides: [String] = []) throws -> RunConfig {
+    /// The same from YAML text (a worker gets the run's configuration from the learner);
+    /// `overlay`, a file of keys laid over it before `overrides` (a worker's own `--config`).
+    public static func load(yaml text: String, source: String, overlay: String? = nil, overrides: [String] = []) throws -> RunConfig {
         var user = try parse(text, source: source)
+        if let overlay {
+            let top: String
+            do { top = try String(contentsOfFile: overlay, encoding: .utf8) } catch {
+                throw ConfigError("cannot read config file \(overlay): \(error.localizedDescription)")
+            }
+            user = layer(try parse(top, source: "config file \(overlay)"), over: user)
+        }
         for override in overrides { try apply(override: override, to: &user) }
         // The defaults depend on the environment, the algorithm and the number of workers.
         let envID = user.mapping?["env"]?.string ?? RunConfig().env
@@ -82,6 +90,16 @@ public enum ConfigLoader {
             throw ConfigError("--set \(override[..<equals]): value \"\(text)\" is not valid YAML")
         }
         root = setting(value, at: path[...], in: root)
+    }
+
+    /// `top`'s keys over `base`'s: mappings merged key by key, any other value replaced.
+    static func layer(_ top: Node, over base: Node) -> Node {
+        guard let topMapping = top.mapping, let baseMapping = base.mapping else { return top }
+        var pairs = Array(baseMapping).map { ($0.key, $0.value) }
+        for (key, value) in topMapping {
+            if let index = pairs.firstIndex(where: { $0.0 == key }) { pairs[index].1 = layer(value, over: pairs[index].1) } else { pairs.append((key, value)) }
+        }
+        return .mapping(Node.Mapping(pairs))
     }
 
     private static func setting(_ value: Node, at path: ArraySlice<String>, in node: Node) -> Node {

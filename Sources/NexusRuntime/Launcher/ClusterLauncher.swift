@@ -4,6 +4,7 @@ import NexusAlgorithms
 import NexusEnvironments
 import NexusTransport
 import NexusWire
+import Yams
 
 /// `nexus train`: one expert, one learner and N workers as separate processes on free
 /// loopback ports. Shows progress, restarts a crashed worker (bounded, with backoff), expert
@@ -32,18 +33,13 @@ public final class ClusterLauncher {
     private let resumeAtStart: Bool
     /// Each expert's `/metrics` URL, for cluster.json (when `metrics.port` is set).
     private var expertMetricsURLs: [Int: String] = [:]
-    private var workerRestarts = 0
-    private var learnerRestarts = 0
-    private var expertRestarts = 0
-    private var workerRestartCounts: [UInt32: Int] = [:]
-    /// When a crashed worker is to be started again (set when its crash is first seen).
-    private var workerRestartDue: [UInt32: ContinuousClock.Instant] = [:]
-    private var abandonedWorkers: Set<UInt32> = []
     private var progress = ClusterProgress(interval: 0.5)
-    private var liveness: Liveness
+    /// Restarts, backoffs and kills for silence: the rules, apart from the processes.
+    private var supervisor: Supervisor
+    private let origin = ContinuousClock.now
+    /// Processes whose exit the supervisor has been told of.
+    private var exitsSeen: Set<Int32> = []
     private var nextExpertProbe = ContinuousClock.now
-    /// Worker processes killed for silence (the kill is not repeated while the exit is seen).
-    private var silencedWorkers: Set<Int32> = []
 
     /// `resume`: the run directory holds a stopped run; its learner starts from the newest
     /// checkpoint (counters, clock and metrics continue). Otherwise the directory must hold
@@ -79,9 +75,11 @@ public final class ClusterLauncher {
             config.security.keys = directory
         }
         self.config = config
-        liveness = Liveness(
-            heartbeatSeconds: config.worker.heartbeatSeconds, silentHeartbeats: config.launcher.silentHeartbeats,
-            unresponsiveSeconds: config.launcher.unresponsiveSeconds)
+        supervisor = Supervisor(limits: .init(
+            learnerRestarts: config.launcher.maxLearnerRestarts, expertRestarts: config.launcher.maxExpertRestarts,
+            workerRestarts: config.launcher.maxWorkerRestarts, workerBackoffSeconds: config.launcher.restartBackoffSeconds,
+            workerSilenceSeconds: config.worker.heartbeatSeconds * config.launcher.silentHeartbeats,
+            unresponsiveSeconds: config.launcher.unresponsiveSeconds))
         run = try RunDirectory(path: runDirectory)
         self.executable = executable
 
@@ -112,40 +110,46 @@ public final class ClusterLauncher {
         progress = ClusterProgress(
             interval: config.launcher.progressSeconds,
             budget: RunBudget(maxSeconds: config.maxSeconds, totalEnvSteps: config.totalEnvSteps, maxIterations: try config.algorithm.iterationLimit(config)))
-        while !stop.isStopped {
+        supervising: while !stop.isStopped {
             // Look often (crashes are noticed fast, a short run still shows progress); the
             // line itself is redrawn every progress_seconds.
             try? await Task.sleep(for: .seconds(min(0.1, config.launcher.progressSeconds)))
-            if let learner, !learner.isRunning {
-                if learner.exit?.status == 0, learner.exit?.signalled == false {
-                    learnerFinished = true
-                    break
-                }
-                progress.finish()
-                logger.warning("learner \(learner.exitDescription); resuming it from its newest checkpoint")
-                try await restartLearner()
-                try writeClusterFile()
-                continue
-            }
-            for (index, expert) in experts.enumerated() {
-                guard let expert, !expert.isRunning else { continue }
-                progress.finish()
-                logger.warning("\(expert.name) \(expert.exitDescription); restarting it on \(expertEndpoints[index] ?? "?")")
-                expertRestarts += 1
-                guard expertRestarts <= config.launcher.maxExpertRestarts else { throw RuntimeError("the expert crashed \(expertRestarts) times; see \(run.log(expert.name))") }
-                try await startExpert(index)
-                try writeClusterFile()
-            }
-            try restartCrashedWorkers()
+            var actions = exits()
+            var silences: [UInt32: (silent: Double, processAge: Double)] = [:]
             if let current = await status.status(timeout: 1) {
                 let alive = workers.values.filter(\.isRunning).count
-                progress.show(current, workers: (alive, workers.count), restarts: workerRestarts)
+                progress.show(current, workers: (alive, workers.count), restarts: supervisor.total { if case .worker = $0 { true } else { false } })
                 // Answers from a control loop whose training loop is wedged do not count.
-                if (current[metric: "status_age_seconds"] ?? 0) < config.launcher.unresponsiveSeconds { liveness.answered("learner") }
-                replaceSilentWorkers(current)
+                if (current[metric: "status_age_seconds"] ?? 0) < config.launcher.unresponsiveSeconds { supervisor.answered(.learner, at: now) }
+                silences = workerSilences(current)
             }
             await probeExperts(expertStatus)
-            killUnresponsive()
+            actions += supervisor.tick(at: now, workerSilences: silences, running: Set(children.filter { $0.1.isRunning }.map(\.0)))
+            for action in actions {
+                switch action {
+                case .finishRun:
+                    learnerFinished = true
+                    break supervising
+                case .note(let message):
+                    progress.finish()
+                    logger.warning("\(message)")
+                case .failRun(let role, let reason):
+                    throw RuntimeError("\(reason); see \(run.log(Self.logName(of: role)))")
+                case .kill(let role, let reason):
+                    progress.finish()
+                    logger.warning("\(reason)")
+                    child(role)?.signal(SIGKILL)
+                case .restart(.learner):
+                    try await restartLearner()
+                    try writeClusterFile()
+                case .restart(.expert(let index)):
+                    try await startExpert(index)
+                    try writeClusterFile()
+                case .restart(.worker(let id)):
+                    try startWorker(id)
+                    try writeClusterFile()
+                }
+            }
         }
         progress.finish()
         await status.close()
@@ -154,21 +158,39 @@ public final class ClusterLauncher {
         return try writeSummary(stoppedBy: learnerFinished ? nil : stop.reason)
     }
 
-    // MARK: liveness
+    // MARK: supervision
 
-    /// Workers the learner has not heard for `silent_heartbeats` intervals while their process
-    /// runs (SIGSTOP, a wedge) are killed; `restartCrashedWorkers` replaces them.
-    private func replaceSilentWorkers(_ status: ControlMessage.Status) {
-        let now = ContinuousClock.now
-        for metric in status.metrics where metric.name.hasPrefix(ControlPlane.silentMetric) {
-            guard let id = UInt32(metric.name.dropFirst(ControlPlane.silentMetric.count)), let worker = workers[id], worker.isRunning,
-                !silencedWorkers.contains(worker.pid), liveness.workerIsSilent(silentSeconds: metric.value, processAge: (now - worker.started) / .seconds(1))
-            else { continue }
-            progress.finish()
-            logger.warning("worker \(id) has not been heard for \(Self.seconds(metric.value)) (stopped or wedged); killing it to replace it")
-            silencedWorkers.insert(worker.pid)
-            worker.signal(SIGKILL)
+    /// Seconds on the launcher's clock (the supervisor's).
+    private var now: Double { (ContinuousClock.now - origin) / .seconds(1) }
+
+    /// Every child by role, the learner first.
+    private var children: [(Supervisor.Role, ChildProcess)] {
+        var all: [(Supervisor.Role, ChildProcess)] = learner.map { [(.learner, $0)] } ?? []
+        all += experts.enumerated().compactMap { index, child in child.map { (.expert(index), $0) } }
+        return all + workers.sorted { $0.key < $1.key }.map { (.worker($0.key), $0.value) }
+    }
+
+    private func child(_ role: Supervisor.Role) -> ChildProcess? { children.first { $0.0 == role }?.1 }
+
+    /// The exits not yet told to the supervisor, and what it says to do.
+    private func exits() -> [Supervisor.Action] {
+        var actions: [Supervisor.Action] = []
+        for (role, child) in children where !child.isRunning && !exitsSeen.contains(child.pid) {
+            exitsSeen.insert(child.pid)
+            let cleanly = child.exit.map { $0.status == 0 && !$0.signalled } ?? false
+            actions += supervisor.exited(role, cleanly: cleanly, exit: child.exitDescription, at: now)
         }
+        return actions
+    }
+
+    /// Each running worker's silence as the learner reports it, with its process's age.
+    private func workerSilences(_ status: ControlMessage.Status) -> [UInt32: (silent: Double, processAge: Double)] {
+        var silences: [UInt32: (silent: Double, processAge: Double)] = [:]
+        for metric in status.metrics where metric.name.hasPrefix(ControlPlane.silentMetric) {
+            guard let id = UInt32(metric.name.dropFirst(ControlPlane.silentMetric.count)), let worker = workers[id] else { continue }
+            silences[id] = (metric.value, (ContinuousClock.now - worker.started) / .seconds(1))
+        }
+        return silences
     }
 
     /// Asks every expert for its status once a second (a stopped one costs the wait).
@@ -176,20 +198,15 @@ public final class ClusterLauncher {
         guard ContinuousClock.now >= nextExpertProbe else { return }
         nextExpertProbe = ContinuousClock.now + .seconds(1)
         for (index, client) in clients.enumerated() where experts[index]?.isRunning == true {
-            if await client.status(timeout: 0.5) != nil { liveness.answered(Self.expertName(index)) }
+            if await client.status(timeout: 0.5) != nil { supervisor.answered(.expert(index), at: now) }
         }
     }
 
-    /// A learner or expert that has not answered for `unresponsive_seconds` is killed; the
-    /// crash handling above restarts it (the learner from its newest checkpoint).
-    private func killUnresponsive() {
-        let roles = [("learner", learner)] + experts.enumerated().map { (Self.expertName($0.offset), $0.element) }
-        for (name, child) in roles {
-            guard let child, child.isRunning, let silence = liveness.overdue(name) else { continue }
-            progress.finish()
-            logger.warning("the \(name) has not answered status for \(Self.seconds(silence / .seconds(1))); killing it to restart it")
-            child.signal(SIGKILL)
-            liveness.answered(name)
+    static func logName(of role: Supervisor.Role) -> String {
+        switch role {
+        case .learner: return "learner"
+        case .expert(let index): return expertName(index)
+        case .worker(let id): return "worker-\(id)"
         }
     }
 
@@ -203,33 +220,33 @@ public final class ClusterLauncher {
     private func startExpert(_ index: Int) async throws {
         let name = Self.expertName(index)
         try? FileManager.default.removeItem(atPath: run.announcement(name))
-        var arguments = ["expert", "--config", run.config, "--announce", run.announcement(name), "--watch-parent"]
-        // Quoted, so that YAML keeps the text as written.
-        arguments += ["--set", "expert.imperfection='\(config.expertImperfections[index])'"]
+        var own = config
+        own.expert.imperfection = config.expertImperfections[index]
         // Experts serve /metrics beside the learner's port (expert i on port + 1 + i).
-        arguments += ["--set", "metrics.port=\(config.metrics.expertPort(index))"]
+        own.metrics.port = config.metrics.expertPort(index)
+        var arguments = ["expert", "--config", try roleConfig(name, own), "--announce", run.announcement(name), "--watch-parent"]
         if let endpoint = expertEndpoints[index] { arguments += ["--bind", endpoint] }
         let child = try ChildProcess(name: name, executable: executable, arguments: arguments, logPath: run.log(name))
         experts[index] = child
         let announced = try await awaitAnnouncement(name, child: child)
         expertEndpoints[index] = announced["expert"]
         expertMetricsURLs[index] = announced["metrics"]
-        liveness.answered(name)
+        supervisor.answered(.expert(index), at: now)
     }
 
     /// Starts the learner again after a crash, from its newest checkpoint. A learner that dies
-    /// again before it listens (killed while resuming) is one more restart, not the end of
-    /// the run; `max_learner_restarts` bounds them all.
+    /// again before it listens (killed while resuming) is one more crash for the supervisor
+    /// to judge, not the end of the run.
     private func restartLearner() async throws {
         while true {
-            learnerRestarts += 1
-            guard learnerRestarts <= config.launcher.maxLearnerRestarts else {
-                throw RuntimeError("the learner crashed \(learnerRestarts) times; see \(run.log("learner"))")
-            }
             do {
                 try await startLearner(resume: true)
                 return
             } catch let error as KilledWhileStarting {
+                if let learner { exitsSeen.insert(learner.pid) }
+                for case .failRun(let role, let reason) in supervisor.exited(.learner, cleanly: false, exit: "was killed while starting", at: now) {
+                    throw RuntimeError("\(reason); see \(run.log(Self.logName(of: role)))")
+                }
                 logger.warning("\(error.message); starting it again")
             }
         }
@@ -237,61 +254,42 @@ public final class ClusterLauncher {
 
     private func startLearner(resume: Bool) async throws {
         try? FileManager.default.removeItem(atPath: run.announcement("learner"))
-        var arguments = ["learner", "--config", run.config, "--watch-parent"]
+        var own = config
+        let known = expertEndpoints.compactMap { $0 }
+        if let first = known.first { own.endpoints.expert = first }
+        // Served to the workers with the rest of the configuration.
+        if known.count > 1 { own.expert.endpoints = known }
+        // A resumed learner binds the ports the workers already know (its /metrics port is
+        // in the configuration).
+        own.endpoints.control = learnerEndpoints["control"] ?? own.endpoints.control
+        own.endpoints.trajectories = learnerEndpoints["trajectories"] ?? own.endpoints.trajectories
+        own.endpoints.weights = learnerEndpoints["weights"] ?? own.endpoints.weights
+        var arguments = ["learner", "--config", try roleConfig("learner", own), "--watch-parent"]
         // A learner that died before its first checkpoint starts afresh.
         let canResume = resume && !CheckpointStore(directory: run.checkpoints, keep: config.learner.keepCheckpoints).files().isEmpty
         // Afresh: what a learner that died before its first checkpoint wrote goes.
         arguments += canResume ? ["--resume", run.path] : ["--run-dir", run.path, "--overwrite"]
-        let known = expertEndpoints.compactMap { $0 }
-        if let first = known.first { arguments += ["--set", "endpoints.expert=\(first)"] }
-        // Served to the workers with the rest of the configuration.
-        if known.count > 1 { arguments += ["--set", "expert.endpoints=[\(known.map { "'\($0)'" }.joined(separator: ", "))]"] }
-        // A resumed learner binds the ports the workers already know (its /metrics port is
-        // in the configuration).
-        for (key, endpoint) in learnerEndpoints.sorted(by: { $0.key < $1.key }) where key != "metrics" {
-            arguments += ["--set", "endpoints.\(key)=\(endpoint)"]
-        }
         let child = try ChildProcess(name: "learner", executable: executable, arguments: arguments, logPath: run.log("learner"))
         learner = child
         learnerEndpoints = try await awaitAnnouncement("learner", child: child, showingProgress: canResume)
-        liveness.answered("learner")
+        supervisor.answered(.learner, at: now)
     }
 
     private func startWorker(_ id: UInt32) throws {
-        var arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--watch-parent"]
-        // The worker's own settings for reaching the learner before its welcome.
-        arguments += ["--set", "security.mode=\(config.security.mode.rawValue)", "--set", "security.keys='\(config.security.keys)'"]
+        // The worker's own settings for reaching the learner before its welcome; the rest comes
+        // with the welcome.
+        let own = try roleConfig("worker", yaml: Yams.dump(object: ["security": ["mode": config.security.mode.rawValue, "keys": config.security.keys]]))
+        let arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--config", own, "--watch-parent"]
         workers[id] = try ChildProcess(name: "worker-\(id)", executable: executable, arguments: arguments, logPath: run.log("worker-\(id)"))
     }
 
-    /// Restarts workers that died: the k-th restart of a worker comes `restart_backoff_seconds`
-    /// × 2^k after its crash was seen, up to `max_worker_restarts` per worker. A worker that
-    /// exited with status 0 was asked to stop (by the learner at the end, or by an operator's
-    /// SIGTERM): it stays stopped.
-    private func restartCrashedWorkers() throws {
-        let now = ContinuousClock.now
-        for (id, worker) in workers.sorted(by: { $0.key < $1.key }) where !worker.isRunning && !abandonedWorkers.contains(id) {
-            if let exit = worker.exit, exit.status == 0, !exit.signalled { continue }
-            let restarts = workerRestartCounts[id, default: 0]
-            guard let due = workerRestartDue[id] else {
-                progress.finish()
-                guard restarts < config.launcher.maxWorkerRestarts else {
-                    logger.error("worker \(id) \(worker.exitDescription); restarted \(restarts) times already, leaving it down")
-                    abandonedWorkers.insert(id)
-                    continue
-                }
-                let delay = config.launcher.restartBackoffSeconds * Double(1 << min(restarts, 6))
-                logger.warning("worker \(id) \(worker.exitDescription); restarting it in \(delay) s")
-                workerRestartDue[id] = now + .seconds(delay)
-                continue
-            }
-            guard due <= now else { continue }
-            workerRestartDue[id] = nil
-            workerRestartCounts[id] = restarts + 1
-            workerRestarts += 1
-            try startWorker(id)
-            try writeClusterFile()
-        }
+    /// Writes child `name`'s configuration file (`RunDirectory.roleConfig`) and returns its path.
+    private func roleConfig(_ name: String, _ config: RunConfig) throws -> String { try roleConfig(name, yaml: try ConfigLoader.yaml(config)) }
+
+    private func roleConfig(_ name: String, yaml: String) throws -> String {
+        let path = run.roleConfig(name)
+        try AtomicFile.write(yaml, to: path)
+        return path
     }
 
     /// Waits for a role to announce its endpoints. The deadline (30 s) counts from its log's
@@ -372,9 +370,9 @@ public final class ClusterLauncher {
         // JSON booleans read back as numbers on Linux; keep them booleans.
         let reached = (summary["reached_target"] as? NSNumber)?.boolValue ?? false
         summary["reached_target"] = reached
-        summary["worker_restarts"] = workerRestarts
-        summary["learner_restarts"] = learnerRestarts
-        summary["expert_restarts"] = expertRestarts
+        summary["worker_restarts"] = supervisor.total { if case .worker = $0 { true } else { false } }
+        summary["learner_restarts"] = supervisor.total { $0 == .learner }
+        summary["expert_restarts"] = supervisor.total { if case .expert = $0 { true } else { false } }
         summary["workers"] = (try? config.algorithm.requirements.contains(.rolloutWorkers)) == true ? config.workers : 0
         if let signal { summary["finish_reason"] = signal }
         try AtomicFile.write(try JSONFile.encode(summary), to: run.summary)

@@ -2,8 +2,8 @@ import Foundation
 import NexusWire
 
 /// The files of one run: `config.yaml` (resolved), `cluster.json`, `metrics.csv`, `tb/`,
-/// `summary.json`, `checkpoints/`, `logs/`, and `endpoints/` (where roles announce the
-/// addresses they bound).
+/// `summary.json`, `checkpoints/`, `logs/`, `endpoints/` (where roles announce the
+/// addresses they bound) and `roles/` (the configuration the launcher gives each child).
 public struct RunDirectory: Sendable {
     public let path: String
 
@@ -16,7 +16,7 @@ public struct RunDirectory: Sendable {
             }
             return
         }
-        for folder in [path, checkpoints, logs, endpoints] {
+        for folder in [path, checkpoints, logs, endpoints, roles] {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
@@ -33,13 +33,14 @@ public struct RunDirectory: Sendable {
     public var checkpoints: String { path + "/checkpoints" }
     public var logs: String { path + "/logs" }
     public var endpoints: String { path + "/endpoints" }
+    public var roles: String { path + "/roles" }
     /// The policy versions reserved so far (`VersionReservation`).
     public var publishedVersions: String { checkpoints + "/published-versions" }
 
     /// What the learner writes: a learner starting afresh where another one wrote removes them.
     public static let learnerOutputs = ["metrics.csv", "summary.json", "tb", "checkpoints"]
     /// Everything a run writes (`keys`: the CURVE keys `nexus train` made for it).
-    public static let runFiles = ["config.yaml", "cluster.json", "logs", "endpoints", "keys"] + learnerOutputs
+    public static let runFiles = ["config.yaml", "cluster.json", "logs", "endpoints", "roles", "keys"] + learnerOutputs
 
     /// The files of an earlier run at `path`, by name (none: a new or empty directory).
     public static func earlierRun(at path: String, among names: [String] = runFiles) -> [String] {
@@ -72,6 +73,9 @@ public struct RunDirectory: Sendable {
 
     public func log(_ name: String) -> String { logs + "/\(name).log" }
     public func announcement(_ role: String) -> String { endpoints + "/\(role).json" }
+    /// The configuration file the launcher gives the child `name` (`--config`): no value
+    /// passes through a command line, where quoting would have to survive.
+    public func roleConfig(_ name: String) -> String { roles + "/\(name).yaml" }
 
     /// A fresh directory name under `runs/`: algo, env and the time.
     public static func defaultPath(algo: String, env: String) -> String {

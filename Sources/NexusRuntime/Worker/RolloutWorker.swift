@@ -15,14 +15,17 @@ public final class RolloutWorker: Sendable {
     public struct Options: Sendable {
         public var workerID: UInt32
         public var learnerControl: Endpoint
-        /// `--set` overrides laid over the configuration the learner sends.
+        /// A file of keys (`--config`), then `--set` overrides, laid over the configuration
+        /// the learner sends.
+        public var configFile: String?
         public var overrides: [String] = []
         /// For the worker process: exit if closing the sockets after the stop takes longer
         /// than this (seconds; nil: wait, as a library must).
         public var shutdownDeadlineSeconds: Double?
-        public init(workerID: UInt32, learnerControl: Endpoint, overrides: [String] = [], shutdownDeadlineSeconds: Double? = nil) {
+        public init(workerID: UInt32, learnerControl: Endpoint, configFile: String? = nil, overrides: [String] = [], shutdownDeadlineSeconds: Double? = nil) {
             self.workerID = workerID
             self.learnerControl = learnerControl
+            self.configFile = configFile
             self.overrides = overrides
             self.shutdownDeadlineSeconds = shutdownDeadlineSeconds
         }
@@ -45,7 +48,7 @@ public final class RolloutWorker: Sendable {
     public func run(until stop: StopSignal) async throws {
         // Before the welcome, the worker's own settings (its --set overrides) say how to reach
         // the learner: on another host, with CURVE and this host's keys.
-        let own = try ConfigLoader.load(overrides: options.overrides)
+        let own = try ConfigLoader.load(yaml: "", source: "", overlay: options.configFile, overrides: options.overrides)
         let ownSecurity = RoleSecurity(own.security)
         var socketOptions = try ownSecurity.client(options.learnerControl)
         socketOptions.routingID = Array("worker-\(options.workerID)-\(getpid())".utf8)
@@ -56,7 +59,8 @@ public final class RolloutWorker: Sendable {
             await control.close()
             return
         }
-        let config = try ConfigLoader.load(yaml: welcome.runConfig, source: "the learner's run configuration", overrides: options.overrides)
+        let config = try ConfigLoader.load(
+            yaml: welcome.runConfig, source: "the learner's run configuration", overlay: options.configFile, overrides: options.overrides)
         // Heartbeats from the welcome on, on the control socket's own thread: what follows
         // (a gym: environment's spec is asked of Python) must not look like silence.
         let heartbeats = Task(executorPreference: control.taskExecutor) { try await self.heartbeat(control, every: config.worker.heartbeatSeconds) }

@@ -3,8 +3,8 @@ import Testing
 
 @testable import NexusRuntime
 
-@Suite("Control plane and liveness rules")
-struct LivenessTests {
+@Suite("Control plane rules")
+struct ControlPlaneRulesTests {
     @Test("the roster stays bounded under a flood of new routing ids and keeps the newest")
     func rosterBounded() {
         var roster = WorkerRoster(capacity: 100)
@@ -36,19 +36,5 @@ struct LivenessTests {
         #expect(bucket.take(at: start + .milliseconds(400)) == false)
         #expect(bucket.take(at: start + .milliseconds(600)) == true)
         #expect((0..<10).filter { _ in bucket.take(at: start + .seconds(100)) }.count == 4)
-    }
-
-    @Test("a worker is replaced after silent_heartbeats intervals, judged only since its process started; a role after unresponsive_seconds")
-    func rules() {
-        var liveness = Liveness(heartbeatSeconds: 1, silentHeartbeats: 2.5, unresponsiveSeconds: 4)
-        #expect(!liveness.workerIsSilent(silentSeconds: 2, processAge: 60))
-        #expect(liveness.workerIsSilent(silentSeconds: 2.6, processAge: 60))
-        // A replacement that has not said hello yet is judged by its predecessor's silence.
-        #expect(!liveness.workerIsSilent(silentSeconds: 9, processAge: 3))
-        let start = ContinuousClock.now
-        liveness.answered("learner", at: start)
-        #expect(liveness.overdue("learner", at: start + .seconds(3)) == nil)
-        #expect(liveness.overdue("learner", at: start + .seconds(5)) == .seconds(5))
-        #expect(liveness.overdue("expert", at: start + .seconds(500)) == nil, "never started: nothing to judge")
     }
 }

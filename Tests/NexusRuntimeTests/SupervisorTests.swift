@@ -1,0 +1,89 @@
+import Testing
+
+@testable import NexusRuntime
+
+@Suite("The launcher's supervision rules (Supervisor)")
+struct SupervisorTests {
+    func supervisor(_ change: (inout Supervisor.Limits) -> Void = { _ in }) -> Supervisor {
+        var limits = Supervisor.Limits(learnerRestarts: 2, expertRestarts: 1, workerRestarts: 2, workerBackoffSeconds: 0.5, workerSilenceSeconds: 2.5, unresponsiveSeconds: 4)
+        change(&limits)
+        return Supervisor(limits: limits)
+    }
+
+    @Test("the learner's clean exit ends the run; its crashes restart it at once, within its own budget, then fail the run")
+    func learner() {
+        var rules = supervisor()
+        #expect(rules.exited(.learner, cleanly: true, exit: "exited with status 0", at: 1) == [.finishRun])
+        #expect(rules.exited(.learner, cleanly: false, exit: "was killed by signal 9", at: 2)
+            == [.note("learner was killed by signal 9; resuming it from its newest checkpoint"), .restart(.learner)])
+        #expect(rules.exited(.learner, cleanly: false, exit: "exited with status 1", at: 3).last == .restart(.learner))
+        #expect(rules.exited(.learner, cleanly: false, exit: "exited with status 1", at: 4) == [.failRun(.learner, reason: "the learner crashed 3 times")])
+        #expect(rules.total { $0 == .learner } == 3)
+    }
+
+    @Test("each expert has its own budget; a crash restarts it at once")
+    func experts() {
+        var rules = supervisor()
+        #expect(rules.exited(.expert(0), cleanly: false, exit: "exited with status 1", at: 1).last == .restart(.expert(0)))
+        #expect(rules.exited(.expert(1), cleanly: false, exit: "exited with status 1", at: 1)
+            == [.note("expert-2 exited with status 1; restarting it on its endpoint"), .restart(.expert(1))])
+        #expect(rules.exited(.expert(0), cleanly: false, exit: "exited with status 1", at: 2) == [.failRun(.expert(0), reason: "the expert crashed 2 times")])
+    }
+
+    @Test("a crashed worker comes back after a backoff that doubles with its restarts; one that exited cleanly stays stopped; past its budget it stays down")
+    func workers() {
+        var rules = supervisor()
+        #expect(rules.exited(.worker(3), cleanly: true, exit: "exited with status 0", at: 0) == [])
+        #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1", at: 10) == [.note("worker 1 exited with status 1; restarting it in 0.5 s")])
+        // The same exit seen again while the restart is due changes nothing.
+        #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1", at: 10.1) == [])
+        #expect(rules.tick(at: 10.4) == [])
+        #expect(rules.tick(at: 10.5) == [.restart(.worker(1))])
+        #expect(rules.tick(at: 11) == [])
+        #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1", at: 20) == [.note("worker 1 exited with status 1; restarting it in 1.0 s")])
+        #expect(rules.tick(at: 20.9) == [] && rules.tick(at: 21) == [.restart(.worker(1))])
+        #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1", at: 30) == [.note("worker 1 exited with status 1; restarted 2 times already, leaving it down")])
+        #expect(rules.tick(at: 100) == [])
+        #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1", at: 101) == [])
+        #expect(rules.total { if case .worker = $0 { true } else { false } } == 2)
+    }
+
+    @Test("the backoff stops doubling at 64 times the first")
+    func backoffCap() {
+        var rules = supervisor { $0.workerRestarts = 100; $0.workerBackoffSeconds = 1 }
+        var now = 0.0
+        for _ in 0..<8 {
+            _ = rules.exited(.worker(2), cleanly: false, exit: "crashed", at: now)
+            now += 1000
+            _ = rules.tick(at: now)
+        }
+        #expect(rules.exited(.worker(2), cleanly: false, exit: "crashed", at: now) == [.note("worker 2 crashed; restarting it in 64.0 s")])
+    }
+
+    @Test("a running worker unheard for longer than the silence allows is killed once, judged only since its process started")
+    func silentWorkers() {
+        var rules = supervisor()
+        let running: Set<Supervisor.Role> = [.worker(1), .worker(2), .worker(3)]
+        let actions = rules.tick(at: 5, workerSilences: [1: (2, 60), 2: (2.6, 60), 3: (9, 3), 4: (99, 99)], running: running)
+        // 1 is within the silence, 3 is a replacement judged by its predecessor's, 4 is not running.
+        #expect(actions == [.kill(.worker(2), reason: "worker 2 has not been heard for 2.6 s (stopped or wedged); killing it to replace it")])
+        #expect(rules.tick(at: 6, workerSilences: [2: (3.6, 61)], running: running) == [], "killed once")
+        _ = rules.exited(.worker(2), cleanly: false, exit: "was killed by signal 9", at: 6.5)
+        _ = rules.tick(at: 7)
+        #expect(rules.tick(at: 20, workerSilences: [2: (5, 10)], running: running).count == 1, "its replacement is judged afresh")
+    }
+
+    @Test("a learner or expert that has not answered status for unresponsive_seconds is killed; never started, nothing to judge")
+    func unresponsive() {
+        var rules = supervisor()
+        rules.answered(.learner, at: 0)
+        rules.answered(.expert(0), at: 0)
+        #expect(rules.tick(at: 3, running: [.learner, .expert(0)]) == [])
+        rules.answered(.expert(0), at: 3)
+        #expect(rules.tick(at: 5, running: [.learner, .expert(0)]) == [.kill(.learner, reason: "the learner has not answered status for 5.0 s; killing it to restart it")])
+        // Its clock starts again from the kill: the restart gets its time.
+        #expect(rules.tick(at: 6, running: [.learner, .expert(0)]) == [])
+        #expect(rules.tick(at: 500, running: []) == [], "not running: its exit is the news")
+        #expect(rules.tick(at: 500, running: [.expert(7)]) == [], "never started")
+    }
+}
