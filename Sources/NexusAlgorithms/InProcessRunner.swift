@@ -152,7 +152,7 @@ private struct Session {
         worker.stepped(envSteps: collector.envCount)
         for segment in segments {
             let event = LearnerCore.Event.segment(
-                policyVersion: segment.policyVersion, steps: segment.stepCount, labelled: segment.expertMask.lazy.filter { $0 }.count,
+                policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,
                 unsafeEvents: segment.unsafeEvents)
             if learner.handle(event, wallSeconds: wallSeconds) == [.ingest] { _ = algorithm.ingest(segment) }
         }

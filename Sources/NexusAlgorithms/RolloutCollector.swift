@@ -117,7 +117,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
     private var takeoverLeft: [Int]
     private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int], gate: QueryGate?)?
     /// Between the two halves of phase 2: the fused labels, and each copy's row among them.
-    private var stepping: (plan: RolloutPlan, expertActions: [Float], expertRow: [Int])?
+    private var stepping: (plan: RolloutPlan, expertActions: [Float], expertRow: [Int], experts: Int)?
     public private(set) var fusion = (conflicts: 0, filtered: 0)
     public private(set) var envSteps: UInt64 = 0
     // Read once: a spec is a struct with arrays and strings.
@@ -248,13 +248,13 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
                 }
             }
         }
-        stepping = (plan, expertActions, expertRow)
+        stepping = (plan, expertActions, expertRow, max(1, expertAnswers.count))
         return executed
     }
 
     /// Phase 2b: the environments stepped with phase 2a's actions; records every copy's step.
     private mutating func recordStep(policyVersion: UInt64) -> [TrajectorySegment] {
-        guard let (plan, expertActions, expertRow) = stepping else { preconditionFailure("recordStep called before prepareStep") }
+        guard let (plan, expertActions, expertRow, experts) = stepping else { preconditionFailure("recordStep called before prepareStep") }
         stepping = nil
         let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
         envSteps += UInt64(count)
@@ -280,7 +280,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
                                 terminated: terminated[index], truncated: truncated[index] && !terminated[index],
                                 nextObservation: UnsafeBufferPointer(rebasing: after[rows]),
                                 finalObservation: ended ? UnsafeBufferPointer(rebasing: finals[rows]) : nil,
-                                expertLabel: label, expertActed: expertActed[index],
+                                expertLabel: label, expertAnswers: experts, expertActed: expertActed[index],
                                 behaviourLogProbability: recordsLogProbabilities ? logProbabilities[index] : nil,
                                 enteredUnsafe: enteredUnsafe[index],
                                 uncertainty: decision?.disagreement[index], safetyTakeover: decision?.unsafeAhead[index] == true,
@@ -355,6 +355,8 @@ struct SegmentBuilder {
     private var returns: [Float] = [], lengths: [UInt32] = []
     private var safetyEvents: [SafetyEvent] = []
     private var uncertainty: [Float] = []
+    /// Expert answers behind this segment's labels.
+    private var answers = 0
     private var startEpisode: UInt64 = 0
     /// Whether the last recorded step ended its episode (the next starts a new one).
     private var lastStepEnded = false
@@ -383,6 +385,7 @@ struct SegmentBuilder {
         behaviourLogProbabilities.removeAll(keepingCapacity: true)
         uncertainty.removeAll(keepingCapacity: true)
         finalObservations = []; finalSteps = []; returns = []; lengths = []; safetyEvents = []
+        answers = 0
         startEpisode = episodeID
         version = nil
     }
@@ -402,7 +405,7 @@ struct SegmentBuilder {
 
     mutating func record(
         action: UnsafeBufferPointer<Float>, reward: Float, terminated ended: Bool, truncated cut: Bool, nextObservation: UnsafeBufferPointer<Float>,
-        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertActed acted: Bool, behaviourLogProbability: Float?, enteredUnsafe: Bool = false,
+        finalObservation: UnsafeBufferPointer<Float>?, expertLabel: UnsafeBufferPointer<Float>?, expertAnswers: Int = 1, expertActed acted: Bool, behaviourLogProbability: Float?, enteredUnsafe: Bool = false,
         uncertainty score: Float? = nil, safetyTakeover: Bool = false, completed: (Float, UInt32)?, policyVersion: UInt64
     ) {
         precondition(accepts(policyVersion: policyVersion), "a segment holds one policy version's steps: cut it first")
@@ -421,7 +424,10 @@ struct SegmentBuilder {
             finalSteps.append(UInt32(rewards.count - 1))
             episodeID += 1
         }
-        if let expertLabel { expertLabels += expertLabel }
+        if let expertLabel {
+            expertLabels += expertLabel
+            answers += expertAnswers
+        }
         expertMask.append(expertLabel != nil)
         expertActed.append(acted)
         if enteredUnsafe { safetyEvents.append(SafetyEvent(step: UInt32(rewards.count - 1), kind: .violation, severity: 1)) }
@@ -484,6 +490,6 @@ struct SegmentBuilder {
             expertActions: labelled ? Tensor(rows: steps, columns: actionDim, data: labels) : nil,
             expertMask: labelled ? expertMask : [], expertActed: expertActed,
             uncertainty: uncertainty.count == steps ? uncertainty : [], safetyEvents: safetyEvents,
-            completedEpisodeReturns: returns, completedEpisodeLengths: lengths)
+            completedEpisodeReturns: returns, completedEpisodeLengths: lengths, expertAnswers: UInt32(answers))
     }
 }

@@ -70,6 +70,20 @@ struct RolloutCollectorTests {
         }
     }
 
+    @Test("with several experts each label cost each of them an answer: the segment says how many")
+    func expertAnswersPerLabel() throws {
+        var collector = try RolloutCollectors.make(envID: "CartPole-v1", envCount: 2, segmentSteps: 4, workerID: 5, seed: 9)
+        let plan = RolloutPlan(expertActionProbability: 0, queryExpert: true)
+        var segments: [TrajectorySegment] = []
+        for _ in 0..<4 {
+            let rows = collector.propose(policy: Self.policy(), plan: plan)
+            let answer = rows.map { _ in Float(1) }
+            segments += collector.complete(policyVersion: 1, expertAnswers: [answer, answer, answer])
+        }
+        #expect(segments.count == 2)
+        for segment in segments { #expect(segment.labelledSteps == 4 && segment.expertAnswers == 12 && segment.answersBehindLabels == 12) }
+    }
+
     @Test("β = 1 executes the expert's actions; a policy-only plan carries no labels")
     func planDecidesWhoActs() throws {
         let expertOnly = try collect(plan: RolloutPlan(expertActionProbability: 1, queryExpert: true), steps: 50)

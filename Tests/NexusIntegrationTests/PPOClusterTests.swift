@@ -1,5 +1,6 @@
 import Foundation
 import NexusTestKit
+import NexusRuntime
 import Testing
 
 /// PPO through real processes (a learner and two workers, no expert), and the classic
@@ -17,6 +18,12 @@ extension ClusterTrainingTests {
         #expect(try #require(summary.number("eval_return_mean")) >= target)
         #expect(try #require(summary.number("env_steps_to_target")) <= 500_000)
         #expect(summary.number("expert_queries") == 0)
+        // Each update trains on about one iteration's samples, however long the previous one
+        // took (segments that arrive meanwhile wait for the next): batches that grew with each
+        // slow update ran PPO's env-step schedules out in a few updates.
+        let perIteration = try ConfigLoader.load(file: run.runDirectory + "/config.yaml").training.samplesPerIteration
+        let batches = run.metricsRows.compactMap { Double($0["samples"] ?? "") }
+        #expect(!batches.isEmpty && batches.allSatisfy { $0 < Double(2 * perIteration) }, "samples per update \(batches), samples_per_iteration \(perIteration)")
         for key in ["seconds_to_target", "env_steps_to_target", "stale_segments_dropped", "iterations_to_target"] {
             #expect(summary[key] != nil, "summary.json lacks \(key)")
         }

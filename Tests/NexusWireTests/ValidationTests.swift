@@ -73,6 +73,20 @@ struct ValidationTests {
         #expect(throws: WireError.missingField("trajectory.expert_mask")) { try roundTrip(.trajectory(segment)) }
     }
 
+    @Test("the expert answers behind a segment's labels travel, and a count its labels cannot explain is refused")
+    func expertAnswers() throws {
+        var segment = SampleMessages.trajectory(steps: 9)
+        let labelled = segment.labelledSteps
+        #expect(segment.answersBehindLabels == labelled, "none given: one a label")
+        segment.expertAnswers = UInt32(3 * labelled)
+        guard case .trajectory(let decoded) = try roundTrip(.trajectory(segment)) else { Issue.record("not a trajectory"); return }
+        #expect(decoded.expertAnswers == UInt32(3 * labelled) && decoded.answersBehindLabels == 3 * labelled)
+        for forged in [UInt32(labelled - 1), UInt32(labelled * TrajectorySegment.maxExpertsPerLabel + 1), UInt32.max] {
+            segment.expertAnswers = forged
+            #expect(throws: WireError.self) { try roundTrip(.trajectory(segment)) }
+        }
+    }
+
     @Test func damagedWeightsFailTheChecksum() {
         var weights = SampleMessages.weights(layers: [4, 8, 2])
         let sealed = weights.checksum

@@ -19,15 +19,14 @@ public struct LearnerCore {
         /// Segments more than this many versions behind are dropped.
         public var maxPolicyLag = Int.max
         public var usesWorkers = true
-        /// Answers each labelled state in a segment cost (every expert a worker asks answers it).
-        public var answersPerLabel = 1
 
         public init() {}
     }
 
     public enum Event: Equatable {
-        /// A validated segment: its version, its steps, its expert-labelled steps, its unsafe steps.
-        case segment(policyVersion: UInt64, steps: Int, labelled: Int, unsafeEvents: Int)
+        /// A validated segment: its version, its steps, the expert answers behind its labels
+        /// (each expert a worker asked answered each labelled step), its unsafe steps.
+        case segment(policyVersion: UInt64, steps: Int, expertAnswers: Int, unsafeEvents: Int)
         /// A message of the wrong kind on the trajectory socket.
         case wrongKind
         /// The learner's own questions to the experts (imagined states) were answered.
@@ -98,11 +97,11 @@ public struct LearnerCore {
     /// The directives for `event` at `wallSeconds` (the run's clock).
     public mutating func handle(_ event: Event, wallSeconds: Double) -> [Directive] {
         switch event {
-        case .segment(let segmentVersion, let steps, let labelled, let unsafeEvents):
+        case .segment(let segmentVersion, let steps, let answers, let unsafeEvents):
             // After the end (target reached, time up) segments still in flight are not counted.
             guard isRunning else { return [] }
             counters.envSteps += UInt64(steps)
-            counters.expertQueries += UInt64(labelled * settings.answersPerLabel)
+            counters.expertQueries += UInt64(answers)
             counters.segments += 1
             counters.unsafeEvents += UInt64(unsafeEvents)
             guard SegmentAge.isUsable(segmentVersion: segmentVersion, currentVersion: version, maxLag: settings.maxPolicyLag) else {

@@ -111,17 +111,18 @@ actor Learner {
 
     func setServedConfig(_ yaml: String) { servedConfig = yaml }
 
-    /// Takes in what the trajectory socket delivered since the last call: every segment is
+    /// Takes in what the trajectory socket delivered, one segment at a time until the
+    /// algorithm is ready to train (the rest waits for the next iteration): every segment is
     /// counted, the recent enough go to the algorithm.
     private func takeSegments() {
-        for item in inbox.takeAll() {
+        while core.isRunning, !algorithm.readyToTrain, let item = inbox.takeNext() {
             guard case .segment(let segment) = item else {
                 _ = core.handle(.wrongKind, wallSeconds: wallSeconds)
                 continue
             }
             let lag = Double(core.version &- segment.policyVersion)
             let event = LearnerCore.Event.segment(
-                policyVersion: segment.policyVersion, steps: segment.stepCount, labelled: segment.expertMask.lazy.filter { $0 }.count,
+                policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,
                 unsafeEvents: segment.unsafeEvents)
             guard core.handle(event, wallSeconds: wallSeconds) == [.ingest] else { continue }
             policyLagHistogram.record(lag)
@@ -264,7 +265,5 @@ extension LearnerCore.Settings {
         iterationLimit = builder.iterationLimit(config)
         maxPolicyLag = builder.maxPolicyLag(config)
         self.usesWorkers = usesWorkers
-        // With several experts (expert.endpoints) every labelled state cost each of them an answer.
-        answersPerLabel = config.expertEndpoints.count
     }
 }

@@ -2,7 +2,10 @@ import NexusWire
 import Synchronization
 
 /// What arrived on the trajectory socket for the training loop: the receiving loop puts,
-/// never waiting for training; the training loop takes everything between iterations.
+/// never waiting for training; the training loop takes items one by one between iterations,
+/// until the algorithm has enough to train (the rest waits for the next iteration: an
+/// iteration that took everything that arrived while the previous one trained grew its
+/// batch each time, and PPO's schedules, counted in env steps, ran out in a few updates).
 /// Bounded: when `capacity` items wait, the receiving loop waits too, and the socket's own
 /// queue (and TCP) hold the rest back.
 final class SegmentInbox: Sendable {
@@ -35,14 +38,15 @@ final class SegmentInbox: Sendable {
         state.withLock { $0.items.append(item) }
     }
 
-    /// Everything that has arrived, oldest first; the putter waiting for space goes on.
-    func takeAll() -> [Item] {
-        let (items, waiter) = state.withLock { state -> ([Item], CheckedContinuation<Void, Never>?) in
-            defer { state.items = []; state.waitingForSpace = nil }
-            return (state.items, state.waitingForSpace)
+    /// The oldest item, if any; the putter waiting for space goes on.
+    func takeNext() -> Item? {
+        let (item, waiter) = state.withLock { state -> (Item?, CheckedContinuation<Void, Never>?) in
+            guard !state.items.isEmpty else { return (nil, nil) }
+            defer { state.waitingForSpace = nil }
+            return (state.items.removeFirst(), state.waitingForSpace)
         }
         waiter?.resume()
-        return items
+        return item
     }
 
     var count: Int { state.withLock { $0.items.count } }

@@ -43,6 +43,7 @@ extension TrajectorySegment {
         message.pointee.completed_episode_returns = arena.copy(completedEpisodeReturns)
         message.pointee.n_completed_episode_lengths = completedEpisodeLengths.count
         message.pointee.completed_episode_lengths = arena.copy(completedEpisodeLengths)
+        message.pointee.expert_answers = expertAnswers
         return message
     }
 
@@ -72,6 +73,7 @@ extension TrajectorySegment {
                     severity: event.pointee.severity)
             },
             completedEpisodeReturns: try reader.array(m.completed_episode_returns, count: m.n_completed_episode_returns, field: field + ".completed_episode_returns"),
-            completedEpisodeLengths: try reader.array(m.completed_episode_lengths, count: m.n_completed_episode_lengths, field: field + ".completed_episode_lengths"))
+            completedEpisodeLengths: try reader.array(m.completed_episode_lengths, count: m.n_completed_episode_lengths, field: field + ".completed_episode_lengths"),
+            expertAnswers: m.expert_answers)
     }
 }

@@ -53,6 +53,9 @@ public struct TrajectorySegment: Sendable, Equatable {
 
     public var completedEpisodeReturns: [Float]
     public var completedEpisodeLengths: [UInt32]
+    /// Expert answers behind the labels (each expert asked answers each labelled step); 0:
+    /// one per label.
+    public var expertAnswers: UInt32
 
     public init(
         workerID: UInt32, envIndex: UInt32 = 0, episodeID: UInt64 = 0, segmentIndex: UInt32 = 0,
@@ -63,7 +66,7 @@ public struct TrajectorySegment: Sendable, Equatable {
         finalObservations: Tensor? = nil, finalObservationSteps: [UInt32] = [],
         expertActions: Tensor? = nil, expertMask: [Bool] = [], expertActed: [Bool] = [],
         uncertainty: [Float] = [], safetyEvents: [SafetyEvent] = [],
-        completedEpisodeReturns: [Float] = [], completedEpisodeLengths: [UInt32] = []
+        completedEpisodeReturns: [Float] = [], completedEpisodeLengths: [UInt32] = [], expertAnswers: UInt32 = 0
     ) {
         self.workerID = workerID
         self.envIndex = envIndex
@@ -86,7 +89,17 @@ public struct TrajectorySegment: Sendable, Equatable {
         self.safetyEvents = safetyEvents
         self.completedEpisodeReturns = completedEpisodeReturns
         self.completedEpisodeLengths = completedEpisodeLengths
+        self.expertAnswers = expertAnswers
     }
+
+    /// Steps the expert labelled.
+    public var labelledSteps: Int { expertMask.lazy.filter { $0 }.count }
+
+    /// What the labels cost in expert answers (the expert queries a learner counts).
+    public var answersBehindLabels: Int { expertAnswers > 0 ? Int(expertAnswers) : labelledSteps }
+
+    /// Experts a label may be fused from: a bound on `expertAnswers` per label.
+    public static let maxExpertsPerLabel = 64
 
     /// Number of steps T.
     public var stepCount: Int { actions.rows }
@@ -169,6 +182,13 @@ extension TrajectorySegment {
 
     private func validateExpertLabels(steps: Int, limits: WireLimits, expected: WireExpectations) throws {
         try PerStep.requireOptional(expertMask, steps: steps, field: "trajectory.expert_mask")
+        if expertAnswers > 0 {
+            // A forged count must not inflate the run's expert queries.
+            let labelled = labelledSteps
+            guard labelled > 0, Int(expertAnswers) >= labelled, Int(expertAnswers) <= labelled * Self.maxExpertsPerLabel else {
+                throw WireError.invalidField("trajectory.expert_answers", reason: "\(expertAnswers) answers for \(labelled) labelled steps (1 to \(Self.maxExpertsPerLabel) a label)")
+            }
+        }
         guard let expertActions else {
             guard expertMask.isEmpty else { throw WireError.missingField("trajectory.expert_actions") }
             return

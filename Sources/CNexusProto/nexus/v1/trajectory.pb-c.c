@@ -161,7 +161,7 @@ const ProtobufCMessageDescriptor nexus__v1__safety_event__descriptor =
   (ProtobufCMessageInit) nexus__v1__safety_event__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__trajectory__field_descriptors[21] =
+static const ProtobufCFieldDescriptor nexus__v1__trajectory__field_descriptors[22] =
 {
   {
     "worker_id",
@@ -415,6 +415,18 @@ static const ProtobufCFieldDescriptor nexus__v1__trajectory__field_descriptors[2
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expert_answers",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__Trajectory, expert_answers),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__trajectory__field_indices_by_name[] = {
   7,   /* field[7] = actions */
@@ -426,6 +438,7 @@ static const unsigned nexus__v1__trajectory__field_indices_by_name[] = {
   2,   /* field[2] = episode_id */
   16,   /* field[16] = expert_acted */
   14,   /* field[14] = expert_actions */
+  21,   /* field[21] = expert_answers */
   15,   /* field[15] = expert_mask */
   13,   /* field[13] = final_observation_steps */
   12,   /* field[12] = final_observations */
@@ -442,7 +455,7 @@ static const unsigned nexus__v1__trajectory__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__trajectory__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor nexus__v1__trajectory__descriptor =
 {
@@ -452,7 +465,7 @@ const ProtobufCMessageDescriptor nexus__v1__trajectory__descriptor =
   "Nexus__V1__Trajectory",
   "nexus.v1",
   sizeof(Nexus__V1__Trajectory),
-  21,
+  22,
   nexus__v1__trajectory__field_descriptors,
   nexus__v1__trajectory__field_indices_by_name,
   1,  nexus__v1__trajectory__number_ranges,

@@ -142,10 +142,15 @@ struct  Nexus__V1__Trajectory
   float *completed_episode_returns;
   size_t n_completed_episode_lengths;
   uint32_t *completed_episode_lengths;
+  /*
+   * Expert answers behind the labels: every expert a worker asks answers each labelled step,
+   * so with k experts a label cost k answers. 0: one per label (a writer that predates it).
+   */
+  uint32_t expert_answers;
 };
 #define NEXUS__V1__TRAJECTORY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__trajectory__descriptor) \
-    , 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, 0,NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+    , 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0, NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, 0,NULL, NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0 }
 
 
 /* Nexus__V1__SafetyEvent methods */
