@@ -152,10 +152,13 @@ public final class ClusterLauncher {
             }
         }
         progress.finish()
+        // Stopped from outside: the learner ends the run itself, with the reason in its summary.
+        var stopRequested = false
+        if !learnerFinished, learner?.isRunning == true { stopRequested = await status.requestStop(reason: "nexus train received \(stop.reason)") }
         await status.close()
         for client in expertStatus { await client.close() }
-        await shutDown(learnerFinished: learnerFinished)
-        return try writeSummary(stoppedBy: learnerFinished ? nil : stop.reason)
+        await shutDown(stopRequested: stopRequested)
+        return outcome(stoppedBy: learnerFinished ? nil : stop.reason)
     }
 
     // MARK: supervision
@@ -328,13 +331,15 @@ public final class ClusterLauncher {
 
     // MARK: stopping
 
-    /// The learner first (final checkpoint, summary, stop to the workers), then the rest;
-    /// anything still alive after the grace period is killed.
-    private func shutDown(learnerFinished: Bool) async {
+    /// The learner first (final checkpoint, summary, stop to the workers: asked over its
+    /// control socket, else by SIGTERM), then the rest; anything still alive after the grace
+    /// period is killed.
+    private func shutDown(stopRequested: Bool) async {
         let grace = config.launcher.stopGraceSeconds
         if let learner, learner.isRunning {
-            learner.signal(SIGTERM)
-            if !(await learner.waitForExit(seconds: grace * 0.6)) { learner.signal(SIGKILL) }
+            let stoppedAsked = stopRequested ? await learner.waitForExit(seconds: grace * 0.4) : false
+            if !stoppedAsked { learner.signal(SIGTERM) }
+            if !(await learner.waitForExit(seconds: grace * 0.3)) { learner.signal(SIGKILL) }
         }
         let others = Array(workers.values) + experts.compactMap { $0 }
         // Workers told to stop by the learner exit by themselves; give them a moment first.
@@ -361,22 +366,20 @@ public final class ClusterLauncher {
         for (id, worker) in workers.sorted(by: { $0.key < $1.key }) {
             processes.append(["role": "worker", "worker_id": Int(id), "pid": Int(worker.pid), "endpoints": ["learner_control": learnerEndpoints["control"] ?? ""], "log": run.log("worker-\(id)")])
         }
-        try AtomicFile.write(try JSONFile.encode(["launcher_pid": Int(getpid()), "processes": processes]), to: run.cluster)
+        // The learner writes them into summary.json (its only writer) when the run ends.
+        let restarts = [
+            "worker": supervisor.total { if case .worker = $0 { true } else { false } }, "learner": supervisor.total { $0 == .learner },
+            "expert": supervisor.total { if case .expert = $0 { true } else { false } },
+        ]
+        try AtomicFile.write(try JSONFile.encode(["launcher_pid": Int(getpid()), "processes": processes, "restarts": restarts]), to: run.cluster)
     }
 
-    /// The learner's summary plus what only the launcher knows.
-    private func writeSummary(stoppedBy signal: String?) throws -> Outcome {
-        var summary = (try? JSONFile.read(run.summary)) ?? ["algo": config.algo, "env": config.env, "reached_target": false]
-        // JSON booleans read back as numbers on Linux; keep them booleans.
+    /// How the run ended, from the learner's summary (which it alone writes).
+    private func outcome(stoppedBy signal: String?) -> Outcome {
+        let summary = (try? JSONFile.read(run.summary)) ?? [:]
+        // JSON booleans read back as numbers on Linux.
         let reached = (summary["reached_target"] as? NSNumber)?.boolValue ?? false
-        summary["reached_target"] = reached
-        summary["worker_restarts"] = supervisor.total { if case .worker = $0 { true } else { false } }
-        summary["learner_restarts"] = supervisor.total { $0 == .learner }
-        summary["expert_restarts"] = supervisor.total { if case .expert = $0 { true } else { false } }
-        summary["workers"] = (try? config.algorithm.requirements.contains(.rolloutWorkers)) == true ? config.workers : 0
-        if let signal { summary["finish_reason"] = signal }
-        try AtomicFile.write(try JSONFile.encode(summary), to: run.summary)
-        return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal, finishReason: summary["finish_reason"] as? String)
+        return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal, finishReason: summary["finish_reason"] as? String ?? signal)
     }
 
     static func tail(of path: String, lines: Int = 15) -> String {

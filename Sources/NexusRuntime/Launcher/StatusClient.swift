@@ -21,5 +21,11 @@ public final class StatusClient: Sendable {
         }
     }
 
+    /// Asks the learner to stop, saying why (it ends the run as it would at its target: a
+    /// final checkpoint, its summary, a stop to every worker); false if it could not be sent.
+    public func requestStop(reason: String, timeout: Double = 1) async -> Bool {
+        (try? await withTimeout(seconds: timeout) { [socket] in try await socket.send(.control(.stop(reason: reason))) }) != nil
+    }
+
     public func close() async { await socket.close() }
 }

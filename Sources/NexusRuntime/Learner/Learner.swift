@@ -230,7 +230,7 @@ actor Learner {
     func summary(network: [Metric]) -> [String: Any] {
         let counters = core.counters, wallSeconds = self.wallSeconds
         let fields: [String: Any] = [
-            "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": config.workers, "run_id": runID,
+            "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": usesWorkers ? config.workers : 0, "run_id": runID,
             "wall_seconds": wallSeconds, "env_steps": Int(counters.envSteps), "expert_queries": Int(counters.expertQueries),
             "iterations": core.iteration, "policy_version": Int(core.version),
             "eval_return_mean": counters.evalReturnMean, "eval_return_std": counters.evalReturnStd,
@@ -238,7 +238,6 @@ actor Learner {
             "seconds_to_target": counters.secondsToTarget, "env_steps_to_target": counters.envStepsToTarget,
             "expert_queries_to_target": counters.expertQueriesToTarget, "iterations_to_target": counters.iterationsToTarget,
             "unsafe_events": Int(counters.unsafeEvents), "unsafe_events_to_target": counters.unsafeEventsToTarget,
-            "worker_restarts": 0,
             "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
             "finish_reason": core.finishReason ?? "stopped", "nexus_version": NexusVersion.current,
             // When the run's clock started (Unix seconds): with seconds_to_target, when the
@@ -246,7 +245,13 @@ actor Learner {
             "started_unix_seconds": Date().timeIntervalSince1970 - wallSeconds,
         ]
         let counts = Dictionary(network.map { ($0.name, Int($0.value)) }) { first, _ in first }
-        return fields.merging(counts) { runs, _ in runs }.merging(algorithm.summaryFields()) { runs, _ in runs }
+        return fields.merging(counts) { runs, _ in runs }.merging(algorithm.summaryFields()) { runs, _ in runs }.merging(restarts) { runs, _ in runs }
+    }
+
+    /// The restarts the launcher counted (`cluster.json`), 0 for a learner without one.
+    private var restarts: [String: Int] {
+        let counted = (try? JSONFile.read(run.cluster))?["restarts"] as? [String: Any] ?? [:]
+        return Dictionary(uniqueKeysWithValues: ["worker", "learner", "expert"].map { ("\($0)_restarts", (counted[$0] as? NSNumber)?.intValue ?? 0) })
     }
 
     func summaryJSON(network: [Metric]) throws -> String { try JSONFile.encode(summary(network: network)) }
