@@ -26,14 +26,18 @@ public struct LearnerCounters: Sendable, Equatable {
 
     public init() {}
 
-    public var metrics: [Metric] {
+    /// The whole-number counters, by name: what a checkpoint keeps exactly.
+    public var counts: [Count] {
         [
-            Metric(name: "env_steps", value: Double(envSteps)),
-            Metric(name: "expert_queries", value: Double(expertQueries)),
-            Metric(name: "segments", value: Double(segments)),
-            Metric(name: "stale_segments_dropped", value: Double(staleSegmentsDropped)),
-            Metric(name: "wrong_kind_messages", value: Double(wrongKindMessages)),
-            Metric(name: "unsafe_events", value: Double(unsafeEvents)),
+            Count(name: "env_steps", value: envSteps), Count(name: "expert_queries", value: expertQueries), Count(name: "segments", value: segments),
+            Count(name: "stale_segments_dropped", value: staleSegmentsDropped), Count(name: "wrong_kind_messages", value: wrongKindMessages),
+            Count(name: "unsafe_events", value: unsafeEvents),
+        ]
+    }
+
+    /// Every counter as a metric (status, Prometheus, and checkpoints for older readers).
+    public var metrics: [Metric] {
+        counts.map { Metric(name: $0.name, value: Double($0.value)) } + [
             Metric(name: "eval_return_mean", value: evalReturnMean),
             Metric(name: "eval_return_std", value: evalReturnStd),
             Metric(name: "best_eval_return", value: bestEvalReturn),
@@ -45,10 +49,16 @@ public struct LearnerCounters: Sendable, Equatable {
         ]
     }
 
-    public init(metrics: [Metric]) {
+    /// From a checkpoint: whole-number counters from `counts` where it has them (exact), else
+    /// from their metrics (a checkpoint written before counts were).
+    public init(metrics: [Metric], counts: [Count] = []) {
         func value(_ name: String) -> Double { metrics.first { $0.name == name }?.value ?? .nan }
         // A damaged or forged checkpoint must not trap the conversion (UInt64(1e30) does).
-        func count(_ name: String) -> UInt64 { let v = value(name); return v.isFinite && v >= 0 && v < 1e18 ? UInt64(v) : 0 }
+        func count(_ name: String) -> UInt64 {
+            if let exact = counts.first(where: { $0.name == name }) { return exact.value }
+            let v = value(name)
+            return v.isFinite && v >= 0 && v < 1e18 ? UInt64(v) : 0
+        }
         envSteps = count("env_steps")
         expertQueries = count("expert_queries")
         segments = count("segments")

@@ -64,7 +64,7 @@ actor Learner {
             logger.info("resuming: read and checked \((path as NSString).lastPathComponent) in \(seconds()); restoring the algorithm's state")
             try algorithm.restore(
                 models: checkpoint.weights.models, tensors: checkpoint.optimizerState, random: checkpoint.rngState, iteration: Int(checkpoint.iteration))
-            counters = LearnerCounters(metrics: checkpoint.counters)
+            counters = LearnerCounters(metrics: checkpoint.counters, counts: checkpoint.counts)
             // best.nxckpt may be newer than the newest numbered checkpoint (written at an
             // evaluation between two of them): only a better return replaces it.
             if let best = try? CheckpointFile.read(checkpoints.bestPath) { counters.keepBest(of: LearnerCounters(metrics: best.counters)) }
@@ -218,7 +218,7 @@ actor Learner {
         return Checkpoint(
             runID: runID, algo: config.algo, envID: config.env, iteration: UInt64(algorithm.iteration), weights: currentWeights,
             optimizerState: tensors, counters: core.checkpointCounters(wallSeconds: wallSeconds),
-            runConfig: servedConfig, rngState: random)
+            runConfig: servedConfig, rngState: random, counts: core.counters.counts)
     }
 
     // MARK: control

@@ -17,6 +17,14 @@ public enum StorageCodec {
             c.pointee.run_config = arena.string(checkpoint.runConfig)
             c.pointee.n_rng_state = checkpoint.rngState.count
             c.pointee.rng_state = arena.copy(checkpoint.rngState)
+            c.pointee.n_counts = checkpoint.counts.count
+            c.pointee.counts = arena.messages(checkpoint.counts) { count in
+                let message = arena.allocate(Nexus__V1__Count.self)
+                nexus__v1__count__init(message)
+                message.pointee.name = arena.string(count.name)
+                message.pointee.value = count.value
+                return message
+            }
         }
     }
 
@@ -41,7 +49,10 @@ public enum StorageCodec {
                         try Metric(decoding: $0, field: $1, reader: reader)
                     },
                     runConfig: try reader.string(m.run_config, field: "checkpoint.run_config"),
-                    rngState: try reader.array(m.rng_state, count: m.n_rng_state, field: "checkpoint.rng_state"))
+                    rngState: try reader.array(m.rng_state, count: m.n_rng_state, field: "checkpoint.rng_state"),
+                    counts: try reader.messages(m.counts, count: m.n_counts, field: "checkpoint.counts") { count, path in
+                        Count(name: try reader.string(count.pointee.name, field: path + ".name"), value: count.pointee.value)
+                    })
             }
         }
         try checkpoint.validate(limits: limits)

@@ -52,6 +52,51 @@ void   nexus__v1__checkpoint__free_unpacked
   assert(message->base.descriptor == &nexus__v1__checkpoint__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   nexus__v1__count__init
+                     (Nexus__V1__Count         *message)
+{
+  static const Nexus__V1__Count init_value = NEXUS__V1__COUNT__INIT;
+  *message = init_value;
+}
+size_t nexus__v1__count__get_packed_size
+                     (const Nexus__V1__Count *message)
+{
+  assert(message->base.descriptor == &nexus__v1__count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t nexus__v1__count__pack
+                     (const Nexus__V1__Count *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &nexus__v1__count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t nexus__v1__count__pack_to_buffer
+                     (const Nexus__V1__Count *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &nexus__v1__count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Nexus__V1__Count *
+       nexus__v1__count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Nexus__V1__Count *)
+     protobuf_c_message_unpack (&nexus__v1__count__descriptor,
+                                allocator, len, data);
+}
+void   nexus__v1__count__free_unpacked
+                     (Nexus__V1__Count *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &nexus__v1__count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   nexus__v1__demonstration_header__init
                      (Nexus__V1__DemonstrationHeader         *message)
 {
@@ -187,7 +232,7 @@ void   nexus__v1__demonstration_record__free_unpacked
   assert(message->base.descriptor == &nexus__v1__demonstration_record__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor nexus__v1__checkpoint__field_descriptors[10] =
+static const ProtobufCFieldDescriptor nexus__v1__checkpoint__field_descriptors[11] =
 {
   {
     "format_version",
@@ -309,10 +354,23 @@ static const ProtobufCFieldDescriptor nexus__v1__checkpoint__field_descriptors[1
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "counts",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Nexus__V1__Checkpoint, n_counts),
+    offsetof(Nexus__V1__Checkpoint, counts),
+    &nexus__v1__count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__checkpoint__field_indices_by_name[] = {
   2,   /* field[2] = algo */
   7,   /* field[7] = counters */
+  10,   /* field[10] = counts */
   3,   /* field[3] = env_id */
   0,   /* field[0] = format_version */
   4,   /* field[4] = iteration */
@@ -325,7 +383,7 @@ static const unsigned nexus__v1__checkpoint__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__checkpoint__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor nexus__v1__checkpoint__descriptor =
 {
@@ -335,11 +393,62 @@ const ProtobufCMessageDescriptor nexus__v1__checkpoint__descriptor =
   "Nexus__V1__Checkpoint",
   "nexus.v1",
   sizeof(Nexus__V1__Checkpoint),
-  10,
+  11,
   nexus__v1__checkpoint__field_descriptors,
   nexus__v1__checkpoint__field_indices_by_name,
   1,  nexus__v1__checkpoint__number_ranges,
   (ProtobufCMessageInit) nexus__v1__checkpoint__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor nexus__v1__count__field_descriptors[2] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__Count, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__Count, value),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned nexus__v1__count__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange nexus__v1__count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor nexus__v1__count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "nexus.v1.Count",
+  "Count",
+  "Nexus__V1__Count",
+  "nexus.v1",
+  sizeof(Nexus__V1__Count),
+  2,
+  nexus__v1__count__field_descriptors,
+  nexus__v1__count__field_indices_by_name,
+  1,  nexus__v1__count__number_ranges,
+  (ProtobufCMessageInit) nexus__v1__count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor nexus__v1__demonstration_header__field_descriptors[10] =

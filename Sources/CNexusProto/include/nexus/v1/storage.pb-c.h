@@ -20,6 +20,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "nexus/v1/control.pb-c.h"
 
 typedef struct Nexus__V1__Checkpoint Nexus__V1__Checkpoint;
+typedef struct Nexus__V1__Count Nexus__V1__Count;
 typedef struct Nexus__V1__DemonstrationHeader Nexus__V1__DemonstrationHeader;
 typedef struct Nexus__V1__TextArgument Nexus__V1__TextArgument;
 typedef struct Nexus__V1__DemonstrationRecord Nexus__V1__DemonstrationRecord;
@@ -50,10 +51,27 @@ struct  Nexus__V1__Checkpoint
   char *run_config;
   size_t n_rng_state;
   uint64_t *rng_state;
+  /*
+   * Whole-number counters (env steps, expert queries, segments), exact at any size;
+   * counters holds them too, as doubles, for readers that predate this field.
+   */
+  size_t n_counts;
+  Nexus__V1__Count **counts;
 };
 #define NEXUS__V1__CHECKPOINT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__checkpoint__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
+
+
+struct  Nexus__V1__Count
+{
+  ProtobufCMessage base;
+  char *name;
+  uint64_t value;
+};
+#define NEXUS__V1__COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__count__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -154,6 +172,25 @@ Nexus__V1__Checkpoint *
 void   nexus__v1__checkpoint__free_unpacked
                      (Nexus__V1__Checkpoint *message,
                       ProtobufCAllocator *allocator);
+/* Nexus__V1__Count methods */
+void   nexus__v1__count__init
+                     (Nexus__V1__Count         *message);
+size_t nexus__v1__count__get_packed_size
+                     (const Nexus__V1__Count   *message);
+size_t nexus__v1__count__pack
+                     (const Nexus__V1__Count   *message,
+                      uint8_t             *out);
+size_t nexus__v1__count__pack_to_buffer
+                     (const Nexus__V1__Count   *message,
+                      ProtobufCBuffer     *buffer);
+Nexus__V1__Count *
+       nexus__v1__count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   nexus__v1__count__free_unpacked
+                     (Nexus__V1__Count *message,
+                      ProtobufCAllocator *allocator);
 /* Nexus__V1__DemonstrationHeader methods */
 void   nexus__v1__demonstration_header__init
                      (Nexus__V1__DemonstrationHeader         *message);
@@ -216,6 +253,9 @@ void   nexus__v1__demonstration_record__free_unpacked
 typedef void (*Nexus__V1__Checkpoint_Closure)
                  (const Nexus__V1__Checkpoint *message,
                   void *closure_data);
+typedef void (*Nexus__V1__Count_Closure)
+                 (const Nexus__V1__Count *message,
+                  void *closure_data);
 typedef void (*Nexus__V1__DemonstrationHeader_Closure)
                  (const Nexus__V1__DemonstrationHeader *message,
                   void *closure_data);
@@ -232,6 +272,7 @@ typedef void (*Nexus__V1__DemonstrationRecord_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor nexus__v1__checkpoint__descriptor;
+extern const ProtobufCMessageDescriptor nexus__v1__count__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__demonstration_header__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__text_argument__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__demonstration_record__descriptor;

@@ -17,7 +17,7 @@ from nexusrl._proto.nexus.v1 import weights_pb2 as nexus_dot_v1_dot_weights__pb2
 from nexusrl._proto.nexus.v1 import control_pb2 as nexus_dot_v1_dot_control__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16nexus/v1/storage.proto\x12\x08nexus.v1\x1a\x15nexus/v1/tensor.proto\x1a\x19nexus/v1/trajectory.proto\x1a\x16nexus/v1/weights.proto\x1a\x16nexus/v1/control.proto\"\x84\x02\n\nCheckpoint\x12\x16\n\x0e\x66ormat_version\x18\x01 \x01(\r\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x0c\n\x04\x61lgo\x18\x03 \x01(\t\x12\x0e\n\x06\x65nv_id\x18\x04 \x01(\t\x12\x11\n\titeration\x18\x05 \x01(\x04\x12\"\n\x07weights\x18\x06 \x01(\x0b\x32\x11.nexus.v1.Weights\x12.\n\x0foptimizer_state\x18\x07 \x03(\x0b\x32\x15.nexus.v1.NamedTensor\x12\"\n\x08\x63ounters\x18\x08 \x03(\x0b\x32\x10.nexus.v1.Metric\x12\x12\n\nrun_config\x18\t \x01(\t\x12\x11\n\trng_state\x18\n \x03(\x04\"\x8b\x02\n\x13\x44\x65monstrationHeader\x12\x16\n\x0e\x66ormat_version\x18\x01 \x01(\r\x12\x0e\n\x06\x65nv_id\x18\x02 \x01(\t\x12\x17\n\x0fobservation_dim\x18\x03 \x01(\r\x12\x12\n\naction_dim\x18\x04 \x01(\r\x12\x18\n\x10\x64iscrete_actions\x18\x05 \x01(\r\x12\x0e\n\x06\x65xpert\x18\x06 \x01(\t\x12\x0c\n\x04seed\x18\x07 \x01(\x04\x12\x15\n\rnexus_version\x18\x08 \x01(\t\x12$\n\nenv_kwargs\x18\t \x03(\x0b\x32\x10.nexus.v1.Metric\x12*\n\ngym_kwargs\x18\n \x03(\x0b\x32\x16.nexus.v1.TextArgument\"+\n\x0cTextArgument\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"w\n\x13\x44\x65monstrationRecord\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.nexus.v1.DemonstrationHeaderH\x00\x12\'\n\x07\x65pisode\x18\x02 \x01(\x0b\x32\x14.nexus.v1.TrajectoryH\x00\x42\x06\n\x04kindb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16nexus/v1/storage.proto\x12\x08nexus.v1\x1a\x15nexus/v1/tensor.proto\x1a\x19nexus/v1/trajectory.proto\x1a\x16nexus/v1/weights.proto\x1a\x16nexus/v1/control.proto\"\xa5\x02\n\nCheckpoint\x12\x16\n\x0e\x66ormat_version\x18\x01 \x01(\r\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x0c\n\x04\x61lgo\x18\x03 \x01(\t\x12\x0e\n\x06\x65nv_id\x18\x04 \x01(\t\x12\x11\n\titeration\x18\x05 \x01(\x04\x12\"\n\x07weights\x18\x06 \x01(\x0b\x32\x11.nexus.v1.Weights\x12.\n\x0foptimizer_state\x18\x07 \x03(\x0b\x32\x15.nexus.v1.NamedTensor\x12\"\n\x08\x63ounters\x18\x08 \x03(\x0b\x32\x10.nexus.v1.Metric\x12\x12\n\nrun_config\x18\t \x01(\t\x12\x11\n\trng_state\x18\n \x03(\x04\x12\x1f\n\x06\x63ounts\x18\x0b \x03(\x0b\x32\x0f.nexus.v1.Count\"$\n\x05\x43ount\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04\"\x8b\x02\n\x13\x44\x65monstrationHeader\x12\x16\n\x0e\x66ormat_version\x18\x01 \x01(\r\x12\x0e\n\x06\x65nv_id\x18\x02 \x01(\t\x12\x17\n\x0fobservation_dim\x18\x03 \x01(\r\x12\x12\n\naction_dim\x18\x04 \x01(\r\x12\x18\n\x10\x64iscrete_actions\x18\x05 \x01(\r\x12\x0e\n\x06\x65xpert\x18\x06 \x01(\t\x12\x0c\n\x04seed\x18\x07 \x01(\x04\x12\x15\n\rnexus_version\x18\x08 \x01(\t\x12$\n\nenv_kwargs\x18\t \x03(\x0b\x32\x10.nexus.v1.Metric\x12*\n\ngym_kwargs\x18\n \x03(\x0b\x32\x16.nexus.v1.TextArgument\"+\n\x0cTextArgument\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"w\n\x13\x44\x65monstrationRecord\x12/\n\x06header\x18\x01 \x01(\x0b\x32\x1d.nexus.v1.DemonstrationHeaderH\x00\x12\'\n\x07\x65pisode\x18\x02 \x01(\x0b\x32\x14.nexus.v1.TrajectoryH\x00\x42\x06\n\x04kindb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nexus.v1.storage_pb2', globals())
@@ -25,11 +25,13 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   _CHECKPOINT._serialized_start=135
-  _CHECKPOINT._serialized_end=395
-  _DEMONSTRATIONHEADER._serialized_start=398
-  _DEMONSTRATIONHEADER._serialized_end=665
-  _TEXTARGUMENT._serialized_start=667
-  _TEXTARGUMENT._serialized_end=710
-  _DEMONSTRATIONRECORD._serialized_start=712
-  _DEMONSTRATIONRECORD._serialized_end=831
+  _CHECKPOINT._serialized_end=428
+  _COUNT._serialized_start=430
+  _COUNT._serialized_end=466
+  _DEMONSTRATIONHEADER._serialized_start=469
+  _DEMONSTRATIONHEADER._serialized_end=736
+  _TEXTARGUMENT._serialized_start=738
+  _TEXTARGUMENT._serialized_end=781
+  _DEMONSTRATIONRECORD._serialized_start=783
+  _DEMONSTRATIONRECORD._serialized_end=902
 # @@protoc_insertion_point(module_scope)
