@@ -120,14 +120,14 @@ struct RestartRulesTests {
         let run = try RunDirectory(path: path)
         try Data("a,b\n".utf8).write(to: URL(fileURLWithPath: run.metrics))
         try Data("x".utf8).write(to: URL(fileURLWithPath: path + "/notes.txt"))
-        #expect(RunDirectory.earlierRun(at: path) == ["logs", "endpoints", "metrics.csv", "checkpoints"])
+        #expect(RunDirectory.earlierRun(at: path) == ["logs", "endpoints", "roles", "metrics.csv", "checkpoints"])
         // Without a config.yaml that loads it is not a run: a user's folder keeps its logs/.
         #expect(throws: RuntimeError.self) { try RunDirectory.clear(path) }
-        #expect(RunDirectory.earlierRun(at: path).count == 4)
+        #expect(RunDirectory.earlierRun(at: path).count == 5)
         try Data(try ConfigLoader.yaml(RunConfig()).utf8).write(to: URL(fileURLWithPath: run.config))
         #expect(RunDirectory.earlierRun(at: path, among: RunDirectory.learnerOutputs) == ["metrics.csv", "checkpoints"])
         try RunDirectory.clearLearnerOutputs(path)
-        #expect(RunDirectory.earlierRun(at: path) == ["config.yaml", "logs", "endpoints"])
+        #expect(RunDirectory.earlierRun(at: path) == ["config.yaml", "logs", "endpoints", "roles"])
         try RunDirectory.clear(path)
         #expect(RunDirectory.earlierRun(at: path).isEmpty)
         #expect(FileManager.default.fileExists(atPath: path + "/notes.txt"), "a file that is not the run's stays")
