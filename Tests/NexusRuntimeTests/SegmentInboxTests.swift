@@ -28,4 +28,15 @@ struct SegmentInboxTests {
         #expect(last.segmentIndex == 3)
         #expect(inbox.takeNext() == nil)
     }
+
+    @Test("a putter waiting on a full inbox returns when its task is cancelled (a learner that stops does not hang on it)")
+    func cancelledPut() async throws {
+        let inbox = SegmentInbox(capacity: 1)
+        await inbox.put(.wrongKind)
+        let waiting = Task { await inbox.put(.wrongKind) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await waiting.value
+        #expect(inbox.count == 1)
+    }
 }

@@ -25,16 +25,26 @@ final class SegmentInbox: Sendable {
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    /// Adds `item`, first waiting while the inbox is full (one putter at a time).
+    /// Adds `item`, first waiting while the inbox is full (one putter at a time). A cancelled
+    /// wait (the learner stopping) ends at once, the item dropped.
     func put(_ item: Item) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let full = state.withLock { state -> Bool in
-                guard state.items.count >= capacity else { return false }
-                state.waitingForSpace = continuation
-                return true
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let full = state.withLock { state -> Bool in
+                    // Cancelled before it would wait: the handler below has run or will find no waiter.
+                    guard state.items.count >= capacity, !Task.isCancelled else { return false }
+                    state.waitingForSpace = continuation
+                    return true
+                }
+                if !full { continuation.resume() }
             }
-            if !full { continuation.resume() }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waitingForSpace = nil }
+                return state.waitingForSpace
+            }?.resume()
         }
+        guard !Task.isCancelled else { return }
         state.withLock { $0.items.append(item) }
     }
 
