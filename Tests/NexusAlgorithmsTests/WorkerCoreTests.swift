@@ -42,12 +42,12 @@ struct WorkerCoreTests {
         var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0.5)
         core.installed(weights(4))
         core.stepped(envSteps: 8)
-        #expect(core.next(offered: nil, now: 10) == .awaitNextVersion(seconds: 0.5))
-        #expect(core.next(offered: nil, now: 10.5) == .step(version: 4))
-        core.stepped(envSteps: 4)
-        #expect(core.next(offered: nil, now: 10.6) == .step(version: 4))
-        core.stepped(envSteps: 4)
-        #expect(core.next(offered: nil, now: 10.7) == .awaitNextVersion(seconds: 0.5))
+        // Asked at 10, 10.5 (the wait over), then after two half shares.
+        let decisions = [10, 10.5, 10.6, 10.7].map { now -> WorkerCore.Decision in
+            defer { if now > 10 { core.stepped(envSteps: 4) } }
+            return core.next(offered: nil, now: now)
+        }
+        #expect(decisions == [.awaitNextVersion(seconds: 0.5), .step(version: 4), .step(version: 4), .awaitNextVersion(seconds: 0.5)])
     }
 
     @Test("version_wait_seconds 0: never waits, whatever the share")

@@ -27,17 +27,16 @@ public struct LearnerCounters: Sendable, Equatable {
     public init() {}
 
     /// The whole-number counters, by name: what a checkpoint keeps exactly.
-    public var counts: [Count] {
-        [
-            Count(name: "env_steps", value: envSteps), Count(name: "expert_queries", value: expertQueries), Count(name: "segments", value: segments),
-            Count(name: "stale_segments_dropped", value: staleSegmentsDropped), Count(name: "wrong_kind_messages", value: wrongKindMessages),
-            Count(name: "unsafe_events", value: unsafeEvents),
-        ]
+    public var counts: [String: UInt64] {
+        Dictionary(uniqueKeysWithValues: zip(Self.countNames, [envSteps, expertQueries, segments, staleSegmentsDropped, wrongKindMessages, unsafeEvents]))
     }
+
+    /// The whole-number counters' names, in the order status lists them.
+    static let countNames = ["env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events"]
 
     /// Every counter as a metric (status, Prometheus, and checkpoints for older readers).
     public var metrics: [Metric] {
-        counts.map { Metric(name: $0.name, value: Double($0.value)) } + [
+        Self.countNames.map { Metric(name: $0, value: Double(counts[$0] ?? 0)) } + [
             Metric(name: "eval_return_mean", value: evalReturnMean),
             Metric(name: "eval_return_std", value: evalReturnStd),
             Metric(name: "best_eval_return", value: bestEvalReturn),
@@ -51,11 +50,11 @@ public struct LearnerCounters: Sendable, Equatable {
 
     /// From a checkpoint: whole-number counters from `counts` where it has them (exact), else
     /// from their metrics (a checkpoint written before counts were).
-    public init(metrics: [Metric], counts: [Count] = []) {
+    public init(metrics: [Metric], counts: [String: UInt64] = [:]) {
         func value(_ name: String) -> Double { metrics.first { $0.name == name }?.value ?? .nan }
         // A damaged or forged checkpoint must not trap the conversion (UInt64(1e30) does).
         func count(_ name: String) -> UInt64 {
-            if let exact = counts.first(where: { $0.name == name }) { return exact.value }
+            if let exact = counts[name] { return exact }
             let v = value(name)
             return v.isFinite && v >= 0 && v < 1e18 ? UInt64(v) : 0
         }

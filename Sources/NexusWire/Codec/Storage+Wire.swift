@@ -17,11 +17,13 @@ public enum StorageCodec {
             c.pointee.run_config = arena.string(checkpoint.runConfig)
             c.pointee.n_rng_state = checkpoint.rngState.count
             c.pointee.rng_state = arena.copy(checkpoint.rngState)
-            c.pointee.n_counts = checkpoint.counts.count
-            c.pointee.counts = arena.messages(checkpoint.counts) { count in
+            // By name: the same counters, the same bytes.
+            let counts = checkpoint.counts.sorted { $0.key < $1.key }
+            c.pointee.n_counts = counts.count
+            c.pointee.counts = arena.messages(counts) { count in
                 let message = arena.allocate(Nexus__V1__Count.self)
                 nexus__v1__count__init(message)
-                message.pointee.name = arena.string(count.name)
+                message.pointee.name = arena.string(count.key)
                 message.pointee.value = count.value
                 return message
             }
@@ -50,9 +52,10 @@ public enum StorageCodec {
                     },
                     runConfig: try reader.string(m.run_config, field: "checkpoint.run_config"),
                     rngState: try reader.array(m.rng_state, count: m.n_rng_state, field: "checkpoint.rng_state"),
-                    counts: try reader.messages(m.counts, count: m.n_counts, field: "checkpoint.counts") { count, path in
-                        Count(name: try reader.string(count.pointee.name, field: path + ".name"), value: count.pointee.value)
-                    })
+                    counts: Dictionary(
+                        try reader.messages(m.counts, count: m.n_counts, field: "checkpoint.counts") { count, path in
+                            (try reader.string(count.pointee.name, field: path + ".name"), count.pointee.value)
+                        }, uniquingKeysWith: { first, _ in first }))
             }
         }
         try checkpoint.validate(limits: limits)

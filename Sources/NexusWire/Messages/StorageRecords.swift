@@ -11,12 +11,12 @@ public struct Checkpoint: Sendable, Equatable {
     public var counters: [Metric]
     public var runConfig: String
     public var rngState: [UInt64]
-    /// Whole-number counters, exact (`counters` holds them as doubles too).
-    public var counts: [Count]
+    /// Whole-number counters by name, exact (`counters` holds them as doubles too).
+    public var counts: [String: UInt64]
 
     public init(
         runID: String, algo: String, envID: String, iteration: UInt64, weights: Weights,
-        optimizerState: [NamedTensor] = [], counters: [Metric] = [], runConfig: String = "", rngState: [UInt64] = [], counts: [Count] = []
+        optimizerState: [NamedTensor] = [], counters: [Metric] = [], runConfig: String = "", rngState: [UInt64] = [], counts: [String: UInt64] = [:]
     ) {
         self.runID = runID
         self.algo = algo
@@ -95,15 +95,4 @@ public struct DemonstrationHeader: Sendable, Equatable {
 public enum DemonstrationRecord: Sendable, Equatable {
     case header(DemonstrationHeader)
     case episode(TrajectorySegment)
-}
-
-/// A named whole-number counter of a checkpoint.
-public struct Count: Sendable, Equatable {
-    public var name: String
-    public var value: UInt64
-
-    public init(name: String, value: UInt64) {
-        self.name = name
-        self.value = value
-    }
 }
