@@ -53,10 +53,10 @@ public struct NexusProcess {
         nonisolated(unsafe) var errorData = Data()
         group.enter()
         DispatchQueue.global().async {
-            errorData = errors.fileHandleForReading.readDataToEndOfFile()
+            errorData = readToEnd(errors.fileHandleForReading.fileDescriptor)
             group.leave()
         }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let outputData = readToEnd(output.fileHandleForReading.fileDescriptor)
         group.wait()
         process.waitUntilExit()
         timer.cancel()
@@ -64,5 +64,23 @@ public struct NexusProcess {
             status: process.terminationStatus,
             stdout: String(decoding: outputData, as: UTF8.self),
             stderr: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Everything until end of file, read(2) again when a signal interrupts it: Foundation's
+    /// `readDataToEndOfFile` traps on EINTR (seen in CI, a test process with many children
+    /// and their SIGCHLDs).
+    static func readToEnd(_ descriptor: Int32) -> Data {
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                data.append(contentsOf: chunk[0..<count])
+            } else if count < 0, errno == EINTR {
+                continue
+            } else {
+                return data
+            }
+        }
     }
 }

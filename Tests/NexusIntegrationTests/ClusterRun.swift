@@ -52,6 +52,13 @@ final class ClusterRun: @unchecked Sendable {
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
+
+    /// Whether process `pid` still runs (not gone, not a zombie waiting to be reaped).
+    static func alive(_ pid: Int32) -> Bool {
+        let stat = read("/proc/\(pid)/stat")
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
     var outputText: String { Self.read(output) }
 
     /// A file's text, "" if absent. Plain read(2): Foundation's file readers leaked a 4 KiB
@@ -79,6 +86,12 @@ final class ClusterRun: @unchecked Sendable {
     /// Waits for the process to end (killing it after `seconds`); returns its exit status.
     func finish(within seconds: Double) async -> Int32? {
         if await Self.waitUntil(seconds: seconds, { !process.isRunning }) {
+            return process.terminationStatus
+        }
+        // Gone already, and Foundation (which reaps it) has not noticed yet: give it time
+        // rather than kill what has finished.
+        if !Self.alive(pid), await Self.waitUntil(seconds: 30, { !process.isRunning }) {
+            FileHandle.standardError.write(Data("note: nexus had ended, and Foundation saw it only after \(seconds) s\n".utf8))
             return process.terminationStatus
         }
         kill(pid, SIGKILL)

@@ -15,8 +15,7 @@ struct TelemetryTests {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: run .ci/install-deps")
         // Past the target, so that the curves have rows to compare.
         let run = try ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=25"])
-        #expect(await ClusterRun.waitUntil(seconds: 120) { !run.isRunning }, "\(run.outputText)")
-        #expect(run.process.terminationStatus == 0, "\(run.outputText)")
+        #expect(await run.finish(within: 120) == 0, "\(run.outputText)")
         #expect(run.metricsRows.count == 25)
         let (status, report) = spawnAndWait(Self.python, [Self.tool("check_tensorboard.py"), run.runDirectory])
         #expect(status == 0, "\(report)")
