@@ -37,6 +37,8 @@ public final class ClusterLauncher {
     /// Restarts, backoffs and kills for silence: the rules, apart from the processes.
     private var supervisor: Supervisor
     private let origin = ContinuousClock.now
+    /// The workers' configuration file, once written.
+    private var workerConfig: String?
     /// Processes whose exit the supervisor has been told of.
     private var exitsSeen: Set<Int32> = []
     private var nextExpertProbe = ContinuousClock.now
@@ -279,10 +281,12 @@ public final class ClusterLauncher {
     }
 
     private func startWorker(_ id: UInt32) throws {
-        // The worker's own settings for reaching the learner before its welcome; the rest comes
-        // with the welcome.
-        let own = try roleConfig("worker", yaml: Yams.dump(object: ["security": ["mode": config.security.mode.rawValue, "keys": config.security.keys]]))
-        let arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--config", own, "--watch-parent"]
+        // The worker's own settings for reaching the learner before its welcome (the rest comes
+        // with the welcome): one file for every worker, written once.
+        if workerConfig == nil {
+            workerConfig = try roleConfig("worker", yaml: Yams.dump(object: ["security": ["mode": config.security.mode.rawValue, "keys": config.security.keys]]))
+        }
+        let arguments = ["worker", "--learner", learnerEndpoints["control"]!, "--worker-id", "\(id)", "--config", workerConfig!, "--watch-parent"]
         workers[id] = try ChildProcess(name: "worker-\(id)", executable: executable, arguments: arguments, logPath: run.log("worker-\(id)"))
     }
 
@@ -291,7 +295,8 @@ public final class ClusterLauncher {
 
     private func roleConfig(_ name: String, yaml: String) throws -> String {
         let path = run.roleConfig(name)
-        try AtomicFile.write(yaml, to: path)
+        // Made again at every start: not worth an fsync on the way to starting a process.
+        try AtomicFile.write(yaml, to: path, durable: false)
         return path
     }
 
