@@ -122,7 +122,11 @@ public struct LearnerCore {
             iteration = trainedIteration
             losses = newLosses
             version += 1
-            guard iteration % settings.evalEvery == 0 else { return [.publish(version: version)] + afterIteration(evaluated: nil, wallSeconds: wallSeconds) }
+            guard iteration % settings.evalEvery == 0 else {
+                // Every row has the column (metrics.csv fixes its columns from the first row).
+                losses.append(Metric(name: "eval_seconds", value: 0))
+                return [.publish(version: version)] + afterIteration(evaluated: nil, wallSeconds: wallSeconds)
+            }
             return [.publish(version: version), .evaluate]
         case .evaluated(let summary, let seconds):
             losses.append(Metric(name: "eval_seconds", value: seconds))

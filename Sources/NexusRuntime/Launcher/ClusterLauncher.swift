@@ -379,9 +379,19 @@ public final class ClusterLauncher {
         try AtomicFile.write(try JSONFile.encode(["launcher_pid": Int(getpid()), "processes": processes, "restarts": restarts]), to: run.cluster)
     }
 
-    /// How the run ended, from the learner's summary (which it alone writes).
+    /// How the run ended, from the learner's summary (which it alone writes; a learner killed
+    /// before it could leaves none, and then the launcher writes what it knows).
     private func outcome(stoppedBy signal: String?) -> Outcome {
-        let summary = (try? JSONFile.read(run.summary)) ?? [:]
+        var summary = (try? JSONFile.read(run.summary)) ?? [:]
+        if summary.isEmpty {
+            summary = [
+                "algo": config.algo, "env": config.env, "reached_target": false, "finish_reason": signal ?? "the learner ended without a summary",
+                "workers": (try? config.algorithm.requirements.contains(.rolloutWorkers)) == true ? config.workers : 0,
+                "worker_restarts": supervisor.total { if case .worker = $0 { true } else { false } },
+                "learner_restarts": supervisor.total { $0 == .learner }, "expert_restarts": supervisor.total { if case .expert = $0 { true } else { false } },
+            ]
+            try? AtomicFile.write(try JSONFile.encode(summary), to: run.summary)
+        }
         // JSON booleans read back as numbers on Linux.
         let reached = (summary["reached_target"] as? NSNumber)?.boolValue ?? false
         return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal, finishReason: summary["finish_reason"] as? String ?? signal)

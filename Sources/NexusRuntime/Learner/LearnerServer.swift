@@ -183,7 +183,8 @@ public final class LearnerServer: Sendable {
                 try await learner.evaluateAndRecord(network: networkMetrics)
                 try await labelWantedStates()
             } else {
-                _ = await wakeup.next()
+                // Cancelled (another loop ended): the stream ends, and so does this loop.
+                guard await wakeup.next() != nil else { return }
             }
             await learner.checkTime()
             controlPlane.publish(metrics: await learner.statusMetrics())
