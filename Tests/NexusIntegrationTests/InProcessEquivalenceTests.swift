@@ -12,10 +12,10 @@ import Testing
 /// cluster and the runner end with the same weights, bit for bit.
 @Suite("In process and in the cluster, the same run")
 struct InProcessEquivalenceTests {
-    @Test("one worker, a seed, 10 iterations: the cluster's last checkpoint and the in-process runner's weights are bit-identical", arguments: ["dagger", "ppo"])
-    func sameWeights(algo: String) async throws {
+    @Test("one worker, a seed, 10 iterations: the cluster's last checkpoint and the in-process runner's weights are bit-identical", arguments: [("dagger", "CartPole-v1"), ("ppo", "CartPole-v1"), ("dagger", "Pendulum-v1")])
+    func sameWeights(algo: String, env: String) async throws {
         let settings = [
-            "algo=\(algo)", "env=CartPole-v1", "workers=1", "seed=3", "training.max_iterations=10", "stop_at_target=false",
+            "algo=\(algo)", "env=\(env)", "workers=1", "seed=3", "training.max_iterations=10", "stop_at_target=false",
             // The worker waits for each version as long as it takes: lockstep.
             "worker.version_wait_seconds=86400", "learner.eval_episodes=3", "max_seconds=600",
         ]

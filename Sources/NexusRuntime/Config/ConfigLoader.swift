@@ -149,9 +149,7 @@ public enum ConfigLoader {
     /// Enumerations by name, before decoding: a misspelt one is refused with the nearest.
     private static func checkChoices(in root: Node) throws {
         for key in ConfigKeys.all where !key.choices.isEmpty {
-            var node: Node? = root
-            for part in key.path.split(separator: ".") { node = node?.mapping?[String(part)] }
-            guard let node else { continue }
+            guard let node = key.node(in: root) else { continue }
             guard let given = node.scalar?.string else { throw ConfigError("config key \"\(key.path)\" must be one of \(key.choices.joined(separator: ", "))") }
             guard key.choices.contains(given) else {
                 throw ConfigError("config key \"\(key.path)\" = \(given): \(key.rule ?? "")\(NearestName.hint(among: key.choices, to: given))")

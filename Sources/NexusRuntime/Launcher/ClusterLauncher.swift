@@ -120,7 +120,7 @@ public final class ClusterLauncher {
             var silences: [UInt32: (silent: Double, processAge: Double)] = [:]
             if let current = await status.status(timeout: 1) {
                 let alive = workers.values.filter(\.isRunning).count
-                progress.show(current, workers: (alive, workers.count), restarts: supervisor.total { if case .worker = $0 { true } else { false } })
+                progress.show(current, workers: (alive, workers.count), restarts: supervisor.restartCounts["worker", default: 0])
                 // Answers from a control loop whose training loop is wedged do not count.
                 if (current[metric: "status_age_seconds"] ?? 0) < config.launcher.unresponsiveSeconds { supervisor.answered(.learner, at: now) }
                 silences = workerSilences(current)
@@ -372,11 +372,8 @@ public final class ClusterLauncher {
             processes.append(["role": "worker", "worker_id": Int(id), "pid": Int(worker.pid), "endpoints": ["learner_control": learnerEndpoints["control"] ?? ""], "log": run.log("worker-\(id)")])
         }
         // The learner writes them into summary.json (its only writer) when the run ends.
-        let restarts = [
-            "worker": supervisor.total { if case .worker = $0 { true } else { false } }, "learner": supervisor.total { $0 == .learner },
-            "expert": supervisor.total { if case .expert = $0 { true } else { false } },
-        ]
-        try AtomicFile.write(try JSONFile.encode(["launcher_pid": Int(getpid()), "processes": processes, "restarts": restarts]), to: run.cluster)
+        try AtomicFile.write(
+            try JSONFile.encode(["launcher_pid": Int(getpid()), "processes": processes, "restarts": supervisor.restartCounts]), to: run.cluster)
     }
 
     /// How the run ended, from the learner's summary (which it alone writes; a learner killed
@@ -387,9 +384,8 @@ public final class ClusterLauncher {
             summary = [
                 "algo": config.algo, "env": config.env, "reached_target": false, "finish_reason": signal ?? "the learner ended without a summary",
                 "workers": (try? config.algorithm.requirements.contains(.rolloutWorkers)) == true ? config.workers : 0,
-                "worker_restarts": supervisor.total { if case .worker = $0 { true } else { false } },
-                "learner_restarts": supervisor.total { $0 == .learner }, "expert_restarts": supervisor.total { if case .expert = $0 { true } else { false } },
             ]
+            for (kind, count) in supervisor.restartCounts { summary["\(kind)_restarts"] = count }
             try? AtomicFile.write(try JSONFile.encode(summary), to: run.summary)
         }
         // JSON booleans read back as numbers on Linux.

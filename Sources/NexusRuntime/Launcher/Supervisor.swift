@@ -9,6 +9,15 @@ struct Supervisor {
         case expert(Int)
         case worker(UInt32)
 
+        /// "learner", "expert" or "worker": what restarts are counted by.
+        var kind: String {
+            switch self {
+            case .learner: return "learner"
+            case .expert: return "expert"
+            case .worker: return "worker"
+            }
+        }
+
         var description: String {
             switch self {
             case .learner: return "learner"
@@ -56,8 +65,11 @@ struct Supervisor {
 
     init(limits: Limits) { self.limits = limits }
 
-    /// Restarts so far of every worker, of the learner, of every expert.
-    func total(_ kind: (Role) -> Bool) -> Int { restarts.filter { kind($0.key) }.values.reduce(0, +) }
+    /// Restarts so far by kind of role ("worker": all workers', "expert": all experts'), every
+    /// kind present (0 where none).
+    var restartCounts: [String: Int] {
+        restarts.reduce(into: ["learner": 0, "expert": 0, "worker": 0]) { $0[$1.key.kind, default: 0] += $1.value }
+    }
 
     /// A learner or expert was started, or answered status: its silence starts afresh.
     mutating func answered(_ role: Role, at now: Double) { lastAnswer[role] = now }

@@ -32,9 +32,7 @@ public enum ConfigKeys {
         let root = try Node(config, keys: ConfigLoader.snakeCase)
         var values: [String: String] = [:]
         for key in all {
-            var node: Node? = root
-            for part in key.path.split(separator: ".") { node = node?.mapping?[String(part)] }
-            guard let node else { continue }
+            guard let node = key.node(in: root) else { continue }
             values[key.path] = try Self.flow(node)
         }
         return values
@@ -53,5 +51,14 @@ public enum ConfigKeys {
     /// Checks every key's own rule (the rules between keys are `RunConfig.validate`'s).
     static func check(_ config: RunConfig) throws {
         for key in all { try key.check(config) }
+    }
+}
+
+extension ConfigKey {
+    /// This key's value in a configuration document (snake_case keys), if it is there.
+    func node(in root: Node) -> Node? {
+        var node: Node? = root
+        for part in path.split(separator: ".") { node = node?.mapping?[String(part)] }
+        return node
     }
 }
