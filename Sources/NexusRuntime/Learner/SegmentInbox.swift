@@ -33,6 +33,7 @@ final class SegmentInbox: Sendable {
                 let full = state.withLock { state -> Bool in
                     // Cancelled before it would wait: the handler below has run or will find no waiter.
                     guard state.items.count >= capacity, !Task.isCancelled else { return false }
+                    precondition(state.waitingForSpace == nil, "SegmentInbox takes one putter at a time")
                     state.waitingForSpace = continuation
                     return true
                 }
