@@ -39,8 +39,9 @@ public final class ClusterLauncher {
     private let origin = ContinuousClock.now
     /// The workers' configuration file, once written.
     private var workerConfig: String?
-    /// Processes whose exit the supervisor has been told of (by object: a pid can be reused).
-    private var exitsSeen: Set<ObjectIdentifier> = []
+    /// Processes whose exit the supervisor has been told of, by pid (not by object: a replaced
+    /// child's object is freed, and its identifier can come back for the next one).
+    private var exitsSeen: Set<Int32> = []
     private var nextExpertProbe = ContinuousClock.now
 
     /// `resume`: the run directory holds a stopped run; its learner starts from the newest
@@ -180,8 +181,8 @@ public final class ClusterLauncher {
     /// The exits not yet told to the supervisor, and what it says to do.
     private func exits() -> [Supervisor.Action] {
         var actions: [Supervisor.Action] = []
-        for (role, child) in children where !child.isRunning && !exitsSeen.contains(ObjectIdentifier(child)) {
-            exitsSeen.insert(ObjectIdentifier(child))
+        for (role, child) in children where !child.isRunning && !exitsSeen.contains(child.pid) {
+            exitsSeen.insert(child.pid)
             let cleanly = child.exit.map { $0.status == 0 && !$0.signalled } ?? false
             actions += supervisor.exited(role, cleanly: cleanly, exit: child.exitDescription, at: now)
         }
@@ -248,7 +249,7 @@ public final class ClusterLauncher {
                 try await startLearner(resume: true)
                 return
             } catch let error as KilledWhileStarting {
-                if let learner { exitsSeen.insert(ObjectIdentifier(learner)) }
+                if let learner { exitsSeen.insert(learner.pid) }
                 for case .failRun(let role, let reason) in supervisor.exited(.learner, cleanly: false, exit: "was killed while starting", at: now) {
                     throw RuntimeError("\(reason); see \(run.log(Self.logName(of: role)))")
                 }
