@@ -21,6 +21,7 @@ let package = Package(
         // For the fuzz package (Fuzz/), which builds its target with -sanitize=fuzzer.
         .library(name: "NexusRuntime", targets: ["NexusRuntime"]),
         .library(name: "NexusEnvironments", targets: ["NexusEnvironments"]),
+        .library(name: "NexusAlgorithms", targets: ["NexusAlgorithms"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

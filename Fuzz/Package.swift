@@ -14,6 +14,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NexusWire", package: "Nexus"), .product(name: "NexusRuntime", package: "Nexus"),
                 .product(name: "NexusEnvironments", package: "Nexus"),
+                .product(name: "NexusAlgorithms", package: "Nexus"),
             ])
     ]
 )

@@ -1,3 +1,4 @@
+import NexusAlgorithms
 import NexusEnvironments
 import NexusRuntime
 import NexusWire
@@ -33,7 +34,7 @@ private func use(_ message: WireMessage, spec: EnvironmentSpec) {
         weights = carried
     default: return
     }
-    guard let (policy, _, _) = try? RolloutWorker.install(weights, spec: spec) else { return }
+    guard let policy = try? InstalledPolicy(weights, spec: spec).policy else { return }
     let observation = [Float](repeating: 0.5, count: spec.observationDim)
     var action = [Float](repeating: 0, count: spec.actionSpace.dimension)
     observation.withUnsafeBufferPointer { input in action.withUnsafeMutableBufferPointer { policy.act(input, into: $0) } }
