@@ -46,21 +46,15 @@ extension ImitationAlgorithm {
     public func ingestLabels(observations: [Float], labels: [Float]) {}
 }
 
-/// Hyperparameters of supervised imitation (BC and DAgger).
+/// Hyperparameters of supervised imitation (BC, DAgger, and MEGA-DAgger's policy): the run
+/// configuration's `policy`, `training` and `dagger` sections as they are, and the run's seed.
 public struct ImitationSettings: Sendable, Equatable {
-    public var hiddenSizes: [Int] = [64, 64]
-    public var activation: Activation = .tanh
-    public var learningRate: Float = 1e-3
-    public var batchSize = 128
-    public var gradientStepsPerIteration = 300
-    /// DAgger: new expert-labelled steps to wait for before the next iteration.
-    public var samplesPerIteration = 256
-    public var datasetCapacity = 500_000
-    public var beta: BetaSchedule = .exponential(start: 1, decay: 0.95)
-    /// DAgger's first iteration: the expert drives this many copies per worker, whole
-    /// episodes, and the untrained policy the rest, unlabelled (0: every copy).
-    public var firstExpertCopies = 0
+    public var policy = PolicySettings()
+    public var training = TrainingSettings()
+    public var dagger = DAggerSettings()
     public var seed: UInt64 = 0
 
-    public init() {}
+    public init(policy: PolicySettings = PolicySettings(), training: TrainingSettings = TrainingSettings(), dagger: DAggerSettings = DAggerSettings(), seed: UInt64 = 0) {
+        (self.policy, self.training, self.dagger, self.seed) = (policy, training, dagger, seed)
+    }
 }

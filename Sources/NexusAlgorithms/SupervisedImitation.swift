@@ -36,9 +36,9 @@ public final class SupervisedImitation: ImitationAlgorithm {
         self.settings = settings
         random = RandomSource(seed: settings.seed)
         var initRandom = random.split()
-        policy = PolicyNetwork(spec: spec, hiddenSizes: settings.hiddenSizes, activation: settings.activation, random: &initRandom)
-        fitter = PolicyFitter(policy: policy, learningRate: settings.learningRate, batchSize: settings.batchSize)
-        dataset = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: settings.datasetCapacity, seed: settings.seed)
+        policy = PolicyNetwork(spec: spec, hiddenSizes: settings.policy.hiddenSizes, activation: settings.policy.activation, random: &initRandom)
+        fitter = PolicyFitter(policy: policy, learningRate: settings.policy.learningRate, batchSize: settings.policy.batchSize)
+        dataset = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: settings.training.datasetCapacity, seed: settings.seed)
         for episode in demonstrations { labelledSinceIteration += dataset.append(labelledStepsOf: episode) }
     }
 
@@ -48,8 +48,8 @@ public final class SupervisedImitation: ImitationAlgorithm {
         case .dagger:
             // Before the first iteration the learner's policy is untrained: the expert drives
             // (every copy, or the first few whole episodes deep).
-            if iteration == 0, settings.firstExpertCopies > 0 { return .expertDrivesCopies(settings.firstExpertCopies) }
-            let beta = iteration == 0 ? 1 : settings.beta.beta(iteration: iteration)
+            if iteration == 0, settings.dagger.firstExpertCopies > 0 { return .expertDrivesCopies(settings.dagger.firstExpertCopies) }
+            let beta = iteration == 0 ? 1 : settings.dagger.beta(iteration: iteration)
             return RolloutPlan(expertActionProbability: Float(min(1, max(0, beta))), queryExpert: true)
         }
     }
@@ -75,7 +75,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
     public var readyToTrain: Bool {
         switch mode {
         case .behaviourCloning: return dataset.count > 0
-        case .dagger: return labelledSinceIteration >= settings.samplesPerIteration
+        case .dagger: return labelledSinceIteration >= settings.training.samplesPerIteration
         }
     }
 
@@ -87,7 +87,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
             policy.setInputNormalisation(shift: shift, scale: scale)
             normalisationFixed = true
         }
-        let loss = fitter.fit(dataset, steps: settings.gradientStepsPerIteration, random: &random)
+        let loss = fitter.fit(dataset, steps: settings.training.gradientStepsPerIteration, random: &random)
         labelledSinceIteration = 0
         iteration += 1
         let agreementName = policy.head == .categorical ? "train_accuracy" : "train_action_mse"

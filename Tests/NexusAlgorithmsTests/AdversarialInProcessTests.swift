@@ -19,12 +19,11 @@ struct AdversarialInProcessTests {
             let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 20, seed: 11, nexusVersion: "test")
             var ppo = PPOInProcessTests.cartPoleSettings(seed: 1)
             // As the gail and airl builders set them: a learned reward, no schedule to 0.
-            (ppo.normaliseRewards, ppo.learningRateSchedule, ppo.clipRangeSchedule, ppo.entropyCoefficient) = (true, .constant, .constant, 0.01)
-            var adversarial = AdversarialSettings()
-            adversarial.method = method
+            (ppo.ppo.normalizeRewards, ppo.ppo.learningRateSchedule, ppo.ppo.clipRangeSchedule, ppo.ppo.entropyCoefficient) = (true, .constant, .constant, 0.01)
             var run = InProcessRunner.Settings(envID: "CartPole-v1", targetReturn: 475)
             (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (8, 32, 1, 200_000)
-            let algorithm = AdversarialImitation(spec: spec, ppo: ppo, adversarial: adversarial, demonstrations: demos.episodes)
+            let algorithm = AdversarialImitation(
+                spec: spec, method: method, generator: ppo.make(spec), settings: AdversarialSettings(), seed: 1, demonstrations: demos.episodes)
             return try InProcessRunner(settings: run, expert: nil).run(algorithm)
         }
         print("\(method) CartPole: \(outcome.envStepsToTarget.map(String.init) ?? "not reached") steps, eval \(outcome.evalReturn), \(outcome.seconds) s")
@@ -39,11 +38,13 @@ extension AdversarialInProcessTests {
     func checkpointContinuesExactly(method: AdversarialSettings.Method) throws {
         let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
         let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 2, seed: 3, nexusVersion: "test")
-        var ppo = PPOSettings()
-        (ppo.samplesPerIteration, ppo.epochs, ppo.minibatchSize) = (64, 2, 32)
+        var ppo = PPOSetup(samples: 64, minibatch: 32)
+        ppo.ppo.epochs = 2
         var adversarial = AdversarialSettings()
-        (adversarial.method, adversarial.batchSize) = (method, 32)
-        func make() -> AdversarialImitation { AdversarialImitation(spec: spec, ppo: ppo, adversarial: adversarial, demonstrations: demos.episodes) }
+        adversarial.batchSize = 32
+        func make() -> AdversarialImitation {
+            AdversarialImitation(spec: spec, method: method, generator: ppo.make(spec), settings: adversarial, seed: 0, demonstrations: demos.episodes)
+        }
         let original = make()
         var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
         func collect() -> [TrajectorySegment] {

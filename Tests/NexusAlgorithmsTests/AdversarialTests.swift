@@ -27,10 +27,10 @@ struct AdversarialTests {
 
     static func discriminator(_ method: AdversarialSettings.Method, stateOnly: Bool = true, spectral: Bool = false, seed: UInt64 = 1) -> AdversarialDiscriminator {
         var settings = AdversarialSettings()
-        (settings.method, settings.hiddenSizes, settings.stateOnlyReward, settings.spectralNormalisation) = (method, [5], stateOnly, spectral)
+        (settings.hiddenSizes, settings.stateOnlyReward, settings.spectralNorm) = ([5], stateOnly, spectral)
         var random = RandomSource(seed: seed)
         let discriminator = AdversarialDiscriminator(
-            observationDim: 2, actionDim: 1, discreteActions: 2, gamma: 0.9, settings: settings, normalisation: ([0.2, 0.1], [2, 0.5]), random: &random)
+            observationDim: 2, actionDim: 1, discreteActions: 2, gamma: 0.9, method: method, settings: settings, normalisation: ([0.2, 0.1], [2, 0.5]), random: &random)
         for network in [discriminator.g] + (discriminator.h.map { [$0] } ?? []) {
             for index in network.parameters.values.indices { network.parameters.values[index] += random.nextFloat(in: -0.3...0.3) }
             network.updatesSpectralEstimates = false
@@ -137,9 +137,8 @@ extension AdversarialTests {
             actions: Tensor(rows: 3, columns: 1, data: [1, 0, 1]), rewards: [1, 1, 1], terminated: [false, false, true], truncated: [false, false, false],
             finalObservations: Tensor(rows: 1, columns: 4, data: [0, 0, 0, 0]), finalObservationSteps: [2])
         for method in AdversarialSettings.Method.allCases {
-            var settings = AdversarialSettings()
-            settings.method = method
-            let algorithm = AdversarialImitation(spec: spec, ppo: PPOSettings(), adversarial: settings, demonstrations: demos.episodes)
+            let algorithm = AdversarialImitation(
+                spec: spec, method: method, generator: PPOSetup().make(spec), settings: AdversarialSettings(), seed: 0, demonstrations: demos.episodes)
             guard let model = algorithm.models().first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
                 Issue.record("no learned reward model")
                 continue

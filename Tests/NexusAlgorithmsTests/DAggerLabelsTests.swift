@@ -13,8 +13,8 @@ struct DAggerLabelsTests {
     func firstLabelsSurvive() async throws {
         let (first, final, iterations) = try await offCooperativePool { () throws -> ([Float], LabelledDataset, Int) in
             var settings = ImitationSettings()
-            settings.samplesPerIteration = 64
-            settings.gradientStepsPerIteration = 5
+            settings.training.samplesPerIteration = 64
+            settings.training.gradientStepsPerIteration = 5
             let dagger = SupervisedImitation(mode: .dagger, spec: CartPole.spec, settings: settings)
             var run = InProcessRunner.Settings(envID: "CartPole-v1", targetReturn: .infinity)
             run.envs = 8

@@ -137,7 +137,7 @@ struct MegaDAggerTests {
     @Test("τ is set from the new model and policy: about query_rate of the states just visited fire under it")
     func thresholdCalibrated() throws {
         var (imitation, mega) = Self.settings(seed: 5)
-        imitation.samplesPerIteration = 64
+        imitation.training.samplesPerIteration = 64
         mega.queryRate = 0.2
         mega.stepsPerIteration = 256
         let algorithm = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
@@ -225,9 +225,9 @@ struct MegaDAggerTests {
         var imitation = ImitationSettings()
         imitation.seed = seed
         // As the builder sets them for mega-dagger.
-        imitation.samplesPerIteration = 128
-        imitation.beta = .exponential(start: 1, decay: 0.25)
-        imitation.firstExpertCopies = 1
+        imitation.training.samplesPerIteration = 128
+        imitation.dagger.betaDecay = 0.25
+        imitation.dagger.firstExpertCopies = 1
         return (imitation, MegaDAggerSettings())
     }
 

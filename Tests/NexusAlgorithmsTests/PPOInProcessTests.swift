@@ -10,19 +10,12 @@ import Testing
 /// without sockets), with rl-baselines3-zoo's tuned settings.
 @Suite("PPO in one process")
 struct PPOInProcessTests {
-    static func cartPoleSettings(seed: UInt64) -> PPOSettings {
-        var settings = PPOSettings()
-        settings.samplesPerIteration = 256
-        settings.minibatchSize = 256
-        settings.epochs = 20
-        settings.gamma = 0.98
-        settings.gaeLambda = 0.8
-        settings.learningRate = 1e-3
-        settings.learningRateSchedule = .linear
-        settings.clipRangeSchedule = .linear
-        settings.scheduleSteps = 100_000
-        settings.seed = seed
-        return settings
+    static func cartPoleSettings(seed: UInt64) -> PPOSetup {
+        var setup = PPOSetup(samples: 256, minibatch: 256, seed: seed)
+        setup.policy.learningRate = 1e-3
+        (setup.ppo.epochs, setup.ppo.gamma, setup.ppo.gaeLambda) = (20, 0.98, 0.8)
+        (setup.ppo.learningRateSchedule, setup.ppo.clipRangeSchedule, setup.ppo.scheduleSteps) = (.linear, .linear, 100_000)
+        return setup
     }
 
     @Test("PPO reaches 475 on CartPole-v1 with the zoo's settings", arguments: [UInt64(1), 2, 3])
@@ -31,7 +24,7 @@ struct PPOInProcessTests {
             var run = InProcessRunner.Settings(envID: "CartPole-v1", targetReturn: 475)
             (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (8, 32, seed, 100_000)
             let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
-            return try InProcessRunner(settings: run, expert: nil).run(ProximalPolicyOptimisation(spec: spec, settings: Self.cartPoleSettings(seed: seed)))
+            return try InProcessRunner(settings: run, expert: nil).run(Self.cartPoleSettings(seed: seed).make(spec))
         }
         print("PPO CartPole seed \(seed): \(outcome.envStepsToTarget.map(String.init) ?? "not reached") steps, \(outcome.iterations) iterations, \(outcome.seconds) s, eval \(outcome.evalReturn)")
         #expect(outcome.reachedTarget)
@@ -42,10 +35,10 @@ extension PPOInProcessTests {
     @Test("a restored PPO checkpoint continues bit for bit (value network, both optimisers, observation statistics, schedules)")
     func checkpointContinuesExactly() throws {
         let spec = try EnvironmentRegistry.type(for: "Acrobot-v1").spec
-        var settings = PPOSettings()
-        (settings.samplesPerIteration, settings.epochs, settings.normaliseObservations) = (64, 2, true)
-        (settings.learningRateSchedule, settings.scheduleSteps) = (.linear, 1000)
-        let original = ProximalPolicyOptimisation(spec: spec, settings: settings)
+        var settings = PPOSetup(samples: 64)
+        (settings.ppo.epochs, settings.ppo.normalizeObservations) = (2, true)
+        (settings.ppo.learningRateSchedule, settings.ppo.scheduleSteps) = (.linear, 1000)
+        let original = settings.make(spec)
         var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
         func collect(with policy: ProximalPolicyOptimisation) -> [TrajectorySegment] {
             var segments: [TrajectorySegment] = []
@@ -57,7 +50,7 @@ extension PPOInProcessTests {
         for segment in collect(with: original) { _ = original.ingest(segment) }
         _ = original.trainIteration()
         let (tensors, random) = original.checkpointState()
-        let restored = ProximalPolicyOptimisation(spec: spec, settings: settings)
+        let restored = settings.make(spec)
         try restored.restore(models: original.models(), tensors: tensors, random: random, iteration: original.iteration)
         #expect(restored.stepsTrained == original.stepsTrained)
         let next = collect(with: original)
@@ -74,7 +67,7 @@ extension PPOInProcessTests {
         var broken = tensors
         broken.removeAll { $0.name == "adam.value.step" }
         #expect(throws: WireError.missingField("checkpoint.state.adam.value.step")) {
-            try ProximalPolicyOptimisation(spec: spec, settings: settings).restore(models: original.models(), tensors: broken, random: random, iteration: 1)
+            try settings.make(spec).restore(models: original.models(), tensors: broken, random: random, iteration: 1)
         }
     }
 }
@@ -84,9 +77,9 @@ extension PPOInProcessTests {
     func klEarlyStop() throws {
         let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
         func epochsRun(targetKL: Float) throws -> Double {
-            var settings = PPOSettings()
-            (settings.samplesPerIteration, settings.minibatchSize, settings.epochs, settings.targetKL) = (128, 32, 5, targetKL)
-            let ppo = ProximalPolicyOptimisation(spec: spec, settings: settings)
+            var settings = PPOSetup(samples: 128, minibatch: 32)
+            (settings.ppo.epochs, settings.ppo.targetKl) = (5, targetKL)
+            let ppo = settings.make(spec)
             var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 32, workerID: 1, seed: 5)
             while !ppo.readyToTrain {
                 for segment in collector.step(policy: ppo.policy, policyVersion: 0, plan: ppo.rolloutPlan, expertActions: nil) { _ = ppo.ingest(segment) }
@@ -95,5 +88,23 @@ extension PPOInProcessTests {
         }
         #expect(try epochsRun(targetKL: 1e-7) == 1)
         #expect(try epochsRun(targetKL: 0) == 5)
+    }
+}
+
+/// PPO as a test sets it up: SB3's learning rate and minibatch unless given, the `ppo`
+/// section's defaults otherwise.
+struct PPOSetup {
+    var policy = PolicySettings()
+    var samples: Int
+    var ppo = PPOSettings()
+    var seed: UInt64
+
+    init(samples: Int = 2048, minibatch: Int = 64, seed: UInt64 = 0) {
+        (policy.learningRate, policy.batchSize) = (3e-4, minibatch)
+        (self.samples, self.seed) = (samples, seed)
+    }
+
+    func make(_ spec: EnvironmentSpec) -> ProximalPolicyOptimisation {
+        ProximalPolicyOptimisation(spec: spec, policy: policy, samplesPerIteration: samples, settings: ppo, seed: seed)
     }
 }

@@ -113,9 +113,13 @@ struct RolloutCollectorTests {
     }
 
     @Test func betaSchedules() {
-        #expect(BetaSchedule.exponential(start: 1, decay: 0.5).beta(iteration: 3) == 0.125)
-        #expect(BetaSchedule.linear(start: 1, iterations: 4).beta(iteration: 1) == 0.75)
-        #expect(BetaSchedule.linear(start: 1, iterations: 4).beta(iteration: 9) == 0)
-        #expect(BetaSchedule.constant(0.3).beta(iteration: 100) == 0.3)
+        var dagger = DAggerSettings()
+        (dagger.betaSchedule, dagger.betaStart, dagger.betaDecay, dagger.betaIterations) = (.exponential, 1, 0.5, 4)
+        #expect(dagger.beta(iteration: 3) == 0.125)
+        dagger.betaSchedule = .linear
+        #expect(dagger.beta(iteration: 1) == 0.75)
+        #expect(dagger.beta(iteration: 9) == 0)
+        (dagger.betaSchedule, dagger.betaStart) = (.constant, 0.3)
+        #expect(dagger.beta(iteration: 100) == 0.3)
     }
 }

@@ -26,7 +26,7 @@ struct SupervisedImitationTests {
     func checkpointContinuesExactly() throws {
         let demos = DemonstrationRecorder.record(Pendulum.self, expert: PendulumExpert(), episodes: 2, seed: 3, nexusVersion: "test")
         var settings = ImitationSettings()
-        settings.gradientStepsPerIteration = 20
+        settings.training.gradientStepsPerIteration = 20
         let original = SupervisedImitation(mode: .behaviourCloning, spec: Pendulum.spec, settings: settings, demonstrations: demos.episodes)
         _ = original.trainIteration()
         let (tensors, random) = original.checkpointState()

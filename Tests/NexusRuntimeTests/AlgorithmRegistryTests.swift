@@ -34,8 +34,8 @@ struct AlgorithmRegistryTests {
         let acrobot = try ConfigLoader.load(overrides: ["algo=ppo", "env=Acrobot-v1", "workers=2", "ppo.epochs=7"])
         #expect(acrobot.ppo.normalizeObservations && acrobot.ppo.normalizeRewards)
         #expect((acrobot.worker.envs, acrobot.worker.segmentSteps, acrobot.ppo.epochs) == (8, 256, 7))
-        let settings = acrobot.ppoSettings
-        #expect(settings.epochs == 7 && settings.samplesPerIteration == 4096 && settings.normaliseObservations)
+        let ppo = acrobot.makePPO(spec: Acrobot.spec)
+        #expect(ppo.settings.epochs == 7 && ppo.samplesPerIteration == 4096 && ppo.settings.normalizeObservations)
         // DAgger's defaults are untouched by PPO's.
         let dagger = try ConfigLoader.load(overrides: ["workers=2"])
         #expect((dagger.worker.envs, dagger.worker.segmentSteps, dagger.policy.batchSize) == (8, 8, 128))

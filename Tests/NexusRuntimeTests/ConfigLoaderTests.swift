@@ -37,7 +37,7 @@ struct ConfigLoaderTests {
         #expect(config.policy.hiddenSizes == [32, 32])
         #expect(config.policy.batchSize == RunConfig().policy.batchSize)
         #expect(config.worker.envs == 4)
-        #expect(config.imitationSettings.beta == .linear(start: 1, iterations: 20))
+        #expect(config.imitationSettings.dagger.beta(iteration: 5) == 0.75)
     }
 
     @Test func resolvedYAMLReadsBackTheSame() throws {

@@ -90,9 +90,9 @@ struct HostileInputTests {
     @Test("an absurd observation neither traps PPO nor poisons its parameters; the learner's validation bounds observations")
     func absurdObservation() throws {
         let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
-        var settings = PPOSettings()
-        (settings.samplesPerIteration, settings.epochs, settings.minibatchSize, settings.normaliseObservations) = (64, 2, 32, true)
-        let ppo = ProximalPolicyOptimisation(spec: spec, settings: settings)
+        var settings = PPOSettings(), policy = PolicySettings()
+        (settings.epochs, settings.normalizeObservations, policy.batchSize) = (2, true, 32)
+        let ppo = ProximalPolicyOptimisation(spec: spec, policy: policy, samplesPerIteration: 64, settings: settings, seed: 0)
         var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
         var segments: [TrajectorySegment] = []
         while segments.count < 4 { segments += collector.step(policy: ppo.policy, policyVersion: 0, plan: ppo.rolloutPlan, expertActions: nil) }

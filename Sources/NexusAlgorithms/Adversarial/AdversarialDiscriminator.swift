@@ -14,6 +14,7 @@ import NexusWire
 /// Inputs are states with an absorbing flag (`TransitionSet`), normalised with statistics
 /// fixed from the expert data, and actions one-hot for discrete spaces.
 public final class AdversarialDiscriminator {
+    public let method: AdversarialSettings.Method
     public let settings: AdversarialSettings
     public let observationDim: Int
     public let discreteActions: Int?
@@ -29,9 +30,10 @@ public final class AdversarialDiscriminator {
     public private(set) var scale: [Float]
 
     public init(
-        observationDim: Int, actionDim: Int, discreteActions: Int?, gamma: Float, settings: AdversarialSettings,
+        observationDim: Int, actionDim: Int, discreteActions: Int?, gamma: Float, method: AdversarialSettings.Method, settings: AdversarialSettings,
         normalisation: (shift: [Float], scale: [Float]), random: inout RandomSource
     ) {
+        self.method = method
         self.settings = settings
         self.observationDim = observationDim
         self.discreteActions = discreteActions
@@ -40,15 +42,15 @@ public final class AdversarialDiscriminator {
         (shift, scale) = normalisation
         let encodedActions = discreteActions ?? actionDim
         let stateWidth = observationDim + 1
-        let gInputs = settings.method == .airl && settings.stateOnlyReward ? stateWidth : stateWidth + encodedActions
+        let gInputs = method == .airl && settings.stateOnlyReward ? stateWidth : stateWidth + encodedActions
         g = MLP(
-            sizes: [gInputs] + settings.hiddenSizes + [1], activation: settings.activation, name: settings.method == .gail ? "discriminator" : "reward",
-            spectralNormalisation: settings.spectralNormalisation, random: &random)
+            sizes: [gInputs] + settings.hiddenSizes + [1], activation: settings.activation, name: method == .gail ? "discriminator" : "reward",
+            spectralNormalisation: settings.spectralNorm, random: &random)
         optimiserG = Adam(parameterCount: g.parameters.count, learningRate: settings.learningRate)
-        if settings.method == .airl {
+        if method == .airl {
             let potential = MLP(
                 sizes: [stateWidth] + settings.hiddenSizes + [1], activation: settings.activation, name: "shaping",
-                spectralNormalisation: settings.spectralNormalisation, random: &random)
+                spectralNormalisation: settings.spectralNorm, random: &random)
             h = potential
             optimiserH = Adam(parameterCount: potential.parameters.count, learningRate: settings.learningRate)
         } else {
@@ -71,7 +73,7 @@ public final class AdversarialDiscriminator {
     /// g's input rows: normalised state, then the encoded action unless g is state-only.
     func rewardInputs(_ batch: TransitionSet) -> [Float] {
         let states = normalisedStates(batch.states)
-        guard !(settings.method == .airl && settings.stateOnlyReward) else { return states }
+        guard !(method == .airl && settings.stateOnlyReward) else { return states }
         let width = observationDim + 1, encoded = discreteActions ?? actionDim
         var inputs: [Float] = []
         inputs.reserveCapacity(batch.count * (width + encoded))
@@ -106,7 +108,7 @@ public final class AdversarialDiscriminator {
     /// Learned rewards: GAIL softplus(l) = −log(1 − D); AIRL l = log D − log(1 − D).
     public func rewards(_ batch: TransitionSet, logPolicy: [Float]) -> [Float] {
         let logits = logits(batch, logPolicy: logPolicy)
-        return settings.method == .gail ? logits.map(Self.softplus) : logits
+        return method == .gail ? logits.map(Self.softplus) : logits
     }
 
     public struct Step: Sendable, Equatable {
@@ -152,7 +154,7 @@ public final class AdversarialDiscriminator {
         h?.parameters.zeroGradients()
         let (loss, logits) = accumulateLossGradient(batch, logPolicy: expertLogPolicy + policyLogPolicy, targets: targets)
         var penalty: Float = 0
-        if let kind = settings.gradientPenalty {
+        if let kind = settings.gradientPenalty.gradientPenalty {
             let expertInputs = rewardInputs(expert)
             var inputs = expertInputs
             if kind == .oneCentred {
@@ -171,7 +173,7 @@ public final class AdversarialDiscriminator {
         }
         var stores = [g.parameters]
         if let h { stores.append(h.parameters) }
-        GradientClipping.clipGlobalNorm(stores, maxNorm: settings.maxGradientNorm)
+        GradientClipping.clipGlobalNorm(stores, maxNorm: settings.maxGradNorm)
         optimiserG.update(g.parameters)
         if let h, let optimiserH { optimiserH.update(h.parameters) }
         let expertRight = logits[0..<expert.count].filter { $0 > 0 }.count

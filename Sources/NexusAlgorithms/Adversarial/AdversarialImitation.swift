@@ -24,22 +24,26 @@ public final class AdversarialImitation: ImitationAlgorithm {
     private var bufferedSteps = 0
     private var random: RandomSource
 
-    public var name: String { discriminator.settings.method.rawValue }
+    public var name: String { discriminator.method.rawValue }
     public var usesWorkers: Bool { true }
     public var iteration: Int { generator.iteration }
     public var policy: PolicyNetwork { generator.policy }
     public var rolloutPlan: RolloutPlan { generator.rolloutPlan }
 
-    public init(spec: EnvironmentSpec, ppo: PPOSettings, adversarial: AdversarialSettings, demonstrations: [TrajectorySegment]) {
-        generator = ProximalPolicyOptimisation(spec: spec, settings: ppo)
+    /// `generator` learns on the discriminator's reward; `seed` seeds the discriminator.
+    public init(
+        spec: EnvironmentSpec, method: AdversarialSettings.Method, generator: ProximalPolicyOptimisation, settings adversarial: AdversarialSettings,
+        seed: UInt64, demonstrations: [TrajectorySegment]
+    ) {
+        self.generator = generator
         var expert = TransitionSet(observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension)
         for episode in demonstrations { expert.append(episode) }
         self.expert = expert
-        random = RandomSource(seed: adversarial.seed &+ 0x9E37_79B9)
+        random = RandomSource(seed: seed &+ 0x9E37_79B9)
         var initRandom = random.split()
         discriminator = AdversarialDiscriminator(
             observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount,
-            gamma: ppo.gamma, settings: adversarial, normalisation: Self.normalisation(of: expert), random: &initRandom)
+            gamma: generator.settings.gamma, method: method, settings: adversarial, normalisation: Self.normalisation(of: expert), random: &initRandom)
     }
 
     /// Mean and 1/std of the expert's real states (std floored at 0.01): fixed, so the
@@ -61,7 +65,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
         return 0
     }
 
-    public var readyToTrain: Bool { bufferedSteps >= generator.settings.samplesPerIteration }
+    public var readyToTrain: Bool { bufferedSteps >= generator.samplesPerIteration }
 
     public func trainIteration() -> [Metric] {
         let clock = ContinuousClock(), started = clock.now
@@ -116,7 +120,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
     /// absorbing rows; GAIL does not use it.
     func logPolicy(_ batch: TransitionSet) -> [Float] {
         var result = [Float](repeating: 0, count: batch.count)
-        guard discriminator.settings.method == .airl else { return result }
+        guard discriminator.method == .airl else { return result }
         let (dim, width) = (batch.observationDim, batch.observationDim + 1)
         let real = (0..<batch.count).filter { !batch.isAbsorbing[$0] }
         guard !real.isEmpty else { return result }
@@ -145,11 +149,11 @@ public final class AdversarialImitation: ImitationAlgorithm {
         var parameters = discriminator.g.parameters.namedTensors() + (discriminator.h?.parameters.namedTensors() ?? [])
         parameters.append(("reward.input_shift", [discriminator.shift.count], discriminator.shift))
         parameters.append(("reward.input_scale", [discriminator.scale.count], discriminator.scale))
-        let settings = discriminator.settings
-        let architecture = "\(settings.method.rawValue) mlp \(settings.hiddenSizes.map(String.init).joined(separator: "-")) \(settings.activation.rawValue)"
-            + (settings.stateOnlyReward && settings.method == .airl ? " state-only" : "")
+        let (settings, method) = (discriminator.settings, discriminator.method)
+        let architecture = "\(method.rawValue) mlp \(settings.hiddenSizes.map(String.init).joined(separator: "-")) \(settings.activation.rawValue)"
+            + (settings.stateOnlyReward && method == .airl ? " state-only" : "")
         let reward = Model(
-            kind: settings.method == .gail ? .discriminator : .reward, name: "learned_reward", architecture: architecture,
+            kind: method == .gail ? .discriminator : .reward, name: "learned_reward", architecture: architecture,
             parameters: parameters.map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) })
         return generator.models() + [reward]
     }

@@ -23,7 +23,7 @@ public struct LearnedReward {
             throw PolicyFileError("learned reward \"\(model.architecture)\" is not \"gail|airl mlp A-B-… tanh|relu [state-only]\"")
         }
         var settings = AdversarialSettings()
-        (settings.method, settings.hiddenSizes, settings.activation) = (method, sizes, activation)
+        (settings.hiddenSizes, settings.activation) = (sizes, activation)
         settings.stateOnlyReward = words.contains("state-only")
         func vector(_ name: String) throws -> [Float] {
             guard let tensor = model.parameters.first(where: { $0.name == name }), tensor.tensor.data.count == spec.observationDim else {
@@ -38,7 +38,7 @@ public struct LearnedReward {
         var random = RandomSource(seed: 0)
         discriminator = AdversarialDiscriminator(
             observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension, discreteActions: spec.actionSpace.discreteCount,
-            gamma: gamma, settings: settings, normalisation: (shift, scale), random: &random)
+            gamma: gamma, method: method, settings: settings, normalisation: (shift, scale), random: &random)
         self.method = method
         do {
             try discriminator.loadNetworks(from: model)

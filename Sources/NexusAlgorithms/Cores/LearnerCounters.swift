@@ -32,7 +32,7 @@ public struct LearnerCounters: Sendable, Equatable {
     }
 
     /// The whole-number counters' names, in the order status lists them.
-    static let countNames = ["env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events"]
+    public static let countNames = ["env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events"]
 
     /// Every counter as a metric (status, Prometheus, and checkpoints for older readers).
     public var metrics: [Metric] {

@@ -103,7 +103,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         // β-mixture (the expert acts, and labels, with probability β_i) with the gate and its
         // interventions on the rows the policy drives.
         guard iteration > 0 else { return labels.rolloutPlan }
-        let beta = settings.betaMixture ? Float(min(1, max(0, labels.settings.beta.beta(iteration: iteration)))) : 0
+        let beta = settings.betaMixture ? Float(min(1, max(0, labels.settings.dagger.beta(iteration: iteration)))) : 0
         return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin)
     }
 

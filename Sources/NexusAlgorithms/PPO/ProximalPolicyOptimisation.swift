@@ -22,6 +22,10 @@ import NexusWire
 /// GAIL and AIRL reuse this class with a learned reward in place of the environment's.
 public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     public let settings: PPOSettings
+    /// The network, its learning rate and the minibatch (the `policy` section).
+    public let network: PolicySettings
+    /// Env steps per update.
+    public let samplesPerIteration: Int
     public let policy: PolicyNetwork
     public let value: MLP
     public private(set) var iteration = 0
@@ -42,7 +46,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     private var buffer: [TrajectorySegment] = []
     private var bufferedSteps = 0
     private var recentReturns: [Float] = []
-    /// Open during an update when `settings.parallelUpdate`: the policy's and the value
+    /// Open during an update when `settings.updatesInParallel`: the policy's and the value
     /// network's halves of each minibatch step run side by side.
     private let updateThreads = PairedThreads()
     /// A learned reward to train on instead of the environment's (`ppo.reward`); evaluation
@@ -54,18 +58,20 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     /// Segments that arrived without behaviour log-probabilities (a deterministic plan's).
     public private(set) var segmentsWithoutLogProbabilities = 0
 
-    public init(spec: EnvironmentSpec, settings: PPOSettings) {
+    public init(spec: EnvironmentSpec, policy network: PolicySettings, samplesPerIteration: Int, settings: PPOSettings, seed: UInt64) {
         self.spec = spec
         self.settings = settings
-        random = RandomSource(seed: settings.seed)
+        self.network = network
+        self.samplesPerIteration = samplesPerIteration
+        random = RandomSource(seed: seed)
         var initRandom = random.split()
         policy = PolicyNetwork(
-            spec: spec, hiddenSizes: settings.hiddenSizes, activation: settings.activation, logStdInit: settings.logStdInit, random: &initRandom)
+            spec: spec, hiddenSizes: network.hiddenSizes, activation: network.activation, logStdInit: settings.logStdInit, random: &initRandom)
         value = MLP(
-            sizes: [spec.observationDim] + settings.hiddenSizes + [1], activation: settings.activation, name: "value",
+            sizes: [spec.observationDim] + network.hiddenSizes + [1], activation: network.activation, name: "value",
             outputInitialisation: .orthogonal(gain: 1), random: &initRandom)
-        policyOptimiser = Adam(parameterCount: policy.mlp.parameters.count, learningRate: settings.learningRate, epsilon: 1e-5)
-        valueOptimiser = Adam(parameterCount: value.parameters.count, learningRate: settings.learningRate, epsilon: 1e-5)
+        policyOptimiser = Adam(parameterCount: policy.mlp.parameters.count, learningRate: network.learningRate, epsilon: 1e-5)
+        valueOptimiser = Adam(parameterCount: value.parameters.count, learningRate: network.learningRate, epsilon: 1e-5)
         observationStatistics = RunningStatistics(columns: spec.observationDim)
         if case .box(let low, let high) = spec.actionSpace, let widest = zip(low, high).map({ ($1 - $0) / 2 }).max(), widest.isFinite, widest > 0 {
             logStdRange = -20...max(-20, log(widest))
@@ -82,7 +88,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         }
         var segment = segment
         if let learnedReward { segment.rewards = learnedReward.rewards(for: segment) }
-        if settings.normaliseRewards {
+        if settings.normalizeRewards {
             let ended = zip(segment.terminated, segment.truncated).map { $0 || $1 }
             segment.rewards = rewardScaler.scale(segment.rewards, ended: ended, stream: UInt64(segment.workerID) << 32 | UInt64(segment.envIndex))
         }
@@ -92,32 +98,32 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         return 0
     }
 
-    public var readyToTrain: Bool { bufferedSteps >= settings.samplesPerIteration }
+    public var readyToTrain: Bool { bufferedSteps >= samplesPerIteration }
 
     public func trainIteration() -> [Metric] {
         let batch = assembleBatch()
         let rows = batch.advantages.count
-        let learningRate = settings.learningRate * settings.factor(settings.learningRateSchedule, steps: stepsTrained)
+        let learningRate = network.learningRate * settings.factor(settings.learningRateSchedule, steps: stepsTrained)
         let clipRange = settings.clipRange * settings.factor(settings.clipRangeSchedule, steps: stepsTrained)
         policyOptimiser.learningRate = learningRate
         valueOptimiser.learningRate = learningRate
         var totals = PPOLossTerms(), updates = 0, epochsRun = 0
         var order = Array(0..<rows)
-        if settings.parallelUpdate { updateThreads.open() }
+        if settings.updatesInParallel { updateThreads.open() }
         defer { updateThreads.close() }
         epochs: for _ in 0..<settings.epochs {
             epochsRun += 1
             order.shuffle(using: &random)
-            for start in stride(from: 0, to: rows, by: settings.minibatchSize) {
-                let picked = order[start..<min(rows, start + settings.minibatchSize)]
-                let minibatch = batch.select(picked, observationDim: spec.observationDim, actionDim: policy.actionDim, normaliseAdvantages: settings.normaliseAdvantages)
+            for start in stride(from: 0, to: rows, by: network.batchSize) {
+                let picked = order[start..<min(rows, start + network.batchSize)]
+                let minibatch = batch.select(picked, observationDim: spec.observationDim, actionDim: policy.actionDim, normaliseAdvantages: settings.normalizeAdvantages)
                 policy.mlp.parameters.zeroGradients()
                 value.parameters.zeroGradients()
                 let terms = PPOLoss.accumulateGradients(
                     minibatch, policy: policy, value: value, clipRange: clipRange,
                     entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient, threads: updateThreads)
                 // As SB3: the estimate before this step decides whether to take it.
-                if settings.targetKL > 0, terms.approximateKL > 1.5 * settings.targetKL { break epochs }
+                if settings.targetKl > 0, terms.approximateKL > 1.5 * settings.targetKl { break epochs }
                 // One norm over both networks (as one loss), each half summed on its own thread,
                 // then each network scaled and stepped on its own.
                 nonisolated(unsafe) let (valueOptimiser, value) = (valueOptimiser, value)
@@ -131,7 +137,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                     nonfiniteUpdates += 1
                     continue
                 }
-                let factor = GradientClipping.scale(forNorm: norm, maxNorm: settings.maxGradientNorm)
+                let factor = GradientClipping.scale(forNorm: norm, maxNorm: settings.maxGradNorm)
                 updateThreads.run({ [self] in
                     if factor < 1 { GradientClipping.scale(policy.mlp.parameters, by: factor) }
                     policyOptimiser.update(policy.mlp.parameters)
@@ -148,7 +154,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                 updates += 1
             }
         }
-        if settings.normaliseObservations {
+        if settings.normalizeObservations {
             // After the update, so that the data it trained on was normalised as the workers
             // normalised it; the next version carries the new statistics.
             var updated = observationStatistics

@@ -39,28 +39,7 @@ struct AdversarialBuilder: AlgorithmBuilder {
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
         AdversarialImitation(
-            spec: spec, ppo: config.ppoSettings, adversarial: config.adversarialSettings(method),
+            spec: spec, method: method, generator: config.makePPO(spec: spec), settings: config.adversarial, seed: config.seed,
             demonstrations: try DemonstrationSource.load(config, spec: spec))
-    }
-}
-
-extension RunConfig {
-    /// The discriminator's settings from the `adversarial` section.
-    public func adversarialSettings(_ method: AdversarialSettings.Method) -> AdversarialSettings {
-        var settings = AdversarialSettings()
-        settings.method = method
-        settings.hiddenSizes = adversarial.hiddenSizes
-        settings.activation = adversarial.activation
-        settings.learningRate = Float(adversarial.learningRate)
-        settings.updatesPerIteration = adversarial.updatesPerIteration
-        settings.batchSize = adversarial.batchSize
-        settings.spectralNormalisation = adversarial.spectralNorm
-        settings.gradientPenalty = adversarial.gradientPenalty.gradientPenalty
-        settings.gradientPenaltyWeight = Float(adversarial.gradientPenaltyWeight)
-        settings.labelSmoothing = Float(adversarial.labelSmoothing)
-        settings.stateOnlyReward = adversarial.stateOnlyReward
-        settings.maxGradientNorm = Float(adversarial.maxGradNorm)
-        settings.seed = seed
-        return settings
     }
 }

@@ -14,14 +14,14 @@ struct PPOBuilder: AlgorithmBuilder {
 
     /// The zoo's values that differ from SB3's defaults.
     struct Tuned {
-        var envs: Int, steps: Int, minibatch = 64, epochs = 10, gamma = 0.99, lambda = 0.95, learningRate = 3e-4
+        var envs: Int, steps: Int, minibatch = 64, epochs = 10, gamma: Float = 0.99, lambda: Float = 0.95, learningRate: Float = 3e-4
         var linearSchedules = false, scheduleSteps = 1_000_000, normalise = false
-        var clipRange = 0.2, entropy = 0.0, valueCoefficient = 0.5, maxGradNorm = 0.5
+        var clipRange: Float = 0.2, entropy: Float = 0, valueCoefficient: Float = 0.5, maxGradNorm: Float = 0.5
         /// The zoo's MuJoCo policies: 256 × 256 ReLU networks starting at σ = e⁻².
-        var hiddenSizes = [64, 64], activation = Activation.tanh, logStdInit = 0.0
+        var hiddenSizes = [64, 64], activation = Activation.tanh, logStdInit: Float = 0
 
-        static func mujoco(steps: Int = 512, minibatch: Int, epochs: Int, gamma: Double, lambda: Double, learningRate: Double,
-                           clipRange: Double, entropy: Double, valueCoefficient: Double, maxGradNorm: Double) -> Tuned {
+        static func mujoco(steps: Int = 512, minibatch: Int, epochs: Int, gamma: Float, lambda: Float, learningRate: Float,
+                           clipRange: Float, entropy: Float, valueCoefficient: Float, maxGradNorm: Float) -> Tuned {
             Tuned(envs: 1, steps: steps, minibatch: minibatch, epochs: epochs, gamma: gamma, lambda: lambda, learningRate: learningRate,
                   normalise: true, clipRange: clipRange, entropy: entropy, valueCoefficient: valueCoefficient, maxGradNorm: maxGradNorm,
                   hiddenSizes: [256, 256], activation: .relu, logStdInit: -2)
@@ -94,8 +94,8 @@ struct PPOBuilder: AlgorithmBuilder {
     func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }
 
     func makeAlgorithm(config: RunConfig, spec: EnvironmentSpec) throws -> any ImitationAlgorithm {
-        let ppo = ProximalPolicyOptimisation(spec: spec, settings: config.ppoSettings)
-        if !config.ppo.reward.isEmpty { ppo.learnedReward = try Self.learnedReward(config.ppo.reward, spec: spec, gamma: Float(config.ppo.gamma)) }
+        let ppo = config.makePPO(spec: spec)
+        if !config.ppo.reward.isEmpty { ppo.learnedReward = try Self.learnedReward(config.ppo.reward, spec: spec, gamma: config.ppo.gamma) }
         return ppo
     }
 
@@ -120,31 +120,8 @@ struct PPOBuilder: AlgorithmBuilder {
 }
 
 extension RunConfig {
-    /// PPO's hyperparameters from the `policy`, `training` and `ppo` sections.
-    public var ppoSettings: PPOSettings {
-        var settings = PPOSettings()
-        settings.hiddenSizes = policy.hiddenSizes
-        settings.activation = policy.activation
-        settings.learningRate = Float(policy.learningRate)
-        settings.minibatchSize = policy.batchSize
-        settings.samplesPerIteration = training.samplesPerIteration
-        settings.learningRateSchedule = ppo.learningRateSchedule
-        settings.clipRange = Float(ppo.clipRange)
-        settings.clipRangeSchedule = ppo.clipRangeSchedule
-        settings.scheduleSteps = ppo.scheduleSteps
-        settings.epochs = ppo.epochs
-        settings.gamma = Float(ppo.gamma)
-        settings.gaeLambda = Float(ppo.gaeLambda)
-        settings.entropyCoefficient = Float(ppo.entropyCoefficient)
-        settings.valueCoefficient = Float(ppo.valueCoefficient)
-        settings.maxGradientNorm = Float(ppo.maxGradNorm)
-        settings.targetKL = Float(ppo.targetKl)
-        settings.normaliseAdvantages = ppo.normalizeAdvantages
-        settings.normaliseObservations = ppo.normalizeObservations
-        settings.normaliseRewards = ppo.normalizeRewards
-        settings.logStdInit = Float(ppo.logStdInit)
-        settings.parallelUpdate = ppo.parallelUpdate && settings.parallelUpdate
-        settings.seed = seed
-        return settings
+    /// PPO as the `policy`, `training` and `ppo` sections set it.
+    public func makePPO(spec: EnvironmentSpec) -> ProximalPolicyOptimisation {
+        ProximalPolicyOptimisation(spec: spec, policy: policy, samplesPerIteration: training.samplesPerIteration, settings: ppo, seed: seed)
     }
 }

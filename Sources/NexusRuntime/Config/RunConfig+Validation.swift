@@ -71,23 +71,6 @@ extension RunConfig {
         try algorithm.validate(self)
     }
 
-    /// The algorithm's hyperparameters.
-    public var imitationSettings: ImitationSettings {
-        var settings = ImitationSettings()
-        settings.hiddenSizes = policy.hiddenSizes
-        settings.activation = policy.activation
-        settings.learningRate = Float(policy.learningRate)
-        settings.batchSize = policy.batchSize
-        settings.gradientStepsPerIteration = training.gradientStepsPerIteration
-        settings.samplesPerIteration = training.samplesPerIteration
-        settings.datasetCapacity = training.datasetCapacity
-        settings.seed = seed
-        settings.firstExpertCopies = dagger.firstExpertCopies
-        switch dagger.betaSchedule {
-        case .linear: settings.beta = .linear(start: dagger.betaStart, iterations: dagger.betaIterations)
-        case .constant: settings.beta = .constant(dagger.betaStart)
-        case .exponential: settings.beta = .exponential(start: dagger.betaStart, decay: dagger.betaDecay)
-        }
-        return settings
-    }
+    /// Supervised imitation's hyperparameters: the `policy`, `training` and `dagger` sections.
+    public var imitationSettings: ImitationSettings { ImitationSettings(policy: policy, training: training, dagger: dagger, seed: seed) }
 }

@@ -30,12 +30,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// The Python interpreter of Python experts (`expert.python`): a path, or a name found on
     /// `PATH`. Its processes inherit this process's environment (`PYTHONPATH`, a venv's `PATH`).
     public var python = "python3"
+    // The algorithms' sections are their settings types as the algorithms read them
+    // (NexusAlgorithms/Settings): no copy, no mapping.
     public var policy = PolicySettings()
     public var training = TrainingSettings()
     public var dagger = DAggerSettings()
     public var bc = BCSettings()
-    public var ppo = PPOConfig()
-    public var adversarial = AdversarialConfig()
+    public var ppo = PPOSettings()
+    /// gail's and airl's discriminator (their generator is `ppo`).
+    public var adversarial = AdversarialSettings()
     /// mega-dagger's world model and gate (the policy learns as dagger's: `policy`,
     /// `training`, `dagger`): the algorithm's own settings, as they are.
     public var mega = MegaDAggerSettings()
@@ -47,106 +50,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var security = SecuritySettings()
     public var metrics = MetricsSettings()
 
-    public struct PolicySettings: Codable, Sendable, Equatable {
-        public init() {}
-        public var hiddenSizes = [64, 64]
-        public var activation = Activation.tanh
-        public var learningRate = 1e-3
-        public var batchSize = 128
-    }
-
-    public struct TrainingSettings: Codable, Sendable, Equatable {
-        public init() {}
-        public var gradientStepsPerIteration = 300
-        /// DAgger: new expert labels to wait for before each iteration.
-        public var samplesPerIteration = 256
-        public var datasetCapacity = 500_000
-        public var maxIterations = 10_000
-    }
-
-    public struct DAggerSettings: Codable, Sendable, Equatable {
-        public init() {}
-        /// How β falls from `beta_start`: by `beta_decay` each iteration, linearly to 0 over
-        /// `beta_iterations`, or not at all.
-        public enum BetaShape: String, Codable, Sendable, CaseIterable { case exponential, linear, constant }
-        public var betaSchedule = BetaShape.exponential
-        public var betaStart = 1.0
-        public var betaDecay = 0.95
-        /// linear: iterations from beta_start down to 0.
-        public var betaIterations = 20
-        /// The first iteration: the expert drives this many copies per worker (whole
-        /// episodes) and the untrained policy the rest, unlabelled; 0: every copy.
-        public var firstExpertCopies = 0
-    }
-
     public struct BCSettings: Codable, Sendable, Equatable {
         public init() {}
         public var iterations = 20
-    }
-
-    /// PPO's section (`--algo ppo`); names as Stable-Baselines3's. The minibatch size and
-    /// learning rate are `policy.batch_size` and `policy.learning_rate`, the env steps per
-    /// update `training.samples_per_iteration`.
-    public struct PPOConfig: Codable, Sendable, Equatable {
-        public init() {}
-        public var epochs = 10
-        public var gamma = 0.99
-        public var gaeLambda = 0.95
-        public var clipRange = 0.2
-        /// constant, or linear (to 0 over schedule_steps env steps)
-        public var clipRangeSchedule = PPOSettings.Schedule.constant
-        public var learningRateSchedule = PPOSettings.Schedule.constant
-        public var scheduleSteps = 1_000_000
-        public var entropyCoefficient = 0.0
-        public var valueCoefficient = 0.5
-        public var maxGradNorm = 0.5
-        /// Stop an update's epochs once the approximate KL passes 1.5 × this; 0: never.
-        public var targetKl = 0.0
-        public var normalizeAdvantages = true
-        /// Running observation statistics, shipped inside the policy.
-        public var normalizeObservations = false
-        /// Rewards divided by the running spread of the discounted return (learner only).
-        public var normalizeRewards = false
-        public var logStdInit = 0.0
-        /// On-policy: segments more than this many versions old are dropped (and counted);
-        /// one version old is corrected by the recorded behaviour log-probabilities.
-        public var maxPolicyLag = 1
-        /// The policy's and value network's gradients on two threads during an update.
-        public var parallelUpdate = true
-        /// A checkpoint of a gail or airl run whose learned reward replaces the environment's
-        /// (evaluation still reports the environment's return); empty: the environment's.
-        public var reward = ""
-    }
-
-    /// The discriminator of gail and airl (the generator is PPO: the `ppo` section).
-    public struct AdversarialConfig: Codable, Sendable, Equatable {
-        public init() {}
-        /// none, r1 (zero-centred, on expert inputs) or wgan-gp (one-centred, on interpolates).
-        public enum Penalty: String, Codable, Sendable, CaseIterable {
-            case none, r1, wganGP = "wgan-gp"
-            /// The discriminator's penalty, nil for none.
-            public var gradientPenalty: GradientPenalty? {
-                switch self {
-                case .none: return nil
-                case .r1: return .zeroCentred
-                case .wganGP: return .oneCentred
-                }
-            }
-        }
-        public var hiddenSizes = [64, 64]
-        public var activation = Activation.tanh
-        public var learningRate = 3e-4
-        /// Discriminator steps per policy update.
-        public var updatesPerIteration = 2
-        /// Expert and policy transitions per discriminator step (each).
-        public var batchSize = 256
-        public var spectralNorm = false
-        public var gradientPenalty = Penalty.none
-        public var gradientPenaltyWeight = 10.0
-        public var labelSmoothing = 0.0
-        /// airl: g depends on the state only (the reward that transfers).
-        public var stateOnlyReward = true
-        public var maxGradNorm = 10.0
     }
 
     /// Where the learner and expert listen and workers connect: `tcp://IP:PORT` (the IP of

@@ -226,26 +226,22 @@ actor Learner {
     /// What a status answer says about training (the server adds the control plane's view).
     func statusMetrics() -> [Metric] { core.statusMetrics(wallSeconds: wallSeconds) }
 
-    /// `summary.json` as the learner knows it (the launcher adds its own counts).
+    /// `summary.json` as the learner knows it: the run's identity, every counter under its
+    /// status name (whole numbers as integers), the algorithm's fields, the launcher's restarts.
     func summary(network: [Metric]) -> [String: Any] {
         let counters = core.counters, wallSeconds = self.wallSeconds
+        let wholeNumbers = Set(LearnerCounters.countNames + NetworkCounts.names)
+        let counted = Dictionary((counters.metrics + network).map { ($0.name, wholeNumbers.contains($0.name) ? Int($0.value) as Any : $0.value as Any) }) { first, _ in first }
         let fields: [String: Any] = [
             "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": usesWorkers ? config.workers : 0, "run_id": runID,
-            "wall_seconds": wallSeconds, "env_steps": Int(counters.envSteps), "expert_queries": Int(counters.expertQueries),
-            "iterations": core.iteration, "policy_version": Int(core.version),
-            "eval_return_mean": counters.evalReturnMean, "eval_return_std": counters.evalReturnStd,
+            "wall_seconds": wallSeconds, "iterations": core.iteration, "policy_version": Int(core.version),
             "target_return": config.targetReturn, "reached_target": counters.reachedTarget,
-            "seconds_to_target": counters.secondsToTarget, "env_steps_to_target": counters.envStepsToTarget,
-            "expert_queries_to_target": counters.expertQueriesToTarget, "iterations_to_target": counters.iterationsToTarget,
-            "unsafe_events": Int(counters.unsafeEvents), "unsafe_events_to_target": counters.unsafeEventsToTarget,
-            "stale_segments_dropped": Int(counters.staleSegmentsDropped), "segments": Int(counters.segments),
             "finish_reason": core.finishReason ?? "stopped", "nexus_version": NexusVersion.current,
             // When the run's clock started (Unix seconds): with seconds_to_target, when the
             // target was reached, for timing from a launch.
             "started_unix_seconds": Date().timeIntervalSince1970 - wallSeconds,
         ]
-        let counts = Dictionary(network.map { ($0.name, Int($0.value)) }) { first, _ in first }
-        return fields.merging(counts) { runs, _ in runs }.merging(algorithm.summaryFields()) { runs, _ in runs }.merging(restarts) { runs, _ in runs }
+        return fields.merging(counted) { runs, _ in runs }.merging(algorithm.summaryFields()) { runs, _ in runs }.merging(restarts) { runs, _ in runs }
     }
 
     /// The restarts the launcher counted (`cluster.json`), 0 for a learner without one.

@@ -26,16 +26,9 @@ public final class LearnerServer: Sendable {
     private let controlPlane: ControlPlane
     /// The status's totals and levels as swift-metrics counters and gauges (Prometheus).
     private let evaluator: PolicyEvaluator
-    private let metricsMirror = MetricsMirror(role: "learner", counters: LearnerServer.countedMetrics)
+    private let metricsMirror = MetricsMirror(role: "learner", counters: NetworkCounts.totals)
     /// Announced with the sockets' endpoints (`metrics`: the Prometheus endpoint's URL).
     private let extraAnnouncements: [String: String]
-
-    /// The status metrics that are running totals (Prometheus counters); the rest are gauges.
-    static let countedMetrics: Set<String> = [
-        "env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events", "iteration",
-        "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights", "hellos_refused",
-        "env_failures",
-    ]
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, announcing extraAnnouncements: [String: String] = [:], logger: Logger) throws {
         self.extraAnnouncements = extraAnnouncements
@@ -103,17 +96,13 @@ public final class LearnerServer: Sendable {
         let sockets: [(SocketStatistics, SocketSecurity)] = [
             (control.statistics, control.options.security),
         ] + [trajectories.map { ($0.statistics, $0.options.security) }, publisher.map { ($0.statistics, $0.options.security) }].compactMap { $0 }
-        let total = { (value: (SocketStatistics) -> UInt64) in Double(sockets.reduce(0) { $0 + value($1.0) }) }
-        return [
-            Metric(name: "rejected_messages", value: total { $0.rejectedMessages + $0.malformedMessages }),
-            Metric(name: "handshake_failures", value: total(\.handshakeFailures)),
-            Metric(name: "auth_failures", value: Double(sockets.reduce(0) { $0 + $1.0.authFailures(under: $1.1) })),
-            Metric(name: "slow_peer_replies_dropped", value: total(\.droppedSlowPeer)),
-            Metric(name: "welcomes_without_weights", value: Double(controlPlane.welcomesWithoutWeights)),
-            Metric(name: "hellos_refused", value: Double(controlPlane.hellosRefused)),
-            // Workers' failed gym: environment steps (their heartbeats) and the evaluation's.
-            Metric(name: "env_failures", value: Double(controlPlane.envFailures + evaluator.failures)),
-        ]
+        let total = { (value: (SocketStatistics) -> UInt64) in sockets.reduce(0) { $0 + value($1.0) } }
+        return NetworkCounts(
+            rejectedMessages: total { $0.rejectedMessages + $0.malformedMessages }, handshakeFailures: total(\.handshakeFailures),
+            authFailures: sockets.reduce(0) { $0 + $1.0.authFailures(under: $1.1) }, slowPeerRepliesDropped: total(\.droppedSlowPeer),
+            welcomesWithoutWeights: controlPlane.welcomesWithoutWeights, hellosRefused: controlPlane.hellosRefused,
+            envFailures: controlPlane.envFailures + evaluator.failures
+        ).metrics
     }
 
     /// The endpoints workers are told: the bound ones, under the advertised host where they

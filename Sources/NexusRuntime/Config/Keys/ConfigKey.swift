@@ -67,21 +67,16 @@ extension Rule where Value == Int {
     }
 }
 
-extension Rule where Value == Double {
+extension Rule where Value: BinaryFloatingPoint & Sendable {
     /// A duration: positive, and bounded (they become `Duration`s, where inf or 1e30 trapped).
-    static func seconds(atMost limit: Double = 86_400) -> Rule { Rule("must be positive, at most \(Int(limit)) seconds") { $0 > 0 && $0 <= limit } }
-    static func secondsOrZero(atMost limit: Double = 86_400) -> Rule { Rule("must be from 0 to \(Int(limit)) seconds") { $0 >= 0 && $0 <= limit } }
-    static let positive = Rule("must be positive") { $0 > 0 && $0.isFinite }
-    static let notNegative = Rule("must be a number ≥ 0") { $0 >= 0 && $0.isFinite }
+    static func seconds(atMost limit: Value = 86_400) -> Rule { Rule("must be positive, at most \(Int(limit)) seconds") { $0 > 0 && $0 <= limit } }
+    static func secondsOrZero(atMost limit: Value = 86_400) -> Rule { Rule("must be from 0 to \(Int(limit)) seconds") { $0 >= 0 && $0 <= limit } }
+    static var positive: Rule { Rule("must be positive") { $0 > 0 && $0.isFinite } }
+    static var notNegative: Rule { Rule("must be a number ≥ 0") { $0 >= 0 && $0.isFinite } }
     /// (0, 1]: a rate or a coefficient that may not be 0.
-    static let rate = Rule("must be in (0, 1]") { $0 > 0 && $0 <= 1 }
-    static let fraction = Rule("must be in [0, 1]") { (0...1).contains($0) }
-    static func within(_ range: ClosedRange<Double>) -> Rule { Rule("must be in [\(range.lowerBound), \(range.upperBound)]") { range.contains($0) } }
-}
-
-extension Rule where Value == Float {
-    static let rate = Rule("must be in (0, 1]") { $0 > 0 && $0 <= 1 }
-    static let fraction = Rule("must be in [0, 1]") { (0...1).contains($0) }
+    static var rate: Rule { Rule("must be in (0, 1]") { $0 > 0 && $0 <= 1 } }
+    static var fraction: Rule { Rule("must be in [0, 1]") { (0...1).contains($0) } }
+    static func within(_ range: ClosedRange<Value>) -> Rule { Rule("must be in [\(range.lowerBound), \(range.upperBound)]") { range.contains($0) } }
 }
 
 extension Rule where Value == [Int] {

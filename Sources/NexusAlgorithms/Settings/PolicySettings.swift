@@ -1,0 +1,26 @@
+import NexusNN
+
+/// The policy network and its optimiser: the run configuration's `policy` section, read as it
+/// is by every algorithm that trains a policy.
+public struct PolicySettings: Codable, Sendable, Equatable {
+    public var hiddenSizes = [64, 64]
+    public var activation = Activation.tanh
+    /// Adam's learning rate.
+    public var learningRate: Float = 1e-3
+    /// Rows per gradient step (PPO: its minibatch).
+    public var batchSize = 128
+
+    public init() {}
+}
+
+/// How much each iteration learns from: the run configuration's `training` section.
+public struct TrainingSettings: Codable, Sendable, Equatable {
+    public var gradientStepsPerIteration = 300
+    /// New expert labels (DAgger) or env steps (PPO, GAIL, AIRL) before each iteration.
+    public var samplesPerIteration = 256
+    /// Labelled rows kept (a reservoir sample beyond).
+    public var datasetCapacity = 500_000
+    public var maxIterations = 10_000
+
+    public init() {}
+}
