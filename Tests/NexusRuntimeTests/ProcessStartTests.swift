@@ -35,3 +35,14 @@ struct ProcessStartTests {
         }
     }
 }
+
+@Suite("A role process's environment")
+struct ChildEnvironmentTests {
+    @Test("OpenBLAS is held to one thread unless the user set OPENBLAS_NUM_THREADS; everything else is inherited")
+    func openBLASThreads() {
+        let inherited = ["PATH": "/usr/bin", "PYTHONPATH": "/src"]
+        #expect(ChildEnvironment.make(from: inherited) == inherited.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 })
+        let chosen = ["OPENBLAS_NUM_THREADS": "2", "PATH": "/bin"]
+        #expect(ChildEnvironment.make(from: chosen) == chosen)
+    }
+}

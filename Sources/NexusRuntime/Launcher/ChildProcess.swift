@@ -23,6 +23,7 @@ public final class ChildProcess: Sendable {
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ChildEnvironment.make(from: ProcessInfo.processInfo.environment)
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw RuntimeError("cannot open log file \(logPath)") }
