@@ -110,6 +110,9 @@ public final class ClusterLauncher {
         // A restarted expert binds its old endpoint again: one client each for the whole run.
         let expertStatus = try expertEndpoints.map { try StatusClient(endpoint: try Endpoint(parsing: $0!), security: security, logger: logger) }
         var learnerFinished = false
+        // Once the learner says it has finished it closes its sockets and exits: a status
+        // asked then would only wait out its timeout (twice, 2 s, at the end of every run).
+        var learnerFinishing = false
         progress = ClusterProgress(
             interval: config.launcher.progressSeconds,
             budget: RunBudget(maxSeconds: config.maxSeconds, totalEnvSteps: config.totalEnvSteps, maxIterations: try config.algorithm.iterationLimit(config)))
@@ -119,7 +122,8 @@ public final class ClusterLauncher {
             try? await Task.sleep(for: .seconds(min(0.1, config.launcher.progressSeconds)))
             var actions = exits()
             var silences: [UInt32: (silent: Double, processAge: Double)] = [:]
-            if let current = await status.status(timeout: 1) {
+            if !learnerFinishing, let running = learner, running.isRunning, let current = await status.status(timeout: 1, unless: { !running.isRunning }) {
+                learnerFinishing = current[metric: "finished"] == 1
                 let alive = workers.values.filter(\.isRunning).count
                 progress.show(current, workers: (alive, workers.count), restarts: supervisor.restartCounts["worker", default: 0])
                 // Answers from a control loop whose training loop is wedged do not count.
@@ -143,6 +147,7 @@ public final class ClusterLauncher {
                     logger.warning("\(reason)")
                     child(role)?.signal(SIGKILL)
                 case .restart(.learner):
+                    learnerFinishing = false
                     try await restartLearner()
                     try writeClusterFile()
                 case .restart(.expert(let index)):
@@ -348,8 +353,9 @@ public final class ClusterLauncher {
             if !(await learner.waitForExit(seconds: grace * 0.3)) { learner.signal(SIGKILL) }
         }
         let others = Array(workers.values) + experts.compactMap { $0 }
-        // Workers told to stop by the learner exit by themselves; give them a moment first.
-        for child in others { _ = await child.waitForExit(seconds: 0.3) }
+        // Workers told to stop by the learner exit by themselves; give them a moment first
+        // (experts serve until told).
+        for child in workers.values { _ = await child.waitForExit(seconds: 0.3) }
         for child in others where child.isRunning { child.signal(SIGTERM) }
         for child in others where !(await child.waitForExit(seconds: grace * 0.4)) {
             logger.warning("\(child.name) did not stop; killing it")

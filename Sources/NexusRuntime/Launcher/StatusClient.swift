@@ -11,13 +11,26 @@ public final class StatusClient: Sendable {
         socket = try DealerSocket(connect: [endpoint], options: try security.client(endpoint), logger: logger)
     }
 
-    /// The status, or nil if none came within `timeout`.
-    public func status(timeout: Double) async -> ControlMessage.Status? {
-        try? await withTimeout(seconds: timeout) { [socket] in
-            try await socket.send(.control(.statusRequest))
-            while true {
-                if case .control(.status(let status)) = try await socket.receiveMessage() { return status }
+    /// The status, or nil if none came within `timeout` or `gone` (polled every 20 ms) said
+    /// the process will not answer: the launcher must not wait out a timeout on a role that
+    /// has exited.
+    public func status(timeout: Double, unless gone: @escaping @Sendable () -> Bool = { false }) async -> ControlMessage.Status? {
+        await withTaskGroup(of: ControlMessage.Status?.self) { [socket] group in
+            group.addTask {
+                try? await withTimeout(seconds: timeout) {
+                    try await socket.send(.control(.statusRequest))
+                    while true {
+                        if case .control(.status(let status)) = try await socket.receiveMessage() { return status }
+                    }
+                }
             }
+            group.addTask {
+                while !gone(), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
