@@ -3,7 +3,7 @@ import NexusAlgorithms
 import NexusEnvironments
 import NexusRuntime
 
-/// `nexus bench ppo`: PPO on CartPole-v1 with rl-baselines3-zoo's tuned settings, 3 seeds,
+/// `nexus bench ppo`: PPO on CartPole-v1 with rl-baselines3-zoo's tuned settings, 3 seeds (`--seeds`),
 /// median: env steps and seconds to an evaluation return of 475, and env steps/s of the whole
 /// loop (rollouts + updates + evaluation). Two cases: the in-process runner (the algorithm
 /// alone) and `nexus train --workers 2` (the cluster: 2 worker processes × 4 envs = the zoo's
@@ -17,11 +17,15 @@ public struct PPOBench: Sendable {
     public var settings: BenchSettings
     public var executable: URL
     public var referencePython: String?
+    /// Seeds 1…N of each case and of the reference (PPO's steps to 475 spread over 3× between
+    /// seeds, so a few seeds' median moves with the seeds).
+    public var seedCount: Int
 
-    public init(_ settings: BenchSettings = BenchSettings(), executable: URL, referencePython: String? = nil) {
+    public init(_ settings: BenchSettings = BenchSettings(), executable: URL, referencePython: String? = nil, seedCount: Int = 3) {
         self.settings = settings
         self.executable = executable
         self.referencePython = referencePython
+        self.seedCount = seedCount
     }
 
     public static let caseNames = ["ppo_CartPole-v1_in_process", "ppo_CartPole-v1_2_workers"]
@@ -31,7 +35,7 @@ public struct PPOBench: Sendable {
 
     public func run(_ reporter: BenchReporter) async throws {
         try settings.requireMatch(in: Self.caseNames, bench: "ppo")
-        let seeds: [UInt64] = settings.quick ? [1] : [1, 2, 3]
+        let seeds: [UInt64] = settings.quick ? [1] : (1...UInt64(max(1, seedCount))).map { $0 }
         let reference = try measureReference(seeds: seeds, reporter: reporter)
         for kase in Self.caseNames where settings.selected(kase) {
             var results: [Seed] = []

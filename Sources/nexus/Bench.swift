@@ -147,14 +147,21 @@ struct Bench: AsyncParsableCommand {
     struct PPO: BenchCommand {
         static let configuration = CommandConfiguration(
             commandName: "ppo",
-            abstract: "PPO on CartPole-v1 (zoo settings, 3 seeds): env steps and seconds to 475 and env steps/s, in one process and with 2 workers; baseline Stable-Baselines3.")
+            abstract: "PPO on CartPole-v1 (zoo settings, 3 seeds or --seeds): env steps and seconds to 475 and env steps/s, in one process and with 2 workers; baseline Stable-Baselines3.")
         @OptionGroup var options: Options
 
         @Option(help: "A Python with stable-baselines3: measure SB3 now (tools/sb3_ppo_reference.py) instead of quoting the recorded figures.")
         var referencePython: String?
 
+        @Option(help: "Seeds 1…N of each case and of the reference (more seeds, a steadier median).")
+        var seeds = 3
+
+        func validate() throws {
+            guard (1...100).contains(seeds) else { throw ValidationError("--seeds must be from 1 to 100, not \(seeds)") }
+        }
+
         func measure(_ reporter: BenchReporter) async throws {
-            try await PPOBench(options.settings, executable: NexusExecutable.url, referencePython: referencePython).run(reporter)
+            try await PPOBench(options.settings, executable: NexusExecutable.url, referencePython: referencePython, seedCount: seeds).run(reporter)
         }
     }
 
