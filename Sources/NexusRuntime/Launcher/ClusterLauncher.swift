@@ -94,6 +94,17 @@ public final class ClusterLauncher {
     public var runDirectory: String { run.path }
 
     public func run(until stop: StopSignal) async throws -> Outcome {
+        do {
+            return try await supervise(until: stop)
+        } catch {
+            // A role that failed to start, or a restart that failed, ends the run: the roles
+            // still running are stopped here, not left to notice the launcher's exit.
+            await shutDown(stopRequested: false)
+            throw error
+        }
+    }
+
+    private func supervise(until stop: StopSignal) async throws -> Outcome {
         let requirements = try config.algorithm.requirements
         let usesWorkers = requirements.contains(.rolloutWorkers)
         if requirements.contains(.expert) {
