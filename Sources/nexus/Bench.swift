@@ -153,7 +153,7 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "A Python with stable-baselines3: measure SB3 now (tools/sb3_ppo_reference.py) instead of quoting the recorded figures.")
         var referencePython: String?
 
-        @Option(help: "Seeds 1…N of each case and of the reference (more seeds, a steadier median).")
+        @Option(parsing: .unconditional, help: "Seeds 1…N of each case and of the reference (more seeds, a steadier median).")
         var seeds = 3
 
         func validate() throws {
