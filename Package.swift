@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // System libraries: a module map and a shim header each.
@@ -105,7 +106,9 @@ let package = Package(
         // Valid messages of every kind for a seed, shared by tests and benchmarks (shipped).
         .target(name: "NexusSampleData", dependencies: ["NexusWire", "NexusRandom"], swiftSettings: strict),
         // Test helpers (child processes, finite differences); never linked into `nexus`.
-        .target(name: "NexusTestKit", dependencies: ["NexusSampleData", "NexusWire", "NexusNN"], swiftSettings: strict),
+        .target(
+            name: "NexusTestKit", dependencies: ["NexusSampleData", "NexusWire", "NexusNN", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: strict),
         .testTarget(name: "NexusWireTests", dependencies: ["NexusWire", "NexusNN", "NexusTestKit"], swiftSettings: strict),
         .testTarget(name: "NexusTransportTests", dependencies: ["NexusTransport", "NexusWire", "NexusTestKit", "CZeroMQ"], swiftSettings: strict),
         .testTarget(

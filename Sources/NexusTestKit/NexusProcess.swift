@@ -1,4 +1,12 @@
 import Foundation
+import Subprocess
+import Synchronization
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Runs the real `nexus` binary (built next to the test bundle by `swift test`).
 public struct NexusProcess {
@@ -15,72 +23,40 @@ public struct NexusProcess {
         return directory.appendingPathComponent("nexus")
     }
 
-    /// Runs `nexus arguments…` to completion, killing it after `timeout` seconds. Waiting for
-    /// a child blocks a thread, so it happens off the cooperative pool (see `offCooperativePool`).
+    /// Runs `nexus arguments…` to completion, stopping it (SIGTERM) after `timeout` seconds.
     /// `environment`: variables set for the child on top of this process's own; `input`: its
-    /// standard input (else none).
+    /// standard input (else none). Started as `TestProcess` starts children (swift-subprocess):
+    /// nothing of this process's leaks into it, and its end is seen however many siblings run.
     public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String] = [:], input: String? = nil) async throws -> Result {
-        try await offCooperativePool { try runBlocking(arguments, timeout: timeout, environment: environment, input: input) }
-    }
-
-    static func runBlocking(_ arguments: [String], timeout: Double, environment: [String: String] = [:], input: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set } }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let inputPipe = input.map { _ in Pipe() }
-        if let inputPipe { process.standardInput = inputPipe }
-        try process.run()
-        if let input, let inputPipe {
-            // Written from another thread: a child that answers as it reads could fill its
-            // output pipe while this one still writes.
-            let handle = inputPipe.fileHandleForWriting
-            DispatchQueue.global().async {
-                handle.write(Data(input.utf8))
-                try? handle.close()
-            }
+        let watchdog = Mutex<Task<Void, any Error>?>(nil)
+        defer { watchdog.withLock { $0?.cancel() } }
+        let watch = { (pid: Int32) in
+            watchdog.withLock { $0 = Task { try await Task.sleep(for: .seconds(timeout)); kill(pid, SIGTERM) } }
         }
-        let timer = DispatchSource.makeTimerSource()
-        timer.schedule(deadline: .now() + timeout)
-        timer.setEventHandler { if process.isRunning { process.terminate() } }
-        timer.resume()
-        // Read both pipes fully before waiting, so a chatty child never blocks on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = readToEnd(errors.fileHandleForReading.fileDescriptor)
-            group.leave()
+        // The output is read as it comes: a chatty child never blocks on a full pipe.
+        let limit = 1 << 30
+        let result = if let input {
+            try await Subprocess.run(
+                .path(FilePath(executable.path)), arguments: Arguments(arguments), environment: .inheriting(environment),
+                input: .string(input), output: .string(limit: limit), error: .string(limit: limit)
+            ) { watch($0.processIdentifier.value) }
+        } else {
+            try await Subprocess.run(
+                .path(FilePath(executable.path)), arguments: Arguments(arguments), environment: .inheriting(environment),
+                input: .none, output: .string(limit: limit), error: .string(limit: limit)
+            ) { watch($0.processIdentifier.value) }
         }
-        let outputData = readToEnd(output.fileHandleForReading.fileDescriptor)
-        group.wait()
-        process.waitUntilExit()
-        timer.cancel()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outputData, as: UTF8.self),
-            stderr: String(decoding: errorData, as: UTF8.self))
+        return Result(status: result.terminationStatus.code, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
     }
+}
 
-    /// Everything until end of file, read(2) again when a signal interrupts it: Foundation's
-    /// `readDataToEndOfFile` traps on EINTR (seen in CI, a test process with many children
-    /// and their SIGCHLDs).
-    static func readToEnd(_ descriptor: Int32) -> Data {
-        var data = Data()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                data.append(contentsOf: chunk[0..<count])
-            } else if count < 0, errno == EINTR {
-                continue
-            } else {
-                return data
-            }
+extension TerminationStatus {
+    /// The exit status, or the signal's number if one ended the process (as Foundation's
+    /// `Process` reports them).
+    var code: Int32 {
+        switch self {
+        case .exited(let code): Int32(code)
+        case .signaled(let signal): Int32(signal)
         }
     }
 }

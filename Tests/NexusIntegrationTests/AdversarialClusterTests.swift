@@ -10,7 +10,7 @@ extension ClusterTrainingTests {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(algo)-demos-\(UUID().uuidString).nxdemo").path
         let recorded = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "20", "--out", demos, "--seed", "11"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
-        let run = try ClusterRun.train(["--algo", algo, "--env", "CartPole-v1", "--demos", demos, "--workers", "2", "--seed", "1", "--max-seconds", "3600"])
+        let run = try await ClusterRun.train(["--algo", algo, "--env", "CartPole-v1", "--demos", demos, "--workers", "2", "--seed", "1", "--max-seconds", "3600"])
         #expect(await run.finish(within: 500) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.flag("reached_target") == true, "\(run.outputText)")

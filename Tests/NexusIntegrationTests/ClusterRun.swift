@@ -13,52 +13,38 @@ import Glibc
 /// directory. Waiting polls with `Task.sleep`, so no cooperative-pool thread is blocked.
 final class ClusterRun: @unchecked Sendable {
     let runDirectory: String
-    let process = Process()
+    let process: TestProcess
     private let output: String
 
     /// `host`: a network namespace to run in (`cluster/netns-hosts`), through `ip netns exec`;
     /// `environment`: variables set on top of this process's.
-    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train", host: String? = nil, environment: [String: String] = [:]) throws {
+    init(_ arguments: [String], runDirectory: String? = nil, logName: String = "train", host: String? = nil, environment: [String: String] = [:]) async throws {
         self.runDirectory = runDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: self.runDirectory, withIntermediateDirectories: true)
         output = self.runDirectory + "/\(logName).out"
         try Data().write(to: URL(fileURLWithPath: output))
         if let host {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", host, NexusProcess.executable.path] + arguments
+            process = try await TestProcess.start("/usr/sbin/ip", ["netns", "exec", host, NexusProcess.executable.path] + arguments, environment: environment, outputPath: output)
         } else {
-            process.executableURL = NexusProcess.executable
-            process.arguments = arguments
+            process = try await TestProcess.start(NexusProcess.executable.path, arguments, environment: environment, outputPath: output)
         }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set } }
-        try process.run()
     }
 
     /// `nexus train` with this run directory and `arguments`.
-    static func train(_ arguments: [String], environment: [String: String] = [:]) throws -> ClusterRun {
+    static func train(_ arguments: [String], environment: [String: String] = [:]) async throws -> ClusterRun {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-\(UUID().uuidString)").path
-        return try ClusterRun(["train", "--run-dir", directory] + arguments, runDirectory: directory, environment: environment)
+        return try await ClusterRun(["train", "--run-dir", directory] + arguments, runDirectory: directory, environment: environment)
     }
 
     /// Whatever the test's outcome, its processes do not outlive it (a launcher's children
     /// follow it through their stdin pipes).
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var isRunning: Bool { process.isRunning }
 
-    /// Whether process `pid` still runs (not gone, not a zombie waiting to be reaped).
-    static func alive(_ pid: Int32) -> Bool {
-        let stat = read("/proc/\(pid)/stat")
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-    }
     var outputText: String { Self.read(output) }
 
     /// A file's text, "" if absent. Plain read(2): Foundation's file readers leaked a 4 KiB
@@ -88,14 +74,8 @@ final class ClusterRun: @unchecked Sendable {
         if await Self.waitUntil(seconds: seconds, { !process.isRunning }) {
             return process.terminationStatus
         }
-        // Gone already, and Foundation (which reaps it) has not noticed yet: give it time
-        // rather than kill what has finished.
-        if !Self.alive(pid), await Self.waitUntil(seconds: 30, { !process.isRunning }) {
-            FileHandle.standardError.write(Data("note: nexus had ended, and Foundation saw it only after \(seconds) s\n".utf8))
-            return process.terminationStatus
-        }
-        kill(pid, SIGKILL)
-        await Self.waitUntil(seconds: 5) { !process.isRunning }
+        process.signal(SIGKILL)
+        await process.waitUntilExit()
         return nil
     }
 

@@ -30,7 +30,7 @@ struct ClusterTrainingTests {
 
     @Test("DAgger on CartPole-v1 with 4 workers reaches 475")
     func daggerReachesTarget() async throws {
-        let run = try ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "4", "--seed", "3"])
+        let run = try await ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "4", "--seed", "3"])
         let status = await run.finish(within: 180)
         #expect(status == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
@@ -51,7 +51,7 @@ struct ClusterTrainingTests {
 
     @Test("DAgger with 4 workers reaches the threshold", arguments: [("Acrobot-v1", -100.0), ("MountainCarContinuous-v0", 90), ("Pendulum-v1", -200)])
     func daggerOtherEnvironments(env: String, threshold: Double) async throws {
-        let run = try ClusterRun.train(["--env", env, "--workers", "4", "--seed", "2"])
+        let run = try await ClusterRun.train(["--env", env, "--workers", "4", "--seed", "2"])
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.number("target_return") == threshold)
@@ -62,7 +62,7 @@ struct ClusterTrainingTests {
     @Test("MEGA-DAgger on Pendulum-v1: the world model and the gate travel to workers; −200 with fewer queries than steps")
     func megaDAgger() async throws {
         // With imagination, so that the learner's own expert queries are exercised too.
-        let run = try ClusterRun.train(["--algo", "mega-dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "1", "--set", "mega.imagined_labels=8"])
+        let run = try await ClusterRun.train(["--algo", "mega-dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "1", "--set", "mega.imagined_labels=8"])
         #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.flag("reached_target") == true)
@@ -81,7 +81,7 @@ struct ClusterTrainingTests {
     @Test("three imperfect experts, none enough alone: workers ask all three, fuse their labels, and DAgger reaches −200 on Pendulum-v1")
     func threeImperfectExperts() async throws {
         let flaws = ["bias=0.8", "noise=1.5", "blind=0:0.8:1"]
-        let run = try ClusterRun.train([
+        let run = try await ClusterRun.train([
             "--algo", "dagger", "--env", "Pendulum-v1", "--workers", "2", "--seed", "4", "--target-return=-200", "--max-seconds", "3600",
             "--set", "expert.imperfections=[\(flaws.map { "'\($0)'" }.joined(separator: ", "))]",
         ])
@@ -105,7 +105,7 @@ struct ClusterTrainingTests {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-demos-\(UUID().uuidString).nxdemo").path
         let recorded = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "20", "--out", demos, "--seed", "5"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
-        let run = try ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos])
+        let run = try await ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos])
         #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(try #require(summary.number("eval_return_mean")) >= 475)
@@ -120,7 +120,7 @@ struct ClusterTrainingTests {
     static func killMidRun(
         _ role: String, workers: Int, afterRows rows: Int, signal: Int32 = SIGKILL, reachTarget: Bool = false, extra: [String] = []
     ) async throws -> (run: ClusterRun, rowsAtKill: [[String: String]], summary: [String: Any]) {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "\(workers)"] + longRun + extra)
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "\(workers)"] + longRun + extra)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= rows })
         let victim = try #require(run.processes[role])
         kill(victim, signal)
@@ -150,7 +150,7 @@ struct ClusterTrainingTests {
 
     @Test("SIGTERM to nexus train stops every process within 10 s and leaves a final checkpoint")
     func sigtermStopsEverything() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 1 && run.processes.count == 4 })
         let pids = run.processes
         kill(run.pid, SIGTERM)
@@ -167,7 +167,7 @@ struct ClusterTrainingTests {
 
     @Test("nexus train --resume continues a stopped run: iterations, versions and the clock go on, metrics.csv and tb/ are appended to")
     func resumeStoppedRun() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + Self.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.metricsRows.count >= 3 })
         kill(run.pid, SIGINT)
         #expect(await run.finish(within: 60) == 130, "\(run.outputText)")

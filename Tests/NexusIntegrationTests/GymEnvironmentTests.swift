@@ -31,7 +31,7 @@ struct GymEnvironmentTests {
     @Test("gym:CartPole-v1 with a Python callable as the expert: DAgger through the cluster, 4 workers, reaches 475")
     func daggerOnGymCartPole() async throws {
         try Self.requirePython()
-        let run = try ClusterRun.train(
+        let run = try await ClusterRun.train(
             ["--algo", "dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "4", "--seed", "1"],
             environment: Self.environment)
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
@@ -52,7 +52,7 @@ struct GymEnvironmentTests {
         let markers = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-gym-faults-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: markers, withIntermediateDirectories: true)
         let kinds = ["raise", "reset", "nan", "shape", "die", "hang"]
-        let run = try ClusterRun.train(
+        let run = try await ClusterRun.train(
             ["--algo", "dagger", "--env", "gym:faulty_envs:FaultyCartPole-v0", "--python", Self.python, "--expert-python", "cartpole_expert:act",
              "--workers", "2", "--seed", "2", "--env-kwarg", "faults=\(kinds.joined(separator: ","))", "--env-kwarg", "markers=\(markers)", "--env-kwarg", "every=30", "--env-kwarg", "only_in=\(role)",
              "--set", "worker.env_timeout_seconds=3"] + ClusterTrainingTests.longRun,
@@ -168,7 +168,7 @@ struct GymEnvironmentTests {
     @Test("MEGA-DAgger on gym:CartPole-v1 (no unsafe region known): reaches 475 asking the expert for fewer states than it steps, and says it runs without a safety lookahead")
     func megaDAggerOnGym() async throws {
         try Self.requirePython()
-        let run = try ClusterRun.train(
+        let run = try await ClusterRun.train(
             ["--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "2", "--seed", "1",
              // Past the target, so that the gate (from the second iteration on) runs too.
              "--set", "stop_at_target=false", "--set", "training.max_iterations=4"],
@@ -193,7 +193,7 @@ struct GymEnvironmentTests {
         for env in ["gym:CartPole-v1", "CartPole-v1"] {
             // An untrained policy drops the pole every twenty steps or so: each fall passes the
             // region. The two get different PPO defaults (samples per iteration): compare per step.
-            let run = try ClusterRun.train(
+            let run = try await ClusterRun.train(
                 ["--algo", "ppo", "--env", env, "--python", Self.python, "--workers", "1", "--seed", "3", "--set", "stop_at_target=false",
                  "--set", "training.max_iterations=1"] + (env.hasPrefix("gym:") ? ["--set", Self.cartPoleRegion] : []),
                 environment: Self.environment)
@@ -211,7 +211,7 @@ struct GymEnvironmentTests {
     func megaDAggerWithDeclaredRegion() async throws {
         try Self.requirePython()
         // Tighter than CartPole's own, so that the lookahead meets it while the policy learns.
-        let run = try ClusterRun.train(
+        let run = try await ClusterRun.train(
             ["--algo", "mega-dagger", "--env", "gym:CartPole-v1", "--python", Self.python, "--expert-python", "cartpole_expert:act", "--workers", "2", "--seed", "1",
              "--set", #"unsafe_region=["obs[2] < -0.05", "obs[2] > 0.05"]"#, "--set", "stop_at_target=false", "--set", "training.max_iterations=5"],
             environment: Self.environment)

@@ -37,7 +37,7 @@ struct GymEpisodesTests {
         let exported = try await NexusProcess.run(["demos", "export", "--format", "minari", demos, "--out", folder + "/minari"])
         #expect(exported.status == 64 && exported.stderr.contains("Minari export takes Nexus's own environments only"), "\(exported.stderr)")
 
-        let run = try ClusterRun.train(["--algo", "bc", "--env", "gym:CartPole-v1", "--demos", demos] + Self.tools, environment: Self.environment)
+        let run = try await ClusterRun.train(["--algo", "bc", "--env", "gym:CartPole-v1", "--demos", demos] + Self.tools, environment: Self.environment)
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(try #require(summary.number("eval_return_mean")) >= 475, "\(run.outputText)")

@@ -38,7 +38,7 @@ struct HostileNetworkTests {
     func learnerAndExpert() async throws {
         // A run that cannot end before the test has sent everything (a loaded machine delays
         // the test, not the run): it trains until the test asks it to stop.
-        let run = try ClusterRun.train([
+        let run = try await ClusterRun.train([
             "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000",
             "--set", "training.gradient_steps_per_iteration=300", "--set", "learner.eval_episodes=5", "--set", "max_seconds=3600",
             // Workers whose heartbeats wait while the learner decodes 200 MiB of hellos (slow
@@ -153,7 +153,7 @@ struct HostileNetworkTests {
         let yaml = try ConfigLoader.yaml(config)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-misfit-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let worker = try ClusterRun(["worker", "--learner", control.endpoints[0].description, "--worker-id", "5"], runDirectory: directory, logName: "worker")
+        let worker = try await ClusterRun(["worker", "--learner", control.endpoints[0].description, "--worker-id", "5"], runDirectory: directory, logName: "worker")
 
         let (peer, message) = try await withTimeout(seconds: 60) { try await control.receiveMessage() }
         guard case .control(.hello) = message else { Issue.record("expected a hello, got \(message)"); return }
@@ -224,14 +224,14 @@ struct HostileNetworkTests {
             }
             return turn
         }
-        let learner = try ClusterRun(
+        let learner = try await ClusterRun(
             ["learner", "--env", "CartPole-v1", "--run-dir", directory + "/run", "--set", "workers=1",
              "--set", "endpoints.control=\(endpoint("control"))", "--set", "endpoints.trajectories=\(endpoint("trajectories"))",
              "--set", "endpoints.weights=\(endpoint("weights"))", "--set", "endpoints.expert=\(endpoint("expert"))",
              // Every answer comes: a timeout here would mean a lost answer, not a slow machine.
              "--set", "worker.expert_timeout_seconds=60"],
             runDirectory: directory, logName: "learner")
-        let worker = try ClusterRun(["worker", "--learner", endpoint("control"), "--worker-id", "1"], runDirectory: directory, logName: "worker")
+        let worker = try await ClusterRun(["worker", "--learner", endpoint("control"), "--worker-id", "1"], runDirectory: directory, logName: "worker")
         #expect(await learner.finish(within: 180) == 0, "\(learner.outputText)")
         #expect(await worker.finish(within: 60) == 0, "\(worker.outputText)")
         await fake.close()
@@ -263,7 +263,7 @@ struct HostileNetworkTests {
           .enabled(if: ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil, "RSS under AddressSanitizer counts its quarantine of freed memory"))
     func floodMemoryBound() async throws {
         let floodSeconds = 60.0
-        let run = try ClusterRun.train([
+        let run = try await ClusterRun.train([
             "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000",
             "--set", "training.gradient_steps_per_iteration=300", "--set", "learner.eval_episodes=5", "--set", "max_seconds=3600",
             // As in learnerAndExpert: heartbeats may wait behind the flood.

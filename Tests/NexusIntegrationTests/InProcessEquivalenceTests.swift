@@ -20,7 +20,7 @@ struct InProcessEquivalenceTests {
             "worker.version_wait_seconds=86400", "learner.eval_episodes=3", "max_seconds=600",
         ]
         // The same OpenBLAS kernel as this process: another kernel sums in another order.
-        let run = try ClusterRun.train(settings.flatMap { ["--set", $0] }, environment: ["OPENBLAS_CORETYPE": NexusNN.blasKernel])
+        let run = try await ClusterRun.train(settings.flatMap { ["--set", $0] }, environment: ["OPENBLAS_CORETYPE": NexusNN.blasKernel])
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
         let checkpoint = try CheckpointFile.read(run.runDirectory + "/checkpoints/latest.nxckpt")
         #expect(checkpoint.iteration == 10)

@@ -20,7 +20,7 @@ struct LearnerCrashTests {
     @Test("SIGKILL to the learner at 10 random moments: each restart trains again within a few iterations, no DAgger label is dropped for its version, metrics.csv holds each iteration once, and the run reaches its target",
           arguments: ["dagger", "ppo"])
     func killedTenTimes(algo: String) async throws {
-        let run = try ClusterRun.train([
+        let run = try await ClusterRun.train([
             "--algo", algo, "--env", "CartPole-v1", "--workers", "2", "--seed", "2",
             "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000", "--set", "max_seconds=3600",
             "--set", "launcher.max_learner_restarts=\(Self.kills + 5)",

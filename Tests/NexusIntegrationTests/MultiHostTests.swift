@@ -16,7 +16,7 @@ struct MultiHostTests {
     func workersOnOtherHosts() async throws {
         let cluster = try MultiHost(name: "a")
         defer { cluster.tearDown() }
-        let learner = try cluster.start(algo: "dagger", extra: ClusterTrainingTests.longRun)
+        let learner = try await cluster.start(algo: "dagger", extra: ClusterTrainingTests.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { learner.metricsRows(in: "run").count >= 1 })
         // From a worker host: with the keys, an answer; in plain text, none.
         #expect(try await cluster.status(from: 2, security: ["--set", "security.mode=curve"] + cluster.keySettings) == 0)
@@ -34,7 +34,7 @@ struct MultiHostTests {
     func partitionHeals() async throws {
         let cluster = try MultiHost(name: "b")
         defer { cluster.tearDown() }
-        let learner = try cluster.start(algo: "dagger", extra: ClusterTrainingTests.longRun)
+        let learner = try await cluster.start(algo: "dagger", extra: ClusterTrainingTests.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { learner.metricsRows(in: "run").count >= 2 })
         try cluster.script("cut", "2", "1")
         try await Task.sleep(for: .seconds(5))
@@ -67,7 +67,7 @@ struct MultiHostTests {
         let cluster = try MultiHost(name: "c")
         defer { cluster.tearDown() }
         try cluster.script("lose", "2", "5")
-        let learner = try cluster.start(algo: "dagger", extra: [
+        let learner = try await cluster.start(algo: "dagger", extra: [
             "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000", "--set", "learner.eval_episodes=5", "--set", "max_seconds=3600",
         ])
         let rowsDuringLoss = 10
@@ -109,18 +109,18 @@ final class MultiHost: @unchecked Sendable {
     var keySettings: [String] { ["--set", "security.keys=\(directory)/keys"] }
 
     /// Expert and learner on host 1, worker 1 on host 2 and worker 2 on host 3; returns the learner.
-    func start(algo: String, extra: [String]) throws -> ClusterRun {
+    func start(algo: String, extra: [String]) async throws -> ClusterRun {
         let host1 = "10.213.0.1"
-        roles.append(try ClusterRun(
+        roles.append(try await ClusterRun(
             ["expert", "--env", "CartPole-v1", "--bind", "tcp://\(host1):5560"] + keySettings, runDirectory: directory, logName: "expert", host: "\(prefix)-1"))
-        let learner = try ClusterRun(
+        let learner = try await ClusterRun(
             ["learner", "--algo", algo, "--env", "CartPole-v1", "--run-dir", directory + "/run", "--set", "workers=2",
              "--set", "endpoints.control=tcp://\(host1):5557", "--set", "endpoints.trajectories=tcp://\(host1):5555",
              "--set", "endpoints.weights=tcp://\(host1):5556", "--set", "endpoints.expert=tcp://\(host1):5560"] + keySettings + extra,
             runDirectory: directory, logName: "learner", host: "\(prefix)-1")
         roles.append(learner)
         for worker in 1...2 {
-            roles.append(try ClusterRun(
+            roles.append(try await ClusterRun(
                 ["worker", "--learner", "tcp://\(host1):5557", "--worker-id", "\(worker)"] + keySettings,
                 runDirectory: directory, logName: "worker-\(worker)", host: "\(prefix)-\(worker + 1)"))
         }
@@ -134,14 +134,14 @@ final class MultiHost: @unchecked Sendable {
 
     /// `nexus status` of the learner from host `host`; its exit status.
     func status(from host: Int, security: [String]) async throws -> Int32? {
-        let probe = try ClusterRun(
+        let probe = try await ClusterRun(
             ["status", "tcp://10.213.0.1:5557", "--timeout", "10"] + security, runDirectory: directory, logName: "status-\(host)", host: "\(prefix)-\(host)")
         return await probe.finish(within: 30)
     }
 
     /// The learner's `worker_silent_seconds.<id>`, asked from host 1 over CURVE.
     func silentSeconds(worker: Int) async throws -> Double {
-        let probe = try ClusterRun(
+        let probe = try await ClusterRun(
             ["status", "tcp://10.213.0.1:5557", "--json", "--timeout", "10", "--set", "security.mode=curve"] + keySettings,
             runDirectory: directory, logName: "status", host: "\(prefix)-1")
         _ = await probe.finish(within: 30)

@@ -11,7 +11,7 @@ extension ClusterTrainingTests {
         ("CartPole-v1", 475.0, UInt64(1)), ("Acrobot-v1", -100, 1), ("Pendulum-v1", -250, 1),
     ])
     func ppoReachesTarget(env: String, target: Double, seed: UInt64) async throws {
-        let run = try ClusterRun.train(["--algo", "ppo", "--env", env, "--workers", "2", "--seed", "\(seed)", "--target-return=\(target)", "--max-seconds", "3600"])
+        let run = try await ClusterRun.train(["--algo", "ppo", "--env", env, "--workers", "2", "--seed", "\(seed)", "--target-return=\(target)", "--max-seconds", "3600"])
         #expect(await run.finish(within: 500) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.flag("reached_target") == true, "\(run.outputText)")
@@ -36,12 +36,12 @@ extension ClusterTrainingTests {
     func ppoExpertPipeline() async throws {
         // A perfect expert (500 over 20 episodes; ~2 s here): one that only just passes 490
         // left, once in CI, demonstrations from which BC stayed under 475 for all 20 epochs.
-        let ppo = try ClusterRun.train(["--algo", "ppo", "--env", "CartPole-v1", "--workers", "2", "--seed", "1", "--set", "target_return=500", "--max-seconds", "240"])
+        let ppo = try await ClusterRun.train(["--algo", "ppo", "--env", "CartPole-v1", "--workers", "2", "--seed", "1", "--set", "target_return=500", "--max-seconds", "240"])
         #expect(await ppo.finish(within: 300) == 0, "\(ppo.outputText)")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: ppo.runDirectory + "/checkpoints").filter { $0.hasSuffix(".nxckpt") }.sorted()
         let expert = ppo.runDirectory + "/checkpoints/" + (try #require(checkpoints.last))
 
-        let dagger = try ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "2", "--expert-policy", expert])
+        let dagger = try await ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "2", "--expert-policy", expert])
         #expect(await dagger.finish(within: 300) == 0, "\(dagger.outputText)")
         let daggerSummary = try #require(dagger.summary)
         #expect(try #require(daggerSummary.number("eval_return_mean")) >= 475)
@@ -51,7 +51,7 @@ extension ClusterTrainingTests {
         let demos = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it-ppo-demos-\(UUID().uuidString).nxdemo").path
         let recorded = try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "20", "--expert-policy", expert, "--out", demos])
         #expect(recorded.status == 0, "\(recorded.stderr)")
-        let bc = try ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos])
+        let bc = try await ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos])
         #expect(await bc.finish(within: 180) == 0, "\(bc.outputText)")
         #expect(try #require(bc.summary?.number("eval_return_mean")) >= 475)
     }

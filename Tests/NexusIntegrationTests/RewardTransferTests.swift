@@ -14,14 +14,14 @@ extension ClusterTrainingTests {
         // A fixed budget: the reward of a run stopped the moment its policy reached −300 was
         // sometimes still immature (scores 0.65–0.99 over 3 seeds); after 60 iterations
         // 0.98–0.99 over 4.
-        let airl = try ClusterRun.train([
+        let airl = try await ClusterRun.train([
             "--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "2", "--seed", "1",
             "--set", "stop_at_target=false", "--set", "training.max_iterations=60", "--max-seconds", "400",
         ])
         #expect(await airl.finish(within: 500) == 0, "\(airl.outputText)")
         let reward = try #require(Self.newestCheckpoint(airl.runDirectory))
 
-        let transfer = try ClusterRun.train([
+        let transfer = try await ClusterRun.train([
             "--algo", "ppo", "--env", "Pendulum-v1", "--env-kwarg", "g=12", "--reward", reward, "--workers", "2", "--seed", "1",
             "--set", "stop_at_target=false", "--set", "training.max_iterations=25", "--max-seconds", "400",
         ])

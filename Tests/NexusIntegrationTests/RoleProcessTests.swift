@@ -16,11 +16,11 @@ struct RoleProcessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-roles-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let endpoint = { (name: String) in "ipc://\(directory)/\(name)" }
-        let worker = try ClusterRun(["worker", "--learner", endpoint("control"), "--worker-id", "7"], runDirectory: directory, logName: "worker")
+        let worker = try await ClusterRun(["worker", "--learner", endpoint("control"), "--worker-id", "7"], runDirectory: directory, logName: "worker")
         #expect(await ClusterRun.waitUntil(seconds: 30) { worker.outputText.contains("no welcome from the learner") })
         #expect(worker.isRunning)
-        let expert = try ClusterRun(["expert", "--env", "CartPole-v1", "--bind", endpoint("expert")], runDirectory: directory, logName: "expert")
-        let learner = try ClusterRun(
+        let expert = try await ClusterRun(["expert", "--env", "CartPole-v1", "--bind", endpoint("expert")], runDirectory: directory, logName: "expert")
+        let learner = try await ClusterRun(
             ["learner", "--env", "CartPole-v1", "--run-dir", directory + "/run",
              "--set", "endpoints.control=\(endpoint("control"))", "--set", "endpoints.trajectories=\(endpoint("trajectories"))",
              "--set", "endpoints.weights=\(endpoint("weights"))", "--set", "endpoints.expert=\(endpoint("expert"))", "--set", "workers=1"],
@@ -38,7 +38,7 @@ struct RoleProcessTests {
 
     @Test("segments with the wrong observation size are counted and dropped while training goes on")
     func wrongObservationSize() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + ClusterTrainingTests.longRun)
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + ClusterTrainingTests.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.endpoints(of: "learner")["trajectories"] != nil })
         let endpoint = try Endpoint(parsing: try #require(run.endpoints(of: "learner")["trajectories"]))
         let push = try PushSocket(connect: [endpoint])
@@ -70,7 +70,7 @@ struct RoleProcessTests {
 
     @Test("a launcher killed with SIGKILL leaves no process behind")
     func launcherKilled() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + ClusterTrainingTests.longRun)
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "2"] + ClusterTrainingTests.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.processes.count == 4 })
         let pids = run.processes
         kill(run.pid, SIGKILL)

@@ -131,17 +131,17 @@ struct RunDirectoryTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let endpoint = { (name: String) in "ipc://\(directory)/\(name)" }
-        let learner = try ClusterRun(
+        let learner = try await ClusterRun(
             ["learner", "--algo", "ppo", "--env", "CartPole-v1", "--run-dir", directory + "/run", "--set", "workers=2",
              "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000",
              "--set", "endpoints.control=\(endpoint("control"))", "--set", "endpoints.trajectories=\(endpoint("trajectories"))",
              "--set", "endpoints.weights=\(endpoint("weights"))"],
             runDirectory: directory, logName: "learner")
         defer { if learner.isRunning { kill(learner.pid, SIGKILL) } }
-        let first = try ClusterRun(["worker", "--learner", endpoint("control")], runDirectory: directory, logName: "first")
+        let first = try await ClusterRun(["worker", "--learner", endpoint("control")], runDirectory: directory, logName: "first")
         defer { if first.isRunning { kill(first.pid, SIGKILL) } }
         #expect(await ClusterRun.waitUntil(seconds: 60) { learner.outputText.contains("worker 1 joined") }, "\(learner.outputText)")
-        let second = try ClusterRun(["worker", "--learner", endpoint("control"), "--set", "worker.join_refused_seconds=5"], runDirectory: directory, logName: "second")
+        let second = try await ClusterRun(["worker", "--learner", endpoint("control"), "--set", "worker.join_refused_seconds=5"], runDirectory: directory, logName: "second")
         let status = await second.finish(within: 120)
         #expect(status != nil && status != 0, "the second worker 1 did not give up\n\(second.outputText)")
         #expect(second.outputText.contains("refuses this worker: worker id 1 is in use by"), "\(second.outputText)")

@@ -13,7 +13,7 @@ extension ClusterTrainingTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-it's keys-\(UUID().uuidString.prefix(6))").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try await NexusProcess.run(["keys", "generate", folder]).status == 0)
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve", "--set", "security.keys=\(folder)", "--max-seconds", "120"])
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve", "--set", "security.keys=\(folder)", "--max-seconds", "120"])
         #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
         #expect(run.summary?["reached_target"] as? Bool == true)
         let worker = ClusterRun.read(run.runDirectory + "/roles/worker.yaml")
@@ -22,7 +22,7 @@ extension ClusterTrainingTests {
 
     @Test("with security.mode curve, a client with an unknown key or none cannot stop the run or feed it; the refusals are counted")
     func curveRefusesStrangers() async throws {
-        let run = try ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve"] + Self.longRun)
+        let run = try await ClusterRun.train(["--env", "CartPole-v1", "--workers", "2", "--set", "security.mode=curve"] + Self.longRun)
         #expect(await ClusterRun.waitUntil(seconds: 60) { run.endpoints(of: "learner")["control"] != nil && run.metricsRows.count >= 1 })
         let control = try Endpoint(parsing: try #require(run.endpoints(of: "learner")["control"]))
         let trajectories = try Endpoint(parsing: try #require(run.endpoints(of: "learner")["trajectories"]))
@@ -50,7 +50,7 @@ extension ClusterTrainingTests {
         try FileManager.default.removeItem(atPath: strangerKeys + "/server.pub")
         try FileManager.default.copyItem(atPath: run.runDirectory + "/keys/server.pub", toPath: strangerKeys + "/server.pub")
         let strangerKey = try String(contentsOfFile: strangerKeys + "/client.pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let worker = try ClusterRun(
+        let worker = try await ClusterRun(
             ["worker", "--learner", control.description, "--worker-id", "9", "--set", "security.mode=curve", "--set", "security.keys=\(strangerKeys)"],
             runDirectory: run.runDirectory + "-stranger-keys", logName: "worker")
         #expect(await ClusterRun.waitUntil(seconds: 60) { worker.outputText.contains("CurveZMQ is on") }, "\(worker.outputText)")
@@ -89,7 +89,7 @@ extension ClusterTrainingTests {
     @Test("a Python expert with security.mode curve serves over CurveZMQ: DAgger reaches 475 through it; a client with an unknown key or none gets no answer, and the expert counts both")
     func pythonExpertOverCurve() async throws {
         try GymEnvironmentTests.requirePython()
-        let run = try ClusterRun.train(
+        let run = try await ClusterRun.train(
             ["--env", "CartPole-v1", "--workers", "2", "--python", GymEnvironmentTests.python, "--expert-python", "cartpole_expert:act",
              "--set", "security.mode=curve"] + Self.longRun,
             environment: GymEnvironmentTests.environment)

@@ -24,7 +24,7 @@ struct SlurmTests {
         let after = ClusterTrainingTests.rowsAfterEvent
         #expect(await ClusterRun.waitUntil(seconds: 180) { slurm.metricsRows() >= rowsAtSteps + after }, "training stalled")
         #expect(await ClusterRun.waitUntil(seconds: 300) { ClusterRun.evaluated(ClusterRun.metricsRows(at: slurm.directory + "/run/run"), atLeast: 475, after: rowsAtSteps) }, "no evaluation of 475")
-        let control = try #require(ClusterRun.learnerControl(in: slurm.directory + "/run"), "the learner announced no endpoints")
+        let control = try await #require(ClusterRun.learnerControl(in: slurm.directory + "/run"), "the learner announced no endpoints")
         let ended = try await ClusterRun.sendStop(to: control, reason: ClusterTrainingTests.stopReason, keys: slurm.directory + "/keys") {
             await ClusterRun.waitUntil(seconds: 240) { !slurm.isQueued(job) }
         }

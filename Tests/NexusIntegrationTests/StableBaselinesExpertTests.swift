@@ -40,7 +40,7 @@ struct StableBaselinesExpertTests {
     @Test("DAgger through the cluster (2 workers) with the SB3 model as the expert reaches 475 on gym:CartPole-v1")
     func dagger() async throws {
         let model = try await Self.trainedModel()
-        let run = try ClusterRun.train(
+        let run = try await ClusterRun.train(
             ["--algo", "dagger", "--env", "gym:CartPole-v1", "--expert-python", "sb3:" + model, "--workers", "2", "--seed", "1"] + Self.tools,
             environment: Self.environment)
         #expect(await run.finish(within: 400) == 0, "\(run.outputText)")
@@ -59,7 +59,7 @@ struct StableBaselinesExpertTests {
             timeout: 400, environment: Self.environment)
         #expect(recorded.status == 0, "\(recorded.stderr)")
         #expect(recorded.stdout.contains("20 episodes"), "\(recorded.stdout)")
-        let run = try ClusterRun.train(["--algo", "bc", "--env", "gym:CartPole-v1", "--demos", demos] + Self.tools, environment: Self.environment)
+        let run = try await ClusterRun.train(["--algo", "bc", "--env", "gym:CartPole-v1", "--demos", demos] + Self.tools, environment: Self.environment)
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
         #expect(try #require(run.summary?.number("eval_return_mean")) >= 475, "\(run.outputText)")
     }

@@ -14,7 +14,7 @@ struct TelemetryTests {
     func tensorBoardMatchesCSV() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: run .ci/install-deps")
         // Past the target, so that the curves have rows to compare.
-        let run = try ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=25"])
+        let run = try await ClusterRun.train(["--algo", "dagger", "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=25"])
         #expect(await run.finish(within: 120) == 0, "\(run.outputText)")
         #expect(run.metricsRows.count == 25)
         let (status, report) = spawnAndWait(Self.python, [Self.tool("check_tensorboard.py"), run.runDirectory])
@@ -26,7 +26,7 @@ struct TelemetryTests {
         let demos = run.runDirectory + "-demos.nxdemo"
         defer { try? FileManager.default.removeItem(atPath: demos) }
         #expect(try await NexusProcess.run(["demos", "record", "--env", "CartPole-v1", "--episodes", "10", "--out", demos]).status == 0)
-        let bc = try ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos, "--set", "stop_at_target=false", "--set", "bc.iterations=4"])
+        let bc = try await ClusterRun.train(["--algo", "bc", "--env", "CartPole-v1", "--demos", demos, "--set", "stop_at_target=false", "--set", "bc.iterations=4"])
         #expect(await bc.finish(within: 120) == 0, "\(bc.outputText)")
         let (bcStatus, bcReport) = spawnAndWait(Self.python, [Self.tool("check_tensorboard.py"), bc.runDirectory])
         #expect(bcStatus == 0 && bcReport.contains("legacy accumulator: 4 rows") && bcReport.contains("(step: iteration)"), "\(bcReport)")
@@ -37,7 +37,7 @@ extension TelemetryTests {
     @Test("Prometheus: learner and expert /metrics scraped with curl during a run: counters move, histograms fill, refused connections counted")
     func prometheusEndpoints() async throws {
         let port = try freeTCPPort(following: 1)
-        let run = try ClusterRun.train([
+        let run = try await ClusterRun.train([
             "--env", "CartPole-v1", "--workers", "2", "--set", "stop_at_target=false", "--set", "training.max_iterations=1000000",
             "--set", "learner.eval_episodes=5", "--set", "max_seconds=600", "--set", "metrics.port=\(port)",
         ])
