@@ -5,6 +5,12 @@ import Testing
 /// The AIRL paper's claim through the command line: a reward learned by AIRL on Pendulum-v1
 /// (g = 10) trains a fresh PPO policy on Pendulum-v1 with g = 12 to near the expert's return
 /// there, with the run never looking at the environment's reward to stop (a fixed budget).
+///
+/// One worker a run, waiting for each version (lockstep: what each update trains on does not
+/// depend on timing), so that each run is deterministic whatever the machine's load: this is the claim at seed 1, not across seeds. Across
+/// seeds it does not hold reliably yet (2026-12-06, these budgets: 4 of 8 seeds ≥ 0.8 with one
+/// worker; with two, whose runs vary with timing, 5 of 8, and seed 1 itself once 0.64 under CI
+/// load).
 extension ClusterTrainingTests {
     @Test("AIRL's reward from Pendulum g=10 trains PPO on g=12 to a normalised score ≥ 0.8")
     func rewardTransfer() async throws {
@@ -12,18 +18,17 @@ extension ClusterTrainingTests {
         let recorded = try await NexusProcess.run(["demos", "record", "--env", "Pendulum-v1", "--episodes", "50", "--out", demos, "--seed", "101"])
         #expect(recorded.status == 0, "\(recorded.stderr)")
         // A fixed budget: the reward of a run stopped the moment its policy reached −300 was
-        // sometimes still immature (scores 0.65–0.99 over 3 seeds); after 60 iterations
-        // 0.98–0.99 over 4.
+        // sometimes still immature.
         let airl = try await ClusterRun.train([
-            "--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "2", "--seed", "1",
-            "--set", "stop_at_target=false", "--set", "training.max_iterations=60", "--max-seconds", "400",
+            "--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "1", "--seed", "1",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=60", "--set", "worker.version_wait_seconds=86400", "--max-seconds", "400",
         ])
         #expect(await airl.finish(within: 500) == 0, "\(airl.outputText)")
         let reward = try #require(Self.newestCheckpoint(airl.runDirectory))
 
         let transfer = try await ClusterRun.train([
-            "--algo", "ppo", "--env", "Pendulum-v1", "--env-kwarg", "g=12", "--reward", reward, "--workers", "2", "--seed", "1",
-            "--set", "stop_at_target=false", "--set", "training.max_iterations=25", "--max-seconds", "400",
+            "--algo", "ppo", "--env", "Pendulum-v1", "--env-kwarg", "g=12", "--reward", reward, "--workers", "1", "--seed", "1",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=25", "--set", "worker.version_wait_seconds=86400", "--max-seconds", "400",
         ])
         #expect(await transfer.finish(within: 500) == 0, "\(transfer.outputText)")
         let policy = try #require(Self.newestCheckpoint(transfer.runDirectory))
