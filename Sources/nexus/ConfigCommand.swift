@@ -43,7 +43,7 @@ struct ConfigCommand: ParsableCommand {
             if let workers { overrides.append("workers=\(workers)") }
             let config: RunConfig
             do {
-                config = try ConfigLoader.load(overrides: overrides)
+                config = try ConfigLoader.load(overrides: overrides, requiringInputs: false)
             } catch let error as ConfigError {
                 throw ValidationError(error.description)
             }

@@ -304,6 +304,14 @@ struct CLITests {
         #expect(ppo.stdout.contains("ppo.gamma = 0.9\n") && ppo.stdout.contains("[ppo]") && !ppo.stdout.contains("mega.") && !ppo.stdout.contains("dagger."))
         #expect(ppo.stdout.contains("target_return = -200.0"))
 
+        // Every algorithm's keys, those that learn from a demonstration file included: listing
+        // keys needs no run's inputs (airl's once refused for want of --demos).
+        for algo in ["bc", "dagger", "mega-dagger", "gail", "airl", "ppo"] {
+            let listed = try await NexusProcess.run(["config", "keys", algo])
+            #expect(listed.status == 0 && listed.stdout.contains("keys for \(algo) on"), "\(algo): \(listed.stderr)")
+        }
+        #expect(try await NexusProcess.run(["config", "keys", "gail"]).stdout.contains("adversarial.state_only_reward"))
+
         let misspelt = try await NexusProcess.run(["config", "keys", "dager"])
         #expect(misspelt.status == 64)
         #expect(misspelt.stderr.contains("unknown algorithm dager") && misspelt.stderr.contains("did you mean dagger?"), "\(misspelt.stderr)")

@@ -11,20 +11,21 @@ public enum ConfigProblem {}
 /// over the defaults for the chosen environment. Unknown keys and values of the wrong type are
 /// rejected with the key named; `RunConfig.validate()` then checks ranges.
 public enum ConfigLoader {
-    public static func load(file: String? = nil, overrides: [String] = []) throws -> RunConfig {
-        guard let file else { return try load(yaml: "", source: "", overrides: overrides) }
+    /// `requiringInputs`: see `RunConfig.validate(requiringInputs:)`.
+    public static func load(file: String? = nil, overrides: [String] = [], requiringInputs: Bool = true) throws -> RunConfig {
+        guard let file else { return try load(yaml: "", source: "", overrides: overrides, requiringInputs: requiringInputs) }
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
             throw ConfigError("cannot read config file \(file): \(error.localizedDescription)")
         }
-        return try load(yaml: text, source: "config file \(file)", overrides: overrides)
+        return try load(yaml: text, source: "config file \(file)", overrides: overrides, requiringInputs: requiringInputs)
     }
 
     /// The same from YAML text (a worker gets the run's configuration from the learner);
     /// `overlay`, a file of keys laid over it before `overrides` (a worker's own `--config`).
-    public static func load(yaml text: String, source: String, overlay: String? = nil, overrides: [String] = []) throws -> RunConfig {
+    public static func load(yaml text: String, source: String, overlay: String? = nil, overrides: [String] = [], requiringInputs: Bool = true) throws -> RunConfig {
         var user = try parse(text, source: source)
         if let overlay {
             let top: String
@@ -54,7 +55,7 @@ public enum ConfigLoader {
             if let problem = GymEnvironmentID.problem(config.env) { throw ConfigError("config key \"env\": \(problem)") }
             config.targetReturn = try config.environmentSpec.rewardThreshold ?? .greatestFiniteMagnitude
         }
-        try config.validate()
+        try config.validate(requiringInputs: requiringInputs)
         return config
     }
 

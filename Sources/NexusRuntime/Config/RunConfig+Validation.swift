@@ -28,8 +28,9 @@ extension RunConfig {
     }
 
     /// Checks every key's own rule (`ConfigKeys`), then what keys must agree on; the error
-    /// names the key, the value and the rule.
-    public func validate() throws {
+    /// names the key, the value and the rule. `requiringInputs`: also what the algorithm needs
+    /// to run (a demonstration file); not for listing keys and defaults.
+    public func validate(requiringInputs: Bool = true) throws {
         let require = ConfigError.require
         let algorithm = try self.algorithm
         if let problem = GymEnvironmentID.problem(env) { throw ConfigError("config key \"env\": \(problem)") }
@@ -68,7 +69,7 @@ extension RunConfig {
             try require(parameters * 4 <= limit, "policy.hidden_sizes", policy.hiddenSizes,
                 "make a policy of \(parameters) parameters (\(parameters * 4) bytes), beyond what a weights message carries (\(limit) bytes)")
         }
-        try algorithm.validate(self)
+        if requiringInputs { try algorithm.validate(self) }
     }
 
     /// Supervised imitation's hyperparameters: the `policy`, `training` and `dagger` sections.
