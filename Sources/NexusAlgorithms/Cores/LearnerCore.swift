@@ -203,10 +203,13 @@ public struct LearnerCore {
         counters.metrics + [
             Metric(name: "wall_seconds", value: wallSeconds),
             Metric(name: "iteration", value: Double(iteration)),
-            Metric(name: "finished", value: isRunning ? 0 : 1),
+            Metric(name: Self.finishedMetric, value: isRunning ? 0 : 1),
             Metric(name: "target_return", value: settings.targetReturn),
         ] + losses
     }
+
+    /// The status metric that is 1 once the run has finished (the launcher stops asking then).
+    public static let finishedMetric = "finished"
 
     /// The counters a checkpoint keeps (a resumed run goes on counting from them).
     public func checkpointCounters(wallSeconds: Double) -> [Metric] {

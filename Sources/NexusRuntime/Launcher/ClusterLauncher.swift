@@ -134,7 +134,7 @@ public final class ClusterLauncher {
             var actions = exits()
             var silences: [UInt32: (silent: Double, processAge: Double)] = [:]
             if !learnerFinishing, let running = learner, running.isRunning, let current = await status.status(timeout: 1, unless: { !running.isRunning }) {
-                learnerFinishing = current[metric: "finished"] == 1
+                learnerFinishing = current[metric: LearnerCore.finishedMetric] == 1
                 let alive = workers.values.filter(\.isRunning).count
                 progress.show(current, workers: (alive, workers.count), restarts: supervisor.restartCounts["worker", default: 0])
                 // Answers from a control loop whose training loop is wedged do not count.

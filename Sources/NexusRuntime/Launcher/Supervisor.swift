@@ -9,7 +9,10 @@ struct Supervisor {
         case expert(Int)
         case worker(UInt32)
 
-        /// "learner", "expert" or "worker": what restarts are counted by.
+        /// What restarts are counted by (`cluster.json`'s `restarts`, the summary's `KIND_restarts`).
+        static let kinds = ["learner", "expert", "worker"]
+
+        /// One of `kinds`.
         var kind: String {
             switch self {
             case .learner: return "learner"
@@ -68,7 +71,7 @@ struct Supervisor {
     /// Restarts so far by kind of role ("worker": all workers', "expert": all experts'), every
     /// kind present (0 where none).
     var restartCounts: [String: Int] {
-        restarts.reduce(into: ["learner": 0, "expert": 0, "worker": 0]) { $0[$1.key.kind, default: 0] += $1.value }
+        restarts.reduce(into: Dictionary(uniqueKeysWithValues: Role.kinds.map { ($0, 0) })) { $0[$1.key.kind, default: 0] += $1.value }
     }
 
     /// A learner or expert was started, or answered status: its silence starts afresh.

@@ -247,7 +247,7 @@ actor Learner {
     /// The restarts the launcher counted (`cluster.json`), 0 for a learner without one.
     private var restarts: [String: Int] {
         let counted = (try? JSONFile.read(run.cluster))?["restarts"] as? [String: Any] ?? [:]
-        return Dictionary(uniqueKeysWithValues: ["worker", "learner", "expert"].map { ("\($0)_restarts", (counted[$0] as? NSNumber)?.intValue ?? 0) })
+        return Dictionary(uniqueKeysWithValues: Supervisor.Role.kinds.map { ("\($0)_restarts", (counted[$0] as? NSNumber)?.intValue ?? 0) })
     }
 
     func summaryJSON(network: [Metric]) throws -> String { try JSONFile.encode(summary(network: network)) }
