@@ -87,6 +87,7 @@ struct Train: AsyncParsableCommand {
     static func ending(_ outcome: ClusterLauncher.Outcome) -> String {
         let reason = outcome.finishReason ?? "stopped"
         if reason.hasPrefix("reached target") { return reason }
+        guard outcome.hadTarget else { return "finished (\(reason)); the environment names no target return (target_return sets one)" }
         return "finished (\(reason)); " + (outcome.reachedTarget ? "the target was reached on the way" : "the target was not reached")
     }
 }

@@ -53,7 +53,7 @@ public enum ConfigLoader {
             // A gym: environment's threshold is its registry's (Python says it); without one
             // the run goes on to its iteration or time limit.
             if let problem = GymEnvironmentID.problem(config.env) { throw ConfigError("config key \"env\": \(problem)") }
-            config.targetReturn = try config.environmentSpec.rewardThreshold ?? .greatestFiniteMagnitude
+            config.targetReturn = try config.environmentSpec.rewardThreshold ?? RunConfig.noTarget
         }
         try config.validate(requiringInputs: requiringInputs)
         return config

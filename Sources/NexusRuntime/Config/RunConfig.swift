@@ -24,6 +24,13 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// environment's threshold.
     public var targetReturn = 475.0
     public var stopAtTarget = true
+
+    /// The value `targetReturn` takes for a `gym:` environment whose registry names no
+    /// threshold (and none was set): no return counts as solved.
+    public static let noTarget = Double.greatestFiniteMagnitude
+
+    /// Whether some return counts as solved (see `noTarget`).
+    public static func hasTarget(_ targetReturn: Double) -> Bool { targetReturn.isFinite && targetReturn < noTarget }
     /// Demonstration file (`nexus demos record`): required by bc, gail and airl; dagger may
     /// start from one.
     public var demos = ""

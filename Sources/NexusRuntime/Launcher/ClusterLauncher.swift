@@ -15,6 +15,8 @@ public final class ClusterLauncher {
     public struct Outcome: Sendable {
         public var summaryPath: String
         public var reachedTarget: Bool
+        /// Whether the run had a target at all (`RunConfig.hasTarget`).
+        public var hadTarget: Bool
         public var stoppedBySignal: String?
         /// The learner's `finish_reason` ("reached target return 475.0", "reached max_seconds 600.0", …).
         public var finishReason: String?
@@ -408,7 +410,7 @@ public final class ClusterLauncher {
         }
         // JSON booleans read back as numbers on Linux.
         let reached = (summary["reached_target"] as? NSNumber)?.boolValue ?? false
-        return Outcome(summaryPath: run.summary, reachedTarget: reached, stoppedBySignal: signal, finishReason: summary["finish_reason"] as? String ?? signal)
+        return Outcome(summaryPath: run.summary, reachedTarget: reached, hadTarget: RunConfig.hasTarget(config.targetReturn), stoppedBySignal: signal, finishReason: summary["finish_reason"] as? String ?? signal)
     }
 
     static func tail(of path: String, lines: Int = 15) -> String {

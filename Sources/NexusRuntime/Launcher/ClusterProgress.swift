@@ -23,10 +23,11 @@ struct ClusterProgress {
         }
         lastSteps = (steps, now)
         let evalReturn = status[metric: "eval_return_mean"].flatMap { $0.isNaN ? nil : String(format: "%.1f", $0) } ?? "—"
+        let target = Self.target(status[metric: "target_return"])
         var text = String(
-            format: "iter %d | v%llu | env steps %llu | expert queries %llu | eval return %@ (target %.0f) | %.0f steps/s | workers %d/%d",
+            format: "iter %d | v%llu | env steps %llu | expert queries %llu | eval return %@ (%@) | %.0f steps/s | workers %d/%d",
             Int(status[metric: "iteration"] ?? 0), status.policyVersion, steps, UInt64(status[metric: "expert_queries"] ?? 0),
-            evalReturn, status[metric: "target_return"] ?? .nan, rate, workers.alive, workers.total)
+            evalReturn, target, rate, workers.alive, workers.total)
         if restarts > 0 { text += " | restarts \(restarts)" }
         let wall = status[metric: "wall_seconds"] ?? 0
         text += String(format: " | %.1f s", wall)
@@ -37,4 +38,11 @@ struct ClusterProgress {
     }
 
     mutating func finish() { line.finish() }
+
+    /// "target 475", or "no target" for a run without one (a gym: environment whose registry
+    /// names no threshold: its target is `RunConfig.noTarget`, not a number to print).
+    static func target(_ value: Double?) -> String {
+        guard let value, RunConfig.hasTarget(value) else { return "no target" }
+        return String(format: "target %.0f", value)
+    }
 }
