@@ -28,23 +28,22 @@ public struct NexusProcess {
     /// standard input (else none). Started as `TestProcess` starts children (swift-subprocess):
     /// nothing of this process's leaks into it, and its end is seen however many siblings run.
     public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String] = [:], input: String? = nil) async throws -> Result {
+        if let input { return try await collect(arguments, input: .string(input), timeout: timeout, environment: environment) }
+        return try await collect(arguments, input: .none, timeout: timeout, environment: environment)
+    }
+
+    /// `run` with either kind of standard input (a string, or none).
+    private static func collect(_ arguments: [String], input: some InputProtocol, timeout: Double, environment: [String: String]) async throws -> Result {
         let watchdog = Mutex<Task<Void, any Error>?>(nil)
         defer { watchdog.withLock { $0?.cancel() } }
-        let watch = { (pid: Int32) in
-            watchdog.withLock { $0 = Task { try await Task.sleep(for: .seconds(timeout)); kill(pid, SIGTERM) } }
-        }
         // The output is read as it comes: a chatty child never blocks on a full pipe.
         let limit = 1 << 30
-        let result = if let input {
-            try await Subprocess.run(
-                .path(FilePath(executable.path)), arguments: Arguments(arguments), environment: .inheriting(environment),
-                input: .string(input), output: .string(limit: limit), error: .string(limit: limit)
-            ) { watch($0.processIdentifier.value) }
-        } else {
-            try await Subprocess.run(
-                .path(FilePath(executable.path)), arguments: Arguments(arguments), environment: .inheriting(environment),
-                input: .none, output: .string(limit: limit), error: .string(limit: limit)
-            ) { watch($0.processIdentifier.value) }
+        let result = try await Subprocess.run(
+            .path(FilePath(executable.path)), arguments: Arguments(arguments), environment: .inheriting(environment),
+            input: input, output: .string(limit: limit), error: .string(limit: limit)
+        ) { execution in
+            let pid = execution.processIdentifier.value
+            watchdog.withLock { $0 = Task { try await Task.sleep(for: .seconds(timeout)); kill(pid, SIGTERM) } }
         }
         return Result(status: result.terminationStatus.code, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
     }
