@@ -80,7 +80,9 @@ struct GymBridgeLifecycleTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardInput = Pipe()
-        try process.run()
+        // The interpreter wrapper was just written: a process forked meanwhile by another test
+        // may still hold it open for writing (ETXTBSY), as the launcher's children can.
+        try process.runRetryingBusyExecutable()
         var accepted: FramedConnection?
         for _ in 0..<1200 where accepted == nil { accepted = try listener.accept(timeout: 0.1) }
         let connection = try #require(accepted, "the server never connected")
