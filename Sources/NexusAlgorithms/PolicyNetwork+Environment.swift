@@ -6,12 +6,13 @@ extension PolicyNetwork {
     /// A fresh policy for an environment: categorical over a discrete space, a diagonal
     /// Gaussian over a box.
     public convenience init(
-        spec: EnvironmentSpec, hiddenSizes: [Int], activation: Activation, logStdInit: Float = 0, random: inout RandomSource
+        spec: EnvironmentSpec, hiddenSizes: [Int], activation: Activation, logStdInit: Float = 0, orthogonal: Bool = true,
+        random: inout RandomSource
     ) {
         let head: Head = spec.actionSpace.discreteCount == nil ? .gaussian : .categorical
         self.init(
             sizes: [spec.observationDim] + hiddenSizes + [spec.actionSpace.policyOutputs], activation: activation, head: head,
-            logStdInit: logStdInit, random: &random)
+            logStdInit: logStdInit, orthogonal: orthogonal, random: &random)
     }
 
     /// Whether this policy's inputs and outputs fit the environment.

@@ -23,11 +23,16 @@ public final class PolicyNetwork {
     public private(set) var inputScale: [Float]
     private var normalised: [Float] = []
 
-    public init(sizes: [Int], activation: Activation, head: Head, logStdInit: Float = 0, random: inout RandomSource) {
+    /// - Parameter orthogonal: orthogonal weights (gain √2 or 5/3 hidden, 0.01 on the output, so
+    ///   the first actions are near the centre), as SB3's `ortho_init`; false: PyTorch's uniform
+    ///   default on every layer (rl-baselines3-zoo's MuJoCo settings).
+    public init(sizes: [Int], activation: Activation, head: Head, logStdInit: Float = 0, orthogonal: Bool = true, random: inout RandomSource) {
         self.sizes = sizes
         self.activation = activation
         self.head = head
-        mlp = MLP(sizes: sizes, activation: activation, name: "policy", outputInitialisation: .orthogonal(gain: 0.01), random: &random)
+        mlp = MLP(
+            sizes: sizes, activation: activation, name: "policy", hiddenInitialisation: orthogonal ? nil : .uniform,
+            outputInitialisation: orthogonal ? .orthogonal(gain: 0.01) : .uniform, random: &random)
         logStdOffset = head == .gaussian ? mlp.parameters.add(Self.logStdName, shape: [sizes.last!]) { _ in logStdInit } : nil
         inputShift = [Float](repeating: 0, count: sizes[0])
         inputScale = [Float](repeating: 1, count: sizes[0])

@@ -34,4 +34,18 @@ struct PolicyNetworkTests {
         model.kind = .value
         #expect(throws: PolicyError.self) { try PolicyNetwork(model: model) }
     }
+
+    @Test("orthogonal initial weights put the first actions near the centre; PyTorch's uniform ones (the zoo's ortho_init=False) within ±1/√inputs, the output too")
+    func initialWeights() throws {
+        var random = RandomSource(seed: 4)
+        let orthogonal = PolicyNetwork(sizes: [17, 256, 256, 6], activation: .relu, head: .gaussian, random: &random)
+        let uniform = PolicyNetwork(sizes: [17, 256, 256, 6], activation: .relu, head: .gaussian, orthogonal: false, random: &random)
+        let output = { (policy: PolicyNetwork) in try #require(policy.mlp.parameters.values(of: "policy.layer2.weight")) }
+        let first = { (policy: PolicyNetwork) in try #require(policy.mlp.parameters.values(of: "policy.layer0.weight")) }
+        // Orthogonal rows of gain 0.01 have norm 0.01; uniform ones in ±1/16 have a norm near √(256/3)/16 ≈ 0.58.
+        #expect(try output(orthogonal).map { $0 * $0 }.reduce(0, +) < 6 * 0.0001 * 1.01)
+        #expect(try output(uniform).allSatisfy { abs($0) <= 1 / 16 })
+        #expect(try output(uniform).map { $0 * $0 }.reduce(0, +) > 6 * 0.2)
+        #expect(try first(uniform).allSatisfy { abs($0) <= 1 / Float(17).squareRoot() })
+    }
 }

@@ -66,10 +66,12 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         random = RandomSource(seed: seed)
         var initRandom = random.split()
         policy = PolicyNetwork(
-            spec: spec, hiddenSizes: network.hiddenSizes, activation: network.activation, logStdInit: settings.logStdInit, random: &initRandom)
+            spec: spec, hiddenSizes: network.hiddenSizes, activation: network.activation, logStdInit: settings.logStdInit,
+            orthogonal: settings.orthogonalInit, random: &initRandom)
         value = MLP(
             sizes: [spec.observationDim] + network.hiddenSizes + [1], activation: network.activation, name: "value",
-            outputInitialisation: .orthogonal(gain: 1), random: &initRandom)
+            hiddenInitialisation: settings.orthogonalInit ? nil : .uniform,
+            outputInitialisation: settings.orthogonalInit ? .orthogonal(gain: 1) : .uniform, random: &initRandom)
         policyOptimiser = Adam(parameterCount: policy.mlp.parameters.count, learningRate: network.learningRate, epsilon: 1e-5)
         valueOptimiser = Adam(parameterCount: value.parameters.count, learningRate: network.learningRate, epsilon: 1e-5)
         observationStatistics = RunningStatistics(columns: spec.observationDim)

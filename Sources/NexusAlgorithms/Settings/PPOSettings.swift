@@ -30,6 +30,8 @@ public struct PPOSettings: Codable, Sendable, Equatable {
     public var normalizeRewards = false
     /// Initial log standard deviation of a Gaussian policy.
     public var logStdInit: Float = 0
+    /// Orthogonal initial weights (SB3's `ortho_init`); false: PyTorch's uniform default.
+    public var orthogonalInit = true
     /// On-policy: the learner drops segments more than this many versions old (and counts
     /// them); one version old is corrected by the recorded behaviour log-probabilities.
     public var maxPolicyLag = 1

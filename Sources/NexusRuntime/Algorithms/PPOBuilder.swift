@@ -17,14 +17,15 @@ struct PPOBuilder: AlgorithmBuilder {
         var envs: Int, steps: Int, minibatch = 64, epochs = 10, gamma: Float = 0.99, lambda: Float = 0.95, learningRate: Float = 3e-4
         var linearSchedules = false, scheduleSteps = 1_000_000, normalise = false
         var clipRange: Float = 0.2, entropy: Float = 0, valueCoefficient: Float = 0.5, maxGradNorm: Float = 0.5
-        /// The zoo's MuJoCo policies: 256 × 256 ReLU networks starting at σ = e⁻².
-        var hiddenSizes = [64, 64], activation = Activation.tanh, logStdInit: Float = 0
+        /// The zoo's MuJoCo policies: 256 × 256 ReLU networks starting at σ = e⁻², PyTorch's
+        /// uniform initial weights (`ortho_init=False`).
+        var hiddenSizes = [64, 64], activation = Activation.tanh, logStdInit: Float = 0, orthogonalInit = true
 
         static func mujoco(steps: Int = 512, minibatch: Int, epochs: Int, gamma: Float, lambda: Float, learningRate: Float,
                            clipRange: Float, entropy: Float, valueCoefficient: Float, maxGradNorm: Float) -> Tuned {
             Tuned(envs: 1, steps: steps, minibatch: minibatch, epochs: epochs, gamma: gamma, lambda: lambda, learningRate: learningRate,
                   normalise: true, clipRange: clipRange, entropy: entropy, valueCoefficient: valueCoefficient, maxGradNorm: maxGradNorm,
-                  hiddenSizes: [256, 256], activation: .relu, logStdInit: -2)
+                  hiddenSizes: [256, 256], activation: .relu, logStdInit: -2, orthogonalInit: false)
         }
     }
 
@@ -36,17 +37,16 @@ struct PPOBuilder: AlgorithmBuilder {
         case "HalfCheetah":
             return .mujoco(minibatch: 64, epochs: 20, gamma: 0.98, lambda: 0.92, learningRate: 2.0633e-5,
                            clipRange: 0.1, entropy: 0.000401762, valueCoefficient: 0.58096, maxGradNorm: 0.8)
-        case "Hopper":
-            return .mujoco(minibatch: 32, epochs: 5, gamma: 0.999, lambda: 0.99, learningRate: 9.80828e-5,
-                           clipRange: 0.2, entropy: 0.00229519, valueCoefficient: 0.835671, maxGradNorm: 0.7)
         case "Walker2d":
             // The zoo's Walker2d-v3 entry has no policy_kwargs: SB3's 64 × 64 tanh networks.
             var walker = Tuned.mujoco(minibatch: 32, epochs: 20, gamma: 0.99, lambda: 0.95, learningRate: 5.05041e-5,
                                       clipRange: 0.1, entropy: 0.000585045, valueCoefficient: 0.871923, maxGradNorm: 1)
-            (walker.hiddenSizes, walker.activation, walker.logStdInit) = ([64, 64], .tanh, 0)
+            (walker.hiddenSizes, walker.activation, walker.logStdInit, walker.orthogonalInit) = ([64, 64], .tanh, 0, true)
             return walker
-        case "Ant", "Swimmer":
-            // The zoo's mujoco-defaults: SB3's PPO with normalisation (Swimmer: γ 0.9999).
+        case "Ant", "Hopper", "Swimmer":
+            // The zoo's mujoco-defaults: SB3's PPO with normalisation (Swimmer: γ 0.9999). The
+            // zoo's own Hopper-v3 entry (256 × 256 ReLU, σ = e⁻², γ 0.999, batch 512) learns to
+            // stand still on Hopper-v5 (return ≈ 1,000), in SB3 as in Nexus; these hop.
             return Tuned(envs: 1, steps: 2048, gamma: family == "Swimmer" ? 0.9999 : 0.99, normalise: true)
         default:
             break
@@ -67,11 +67,13 @@ struct PPOBuilder: AlgorithmBuilder {
 
     func applyDefaults(to config: inout RunConfig) {
         let tuned = Self.tuned(for: config.env)
-        // The zoo's copies split over the workers, so that one update sees the zoo's batch
-        // (at least one copy a worker: a zoo setting of one copy gives N workers N × its batch).
-        config.worker.envs = max(1, tuned.envs / max(1, config.workers))
-        config.worker.segmentSteps = tuned.steps
-        config.training.samplesPerIteration = config.worker.envs * max(1, config.workers) * tuned.steps
+        // One update sees the zoo's batch (copies × steps): its copies split over the workers,
+        // and where there are more workers than copies (one copy a worker at least), the steps.
+        let workers = max(1, config.workers)
+        config.worker.envs = max(1, tuned.envs / workers)
+        let copies = config.worker.envs * workers
+        config.worker.segmentSteps = copies > tuned.envs ? max(1, tuned.envs * tuned.steps / copies) : tuned.steps
+        config.training.samplesPerIteration = copies * config.worker.segmentSteps
         config.policy.batchSize = tuned.minibatch
         config.policy.learningRate = tuned.learningRate
         config.policy.hiddenSizes = tuned.hiddenSizes
@@ -89,6 +91,7 @@ struct PPOBuilder: AlgorithmBuilder {
         config.ppo.valueCoefficient = tuned.valueCoefficient
         config.ppo.maxGradNorm = tuned.maxGradNorm
         config.ppo.logStdInit = tuned.logStdInit
+        config.ppo.orthogonalInit = tuned.orthogonalInit
     }
 
     func maxPolicyLag(_ config: RunConfig) -> Int { config.ppo.maxPolicyLag }

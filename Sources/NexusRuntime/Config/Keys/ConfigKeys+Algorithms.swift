@@ -20,6 +20,7 @@ extension ConfigKeys {
         .key("ppo.normalize_observations", \.ppo.normalizeObservations, "running observation statistics, shipped inside the policy"),
         .key("ppo.normalize_rewards", \.ppo.normalizeRewards, "rewards divided by the running spread of the discounted return (learner only)"),
         .key("ppo.log_std_init", \.ppo.logStdInit, .within(-20...5), "a Gaussian policy's initial log standard deviation"),
+        .key("ppo.orthogonal_init", \.ppo.orthogonalInit, "orthogonal initial weights (SB3's ortho_init); false: PyTorch's uniform default"),
         .key("ppo.max_policy_lag", \.ppo.maxPolicyLag, .from(0, to: 1000),
              "segments more than this many versions old are dropped (and counted); one version old is corrected by the behaviour's log-probabilities"),
         .key("ppo.parallel_update", \.ppo.parallelUpdate, "the policy's and value network's gradients on two threads during an update"),

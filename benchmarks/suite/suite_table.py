@@ -1,0 +1,102 @@
+"""docs/BENCHMARKS.md from benchmarks/suite/results.jsonl: a pure function of the result lines."""
+import statistics
+
+# imitation's published normalised scores (docs/main-concepts/benchmark_summary.md; seals v1
+# environments, 10 seeds, 10M env steps for GAIL and AIRL).
+IMITATION = {
+    "bc": {"Ant": 0.844, "HalfCheetah": 0.923, "Hopper": 1.003, "Walker2d": 0.956},
+    "dagger": {"Ant": 0.957, "HalfCheetah": 1.017, "Hopper": 1.011, "Walker2d": 1.002},
+    "gail": {"Ant": 0.995, "HalfCheetah": 0.963, "Hopper": 0.935, "Walker2d": 0.959},
+    "airl": {"Ant": 0.981, "HalfCheetah": 0.627, "Hopper": 0.921, "Walker2d": 0.461},
+}
+# imitation's experts (model cards of HumanCompatibleAI/ppo-seals-ENV-v1, 10 episodes) and
+# random returns backed out of its table (benchmarks/IMITATION_REFERENCE.md).
+IMITATION_EXPERT = {"Ant": 2461, "HalfCheetah": 1676, "Hopper": 203, "Walker2d": 2466}
+IMITATION_RANDOM = {"Ant": -349, "HalfCheetah": -287, "Hopper": -47, "Walker2d": 2.4}
+NAMES = {"bc": "BC", "dagger": "DAgger", "gail": "GAIL", "airl": "AIRL", "mega-dagger": "MEGA-DAgger"}
+
+
+def family(env):
+    return env.split("-")[0]
+
+
+def normalised(value, baseline):
+    return (value - baseline["random_return"]) / (baseline["expert_return"] - baseline["random_return"])
+
+
+def spread(values):
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def render(rows, envs, algos, budgets, results_path):
+    baselines = {r["env"]: r for r in rows if r["kind"] == "baseline"}
+    runs = [r for r in rows if r["kind"] == "run"]
+    demos = {r["env"]: r["episodes"] for r in rows if r["kind"] == "demos"}
+    out = []
+    say = out.append
+    say("# Benchmarks: imitation's MuJoCo table on Nexus's own experts")
+    say("")
+    say("Written by `benchmarks/suite/run` from `benchmarks/suite/results.jsonl` (one line per finished piece;")
+    say("run the command again to add seeds or environments, `--render` to rewrite this page only).")
+    say("Learning curves of every run: `docs/benchmarks-report.html` (`nexus report`).")
+    say("")
+    episodes = sorted({r["episodes"] for r in runs}) or [50]
+    say("Each cell: the final policy of each seed, evaluated over %s deterministic episodes, as a normalised" % "/".join(map(str, episodes)))
+    say("score (R − R_random) / (R_expert − R_random) with this page's expert and random returns; mean ± standard")
+    say("deviation over the seeds, then imitation's published score. ✓: at or above imitation's.")
+    say("Budgets: DAgger and MEGA-DAgger %s env steps, GAIL and AIRL %s (imitation: 60k–100k and 10M); BC and the" % (
+        f"{budgets['dagger']:,}", f"{budgets['gail']:,}"))
+    say("adversarial algorithms learn from the same demonstration file of each expert.")
+    say("")
+    say("## Normalised scores")
+    say("")
+    present = [e for e in envs if e in baselines]
+    say("| | " + " | ".join(present) + " |")
+    say("|---|" + "---|" * len(present))
+    for algo in algos:
+        cells = []
+        for env in present:
+            scores = [normalised(r["return_mean"], baselines[env]) for r in runs if r["env"] == env and r["algo"] == algo]
+            theirs = IMITATION.get(algo, {}).get(family(env))
+            if not scores:
+                cells.append("not run" + (f" · imitation {theirs:.3f}" if theirs is not None else ""))
+                continue
+            mean = statistics.fmean(scores)
+            cell = f"{mean:.3f} ± {spread(scores):.3f} (n={len(scores)})"
+            if theirs is not None:
+                cell += f" · imitation {theirs:.3f}" + (" ✓" if mean >= theirs else " ✗")
+            cells.append(cell)
+        say(f"| {NAMES[algo]} | " + " | ".join(cells) + " |")
+    say("")
+    say("## Experts and random policies")
+    say("")
+    say("| environment | env_kwargs | expert | random | demonstrations | imitation's expert | imitation's random (estimate) |")
+    say("|---|---|---|---|---|---|---|")
+    for env in present:
+        b = baselines[env]
+        kwargs = ", ".join(f"{k}={v}" for k, v in b.get("env_kwargs", {}).items()) or "v5 defaults"
+        f = family(env)
+        say(f"| {env} | {kwargs} | {b['expert_return']:.1f} ± {b['expert_return_std']:.1f} ({b['episodes']} episodes) | {b['random_return']:.1f} | "
+            f"{demos.get(env, '—')} episodes | {IMITATION_EXPERT.get(f, '—')} | {IMITATION_RANDOM.get(f, '—')} |")
+    say("")
+    say("## Every run")
+    say("")
+    say("| environment | algorithm | seed | return | normalised | env steps | expert queries | unsafe events | wall time (s) | date |")
+    say("|---|---|---|---|---|---|---|---|---|---|")
+    for r in sorted(runs, key=lambda r: (r["env"], algos.index(r["algo"]) if r["algo"] in algos else 99, r["seed"])):
+        b = baselines.get(r["env"])
+        score = f"{normalised(r['return_mean'], b):.3f}" if b else "—"
+        say(f"| {r['env']} | {NAMES.get(r['algo'], r['algo'])} | {r['seed']} | {r['return_mean']:.1f} ± {r['return_std']:.1f} | {score} | "
+            f"{r['env_steps']:,} | {r['expert_queries']:,} | {r['unsafe_events']} | {r['wall_seconds']:.0f} | {r['date']} |")
+    say("")
+    say("## How the environments differ from imitation's")
+    say("")
+    say("imitation runs seals' v1 environments: Gymnasium's v4 classes with the x position observed and, for Ant,")
+    say("Hopper and Walker2d, no early termination (every episode lasts 1,000 steps). Here Gymnasium's v5 defaults")
+    say("hold (episodes end when the robot falls; positions not observed), except that Ant does not observe its")
+    say("contact forces (`include_cfrc_ext_in_observation=false`, as seals' Ant and the zoo's Ant-v3 did not).")
+    say("Returns are therefore not comparable across the two; normalised scores are the comparison, each against")
+    say("its own expert: Nexus's experts score far above imitation's (its Hopper expert scores about 204).")
+    say("Details and sources: `benchmarks/IMITATION_REFERENCE.md`.")
+    say("")
+    return "\n".join(out)
