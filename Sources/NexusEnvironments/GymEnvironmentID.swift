@@ -12,6 +12,12 @@ public enum GymEnvironmentID {
 
     public static func isGym(_ env: String) -> Bool { env.hasPrefix(prefix) }
 
+    /// The environment's family: its ID without module and version (`gym:my_robots:Hopper-v4`
+    /// → `Hopper`), or nil when `env` is not a `gym:` name.
+    public static func family(_ env: String) -> String? {
+        gymnasiumName(env).map { name in String(name.split(separator: ":").last.map { $0.prefix { $0 != "-" } } ?? "") }
+    }
+
     /// Why `env` is not a usable `gym:` name, or nil when it is one (or not a `gym:` name).
     public static func problem(_ env: String) -> String? {
         guard let name = gymnasiumName(env) else { return nil }

@@ -37,4 +37,21 @@ struct UnsafeRegionTests {
         // A shorter state than the bound names (never given by Nexus) is not unsafe by it.
         #expect(!Self.contains(try UnsafeRegion(parsing: ["obs[40] > 1"]), [5]))
     }
+
+    @Test("a MuJoCo robot's falls (v5's unhealthy states) and HalfCheetah's flip are its default region, by family; other environments, or keyword arguments that move the observation or the healthy ranges, have none")
+    func muJoCoRegions() throws {
+        #expect(GymEnvironmentID.family("gym:my_robots:Hopper-v4") == "Hopper" && GymEnvironmentID.family("gym:Ant-v5") == "Ant")
+        #expect(GymEnvironmentID.family("Pendulum-v1") == nil)
+        let hopper = try UnsafeRegion(parsing: try #require(MuJoCoUnsafeRegions.bounds(for: "gym:Hopper-v5")), observationDim: 11)
+        #expect(Self.contains(hopper, [0.69, 0] + [Float](repeating: 0, count: 9)) && Self.contains(hopper, [1.25, 0.21] + [Float](repeating: 0, count: 9)))
+        #expect(!Self.contains(hopper, [1.25, 0.19] + [Float](repeating: 0, count: 9)))
+        for family in ["Walker2d-v5", "Ant-v5", "HalfCheetah-v5"] {
+            #expect(try !UnsafeRegion(parsing: try #require(MuJoCoUnsafeRegions.bounds(for: "gym:" + family)), observationDim: 17).isEmpty)
+        }
+        let cheetah = try UnsafeRegion(parsing: try #require(MuJoCoUnsafeRegions.bounds(for: "gym:HalfCheetah-v5")), observationDim: 17)
+        #expect(Self.contains(cheetah, [0, 3.3] + [Float](repeating: 0, count: 15)) && !Self.contains(cheetah, [0, 0.42] + [Float](repeating: 0, count: 15)))
+        #expect(MuJoCoUnsafeRegions.bounds(for: "gym:Swimmer-v5") == nil && MuJoCoUnsafeRegions.bounds(for: "Pendulum-v1") == nil)
+        #expect(MuJoCoUnsafeRegions.bounds(for: "gym:Hopper-v5", kwargs: ["exclude_current_positions_from_observation": "false"]) == nil)
+        #expect(MuJoCoUnsafeRegions.bounds(for: "gym:Ant-v5", kwargs: ["include_cfrc_ext_in_observation": "false"]) != nil)
+    }
 }

@@ -82,6 +82,16 @@ struct ConfigLoaderTests {
             .contains("config key \"unsafe_region\": \"obs[0] <= 2\" is not obs[I] < V or obs[I] > V"))
     }
 
+    @Test("a gym: MuJoCo robot takes its family's unsafe region unless the user declares one or moves the observation")
+    func muJoCoUnsafeRegionByDefault() throws {
+        let hopper = try ConfigLoader.load(overrides: ["algo=dagger", "env=gym:Hopper-v5", "target_return=3000"])
+        #expect(hopper.unsafeRegion == MuJoCoUnsafeRegions.bounds(for: "gym:Hopper-v5"))
+        let declared = try ConfigLoader.load(overrides: ["env=gym:Hopper-v5", "target_return=3000", "unsafe_region=[\"obs[0] < 0.9\"]"])
+        #expect(declared.unsafeRegion == ["obs[0] < 0.9"])
+        let moved = try ConfigLoader.load(overrides: ["env=gym:Hopper-v5", "target_return=3000", "env_kwargs.exclude_current_positions_from_observation=false"])
+        #expect(moved.unsafeRegion.isEmpty)
+    }
+
     @Test("a Python expert serves over CurveZMQ where the run's security says so: --keys for security.mode curve or a remote bind under auto, none on loopback under auto or with none")
     func pythonExpertTakesTheRunsKeys() throws {
         func arguments(_ settings: [String], bind: String) throws -> [String] {

@@ -32,7 +32,7 @@ struct PPOBuilder: AlgorithmBuilder {
     /// By the environment's name; a `gym:` environment by its family (`gym:HalfCheetah-v5`
     /// takes the zoo's HalfCheetah-v3 settings: v5 changed no dynamics the settings depend on).
     static func tuned(for env: String) -> Tuned {
-        let family = GymEnvironmentID.gymnasiumName(env).map { name in String(name.split(separator: ":").last!.prefix { $0 != "-" }) }
+        let family = GymEnvironmentID.family(env)
         switch family {
         case "HalfCheetah":
             return .mujoco(minibatch: 64, epochs: 20, gamma: 0.98, lambda: 0.92, learningRate: 2.0633e-5,

@@ -55,6 +55,11 @@ public enum ConfigLoader {
             if let problem = GymEnvironmentID.problem(config.env) { throw ConfigError("config key \"env\": \(problem)") }
             config.targetReturn = try config.environmentSpec.rewardThreshold ?? RunConfig.noTarget
         }
+        if user.mapping?["unsafe_region"] == nil, let bounds = MuJoCoUnsafeRegions.bounds(for: config.env, kwargs: config.envKwargs) {
+            // A MuJoCo robot's falls and flips: MEGA-DAgger's lookahead and every algorithm's
+            // unsafe-event count read them.
+            config.unsafeRegion = bounds
+        }
         try config.validate(requiringInputs: requiringInputs)
         return config
     }
