@@ -26,6 +26,9 @@ struct ConfigCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Rollout worker processes (some defaults are split over them; default \(RunConfig().workers)).")
         var workers: Int?
 
+        @Option(help: "The Python interpreter that describes a gym: environment (its threshold is a default; it needs the nexusrl package and gymnasium; default python3 on PATH).")
+        var python: String?
+
         @Flag(help: "One JSON object per key: key, default, rule, choices, help.")
         var json = false
 
@@ -41,6 +44,7 @@ struct ConfigCommand: ParsableCommand {
             var overrides = algo.map { ["algo=\($0)"] } ?? []
             if let env { overrides.append("env=\(env)") }
             if let workers { overrides.append("workers=\(workers)") }
+            if let python { overrides.append("python=\(python)") }
             let config: RunConfig
             do {
                 config = try ConfigLoader.load(overrides: overrides, requiringInputs: false)

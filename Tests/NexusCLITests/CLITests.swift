@@ -303,6 +303,10 @@ struct CLITests {
         #expect(ppo.status == 0)
         #expect(ppo.stdout.contains("ppo.gamma = 0.9\n") && ppo.stdout.contains("[ppo]") && !ppo.stdout.contains("mega.") && !ppo.stdout.contains("dagger."))
         #expect(ppo.stdout.contains("target_return = -200.0"))
+        // A gym: MuJoCo robot's family defaults and unsafe region; --python describes it (its threshold).
+        let hopper = try await NexusProcess.run(["config", "keys", "ppo", "--env", "gym:Hopper-v5", "--python", PythonExpertTests.python])
+        #expect(hopper.status == 0, "\(hopper.stderr)")
+        #expect(hopper.stdout.contains("ppo.gamma = 0.99\n") && hopper.stdout.contains("target_return = 3800.0") && hopper.stdout.contains("obs[0] < 0.7"))
 
         // Every algorithm's keys, those that learn from a demonstration file included: listing
         // keys needs no run's inputs (airl's once refused for want of --demos).
