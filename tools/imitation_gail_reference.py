@@ -18,6 +18,7 @@ Setup (not part of CI): python3 -m venv /tmp/imenv && /tmp/imenv/bin/pip install
 """
 import argparse
 import json
+import os
 import time
 
 import gymnasium as gym
@@ -98,9 +99,10 @@ def main():
         started = time.perf_counter()
         trainer.train(arguments.steps)
         seconds = time.perf_counter() - started
-        venv.close()
-        print(json.dumps({"env": arguments.env, "env_steps": arguments.steps, "seconds": seconds, "env_steps_per_second": arguments.steps / seconds}))
-        return
+        print(json.dumps({"env": arguments.env, "env_steps": arguments.steps, "seconds": seconds, "env_steps_per_second": arguments.steps / seconds}), flush=True)
+        # SubprocVecEnv.close() waited forever on the forkserver's exit reports when stdin was
+        # not a terminal; the figure is out, so leave without it (the workers see their pipes close).
+        os._exit(0)
     venv = DummyVecEnv([lambda: gym.make("CartPole-v1") for _ in range(8)])
     venv.seed(arguments.seed)
     learner = PPO("MlpPolicy", venv, batch_size=64, ent_coef=0.0, learning_rate=4e-4, gamma=0.95, n_epochs=5, seed=arguments.seed, device="cpu")

@@ -11,7 +11,7 @@ struct Bench: AsyncParsableCommand {
             and the ratio value/baseline. With --json, one JSON object per line: \
             {"bench", "case", "metric", "value", "unit", "baseline", "ratio"}.
             """,
-        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self, Imitation.self, Mega.self])
+        subcommands: [Wire.self, Transport.self, NN.self, EnvSteps.self, Expert.self, Rollout.self, EndToEnd.self, PPO.self, Imitation.self, GailThroughput.self, Mega.self])
 
     struct Options: ParsableArguments {
         @Flag(help: "Print one JSON object per line instead of a table.")
@@ -174,6 +174,28 @@ struct Bench: AsyncParsableCommand {
         var referencePython: String?
 
         func measure(_ reporter: BenchReporter) async throws { try ImitationBench(options.settings, referencePython: referencePython).run(reporter) }
+    }
+
+    struct GailThroughput: BenchCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gail-throughput",
+            abstract: "The whole GAIL loop on gym:HalfCheetah-v5 through the cluster with imitation's tuned HalfCheetah settings, 3 seeds: env steps/s from launch; baseline imitation's GAIL with the same settings and demonstrations (--reference-python, or the figure recorded on this machine kind).")
+        @OptionGroup var options: Options
+
+        @Option(help: "The interpreter with nexusrl and gymnasium[mujoco] (default python3 on PATH).")
+        var python = "python3"
+
+        @Option(help: "A Python with imitation and MuJoCo: measure its GAIL loop now (tools/imitation_gail_reference.py).")
+        var referencePython: String?
+
+        @Option(help: "The expert whose demonstrations both loops learn from.")
+        var expertPolicy = "benchmarks/experts/HalfCheetah-v5.nxckpt"
+
+        func measure(_ reporter: BenchReporter) async throws {
+            try await GailThroughputBench(
+                options.settings, executable: NexusExecutable.url, python: python, referencePython: referencePython, expertPolicy: expertPolicy
+            ).run(reporter)
+        }
     }
 
     struct Mega: BenchCommand {

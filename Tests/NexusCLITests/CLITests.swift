@@ -146,6 +146,14 @@ struct CLITests {
         #expect(stderr.contains("ppo: ppo on CartPole-v1, seed 1: "), "\(stderr)")
     }
 
+    @Test("bench gail-throughput --json: GAIL on gym:HalfCheetah-v5 through the cluster with imitation's settings, its rate against the recorded reference")
+    func benchGailThroughput() async throws {
+        let expert = ClusterRenderTests.root.appendingPathComponent("benchmarks/experts/HalfCheetah-v5.nxckpt").path
+        let (records, stderr) = try await Self.benchRecords(["gail-throughput", "--python", PythonExpertTests.python, "--expert-policy", expert])
+        #expect(records.map(\.case) == ["gail_HalfCheetah-v5"] && records.allSatisfy { $0.value > 0 && $0.baseline == 1014 }, "\(stderr)")
+        #expect(stderr.contains("nexus GAIL seed 1: 16384 env steps"), "\(stderr)")
+    }
+
     @Test("bench wire --json prints one record per line, with a baseline and its ratio")
     func benchWireJSON() async throws {
         let records = try await Self.benchRecords(["wire"]).records
