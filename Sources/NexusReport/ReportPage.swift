@@ -53,7 +53,8 @@ public enum ReportPage {
         for task in ordered(runs.map(\.task)) {
             let group = runs.filter { $0.task == task }
             let target = group[0].number("target_return") ?? group[0].config.targetReturn
-            var references = [LineChart.ReferenceLine(label: "target \(LineChart.label(target))", value: target, color: targetColor)]
+            // A run without a target (null in its summary) draws no target line.
+            var references = RunConfig.hasTarget(target) ? [LineChart.ReferenceLine(label: "target \(LineChart.label(target))", value: target, color: targetColor)] : []
             if let expert = expertReturns[task] { references.insert(.init(label: "expert \(LineChart.label(expert.rounded()))", value: expert, color: expertColor), at: 0) }
             body += "<h2>\(escape(task))</h2>\n"
             body += figure(group, colors, title: "Return against env steps", x: "env steps", y: "evaluation return", references: references) { $0.points("env_steps", "eval_return_mean") }

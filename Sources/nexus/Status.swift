@@ -62,7 +62,9 @@ struct StatusCommand: AsyncParsableCommand {
             print("finished: \(finished)")
             for key in ["algo", "env", "iterations", "env_steps", "expert_queries", "eval_return_mean", "target_return", "reached_target", "wall_seconds"] {
                 // JSON's booleans read back as numbers on Linux.
-                if let value = summary[key] { print("\(key) \(key == "reached_target" ? "\((value as? NSNumber)?.boolValue ?? false)" : "\(value)")") }
+                if let value = summary[key] {
+                    print("\(key) \(key == "reached_target" ? "\((value as? NSNumber)?.boolValue ?? false)" : value is NSNull ? "none" : "\(value)")")
+                }
             }
         }
     }

@@ -102,6 +102,20 @@ struct GymEpisodesTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
     }
 
+    @Test("a gym: environment whose registry names no threshold: the run has no target, its summary says null and its last line says so")
+    func noThreshold() async throws {
+        try GymEnvironmentTests.requirePython()
+        let folder = try Self.scratch("no-target")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let trained = try await NexusProcess.run(
+            ["train", "--algo", "ppo", "--env", "gym:Pendulum-v1", "--workers", "1", "--set", "training.max_iterations=2", "--run-dir", folder + "/run"] + Self.tools,
+            timeout: 300, environment: Self.environment)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/summary.json"))) as? [String: Any])
+        #expect(summary["target_return"] is NSNull && summary["reached_target"] as? Bool == false, "\(summary)")
+        #expect((trained.stdout + trained.stderr).contains("no target"), "\(trained.stdout) \(trained.stderr)")
+    }
+
     @Test("an environment that raises or returns NaN while recording: counted, restarted, the episodes under way recorded again; every episode in the file is whole")
     func faultsWhileRecording() async throws {
         try GymEnvironmentTests.requirePython()

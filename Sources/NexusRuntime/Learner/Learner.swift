@@ -235,7 +235,8 @@ actor Learner {
         let fields: [String: Any] = [
             "algo": config.algo, "env": config.env, "seed": Int(config.seed), "workers": usesWorkers ? config.workers : 0, "run_id": runID,
             "wall_seconds": wallSeconds, "iterations": core.iteration, "policy_version": Int(core.version),
-            "target_return": config.targetReturn, "reached_target": counters.reachedTarget,
+            // null where nothing counts as solved (a gym: environment without a threshold).
+            "target_return": RunConfig.hasTarget(config.targetReturn) ? config.targetReturn as Any : NSNull(), "reached_target": counters.reachedTarget,
             "finish_reason": core.finishReason ?? "stopped", "nexus_version": NexusVersion.current,
             // When the run's clock started (Unix seconds): with seconds_to_target, when the
             // target was reached, for timing from a launch.
