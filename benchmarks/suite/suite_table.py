@@ -28,9 +28,12 @@ def spread(values):
     return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def render(rows, envs, algos, budgets, results_path):
+def render(rows, envs, algos, budgets, demo_episodes):
+    """The page; the score table counts the runs that learnt from `demo_episodes` episodes
+    (algorithms without demonstrations: all), the list of runs shows every run."""
     baselines = {r["env"]: r for r in rows if r["kind"] == "baseline"}
-    runs = [r for r in rows if r["kind"] == "run"]
+    every_run = [r for r in rows if r["kind"] == "run"]
+    runs = [r for r in every_run if r["demo_episodes"] in (0, demo_episodes)]
     demos = {r["env"]: r["episodes"] for r in rows if r["kind"] == "demos"}
     out = []
     say = out.append
@@ -46,7 +49,7 @@ def render(rows, envs, algos, budgets, results_path):
     say("deviation over the seeds, then imitation's published score. ✓: at or above imitation's.")
     say("Budgets: DAgger and MEGA-DAgger %s env steps, GAIL and AIRL %s (imitation: 60k–100k and 10M); BC and the" % (
         f"{budgets['dagger']:,}", f"{budgets['gail']:,}"))
-    say("adversarial algorithms learn from the same demonstration file of each expert.")
+    say("adversarial algorithms learn from the same demonstration file of each expert (%d episodes in the scores)." % demo_episodes)
     say("")
     say("## Normalised scores")
     say("")
@@ -81,12 +84,12 @@ def render(rows, envs, algos, budgets, results_path):
     say("")
     say("## Every run")
     say("")
-    say("| environment | algorithm | seed | return | normalised | env steps | expert queries | unsafe events | wall time (s) | date |")
-    say("|---|---|---|---|---|---|---|---|---|---|")
-    for r in sorted(runs, key=lambda r: (r["env"], algos.index(r["algo"]) if r["algo"] in algos else 99, r["seed"])):
+    say("| environment | algorithm | seed | demonstration episodes | return | normalised | env steps | expert queries | unsafe events | wall time (s) | date |")
+    say("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in sorted(every_run, key=lambda r: (r["env"], algos.index(r["algo"]) if r["algo"] in algos else 99, r["seed"])):
         b = baselines.get(r["env"])
         score = f"{normalised(r['return_mean'], b):.3f}" if b else "—"
-        say(f"| {r['env']} | {NAMES.get(r['algo'], r['algo'])} | {r['seed']} | {r['return_mean']:.1f} ± {r['return_std']:.1f} | {score} | "
+        say(f"| {r['env']} | {NAMES.get(r['algo'], r['algo'])} | {r['seed']} | {r['demo_episodes'] or '—'} | {r['return_mean']:.1f} ± {r['return_std']:.1f} | {score} | "
             f"{r['env_steps']:,} | {r['expert_queries']:,} | {r['unsafe_events']} | {r['wall_seconds']:.0f} | {r['date']} |")
     say("")
     say("## How the environments differ from imitation's")
