@@ -11,6 +11,7 @@ public final class PolicyFitter {
     public let optimiser: Adam
     public let batchSize: Int
     public let maxGradientNorm: Float
+    private var raw: [Float] = []
     private var inputs: [Float] = []
     private var targets: [Float] = []
     private var indices: [Int32] = []
@@ -29,38 +30,60 @@ public final class PolicyFitter {
     public func fit(_ dataset: LabelledDataset, steps: Int, random: inout RandomSource) -> Float {
         guard dataset.count > 0, steps > 0 else { return .nan }
         let batch = min(batchSize, dataset.count)
-        let (dim, labelDim, outputs) = (dataset.observationDim, dataset.labelDim, policy.outputSize)
-        var raw = [Float](repeating: 0, count: batch * dim)
-        inputs = [Float](repeating: 0, count: batch * dim)
-        targets = [Float](repeating: 0, count: batch * labelDim)
-        indices = [Int32](repeating: 0, count: batch)
-        outputGradient = [Float](repeating: 0, count: batch * outputs)
         var total: Float = 0, finite = 0
         for _ in 0..<steps {
-            for row in 0..<batch {
-                let pick = Int(random.next() % UInt64(dataset.count))
-                for column in 0..<dim { raw[row * dim + column] = dataset.observations[pick * dim + column] }
-                for column in 0..<labelDim { targets[row * labelDim + column] = dataset.labels[pick * labelDim + column] }
+            draw(batch, from: dataset, random: &random)
+            let loss = inputs.withUnsafeBufferPointer { x in
+                policy.mlp.supervisedStep(x, batch: batch, optimiser: optimiser, maxGradientNorm: maxGradientNorm, gradient: &outputGradient) { output, gradient in
+                    self.loss(output, gradient: gradient, batch: batch)
+                }
             }
-            raw.withUnsafeBufferPointer { source in inputs.withUnsafeMutableBufferPointer { policy.normalise(source, into: $0) } }
-            let loss = step(batch: batch)
             if loss.isFinite { (total, finite) = (total + loss, finite + 1) } else { nonfiniteUpdates += 1 }
         }
         return finite > 0 ? total / Float(finite) : .nan
     }
 
-    private func step(batch: Int) -> Float {
-        let (head, outputs) = (policy.head, policy.outputSize)
-        if head == .categorical { for row in 0..<batch { indices[row] = Int32(targets[row]) } }
-        return inputs.withUnsafeBufferPointer { x in
-            policy.mlp.supervisedStep(x, batch: batch, optimiser: optimiser, maxGradientNorm: maxGradientNorm, gradient: &outputGradient) { output, gradient in
-                switch head {
-                case .categorical:
-                    return indices.withUnsafeBufferPointer { CategoricalHead.crossEntropy(logits: output, labels: $0, actions: outputs, gradient: gradient) }
-                case .gaussian:
-                    return targets.withUnsafeBufferPointer { Losses.meanSquaredError(predictions: output, targets: $0, batch: batch, gradient: gradient) }
-                }
-            }
+    /// Adds `weight` × the gradient of the loss on one minibatch drawn from `dataset` into the
+    /// policy's gradient store, without stepping (the caller's optimiser does, with its own
+    /// loss's gradient beside it: PPO's demonstration term). Returns the minibatch's loss.
+    public func accumulateGradient(_ dataset: LabelledDataset, weight: Float, random: inout RandomSource) -> Float {
+        guard dataset.count > 0 else { return .nan }
+        let batch = min(batchSize, dataset.count)
+        draw(batch, from: dataset, random: &random)
+        if outputGradient.count != batch * policy.outputSize { outputGradient = [Float](repeating: 0, count: batch * policy.outputSize) }
+        policy.mlp.forward(inputs, batch: batch)
+        let value = policy.mlp.withOutput { output in outputGradient.withUnsafeMutableBufferPointer { loss(output, gradient: $0, batch: batch) } }
+        for index in outputGradient.indices { outputGradient[index] *= weight }
+        policy.mlp.backward(outputGradient)
+        return value
+    }
+
+    /// `batch` rows drawn uniformly: normalised observations into `inputs`, labels into `targets`.
+    private func draw(_ batch: Int, from dataset: LabelledDataset, random: inout RandomSource) {
+        let (dim, labelDim) = (dataset.observationDim, dataset.labelDim)
+        if inputs.count != batch * dim {
+            inputs = [Float](repeating: 0, count: batch * dim)
+            raw = inputs
+            targets = [Float](repeating: 0, count: batch * labelDim)
+            indices = [Int32](repeating: 0, count: batch)
+        }
+        for row in 0..<batch {
+            let pick = Int(random.next() % UInt64(dataset.count))
+            for column in 0..<dim { raw[row * dim + column] = dataset.observations[pick * dim + column] }
+            for column in 0..<labelDim { targets[row * labelDim + column] = dataset.labels[pick * labelDim + column] }
+        }
+        raw.withUnsafeBufferPointer { source in inputs.withUnsafeMutableBufferPointer { policy.normalise(source, into: $0) } }
+    }
+
+    /// Cross-entropy against the label's index (categorical) or squared error of the mean
+    /// (gaussian); writes d loss / d output.
+    private func loss(_ output: UnsafeBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>, batch: Int) -> Float {
+        switch policy.head {
+        case .categorical:
+            for row in 0..<batch { indices[row] = Int32(targets[row]) }
+            return indices.withUnsafeBufferPointer { CategoricalHead.crossEntropy(logits: output, labels: $0, actions: policy.outputSize, gradient: gradient) }
+        case .gaussian:
+            return targets.withUnsafeBufferPointer { Losses.meanSquaredError(predictions: output, targets: $0, batch: batch, gradient: gradient) }
         }
     }
 

@@ -33,6 +33,8 @@ public struct GailThroughputBench: Sendable {
         "ppo.value_coefficient=0.1148", "ppo.max_grad_norm=0.8", "ppo.log_std_init=0", "ppo.orthogonal_init=true",
         "adversarial.hidden_sizes=[32,32]", "adversarial.activation=relu", "adversarial.updates_per_iteration=8",
         "adversarial.batch_size=8192", "adversarial.learning_rate=1e-3",
+        // imitation's GAIL neither starts from nor holds to behaviour cloning.
+        "adversarial.warm_start_steps=0", "adversarial.demonstration_weight=0",
     ]
 
     public func run(_ reporter: BenchReporter) async throws {

@@ -12,7 +12,7 @@ import Testing
 /// 20 expert episodes, with PPO's zoo settings for CartPole as the generator.
 @Suite("GAIL and AIRL in one process")
 struct AdversarialInProcessTests {
-    @Test("GAIL and AIRL reach 475 on CartPole-v1 from 20 expert episodes", arguments: [AdversarialSettings.Method.gail, .airl])
+    @Test("pure GAIL and AIRL (no warm start, no cloning term) reach 475 on CartPole-v1 from 20 expert episodes", arguments: [AdversarialSettings.Method.gail, .airl])
     func cartPole(method: AdversarialSettings.Method) async throws {
         let outcome = try await offCooperativePool {
             let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
@@ -22,8 +22,9 @@ struct AdversarialInProcessTests {
             (ppo.ppo.normalizeRewards, ppo.ppo.learningRateSchedule, ppo.ppo.clipRangeSchedule, ppo.ppo.entropyCoefficient) = (true, .constant, .constant, 0.01)
             var run = InProcessRunner.Settings(envID: "CartPole-v1", targetReturn: 475)
             (run.envs, run.segmentSteps, run.seed, run.maxEnvSteps) = (8, 32, 1, 200_000)
+            // Pure GAIL and AIRL: no warm start, no cloning term (those alone reach 475 here).
             let algorithm = AdversarialImitation(
-                spec: spec, method: method, generator: ppo.make(spec), settings: AdversarialSettings(), seed: 1, demonstrations: demos.episodes)
+                spec: spec, method: method, generator: ppo.make(spec), settings: AdversarialTests.pureAdversarial, seed: 1, demonstrations: demos.episodes)
             return try InProcessRunner(settings: run, expert: nil).run(algorithm)
         }
         print("\(method) CartPole: \(outcome.envStepsToTarget.map(String.init) ?? "not reached") steps, eval \(outcome.evalReturn), \(outcome.seconds) s")
@@ -41,7 +42,9 @@ extension AdversarialInProcessTests {
         var ppo = PPOSetup(samples: 64, minibatch: 32)
         ppo.ppo.epochs = 2
         var adversarial = AdversarialSettings()
-        adversarial.batchSize = 32
+        // A short warm start; the cloning term (on by default) draws from the generator's
+        // random source, which the checkpoint carries.
+        (adversarial.batchSize, adversarial.warmStartSteps) = (32, 20)
         func make() -> AdversarialImitation {
             AdversarialImitation(spec: spec, method: method, generator: ppo.make(spec), settings: adversarial, seed: 0, demonstrations: demos.episodes)
         }
@@ -68,5 +71,33 @@ extension AdversarialInProcessTests {
         let sameState = original.checkpointState().tensors == restored.checkpointState().tensors
         #expect(sameModels && sameState)
         #expect(originalMetrics == restoredMetrics)
+    }
+}
+
+extension AdversarialInProcessTests {
+    @Test("demonstrations that never end: the absorbing state is learned as the policy's even when no collected episode ends", arguments: [AdversarialSettings.Method.gail, .airl])
+    func absorbingLearnedWithoutPolicyEnds(method: AdversarialSettings.Method) throws {
+        let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
+        // The expert's 500-step episodes are truncated, never terminated.
+        let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 4, seed: 3, nexusVersion: "test")
+        #expect(demos.episodes.allSatisfy { !$0.terminated.contains(true) })
+        var ppo = PPOSetup(samples: 500, minibatch: 100)
+        ppo.ppo.epochs = 1
+        var adversarial = AdversarialTests.pureAdversarial
+        adversarial.learningRate = 1e-3
+        let algorithm = AdversarialImitation(spec: spec, method: method, generator: ppo.make(spec), settings: adversarial, seed: 0, demonstrations: demos.episodes)
+        let before = algorithm.absorbingReward()
+        // The policy's data: the expert's own episodes (none ends), so only the rule can show
+        // the discriminator the absorbing state.
+        for _ in 0..<30 {
+            for var episode in demos.episodes {
+                episode.behaviourLogProbs = [Float](repeating: -0.7, count: episode.stepCount)
+                _ = algorithm.ingest(episode)
+                if algorithm.readyToTrain { _ = algorithm.trainIteration() }
+            }
+        }
+        let after = algorithm.absorbingReward()
+        print("\(method): the absorbing state's reward \(before) → \(after)")
+        #expect(after < before - 0.5)
     }
 }

@@ -25,6 +25,13 @@ struct AdversarialTests {
             finalObservations: Tensor(rows: 2, columns: 2, data: [9, 9, 8, 8]), finalObservationSteps: [1, 2])
     }
 
+    /// GAIL and AIRL as the papers have them: no warm start, no cloning term.
+    static var pureAdversarial: AdversarialSettings {
+        var settings = AdversarialSettings()
+        (settings.warmStartSteps, settings.demonstrationWeight) = (0, 0)
+        return settings
+    }
+
     static func discriminator(_ method: AdversarialSettings.Method, stateOnly: Bool = true, spectral: Bool = false, seed: UInt64 = 1) -> AdversarialDiscriminator {
         var settings = AdversarialSettings()
         (settings.hiddenSizes, settings.stateOnlyReward, settings.spectralNorm) = ([5], stateOnly, spectral)
@@ -138,7 +145,7 @@ extension AdversarialTests {
             finalObservations: Tensor(rows: 1, columns: 4, data: [0, 0, 0, 0]), finalObservationSteps: [2])
         for method in AdversarialSettings.Method.allCases {
             let algorithm = AdversarialImitation(
-                spec: spec, method: method, generator: PPOSetup().make(spec), settings: AdversarialSettings(), seed: 0, demonstrations: demos.episodes)
+                spec: spec, method: method, generator: PPOSetup().make(spec), settings: Self.pureAdversarial, seed: 0, demonstrations: demos.episodes)
             guard let model = algorithm.models().first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
                 Issue.record("no learned reward model")
                 continue

@@ -47,6 +47,8 @@ struct ConfigKeysTests {
             ("mega.query_rate=1.5", "config key \"mega.query_rate\" = 1.5: must be in [0, 1]"),
             ("ppo.gamma=0", "config key \"ppo.gamma\" = 0.0: must be in (0, 1]"),
             ("adversarial.label_smoothing=0.5", "config key \"adversarial.label_smoothing\" = 0.5: must be in [0, 0.5)"),
+            ("adversarial.warm_start_steps=-1", "config key \"adversarial.warm_start_steps\" = -1: must be from 0 to 10000000"),
+            ("adversarial.demonstration_weight=-1", "config key \"adversarial.demonstration_weight\" = -1.0: must be in [0.0, 1000000.0]"),
             ("worker.heartbeat_seconds=1e30", "config key \"worker.heartbeat_seconds\" = 1e+30: must be positive, at most 86400 seconds"),
             ("endpoints.control=udp://x", "config key \"endpoints.control\" = udp://x: must be tcp://HOST:PORT or ipc://PATH"),
             ("metrics.bind=localhost", "config key \"metrics.bind\" = localhost: must be an IPv4 address"),

@@ -52,6 +52,14 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     /// A learned reward to train on instead of the environment's (`ppo.reward`); evaluation
     /// still reports the environment's return.
     public var learnedReward: LearnedReward?
+    /// GAIL's and AIRL's hold on the demonstrations (Rajeswaran et al., 2018, "DAPG"; Jena et
+    /// al., 2020): each minibatch adds `weight` × the behaviour-cloning loss of as many
+    /// demonstration rows to PPO's, so the policy keeps the expert's actions on the expert's
+    /// states while the learned reward shapes it everywhere else. nil: pure PPO.
+    public var demonstrationTerm: (dataset: LabelledDataset, weight: Float)? {
+        didSet { demonstrationFitter = demonstrationTerm.map { _ in PolicyFitter(policy: policy, learningRate: network.learningRate, batchSize: network.batchSize) } }
+    }
+    private var demonstrationFitter: PolicyFitter?
     /// Minibatch updates skipped because the loss or a gradient was not finite (the parameters
     /// stay as they were): one extreme observation must not turn every later weight into NaN.
     public private(set) var nonfiniteUpdates = 0
@@ -83,6 +91,29 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         rewardScaler = RewardScaler(gamma: Double(settings.gamma))
     }
 
+    /// Behaviour cloning before the first rollout (GAIL's and AIRL's warm start, as in OpenAI
+    /// Baselines' GAIL `--pretrained`): the observation statistics start from the
+    /// demonstrations' states (when normalising), then the policy's mean is fitted to the
+    /// expert's actions by `PolicyFitter`. σ, the value network and PPO's optimisers are left
+    /// as they were. Returns the fit's mean loss over its last steps.
+    @discardableResult
+    public func clone(_ dataset: LabelledDataset, steps: Int, learningRate: Float, random: inout RandomSource) -> Float {
+        guard dataset.count > 0, steps > 0 else { return .nan }
+        if settings.normalizeObservations {
+            var statistics = observationStatistics
+            statistics.update(dataset.observations, rows: dataset.count)
+            let (shift, scale) = statistics.normalisation()
+            if shift.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) {
+                observationStatistics = statistics
+                policy.setInputNormalisation(shift: shift, scale: scale)
+            }
+        }
+        let fitter = PolicyFitter(policy: policy, learningRate: learningRate, batchSize: network.batchSize)
+        let tail = min(steps, 100)
+        fitter.fit(dataset, steps: steps - tail, random: &random)
+        return fitter.fit(dataset, steps: tail, random: &random)
+    }
+
     public func ingest(_ segment: TrajectorySegment) -> Int {
         guard segment.behaviourLogProbs.count == segment.stepCount else {
             segmentsWithoutLogProbabilities += 1
@@ -109,7 +140,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
         let clipRange = settings.clipRange * settings.factor(settings.clipRangeSchedule, steps: stepsTrained)
         policyOptimiser.learningRate = learningRate
         valueOptimiser.learningRate = learningRate
-        var totals = PPOLossTerms(), updates = 0, epochsRun = 0
+        var totals = PPOLossTerms(), updates = 0, epochsRun = 0, demonstrationLoss: Float = 0
         var order = Array(0..<rows)
         if settings.updatesInParallel { updateThreads.open() }
         defer { updateThreads.close() }
@@ -126,6 +157,9 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                     entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient, threads: updateThreads)
                 // As SB3: the estimate before this step decides whether to take it.
                 if settings.targetKl > 0, terms.approximateKL > 1.5 * settings.targetKl { break epochs }
+                if let (dataset, weight) = demonstrationTerm, let fitter = demonstrationFitter {
+                    demonstrationLoss += fitter.accumulateGradient(dataset, weight: weight, random: &random)
+                }
                 // One norm over both networks (as one loss), each half summed on its own thread,
                 // then each network scaled and stepped on its own.
                 nonisolated(unsafe) let (valueOptimiser, value) = (valueOptimiser, value)
@@ -183,6 +217,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             Metric(name: "samples", value: Double(rows)),
             Metric(name: "nonfinite_updates", value: Double(nonfiniteUpdates)),
         ]
+        if demonstrationTerm != nil { metrics.append(Metric(name: "demonstration_loss", value: Double(demonstrationLoss) / count)) }
         if !recentReturns.isEmpty {
             metrics.append(Metric(name: "train_return_mean", value: Double(recentReturns.reduce(0, +)) / Double(recentReturns.count)))
             recentReturns.removeAll()

@@ -41,6 +41,11 @@ extension ConfigKeys {
              "targets 1 − ε for expert and ε for policy transitions"),
         .key("adversarial.state_only_reward", \.adversarial.stateOnlyReward, "airl: the reward term depends on the state only (the reward that transfers)"),
         .key("adversarial.max_grad_norm", \.adversarial.maxGradNorm, .positive, "the discriminator's gradients are clipped to this global norm"),
+        .key("adversarial.warm_start_steps", \.adversarial.warmStartSteps, .from(0, to: 10_000_000),
+             "behaviour-cloning steps on the demonstrations before the first rollout (minibatches of policy.batch_size); 0: none"),
+        .key("adversarial.warm_start_learning_rate", \.adversarial.warmStartLearningRate, .rate, "Adam's learning rate for the warm start's behaviour cloning"),
+        .key("adversarial.demonstration_weight", \.adversarial.demonstrationWeight, .within(0...1e6),
+             "weight of a behaviour-cloning term on the demonstrations in each PPO minibatch's loss; 0: none"),
     ]
 
     /// MEGA-DAgger's world model and gate (its policy learns as dagger's).
