@@ -48,8 +48,8 @@ public struct GailThroughputBench: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let demos = directory.appendingPathComponent("expert.nxdemo").path
         let episodes = settings.quick ? 2 : 20
-        try Self.check(
-            try Self.run(executable.path, ["demos", "record", "--env", "gym:HalfCheetah-v5", "--python", python, "--episodes", "\(episodes)",
+        try ReferenceScripts.check(
+            try ReferenceScripts.run(executable.path, ["demos", "record", "--env", "gym:HalfCheetah-v5", "--python", python, "--episodes", "\(episodes)",
                                            "--expert-policy", expertPolicy, "--out", demos]),
             what: "recording the demonstrations")
         let steps = settings.quick ? 16_384 : 409_600
@@ -77,43 +77,18 @@ public struct GailThroughputBench: Sendable {
             reporter.note("baseline: imitation's GAIL loop with these settings as recorded on this machine kind (\(Int(Self.recordedReference)) env steps/s); --reference-python measures it now")
             return Self.recordedReference
         }
-        let tools = URL(fileURLWithPath: ReferenceScripts.path("imitation_gail_reference.py")).deletingLastPathComponent()
-        let result = try Self.run(
-            referencePython, [tools.path + "/imitation_gail_reference.py", "--env", "HalfCheetah-v4", "--demos", demos, "--steps", "\(steps)"],
-            environment: ["PYTHONPATH": tools.deletingLastPathComponent().appendingPathComponent("python").path])
-        try Self.check(result, what: "the reference GAIL script")
-        guard let line = result.output.split(separator: "\n").last, let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-            let rate = (object["env_steps_per_second"] as? NSNumber)?.doubleValue
-        else { throw EndToEndFailure(description: "the reference GAIL script printed no env_steps_per_second") }
+        let what = "the reference GAIL script"
+        let result = try ReferenceScripts.result(
+            of: "imitation_gail_reference.py", python: referencePython, ["--env", "HalfCheetah-v4", "--demos", demos, "--steps", "\(steps)"],
+            environment: ["PYTHONPATH": Self.pythonPackage], what: what)
+        let rate = try ReferenceScripts.number("env_steps_per_second", in: result, what: what)
         reporter.note(String(format: "imitation GAIL on HalfCheetah-v4, same settings and demonstrations: %.0f env steps/s", rate))
         return rate
     }
 
-    /// Runs a command to its end: its standard output, and its standard error (kept in a
-    /// file, so that neither pipe can fill and stall it).
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-bench-stderr-\(UUID().uuidString)").path
-        guard FileManager.default.createFile(atPath: errorsPath, contents: nil), let errors = FileHandle(forWritingAtPath: errorsPath) else {
-            throw EndToEndFailure(description: "cannot write \(errorsPath)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
-        let output = Pipe()
-        (process.standardOutput, process.standardError, process.standardInput) = (output, errors, FileHandle.nullDevice)
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errors.close()
-        let errorText = (try? String(contentsOfFile: errorsPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), errorText)
-    }
-
-    static func check(_ result: (status: Int32, output: String, errors: String), what: String) throws {
-        guard result.status == 0 else {
-            throw EndToEndFailure(description: "\(what) failed (status \(result.status)): \(result.errors.split(separator: "\n").suffix(5).joined(separator: "\n"))")
-        }
+    /// The repository's `python/` (the reference script reads demonstrations with it).
+    static var pythonPackage: String {
+        URL(fileURLWithPath: ReferenceScripts.path("imitation_gail_reference.py")).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python").path
     }
 }

@@ -83,19 +83,10 @@ public struct ImitationBench: Sendable {
             reporter.note("baseline: the reference library's GAIL loop as recorded on this machine kind (\(Int(Self.referenceStepsPerSecond)) env steps/s); --reference-python measures it now")
             return Self.referenceStepsPerSecond
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: referencePython)
-        process.arguments = [ReferenceScripts.path("imitation_gail_reference.py"), "--steps", "\(Self.throughputSteps)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-            let result = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-            let rate = (result["env_steps_per_second"] as? NSNumber)?.doubleValue
-        else { throw EndToEndFailure(description: "the reference GAIL script failed (status \(process.terminationStatus))") }
+        let what = "the reference GAIL script"
+        let rate = try ReferenceScripts.number(
+            "env_steps_per_second", in: try ReferenceScripts.result(of: "imitation_gail_reference.py", python: referencePython, ["--steps", "\(Self.throughputSteps)"], what: what),
+            what: what)
         reporter.note("reference library GAIL on this machine: \(Int(rate)) env steps/s")
         return rate
     }

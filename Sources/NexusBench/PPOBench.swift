@@ -87,31 +87,14 @@ public struct PPOBench: Sendable {
         }
         var steps: [Double] = [], seconds: [Double] = []
         for seed in seeds {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: referencePython)
-            process.arguments = [ReferenceScripts.path("sb3_ppo_reference.py"), "--seed", "\(seed)"]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0,
-                let result = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let stepCount = (result["env_steps_to_target"] as? NSNumber)?.doubleValue,
-                let time = (result["seconds_to_target"] as? NSNumber)?.doubleValue
-            else { throw EndToEndFailure(description: "the Stable-Baselines3 reference (seed \(seed)) failed or did not reach 475") }
+            let what = "the Stable-Baselines3 reference (seed \(seed))"
+            let result = try ReferenceScripts.result(of: "sb3_ppo_reference.py", python: referencePython, ["--seed", "\(seed)"], what: what)
+            let stepCount = try ReferenceScripts.number("env_steps_to_target", in: result, what: what + ", which did not reach 475,")
+            let time = try ReferenceScripts.number("seconds_to_target", in: result, what: what)
             reporter.note("stable-baselines3 seed \(seed): \(Int(stepCount)) env steps, \(String(format: "%.2f", time)) s to 475")
             steps.append(stepCount)
             seconds.append(time)
         }
         return (Measure.median(steps.sorted()), Measure.median(seconds.sorted()))
-    }
-}
-
-/// Where the repository's `tools/` scripts are: next to the sources this binary was built from.
-enum ReferenceScripts {
-    static func path(_ name: String) -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent("tools").appendingPathComponent(name).path
     }
 }
