@@ -28,7 +28,7 @@ def spread(values):
     return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def render(rows, envs, algos, budgets, demo_episodes):
+def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     """The page; the score table counts the runs that learnt from `demo_episodes` episodes
     (algorithms without demonstrations: all), the list of runs shows every run."""
     baselines = {r["env"]: r for r in rows if r["kind"] == "baseline"}
@@ -49,7 +49,9 @@ def render(rows, envs, algos, budgets, demo_episodes):
     say("deviation over the seeds, then imitation's published score. ✓: at or above imitation's.")
     say("Budgets: DAgger and MEGA-DAgger %s env steps, GAIL and AIRL %s (imitation: 60k–100k and 10M); BC and the" % (
         f"{budgets['dagger']:,}", f"{budgets['gail']:,}"))
-    say("adversarial algorithms learn from the same demonstration file of each expert (%d episodes in the scores)." % demo_episodes)
+    say("adversarial algorithms learn from the same demonstration file of each expert (%d episodes in the scores);" % demo_episodes)
+    say("BC trains %s steps of 128 rows (`bc.iterations=%d`), everything else is `nexus train`'s defaults." % (
+        f"{bc_iterations * 300:,}", bc_iterations))
     say("")
     say("## Normalised scores")
     say("")
