@@ -21,11 +21,13 @@ public struct ImitationBench: Sendable {
 
     /// The reference library's tutorial settings for GAIL on CartPole (8 envs × 2048 steps per
     /// round, PPO batch 64, lr 4e-4, γ 0.95, 5 epochs; 8 discriminator updates of 1024 expert
-    /// and 1024 policy transitions), for a like-for-like speed comparison.
+    /// and 1024 policy transitions; no behaviour cloning), for a like-for-like speed comparison.
     static let tutorialOverrides = [
         "worker.envs=4", "worker.segment_steps=2048", "training.samples_per_iteration=16384", "policy.batch_size=64",
         "policy.learning_rate=0.0004", "ppo.gamma=0.95", "ppo.epochs=5", "ppo.entropy_coefficient=0", "adversarial.updates_per_iteration=8",
         "adversarial.batch_size=1024",
+        // The tutorial's GAIL neither starts from nor holds to behaviour cloning.
+        "adversarial.warm_start_steps=0", "adversarial.demonstration_weight=0",
     ]
     static let throughputCase = "gail_CartPole-v1_tutorial_throughput"
     static let throughputSteps = 65_536

@@ -75,29 +75,51 @@ extension AdversarialInProcessTests {
 }
 
 extension AdversarialInProcessTests {
-    @Test("demonstrations that never end: the absorbing state is learned as the policy's even when no collected episode ends", arguments: [AdversarialSettings.Method.gail, .airl])
-    func absorbingLearnedWithoutPolicyEnds(method: AdversarialSettings.Method) throws {
+    @Test("the absorbing state's reward is the optimal discriminator's: the ratio of how often each side ends, counted over the run")
+    func absorbingFrequencies() {
+        var never = AbsorbingFrequencies(expertAbsorbing: 0, expertTransitions: 1000)
+        #expect(never.optimalDiscriminator == nil && never.reward(.gail) == nil, "nobody ended: unused")
+        never.record(absorbing: 5, transitions: 500)
+        // The expert never ends: D* = 0, held at the limit; GAIL ≈ 0, AIRL very negative.
+        #expect(never.optimalDiscriminator == AbsorbingFrequencies.limit)
+        #expect(abs(never.reward(.gail)! - 1e-4) < 1e-6)
+        #expect(abs(never.reward(.airl)! - log(Float(1e-4) / (1 - 1e-4))) < 1e-3)
+        // The expert ends (reaches a goal) 1 in 100, the policy not yet: ending is the expert's.
+        var goal = AbsorbingFrequencies(expertAbsorbing: 10, expertTransitions: 1000)
+        goal.record(absorbing: 0, transitions: 4096)
+        #expect(goal.optimalDiscriminator == 1 - AbsorbingFrequencies.limit)
+        #expect(goal.reward(.gail)! > 9 && goal.reward(.airl)! > 9)
+        // Counted over the run: equal shares give 1/2 (AIRL's reward 0), and one update
+        // without an end moves it a little, not to "expert".
+        goal.record(absorbing: 60, transitions: 1904)
+        #expect(abs(goal.optimalDiscriminator! - 0.5) < 1e-6 && abs(goal.reward(.airl)!) < 1e-5)
+        goal.record(absorbing: 0, transitions: 600)
+        #expect(goal.optimalDiscriminator! > 0.5 && goal.optimalDiscriminator! < 0.6)
+        var restored = AbsorbingFrequencies(expertAbsorbing: 10, expertTransitions: 1000)
+        restored.restore(goal.state)
+        #expect(restored == goal)
+    }
+
+    @Test("GAIL and AIRL train on the optimal discriminator's absorbing reward: demonstrations that never end make ending the policy's", arguments: [AdversarialSettings.Method.gail, .airl])
+    func absorbingRewardInTraining(method: AdversarialSettings.Method) throws {
         let spec = try EnvironmentRegistry.type(for: "CartPole-v1").spec
         // The expert's 500-step episodes are truncated, never terminated.
-        let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 4, seed: 3, nexusVersion: "test")
+        let demos = DemonstrationRecorder.record(CartPole.self, expert: CartPoleExpert(), episodes: 2, seed: 3, nexusVersion: "test")
         #expect(demos.episodes.allSatisfy { !$0.terminated.contains(true) })
-        var ppo = PPOSetup(samples: 500, minibatch: 100)
+        // 64 steps a copy: an untrained policy drops the pole within that.
+        var ppo = PPOSetup(samples: 256, minibatch: 64)
         ppo.ppo.epochs = 1
-        var adversarial = AdversarialTests.pureAdversarial
-        adversarial.learningRate = 1e-3
-        let algorithm = AdversarialImitation(spec: spec, method: method, generator: ppo.make(spec), settings: adversarial, seed: 0, demonstrations: demos.episodes)
-        let before = algorithm.absorbingReward()
-        // The policy's data: the expert's own episodes (none ends), so only the rule can show
-        // the discriminator the absorbing state.
-        for _ in 0..<30 {
-            for var episode in demos.episodes {
-                episode.behaviourLogProbs = [Float](repeating: -0.7, count: episode.stepCount)
-                _ = algorithm.ingest(episode)
-                if algorithm.readyToTrain { _ = algorithm.trainIteration() }
+        let algorithm = AdversarialImitation(spec: spec, method: method, generator: ppo.make(spec), settings: AdversarialTests.pureAdversarial, seed: 0, demonstrations: demos.episodes)
+        var collector = try RolloutCollectors.make(envID: spec.id, envCount: 4, segmentSteps: 16, workerID: 1, seed: 2)
+        var metrics: [Metric] = []
+        while metrics.isEmpty {
+            for segment in collector.step(policy: algorithm.policy, policyVersion: 1, plan: algorithm.rolloutPlan, expertActions: nil) {
+                _ = algorithm.ingest(segment)
+                if algorithm.readyToTrain { metrics = algorithm.trainIteration() }
             }
         }
-        let after = algorithm.absorbingReward()
-        print("\(method): the absorbing state's reward \(before) → \(after)")
-        #expect(after < before - 0.5)
+        let used = try #require(metrics.first { $0.name == "absorbing_reward" }?.value)
+        #expect(Float(used) == algorithm.absorbing.reward(method))
+        #expect(method == .gail ? used < 1e-3 : used < -9)
     }
 }

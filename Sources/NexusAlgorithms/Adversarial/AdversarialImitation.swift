@@ -23,14 +23,8 @@ public final class AdversarialImitation: ImitationAlgorithm {
     private var buffer: [TrajectorySegment] = []
     private var bufferedSteps = 0
     private var random: RandomSource
-    /// Whether any demonstration episode terminated. When none did, the absorbing state is
-    /// known to be the policy's (the discriminator's optimum there is "policy" whatever its
-    /// weight and however rarely the policy ends), so every discriminator step adds it to the
-    /// policy side as a quarter of the batch: it is learned at once, not at the rate episodes
-    /// end. A policy warm-started near the expert ends few; with one absorbing row a step the
-    /// reward of ending stayed untrained (≈ 0.85, × γ/(1 − γ) = 84 against ≈ 1.5 a step) and
-    /// on Hopper-v5 every episode was 2 steps long within 40 updates.
-    private let expertEnds: Bool
+    /// How often episodes end on each side: the absorbing state's reward.
+    public private(set) var absorbing: AbsorbingFrequencies
     /// The behaviour-cloning loss the warm start ended with (nil without one).
     public private(set) var warmStartLoss: Float?
 
@@ -49,7 +43,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
         var expert = TransitionSet(observationDim: spec.observationDim, actionDim: spec.actionSpace.dimension)
         for episode in demonstrations { expert.append(episode) }
         self.expert = expert
-        expertEnds = expert.isAbsorbing.contains(true)
+        absorbing = AbsorbingFrequencies(expertAbsorbing: expert.isAbsorbing.filter { $0 }.count, expertTransitions: expert.count)
         random = RandomSource(seed: seed &+ 0x9E37_79B9)
         var initRandom = random.split()
         if adversarial.warmStartSteps > 0 || adversarial.demonstrationWeight > 0 {
@@ -96,8 +90,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
         for _ in 0..<settings.updatesPerIteration {
             let size = min(settings.batchSize, expert.count, collected.count)
             let expertBatch = expert.select((0..<size).map { _ in Int(random.next() % UInt64(expert.count)) })
-            var policyBatch = collected.select((0..<size).map { _ in Int(random.next() % UInt64(collected.count)) })
-            if !expertEnds { for _ in 0..<max(1, size / 4) { policyBatch.appendAbsorbing() } }
+            let policyBatch = collected.select((0..<size).map { _ in Int(random.next() % UInt64(collected.count)) })
             let step = discriminator.trainStep(
                 expert: expertBatch, expertLogPolicy: logPolicy(expertBatch), policy: policyBatch, policyLogPolicy: logPolicy(policyBatch), random: &random)
             totals.loss += step.loss / Float(settings.updatesPerIteration)
@@ -108,7 +101,8 @@ public final class AdversarialImitation: ImitationAlgorithm {
         // among them are dropped), handed back to the segments in order.
         let allRewards = discriminator.rewards(collected, logPolicy: logPolicy(collected))
         var rewards = (0..<collected.count).filter { !collected.isAbsorbing[$0] }.map { allRewards[$0] }[...]
-        let absorbingReward = self.absorbingReward()
+        absorbing.record(absorbing: collected.isAbsorbing.filter { $0 }.count, transitions: collected.count)
+        let absorbingReward = absorbing.reward(discriminator.method) ?? self.absorbingReward()
         var learnedTotal: Float = 0
         for var segment in buffer {
             var own = rewards.prefix(segment.stepCount)
@@ -183,6 +177,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
         let (generatorTensors, generatorRandom) = generator.checkpointState()
         var state = CheckpointState(generatorTensors)
         state.add(discriminator.optimiserG, prefix: "adam.reward")
+        state.add("absorbing_counts", absorbing.state)
         if let optimiserH = discriminator.optimiserH { state.add(optimiserH, prefix: "adam.shaping") }
         return (state.tensors, generatorRandom + random.stateWords)
     }
@@ -197,6 +192,8 @@ public final class AdversarialImitation: ImitationAlgorithm {
         let state = CheckpointState(tensors)
         try state.restore(discriminator.optimiserG, prefix: "adam.reward")
         if let optimiserH = discriminator.optimiserH { try state.restore(optimiserH, prefix: "adam.shaping") }
+        // Checkpoints from before the counts were kept start them afresh.
+        if let counts = try? state.values("absorbing_counts") { absorbing.restore(counts) }
         if let restored = RandomSource(state: Array(random[4...])) { self.random = restored }
     }
 }
