@@ -10,10 +10,10 @@ import NexusWire
 /// a sampling policy.
 ///
 /// Episode ends follow absorbing states (`TransitionSet`): a terminated step earns its own
-/// learned reward plus γ/(1 − γ) times the learned reward of the absorbing state (the value of
-/// staying there forever), then PPO treats it as terminal. So ending an episode is worth what
-/// the discriminator learned it is worth, not an implicit 0 that would bias the policy towards
-/// long (positive rewards) or short (negative rewards) episodes. Truncated steps bootstrap from
+/// learned reward plus γ/(1 − γ) times the absorbing state's reward (the value of staying there
+/// forever), then PPO treats it as terminal. That reward is the optimal discriminator's, from
+/// how often the expert and the policy end (`AbsorbingFrequencies`), not an implicit 0 that
+/// would bias the policy towards long (positive rewards) or short (negative rewards) episodes. Truncated steps bootstrap from
 /// their final observation as in PPO. The reference library instead needs fixed-horizon
 /// variants of the environments.
 public final class AdversarialImitation: ImitationAlgorithm {
