@@ -20,6 +20,9 @@ public struct CheckpointState {
         add("\(prefix).step", [Float(state.step)])
     }
 
+    /// Whether an entry is there (for entries later versions added).
+    public func has(_ name: String) -> Bool { tensors.contains { $0.name == name } }
+
     public func values(_ name: String) throws -> [Float] {
         guard let tensor = tensors.first(where: { $0.name == name }) else { throw WireError.missingField("checkpoint.state.\(name)") }
         return tensor.tensor.data

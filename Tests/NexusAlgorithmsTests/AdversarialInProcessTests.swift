@@ -96,8 +96,15 @@ extension AdversarialInProcessTests {
         goal.record(absorbing: 0, transitions: 600)
         #expect(goal.optimalDiscriminator! > 0.5 && goal.optimalDiscriminator! < 0.6)
         var restored = AbsorbingFrequencies(expertAbsorbing: 10, expertTransitions: 1000)
-        restored.restore(goal.state)
+        #expect(throws: Never.self) { try restored.restore(goal.state) }
         #expect(restored == goal)
+        // Counts past 2^24 come back exactly; a malformed entry is refused.
+        var long = AbsorbingFrequencies(expertAbsorbing: 0, expertTransitions: 10)
+        long.record(absorbing: 123_457, transitions: 50_000_001)
+        var back = AbsorbingFrequencies(expertAbsorbing: 0, expertTransitions: 10)
+        #expect(throws: Never.self) { try back.restore(long.state) }
+        #expect(back == long)
+        #expect(throws: WireError.self) { try back.restore([1, 2.5, 0, 0]) }
     }
 
     @Test("GAIL and AIRL train on the optimal discriminator's absorbing reward: demonstrations that never end make ending the policy's", arguments: [AdversarialSettings.Method.gail, .airl])

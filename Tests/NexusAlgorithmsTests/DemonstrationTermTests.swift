@@ -32,7 +32,7 @@ struct DemonstrationTermTests {
         PolicyFitter(policy: policy, learningRate: 1e-3, batchSize: 64).agreement(with: dataset, limit: dataset.count)
     }
 
-    @Test("the cloning term adds weight × the cloning loss's gradient, and no step")
+    @Test("the cloning term adds weight × the cloning loss's gradient to the gradient there, and takes no step")
     func gradientScalesWithWeight() throws {
         let dataset = Self.expertRows()
         let policy = Self.ppo().policy
@@ -48,6 +48,12 @@ struct DemonstrationTermTests {
         #expect(once.contains { $0 != 0 })
         #expect(zip(once, thrice).allSatisfy { abs($1 - 3 * $0) <= 1e-5 * max(1, abs($1)) })
         #expect(policy.mlp.parameters.values == before, "accumulating must not step")
+        // Added to what is there (PPO's gradient), not in its place.
+        policy.mlp.parameters.zeroGradients()
+        for index in policy.mlp.parameters.gradients.indices { policy.mlp.parameters.gradients[index] = 0.25 }
+        var random = RandomSource(seed: 9)
+        _ = PolicyFitter(policy: policy, learningRate: 1e-3, batchSize: 32).accumulateGradient(dataset, weight: 1, random: &random)
+        #expect(zip(policy.mlp.parameters.gradients, once).allSatisfy { abs($0 - ($1 + 0.25)) <= 1e-5 })
     }
 
     @Test("the warm start clones the expert (its actions on its states) and starts the observation statistics from its states")

@@ -1,4 +1,5 @@
 import Foundation
+import NexusWire
 
 /// How often episodes end, in the expert's transitions and in every transition the policy has
 /// produced so far, and the reward of the absorbing state they imply.
@@ -47,11 +48,23 @@ public struct AbsorbingFrequencies: Sendable, Equatable {
         }
     }
 
-    /// For checkpoints: the policy's counts.
-    public var state: [Float] { [Float(policyTransitions), Float(policyAbsorbing)] }
+    /// For checkpoints: the policy's counts, each as a high and a low part below 2²⁴ (a Float
+    /// holds whole numbers exactly only that far).
+    public var state: [Float] { [policyTransitions, policyAbsorbing].flatMap(Self.split) }
 
-    public mutating func restore(_ state: [Float]) {
-        guard state.count == 2, state.allSatisfy({ $0.isFinite && $0 >= 0 }) else { return }
-        (policyTransitions, policyAbsorbing) = (Double(state[0]), Double(state[1]))
+    /// Throws unless `state` is four whole, non-negative parts.
+    public mutating func restore(_ state: [Float]) throws {
+        guard state.count == 4, state.allSatisfy({ $0.isFinite && $0 >= 0 && $0 == $0.rounded() && $0 < Self.part }) else {
+            throw WireError.invalidField("checkpoint.state.absorbing_counts", reason: "not four whole counts below 2^24")
+        }
+        policyTransitions = Double(state[0]) * Double(Self.part) + Double(state[1])
+        policyAbsorbing = Double(state[2]) * Double(Self.part) + Double(state[3])
+    }
+
+    static let part: Float = 16_777_216
+
+    static func split(_ count: Double) -> [Float] {
+        let high = (count / Double(part)).rounded(.down)
+        return [Float(high), Float(count - high * Double(part))]
     }
 }

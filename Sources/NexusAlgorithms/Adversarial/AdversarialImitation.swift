@@ -25,13 +25,20 @@ public final class AdversarialImitation: ImitationAlgorithm {
     private var random: RandomSource
     /// How often episodes end on each side: the absorbing state's reward.
     public private(set) var absorbing: AbsorbingFrequencies
-    /// The behaviour-cloning loss the warm start ended with (nil without one).
+    /// The behaviour-cloning loss the warm start ended with (nil without one, or before it ran).
     public private(set) var warmStartLoss: Float?
+    /// The warm start runs when the policy is first needed, not at construction: the launcher's
+    /// preflight builds the algorithm only to check it, and a learner resuming from a checkpoint
+    /// replaces the policy (10,000 cloning steps of a 256 × 256 network are seconds).
+    private var pendingWarmStart: (dataset: LabelledDataset, steps: Int, learningRate: Float, random: RandomSource)?
 
     public var name: String { discriminator.method.rawValue }
     public var usesWorkers: Bool { true }
     public var iteration: Int { generator.iteration }
-    public var policy: PolicyNetwork { generator.policy }
+    public var policy: PolicyNetwork {
+        warmStartIfPending()
+        return generator.policy
+    }
     public var rolloutPlan: RolloutPlan { generator.rolloutPlan }
 
     /// `generator` learns on the discriminator's reward; `seed` seeds the discriminator.
@@ -50,8 +57,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
             var labelled = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: max(1, expert.count))
             for episode in demonstrations { _ = labelled.append(labelledStepsOf: episode) }
             if adversarial.warmStartSteps > 0 {
-                var cloneRandom = random.split()
-                warmStartLoss = generator.clone(labelled, steps: adversarial.warmStartSteps, learningRate: adversarial.warmStartLearningRate, random: &cloneRandom)
+                pendingWarmStart = (labelled, adversarial.warmStartSteps, adversarial.warmStartLearningRate, random.split())
             }
             if adversarial.demonstrationWeight > 0 { generator.demonstrationTerm = (labelled, adversarial.demonstrationWeight) }
         }
@@ -72,6 +78,12 @@ public final class AdversarialImitation: ImitationAlgorithm {
         return (statistics.mean.map { Float($0) }, statistics.variance.map { Float(1 / max(1e-2, $0.squareRoot())) })
     }
 
+    private func warmStartIfPending() {
+        guard var pending = pendingWarmStart else { return }
+        pendingWarmStart = nil
+        warmStartLoss = generator.clone(pending.dataset, steps: pending.steps, learningRate: pending.learningRate, random: &pending.random)
+    }
+
     public func ingest(_ segment: TrajectorySegment) -> Int {
         guard segment.behaviourLogProbs.count == segment.stepCount else { return generator.ingest(segment) }
         buffer.append(segment)
@@ -82,6 +94,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
     public var readyToTrain: Bool { bufferedSteps >= generator.samplesPerIteration }
 
     public func trainIteration() -> [Metric] {
+        warmStartIfPending()
         let clock = ContinuousClock(), started = clock.now
         var collected = TransitionSet(observationDim: expert.observationDim, actionDim: expert.actionDim)
         for segment in buffer { collected.append(segment) }
@@ -161,6 +174,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
     /// The policy, the plan, and the learned reward as a model (`.discriminator` for GAIL,
     /// `.reward` for AIRL), with its input normalisation.
     public func models() -> [Model] {
+        warmStartIfPending()
         var parameters = discriminator.g.parameters.namedTensors() + (discriminator.h?.parameters.namedTensors() ?? [])
         parameters.append(("reward.input_shift", [discriminator.shift.count], discriminator.shift))
         parameters.append(("reward.input_scale", [discriminator.scale.count], discriminator.scale))
@@ -174,6 +188,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
     }
 
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
+        warmStartIfPending()
         let (generatorTensors, generatorRandom) = generator.checkpointState()
         var state = CheckpointState(generatorTensors)
         state.add(discriminator.optimiserG, prefix: "adam.reward")
@@ -184,6 +199,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
 
     public func restore(models: [Model], tensors: [NamedTensor], random: [UInt64], iteration: Int) throws {
         guard random.count == 8 else { throw WireError.invalidField("checkpoint.rng_state", reason: "\(random.count) words, expected 8") }
+        pendingWarmStart = nil
         try generator.restore(models: models, tensors: tensors, random: Array(random[0..<4]), iteration: iteration)
         guard let reward = models.first(where: { $0.kind == .discriminator || $0.kind == .reward }) else {
             throw WireError.missingField("checkpoint.weights.learned_reward")
@@ -192,8 +208,8 @@ public final class AdversarialImitation: ImitationAlgorithm {
         let state = CheckpointState(tensors)
         try state.restore(discriminator.optimiserG, prefix: "adam.reward")
         if let optimiserH = discriminator.optimiserH { try state.restore(optimiserH, prefix: "adam.shaping") }
-        // Checkpoints from before the counts were kept start them afresh.
-        if let counts = try? state.values("absorbing_counts") { absorbing.restore(counts) }
+        // Checkpoints from before the counts were kept (stop 34) start them afresh.
+        if state.has("absorbing_counts") { try absorbing.restore(try state.values("absorbing_counts")) }
         if let restored = RandomSource(state: Array(random[4...])) { self.random = restored }
     }
 }

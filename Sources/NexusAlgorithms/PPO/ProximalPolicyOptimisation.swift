@@ -157,8 +157,9 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                     entropyCoefficient: settings.entropyCoefficient, valueCoefficient: settings.valueCoefficient, threads: updateThreads)
                 // As SB3: the estimate before this step decides whether to take it.
                 if settings.targetKl > 0, terms.approximateKL > 1.5 * settings.targetKl { break epochs }
+                var cloningLoss: Float = 0
                 if let (dataset, weight) = demonstrationTerm, let fitter = demonstrationFitter {
-                    demonstrationLoss += fitter.accumulateGradient(dataset, weight: weight, random: &random)
+                    cloningLoss = fitter.accumulateGradient(dataset, weight: weight, random: &random)
                 }
                 // One norm over both networks (as one loss), each half summed on its own thread,
                 // then each network scaled and stepped on its own.
@@ -187,6 +188,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
                 totals.entropy += terms.entropy
                 totals.approximateKL += terms.approximateKL
                 totals.clipFraction += terms.clipFraction
+                demonstrationLoss += cloningLoss
                 updates += 1
             }
         }
