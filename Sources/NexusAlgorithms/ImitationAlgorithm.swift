@@ -37,6 +37,10 @@ public protocol ImitationAlgorithm: AnyObject {
     func statesToLabel() -> [Float]
     /// The expert's labels (`[k, actionDim]`) for the states `statesToLabel` gave.
     func ingestLabels(observations: [Float], labels: [Float])
+    /// Work before the first policy is published that may take a while (GAIL's and AIRL's
+    /// warm start), reporting what it has done as text; nothing for most algorithms. A learner
+    /// resuming from a checkpoint restores first, which makes it unnecessary.
+    func prepare(progress: (String) -> Void)
 }
 
 extension ImitationAlgorithm {
@@ -44,6 +48,7 @@ extension ImitationAlgorithm {
     public var asksExpert: Bool { false }
     public func statesToLabel() -> [Float] { [] }
     public func ingestLabels(observations: [Float], labels: [Float]) {}
+    public func prepare(progress: (String) -> Void) {}
 }
 
 /// Hyperparameters of supervised imitation (BC, DAgger, and MEGA-DAgger's policy): the run

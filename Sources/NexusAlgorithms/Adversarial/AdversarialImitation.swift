@@ -1,3 +1,4 @@
+import Foundation
 import NexusEnvironments
 import NexusNN
 import NexusPolicies
@@ -78,10 +79,21 @@ public final class AdversarialImitation: ImitationAlgorithm {
         return (statistics.mean.map { Float($0) }, statistics.variance.map { Float(1 / max(1e-2, $0.squareRoot())) })
     }
 
-    private func warmStartIfPending() {
+    private func warmStartIfPending(progress: (Int) -> Void = { _ in }) {
         guard var pending = pendingWarmStart else { return }
         pendingWarmStart = nil
-        warmStartLoss = generator.clone(pending.dataset, steps: pending.steps, learningRate: pending.learningRate, random: &pending.random)
+        warmStartLoss = generator.clone(pending.dataset, steps: pending.steps, learningRate: pending.learningRate, random: &pending.random, progress: progress)
+    }
+
+    /// The warm start, reported every 1,000 steps (the launcher waits for a learner as long as
+    /// it logs; a 256 × 256 network's 10,000 steps take seconds, more under a sanitizer).
+    public func prepare(progress: (String) -> Void) {
+        guard let steps = pendingWarmStart?.steps else { return }
+        let clock = ContinuousClock(), started = clock.now
+        warmStartIfPending { done in
+            progress(String(format: "warm start: behaviour cloning on the demonstrations, %d of %d steps (%.1f s)", done, steps, (clock.now - started) / .seconds(1)))
+        }
+        progress(String(format: "warm start done: cloning loss %.4g", warmStartLoss ?? .nan))
     }
 
     public func ingest(_ segment: TrajectorySegment) -> Int {

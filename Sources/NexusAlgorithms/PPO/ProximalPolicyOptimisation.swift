@@ -97,7 +97,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     /// expert's actions by `PolicyFitter`. σ, the value network and PPO's optimisers are left
     /// as they were. Returns the fit's mean loss over its last steps.
     @discardableResult
-    public func clone(_ dataset: LabelledDataset, steps: Int, learningRate: Float, random: inout RandomSource) -> Float {
+    public func clone(_ dataset: LabelledDataset, steps: Int, learningRate: Float, random: inout RandomSource, progress: (Int) -> Void = { _ in }) -> Float {
         guard dataset.count > 0, steps > 0 else { return .nan }
         if settings.normalizeObservations {
             var statistics = observationStatistics
@@ -109,9 +109,18 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             }
         }
         let fitter = PolicyFitter(policy: policy, learningRate: learningRate, batchSize: network.batchSize)
+        // In chunks, each reported (one fit's draws and Adam steps continue across calls).
         let tail = min(steps, 100)
-        fitter.fit(dataset, steps: steps - tail, random: &random)
-        return fitter.fit(dataset, steps: tail, random: &random)
+        var done = 0
+        while done < steps - tail {
+            let chunk = min(1_000, steps - tail - done)
+            fitter.fit(dataset, steps: chunk, random: &random)
+            done += chunk
+            progress(done)
+        }
+        let loss = fitter.fit(dataset, steps: tail, random: &random)
+        progress(steps)
+        return loss
     }
 
     public func ingest(_ segment: TrajectorySegment) -> Int {

@@ -88,6 +88,7 @@ actor Learner {
         metricsLog = MetricsLog(path: run.metrics)
         tensorBoard = try TensorBoardLog(directory: run.tensorBoard)
         self.runID = runID
+        algorithm.prepare { logger.info("\($0)") }
         currentWeights = Weights(version: first, runID: runID, models: algorithm.models())
     }
 
