@@ -127,7 +127,8 @@ public final class AdversarialImitation: ImitationAlgorithm {
         let allRewards = discriminator.rewards(collected, logPolicy: logPolicy(collected))
         var rewards = (0..<collected.count).filter { !collected.isAbsorbing[$0] }.map { allRewards[$0] }[...]
         absorbing.record(absorbing: collected.isAbsorbing.filter { $0 }.count, transitions: collected.count)
-        let absorbingReward = absorbing.reward(discriminator.method) ?? self.absorbingReward()
+        // nil: no episode has ended on either side, so no step adds the absorbing value.
+        let absorbingReward = absorbing.reward(discriminator.method) ?? 0
         var learnedTotal: Float = 0
         for var segment in buffer {
             var own = rewards.prefix(segment.stepCount)
