@@ -115,6 +115,8 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
     private var decision: QueryGate.Decision?
     /// Steps each copy's current intervention has left (0: the policy drives).
     private var takeoverLeft: [Int]
+    /// Under a gated plan with an intervention rate: the tokens interventions spend.
+    private var interventionBudget = InterventionBudget()
     private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int], gate: QueryGate?)?
     /// Between the two halves of phase 2: the fused labels, and each copy's row among them.
     private var stepping: (plan: RolloutPlan, expertActions: [Float], expertRow: [Int], experts: Int)?
@@ -183,12 +185,20 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
         let probability = plan.expertActionProbability
         let takeover = plan.queryRule == .gate ? plan.gateTakeoverSteps : 0
         let expertCopies = plan.expertCopies
+        // Which firings the disagreement may act on: all of them, or under a budget those of
+        // copies not already in an intervention, the most uncertain first.
+        var admitted = decision?.fires ?? []
+        if let decision, let rate = plan.gateInterventionRate {
+            let candidates = (0..<count).filter { decision.fires[$0] && !decision.unsafeAhead[$0] && takeoverLeft[$0] == 0 }
+            admitted = interventionBudget.admit(candidates: candidates, scores: decision.disagreement, copies: count, rate: rate)
+            for index in 0..<count where decision.unsafeAhead[index] { admitted[index] = true }
+        }
         for index in 0..<count {
             let drawn = index < expertCopies || probability >= 1 || (probability > 0 && random.nextFloat(in: 0...1) < probability)
             // An intervention: where the model is unsure or foresees danger, the expert drives
             // this copy for a while, so its labels come from its own trajectory rather than from
             // single states, and the policy gets the copy back away from the danger.
-            if takeover > 0, let decision, decision.fires[index] { takeoverLeft[index] = takeover }
+            if takeover > 0, decision != nil, admitted[index] { takeoverLeft[index] = takeover }
             let intervening = takeoverLeft[index] > 0
             if intervening { takeoverLeft[index] -= 1 }
             // The safety fallback: where the lookahead saw danger, the expert acts.
@@ -198,7 +208,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
             case .none: queried[index] = false
             case .all: queried[index] = true
             case .expertActing: queried[index] = useExpert
-            case .gate: queried[index] = useExpert || decision!.fires[index]
+            case .gate: queried[index] = useExpert || admitted[index]
             }
             if useExpert || queried[index] { rows.append(index) }
         }

@@ -36,6 +36,7 @@ public struct RolloutPlan: Sendable, Equatable {
     public static let gateHorizonName = "gate_horizon"
     public static let gateTakeoverName = "gate_takeover_steps"
     public static let gateMarginName = "gate_margin"
+    public static let gateInterventionRateName = "gate_intervention_rate"
     public static let expertCopiesName = "expert_copies"
     /// Longest safety lookahead a worker runs.
     public static let maxGateHorizon = 100
@@ -44,10 +45,14 @@ public struct RolloutPlan: Sendable, Equatable {
 
     /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
     /// decides which rows the expert sees.
-    public static func gated(threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = []) -> RolloutPlan {
+    public static func gated(
+        threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = [], interventionRate: Float? = nil
+    ) -> RolloutPlan {
         var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
         // Written only when used: a plan without it reads as 0 (label only), as older plans do.
         if takeoverSteps > 0 { extras.append(scalar(gateTakeoverName, Float(takeoverSteps))) }
+        // Likewise: without it every row that fires is labelled (older plans).
+        if let interventionRate { extras.append(scalar(gateInterventionRateName, interventionRate)) }
         if !margin.isEmpty { extras.append(NamedTensor(name: gateMarginName, tensor: Tensor(shape: [margin.count], data: margin))) }
         return RolloutPlan(expertActionProbability: expertActionProbability, queryRule: .gate, extras: extras)
     }
@@ -73,6 +78,9 @@ public struct RolloutPlan: Sendable, Equatable {
     public var gateHorizon: Int { extra(Self.gateHorizonName)?.first.map { Int($0) } ?? 0 }
     /// Per observation dimension, the lookahead's margin around each predicted state (empty: none).
     public var gateMargin: [Float] { extra(Self.gateMarginName) ?? [] }
+    /// Of a gated plan: interventions (or, without them, labels) the disagreement may start per
+    /// copy and step (`InterventionBudget`); nil: every row that fires.
+    public var gateInterventionRate: Float? { extra(Self.gateInterventionRateName)?.first }
     /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
     public var gateTakeoverSteps: Int { extra(Self.gateTakeoverName)?.first.map { Int($0) } ?? 0 }
 
@@ -156,6 +164,9 @@ public struct RolloutPlan: Sendable, Equatable {
                 if let margin = model.parameters.first(where: { $0.name == Self.gateMarginName })?.tensor.data,
                     margin.count > 4096 || !margin.allSatisfy({ $0.isFinite && $0 >= 0 }) {
                     throw WireError.invalidField("weights.rollout.\(Self.gateMarginName)", reason: "a margin needs at most 4096 finite values ≥ 0")
+                }
+                if let rate = try? scalar(Self.gateInterventionRateName), !(0...1).contains(rate) {
+                    throw WireError.invalidField("weights.rollout.\(Self.gateInterventionRateName)", reason: "\(rate) is not a rate in [0, 1]")
                 }
                 if let takeover = try? scalar(Self.gateTakeoverName) {
                     guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {

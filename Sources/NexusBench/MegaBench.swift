@@ -1,13 +1,14 @@
 import Foundation
 
 /// `nexus bench mega`: DAgger and MEGA-DAgger through the local cluster (4 workers, 5 seeds)
-/// on Pendulum-v1 (−200), Acrobot-v1 (−100) and MountainCarContinuous-v0 (90), with the
+/// on the five built-in environments — Pendulum-v1 (−200), Acrobot-v1 (−100),
+/// MountainCarContinuous-v0 (90), CartPole-v1 (475), MountainCar-v0 (−110) — with the
 /// ablations of MEGA-DAgger: no uncertainty gate (τ = 0, every row the policy drives is
 /// labelled), no safety lookahead (horizon 0), and imagination added (16 imagined states
 /// labelled per iteration; off by default); and DAgger started as MEGA-DAgger starts (its
 /// first iteration's shape), to tell what that alone is worth. Per environment and variant:
-/// median expert queries, unsafe events (and their sum) and env steps to the target, and how
-/// many seeds reached it; the
+/// median expert queries, unsafe events (and their sum), env steps and wall time (the
+/// learner's clock) to the target, and how many seeds reached it; the
 /// baseline of each figure is DAgger's median from the same run (ratio = variant / DAgger).
 public struct MegaBench: Sendable {
     public var settings: BenchSettings
@@ -17,7 +18,9 @@ public struct MegaBench: Sendable {
         self.executable = executable
     }
 
-    public static let environments: [(id: String, target: Double)] = [("Pendulum-v1", -200), ("Acrobot-v1", -100), ("MountainCarContinuous-v0", 90)]
+    public static let environments: [(id: String, target: Double)] = [
+        ("Pendulum-v1", -200), ("Acrobot-v1", -100), ("MountainCarContinuous-v0", 90), ("CartPole-v1", 475), ("MountainCar-v0", -110),
+    ]
     public static let variants: [(name: String, arguments: [String])] = [
         ("dagger", ["--algo", "dagger"]),
         ("mega", ["--algo", "mega-dagger"]),
@@ -34,7 +37,7 @@ public struct MegaBench: Sendable {
     static let imperfectCase = "imperfect_experts_Pendulum-v1"
     public static var caseNames: [String] { environments.flatMap { env in variants.map { "\($0.name)_\(env.id)" } } + [imperfectCase] }
 
-    struct Medians { var queries: Double; var unsafe: Double; var steps: Double; var reached: Int; var unsafeTotal: Double }
+    struct Medians { var queries: Double; var unsafe: Double; var steps: Double; var seconds: Double; var reached: Int; var unsafeTotal: Double }
 
     public func run(_ reporter: BenchReporter) async throws {
         try settings.requireMatch(in: Self.caseNames, bench: "mega")
@@ -55,6 +58,7 @@ public struct MegaBench: Sendable {
                 // The median hides a seed that did enter the unsafe region: the sum does not.
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "unsafe_events_all_seeds", value: medians.unsafeTotal, unit: "events", baseline: baseline.unsafeTotal))
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "env_steps_to_target", value: medians.steps, unit: "steps", baseline: baseline.steps))
+                reporter.report(BenchRecord(bench: "mega", case: name, metric: "seconds_to_target", value: medians.seconds, unit: "s", baseline: baseline.seconds))
                 reporter.report(BenchRecord(bench: "mega", case: name, metric: "seeds_reaching_target", value: Double(medians.reached), unit: "seeds", baseline: Double(seeds.count)))
             }
         }
@@ -79,7 +83,7 @@ public struct MegaBench: Sendable {
     }
 
     func measure(variant: (name: String, arguments: [String]), env: (id: String, target: Double), seeds: [UInt64], reporter: BenchReporter, name: String) async throws -> Medians {
-        var queries: [Double] = [], unsafe: [Double] = [], steps: [Double] = [], reached = 0
+        var queries: [Double] = [], unsafe: [Double] = [], steps: [Double] = [], seconds: [Double] = [], reached = 0
         for seed in seeds {
             let (summary, _) = try await TrainRun.summary(
                 executable: executable,
@@ -90,13 +94,15 @@ public struct MegaBench: Sendable {
             let hit = summary.number("env_steps_to_target").map { !$0.isNaN } ?? false
             let suffix = hit ? "_to_target" : ""
             let q = summary.number("expert_queries" + suffix) ?? .nan, u = summary.number("unsafe_events" + suffix) ?? .nan, s = summary.number("env_steps" + suffix) ?? .nan
+            let t = summary.number(hit ? "seconds_to_target" : "wall_seconds") ?? .nan
             if hit { reached += 1 }
             queries.append(q)
             unsafe.append(u)
             steps.append(s)
-            reporter.note("\(name) seed \(seed): \(hit ? "reached" : "did not reach") \(env.target), \(Int(q)) queries, \(Int(u)) unsafe events, \(Int(s)) env steps")
+            seconds.append(t)
+            reporter.note("\(name) seed \(seed): \(hit ? "reached" : "did not reach") \(env.target), \(Int(q)) queries, \(Int(u)) unsafe events, \(Int(s)) env steps, \(String(format: "%.2f", t)) s")
         }
         let median = { (values: [Double]) in Measure.median(values.sorted()) }
-        return Medians(queries: median(queries), unsafe: median(unsafe), steps: median(steps), reached: reached, unsafeTotal: unsafe.reduce(0, +))
+        return Medians(queries: median(queries), unsafe: median(unsafe), steps: median(steps), seconds: median(seconds), reached: reached, unsafeTotal: unsafe.reduce(0, +))
     }
 }

@@ -95,6 +95,31 @@ struct MegaDAggerTests {
         #expect(RolloutPlan.gated(threshold: 0, horizon: 0).gateTakeoverSteps == 0, "a plan without the field only labels")
     }
 
+    @Test("under an intervention rate, disagreement starts at most that many interventions per copy and step, and none inside one")
+    func interventionsBudgeted() throws {
+        var random = RandomSource(seed: 2)
+        let ensemble = WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [16], members: 5, random: &random)
+        // Every row fires (τ = 0); 4 copies at 0.25 earn one intervention a step, each held 4
+        // steps: one copy more each step until all four are held, the first free again at step 4.
+        let plan = RolloutPlan.gated(threshold: 0, horizon: 0, takeoverSteps: 4, interventionRate: 0.25)
+        #expect(try RolloutPlan(weights: Weights(version: 1, models: [plan.model()])) == plan)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 8, workerID: 1, seed: 3)
+        let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+        var asked: [Int] = []
+        var segments: [TrajectorySegment] = []
+        for _ in 0..<8 {
+            segments += collector.step(policy: policy, policyVersion: 1, plan: plan, gate: QueryGate(plan: plan, ensemble: ensemble)) { rows, o in
+                asked.append(rows.count)
+                return expert.act(batch: o, rows: rows.count, actionDim: 1)
+            }
+        }
+        #expect(asked == [1, 2, 3, 4, 4, 4, 4, 4])
+        // Every labelled step is one the expert drove: no label without an intervention.
+        #expect(segments.allSatisfy { $0.expertMask == $0.expertActed })
+        #expect(segments.reduce(0) { $0 + $1.labelledSteps } == asked.reduce(0, +))
+        #expect(RolloutPlan.gated(threshold: 0, horizon: 0).gateInterventionRate == nil, "a plan without the field budgets nothing")
+    }
+
     @Test("a first iteration where the expert drives one copy per worker: only that copy is asked and labelled")
     func expertDrivesOneCopy() throws {
         let plan = RolloutPlan.expertDrivesCopies(1)
@@ -117,7 +142,7 @@ struct MegaDAggerTests {
         #expect(read == plan)
     }
 
-    @Test("takeover steps and expert copies out of range are refused on the wire")
+    @Test("takeover steps, intervention rates and expert copies out of range are refused on the wire")
     func interventionFieldsChecked() throws {
         func plan(replacing name: String, with value: Float, in base: RolloutPlan) -> Weights {
             var model = base.model()
@@ -128,6 +153,10 @@ struct MegaDAggerTests {
         #expect(try RolloutPlan(weights: Weights(version: 1, models: [gated.model()])).gateTakeoverSteps == 8)
         for value: Float in [-1, 0.5, 1001, .nan] {
             #expect(throws: WireError.self, "takeover \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.gateTakeoverName, with: value, in: gated)) }
+        }
+        let budgeted = RolloutPlan.gated(threshold: 0.5, horizon: 1, takeoverSteps: 8, interventionRate: 0.03)
+        for value: Float in [-0.1, 1.5, .nan, .infinity] {
+            #expect(throws: WireError.self, "rate \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.gateInterventionRateName, with: value, in: budgeted)) }
         }
         for value: Float in [-1, 0.5, 1e9, .nan] {
             #expect(throws: WireError.self, "copies \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.expertCopiesName, with: value, in: .expertDrivesCopies(1))) }
@@ -157,6 +186,7 @@ struct MegaDAggerTests {
             }
             _ = algorithm.trainIteration()
         }
+        #expect(algorithm.rolloutPlan.gateInterventionRate == 0.2, "the workers hold interventions to the same rate")
         let rows = visited.count / 3
         var actions = [Float](repeating: 0, count: rows)
         visited.withUnsafeBufferPointer { s in actions.withUnsafeMutableBufferPointer { algorithm.policy.act(batch: s, rows: rows, into: $0) } }

@@ -14,7 +14,9 @@ struct SafetyTests {
         #expect(!Self.unsafe(CartPole.self, [0, 0, 0, 0]))
         #expect(Self.unsafe(CartPole.self, [2.0, 0, 0, 0]) && Self.unsafe(CartPole.self, [0, 0, -0.18, 0]))
         #expect(!Self.unsafe(Pendulum.self, [3, 7.9]) && !Self.unsafe(Pendulum.self, [0.5, 5.9]) && Self.unsafe(Pendulum.self, [0, -7.5]))
-        #expect(!Self.unsafe(MountainCar.self, [-0.5, 0]) && Self.unsafe(MountainCar.self, [-1.15, -0.01]))
+        #expect(!Self.unsafe(MountainCar.self, [-0.5, 0]) && Self.unsafe(MountainCar.self, [-1.15, -0.04]))
+        // Near the wall slowly, or stopped at it, is the expert's own swing: safe.
+        #expect(!Self.unsafe(MountainCar.self, [-1.15, -0.01]) && !Self.unsafe(MountainCar.self, [-1.2, 0]) && !Self.unsafe(MountainCar.self, [-0.9, -0.06]))
         #expect(!Self.unsafe(MountainCarContinuous.self, [-1.0, 0]) && Self.unsafe(MountainCarContinuous.self, [-1.19, 0]))
         #expect(!Self.unsafe(Acrobot.self, [0, 0, 10, 20]) && Self.unsafe(Acrobot.self, [0, 0, 12, 0]) && Self.unsafe(Acrobot.self, [0, 0, 0, 26]))
     }

@@ -17,7 +17,8 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// τ: rows whose disagreement is at least this are labelled (∞: none, 0: all).
     public var threshold: Float = 0.5
     /// When positive, τ is set after each iteration so that the gate fires on about this
-    /// fraction of the states just visited (each firing starts an intervention).
+    /// fraction of the states just visited, and the workers let at most this many
+    /// interventions start per copy and step (`InterventionBudget`).
     public var queryRate: Float = 0.03
     /// Safety lookahead: imagined steps under the policy (0: none).
     public var horizon = 10
@@ -104,7 +105,11 @@ public final class MegaDAgger: ImitationAlgorithm {
         // interventions on the rows the policy drives.
         guard iteration > 0 else { return labels.rolloutPlan }
         let beta = settings.betaMixture ? Float(min(1, max(0, labels.settings.dagger.beta(iteration: iteration)))) : 0
-        return .gated(threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin)
+        // With a query rate, the workers hold the disagreement's interventions to it
+        // (`InterventionBudget`); with a fixed τ, every row past it.
+        return .gated(
+            threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin,
+            interventionRate: settings.queryRate > 0 ? settings.queryRate : nil)
     }
 
     public func ingest(_ segment: TrajectorySegment) -> Int {
