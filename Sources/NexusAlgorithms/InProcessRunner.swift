@@ -149,7 +149,7 @@ private struct Session {
             guard let expert else { throw RunnerError.noExpert(algorithm: algorithm.name) }
             return expert.act(batch: observations, rows: rows.count, actionDim: actionDim)
         }
-        worker.stepped(envSteps: collector.envCount)
+        worker.stepped(copies: collector.envCount, plan: installed.plan)
         for segment in segments {
             let event = LearnerCore.Event.segment(
                 policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,

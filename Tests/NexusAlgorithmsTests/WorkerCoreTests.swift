@@ -50,6 +50,22 @@ struct WorkerCoreTests {
         #expect(decisions == [.awaitNextVersion(seconds: 0.5), .step(version: 4), .step(version: 4), .awaitNextVersion(seconds: 0.5)])
     }
 
+    @Test("where the expert drives fixed copies only their steps count toward the share; under other plans every copy's")
+    func shareCountsTheExpertsCopies() {
+        var core = WorkerCore(stepsPerVersion: 16, versionWaitSeconds: 0.5)
+        core.installed(weights(1))
+        // 8 copies, the expert driving 1: sixteen steps before the share is in.
+        for _ in 0..<15 { core.stepped(copies: 8, plan: .expertDrivesCopies(1)) }
+        #expect(core.next(offered: nil, now: 0) == .step(version: 1))
+        core.stepped(copies: 8, plan: .expertDrivesCopies(1))
+        #expect(core.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 0.5))
+        core.installed(weights(2))
+        core.stepped(copies: 8, plan: RolloutPlan(expertActionProbability: 0.5, queryExpert: true))
+        #expect(core.next(offered: nil, now: 1) == .step(version: 2))
+        core.stepped(copies: 8, plan: .gated(threshold: 1, horizon: 0))
+        #expect(core.next(offered: nil, now: 1) == .awaitNextVersion(seconds: 0.5))
+    }
+
     @Test("version_wait_seconds 0: never waits, whatever the share")
     func noWait() {
         var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0)

@@ -240,7 +240,7 @@ public final class RolloutWorker: Sendable {
                 try await collector.recoverEnvironments()
                 continue
             }
-            core.stepped(envSteps: collector.envCount)
+            core.stepped(copies: collector.envCount, plan: plan)
             for segment in segments { try await push.send(.trajectory(segment)) }
             let steps = collector.envSteps
             progress.withLock { $0 = (steps, version) }
