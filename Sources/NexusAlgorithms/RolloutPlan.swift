@@ -27,7 +27,9 @@ public struct RolloutPlan: Sendable, Equatable {
         /// under the policy that enters the unsafe region — where the expert's action is then
         /// executed (the safety fallback). With `gate_takeover_steps` > 0 the expert also takes
         /// over where disagreement fires, for that many steps of that copy (an intervention, as
-        /// in EnsembleDAgger and ThriftyDAgger). Needs a world model in the same weights.
+        /// in EnsembleDAgger and ThriftyDAgger). With `gate_intervention_rate`, only the firings
+        /// the worker's `InterventionBudget` admits are acted on (safety firings always are).
+        /// Needs a world model in the same weights.
         case gate = 3
     }
 
@@ -150,7 +152,14 @@ public struct RolloutPlan: Sendable, Equatable {
             self.init(
                 acting: try code("acting_mode", as: ActingMode.self), expertActionProbability: probability,
                 queryRule: try code("query_rule", as: QueryRule.self), extras: model.parameters.filter { !known.contains($0.name) })
-            if let copies = try? scalar(Self.expertCopiesName), Int(exactly: copies).map({ (0...(1 << 20)).contains($0) }) != true {
+            // An optional field, when present, holds one value: a worker never reads `.first` of
+            // a malformed one (a NaN or out-of-range rate would stop it at a precondition).
+            func optional(_ name: String) throws -> Float? {
+                guard let values = model.parameters.first(where: { $0.name == name })?.tensor.data else { return nil }
+                guard values.count == 1 else { throw WireError.invalidField("weights.rollout.\(name)", reason: "holds \(values.count) values, not one") }
+                return values[0]
+            }
+            if let copies = try optional(Self.expertCopiesName), Int(exactly: copies).map({ (0...(1 << 20)).contains($0) }) != true {
                 throw WireError.invalidField("weights.rollout.\(Self.expertCopiesName)", reason: "\(copies) is not a whole number of environment copies")
             }
             if queryRule == .gate {
@@ -165,10 +174,10 @@ public struct RolloutPlan: Sendable, Equatable {
                     margin.count > 4096 || !margin.allSatisfy({ $0.isFinite && $0 >= 0 }) {
                     throw WireError.invalidField("weights.rollout.\(Self.gateMarginName)", reason: "a margin needs at most 4096 finite values ≥ 0")
                 }
-                if let rate = try? scalar(Self.gateInterventionRateName), !(0...1).contains(rate) {
+                if let rate = try optional(Self.gateInterventionRateName), !(0...1).contains(rate) {
                     throw WireError.invalidField("weights.rollout.\(Self.gateInterventionRateName)", reason: "\(rate) is not a rate in [0, 1]")
                 }
-                if let takeover = try? scalar(Self.gateTakeoverName) {
+                if let takeover = try optional(Self.gateTakeoverName) {
                     guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {
                         throw WireError.invalidField("weights.rollout.\(Self.gateTakeoverName)", reason: "\(takeover) is not a whole number of steps from 0 to \(Self.maxTakeoverSteps)")
                     }

@@ -28,9 +28,11 @@ struct InterventionBudgetTests {
         for _ in 0..<10 { #expect(none.admit(candidates: [0, 1], scores: [1, 2], copies: 2, rate: 0) == [false, false]) }
     }
 
-    @Test("equal scores go to the lower row")
+    @Test("equal scores go to the lower row; a NaN score ranks last")
     func tiesGoToTheLowerRow() {
         var budget = InterventionBudget(tokens: 1)
         #expect(budget.admit(candidates: [3, 1, 2], scores: [0, 0.5, 0.5, 0.5], copies: 4, rate: 0) == [false, true, false, false])
+        var twice = InterventionBudget(tokens: 2)
+        #expect(twice.admit(candidates: [0, 1, 2], scores: [.nan, 0.1, 0.2], copies: 3, rate: 0) == [false, true, true])
     }
 }

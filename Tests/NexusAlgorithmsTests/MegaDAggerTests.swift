@@ -120,6 +120,15 @@ struct MegaDAggerTests {
         #expect(RolloutPlan.gated(threshold: 0, horizon: 0).gateInterventionRate == nil, "a plan without the field budgets nothing")
     }
 
+    @Test("safety firings are not budgeted: at a rate of 0 the lookahead still hands every endangered copy to the expert")
+    func safetyIsNotBudgeted() throws {
+        let plan = RolloutPlan.gated(threshold: .infinity, horizon: 3, interventionRate: 0)
+        // As in safetyFallback: every imagined first step is over the top and too fast.
+        let (taken, dangerous) = try Self.rows(plan: plan, gate: QueryGate(plan: plan, ensemble: Self.driftingEnsemble(drift: [2, 0, 20])))
+        #expect(taken == 4 * 20)
+        #expect(dangerous.allSatisfy { $0.expertActed.allSatisfy { $0 } && $0.safetyEvents.filter { $0.kind == .expertTakeover }.count == $0.stepCount })
+    }
+
     @Test("a first iteration where the expert drives one copy per worker: only that copy is asked and labelled")
     func expertDrivesOneCopy() throws {
         let plan = RolloutPlan.expertDrivesCopies(1)
@@ -157,6 +166,12 @@ struct MegaDAggerTests {
         let budgeted = RolloutPlan.gated(threshold: 0.5, horizon: 1, takeoverSteps: 8, interventionRate: 0.03)
         for value: Float in [-0.1, 1.5, .nan, .infinity] {
             #expect(throws: WireError.self, "rate \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.gateInterventionRateName, with: value, in: budgeted)) }
+        }
+        // A field of several values is refused too, not read by its first.
+        for name in [RolloutPlan.gateInterventionRateName, RolloutPlan.gateTakeoverName] {
+            var model = budgeted.model()
+            model.parameters = model.parameters.map { $0.name == name ? NamedTensor(name: name, tensor: Tensor(shape: [2], data: [0.01, .nan])) : $0 }
+            #expect(throws: WireError.self, "\(name) with two values") { try RolloutPlan(weights: Weights(version: 1, models: [model])) }
         }
         for value: Float in [-1, 0.5, 1e9, .nan] {
             #expect(throws: WireError.self, "copies \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.expertCopiesName, with: value, in: .expertDrivesCopies(1))) }

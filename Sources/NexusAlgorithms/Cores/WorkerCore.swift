@@ -18,7 +18,9 @@ public struct WorkerCore {
         case step(version: UInt64)
     }
 
-    /// Env steps to collect with one version before waiting for the next (0: never wait),
+    /// Env steps to collect with one version before waiting for the next (0: never wait;
+    /// counted as `stepped(copies:plan:)` says: the expert-driven copies' under a plan that has
+    /// the expert drive fixed copies),
     /// and the longest wait: a slow or restarted learner must not stall the worker, so after
     /// the wait it collects one more share with the version it has.
     public let stepsPerVersion: Int

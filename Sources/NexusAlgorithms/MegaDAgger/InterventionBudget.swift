@@ -6,12 +6,16 @@
 /// MountainCar-v0 the gate fired on 14–68 % of the rows of an iteration at a calibrated 0.5 %;
 /// and a row that fired again inside an intervention prolonged it. Here tokens accrue at `rate`
 /// per copy and step; each firing row not already in an intervention (safety firings are not
-/// budgeted) needs a whole token, the highest disagreement first; the rest wait. Unspent tokens
-/// carry over, up to one per copy, so a quiet stretch cannot bank a burst.
+/// budgeted) needs a whole token, the highest disagreement first; the rest wait. The rate holds
+/// on average: unspent tokens carry over, up to one per copy, so after a quiet stretch every
+/// copy that fires may start one at once (at most one burst of one per copy).
 public struct InterventionBudget: Sendable, Equatable {
     public private(set) var tokens: Float = 0
 
-    public init(tokens: Float = 0) { self.tokens = tokens }
+    public init(tokens: Float = 0) {
+        precondition(tokens >= 0 && tokens.isFinite, "a budget starts with a finite number of tokens ≥ 0")
+        self.tokens = tokens
+    }
 
     /// One step of `copies` copies at `rate` interventions per copy-step: of `candidates` (rows
     /// that fired), those admitted, as a mask over the copies; ties keep the lower row first.
@@ -19,7 +23,9 @@ public struct InterventionBudget: Sendable, Equatable {
         precondition(rate >= 0 && rate.isFinite, "an intervention rate is finite and ≥ 0")
         tokens = min(tokens + rate * Float(copies), Float(max(1, copies)))
         var admitted = [Bool](repeating: false, count: copies)
-        let ranked = candidates.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        // NaN scores (a model gone bad) rank last, so the order stays a strict one.
+        let key = { (row: Int) -> Float in scores[row].isNaN ? -.infinity : scores[row] }
+        let ranked = candidates.sorted { key($0) != key($1) ? key($0) > key($1) : $0 < $1 }
         for row in ranked.prefix(Int(tokens.rounded(.down))) {
             admitted[row] = true
             tokens -= 1

@@ -17,8 +17,8 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// τ: rows whose disagreement is at least this are labelled (∞: none, 0: all).
     public var threshold: Float = 0.5
     /// When positive, τ is set after each iteration so that the gate fires on about this
-    /// fraction of the states just visited, and the workers let at most this many
-    /// interventions start per copy and step (`InterventionBudget`).
+    /// fraction of the states just visited, and the workers let this many interventions start
+    /// per copy and step, on average (`InterventionBudget`).
     public var queryRate: Float = 0.03
     /// Safety lookahead: imagined steps under the policy (0: none).
     public var horizon = 10
