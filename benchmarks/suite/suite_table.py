@@ -72,6 +72,11 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
                 cell += f" · imitation {theirs:.3f}" + (" ✓" if mean >= theirs else " ✗")
             cells.append(cell)
         say(f"| {NAMES[algo]} | " + " | ".join(cells) + " |")
+    missing = [e for e in envs if e not in baselines]
+    if missing:
+        say("")
+        say("Not measured yet (no expert baseline in the results; rows set aside are in "
+            "`benchmarks/suite/superseded.jsonl` with the reason): " + ", ".join(missing) + ".")
     say("")
     say("## Experts and random policies")
     say("")
