@@ -26,6 +26,8 @@ public struct InProcessRunner {
         public var evalEvery = 1
         /// The worker's share of one policy version (0: it never waits) and its longest wait.
         public var stepsPerVersion = 0
+        /// Under gated plans (nil: `stepsPerVersion`).
+        public var stepsPerGatedVersion: Int?
         public var versionWaitSeconds = 0.5
         /// Segments more than this many versions old are dropped (on-policy algorithms).
         public var maxPolicyLag = Int.max
@@ -111,7 +113,8 @@ private struct Session {
             envID: settings.envID, envCount: settings.envs, segmentSteps: settings.segmentSteps, workerID: 1,
             seed: WorkerSeed.collector(runSeed: settings.seed, workerID: 1), arguments: settings.arguments)
         learner = LearnerCore(settings: settings.learner(usesWorkers: algorithm.usesWorkers), iteration: algorithm.iteration)
-        worker = WorkerCore(stepsPerVersion: settings.stepsPerVersion, versionWaitSeconds: settings.versionWaitSeconds)
+        worker = WorkerCore(
+            stepsPerVersion: settings.stepsPerVersion, stepsPerGatedVersion: settings.stepsPerGatedVersion, versionWaitSeconds: settings.versionWaitSeconds)
         published = Weights(version: learner.version, runID: "in-process", models: algorithm.models())
         started = clock.now
     }

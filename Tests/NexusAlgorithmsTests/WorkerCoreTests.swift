@@ -66,6 +66,24 @@ struct WorkerCoreTests {
         #expect(core.next(offered: nil, now: 1) == .awaitNextVersion(seconds: 0.5))
     }
 
+    @Test("under a gated plan the share is the gated one (MEGA-DAgger's iterations are env steps); other plans keep theirs")
+    func gatedPlansHaveTheirOwnShare() {
+        var core = WorkerCore(stepsPerVersion: 64, stepsPerGatedVersion: 128, versionWaitSeconds: 0.5)
+        core.installed(weights(1))
+        let gated = RolloutPlan.gated(threshold: 1, horizon: 0)
+        for _ in 0..<15 { core.stepped(copies: 8, plan: gated) }
+        #expect(core.next(offered: nil, now: 0) == .step(version: 1), "120 of 128 steps")
+        core.stepped(copies: 8, plan: gated)
+        #expect(core.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 0.5))
+        core.installed(weights(2))
+        for _ in 0..<8 { core.stepped(copies: 8, plan: RolloutPlan(expertActionProbability: 0.5, queryExpert: true)) }
+        #expect(core.next(offered: nil, now: 1) == .awaitNextVersion(seconds: 0.5), "64 steps: an ungated plan's share")
+        var same = WorkerCore(stepsPerVersion: 64, versionWaitSeconds: 0.5)
+        same.installed(weights(1))
+        for _ in 0..<8 { same.stepped(copies: 8, plan: gated) }
+        #expect(same.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 0.5), "no gated share given: the one share")
+    }
+
     @Test("version_wait_seconds 0: never waits, whatever the share")
     func noWait() {
         var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0)

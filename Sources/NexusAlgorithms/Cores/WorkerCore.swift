@@ -20,11 +20,16 @@ public struct WorkerCore {
 
     /// Env steps to collect with one version before waiting for the next (0: never wait;
     /// counted as `stepped(copies:plan:)` says: the expert-driven copies' under a plan that has
-    /// the expert drive fixed copies),
+    /// the expert drive fixed copies; under a gated plan the share is `stepsPerGatedVersion`),
     /// and the longest wait: a slow or restarted learner must not stall the worker, so after
     /// the wait it collects one more share with the version it has.
     public let stepsPerVersion: Int
+    /// The share under a gated plan (MEGA-DAgger after its first iteration), whose iterations
+    /// are `mega.steps_per_iteration` env steps rather than labels.
+    public let stepsPerGatedVersion: Int
     public let versionWaitSeconds: Double
+    /// The share of the plan last stepped with.
+    private var share: Int
 
     /// The installed weights' run and version (nil before the first).
     public private(set) var installed: (runID: String, version: UInt64)?
@@ -34,9 +39,12 @@ public struct WorkerCore {
     private var refusedVersion: (runID: String, version: UInt64)?
     public private(set) var refusedWeights = 0
 
-    public init(stepsPerVersion: Int, versionWaitSeconds: Double) {
+    /// `stepsPerGatedVersion`: nil for the same share under every plan.
+    public init(stepsPerVersion: Int, stepsPerGatedVersion: Int? = nil, versionWaitSeconds: Double) {
         self.stepsPerVersion = versionWaitSeconds > 0 ? stepsPerVersion : 0
+        self.stepsPerGatedVersion = versionWaitSeconds > 0 ? stepsPerGatedVersion ?? stepsPerVersion : 0
         self.versionWaitSeconds = versionWaitSeconds
+        share = self.stepsPerVersion
     }
 
     /// The decision at `now` (seconds on any monotonic clock), given the newest weights on
@@ -46,7 +54,7 @@ public struct WorkerCore {
             return .install(offered)
         }
         guard let installed else { return .awaitFirstWeights }
-        if stepsPerVersion > 0, stepsWithVersion >= stepsPerVersion {
+        if share > 0, stepsWithVersion >= share {
             let since = waitingSince ?? now
             waitingSince = since
             if now - since < versionWaitSeconds { return .awaitNextVersion(seconds: versionWaitSeconds - (now - since)) }
@@ -79,7 +87,11 @@ public struct WorkerCore {
     /// share is sized for the labels an iteration waits for, and those come from these copies
     /// alone. Counting every copy, a worker stopped at a quarter of its labels and waited
     /// `versionWaitSeconds` three times (1.5 s of MEGA-DAgger's 1.8 s on CartPole-v1).
+    /// Under a gated plan the share is `stepsPerGatedVersion`: sized from labels, a worker of
+    /// two on Hopper-v5 stopped at half of an iteration's 256 env steps and both waited
+    /// `versionWaitSeconds` every iteration (0.5 s of MEGA-DAgger's 0.62 s).
     public mutating func stepped(copies: Int, plan: RolloutPlan) {
+        share = plan.queryRule == .gate ? stepsPerGatedVersion : stepsPerVersion
         stepped(envSteps: plan.expertCopies > 0 ? min(plan.expertCopies, copies) : copies)
     }
 }

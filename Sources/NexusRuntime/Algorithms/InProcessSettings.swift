@@ -17,6 +17,7 @@ extension InProcessRunner.Settings {
         evalSeed = config.learner.evalSeed
         evalEvery = config.learner.evalEvery
         stepsPerVersion = config.workerStepsPerVersion
+        stepsPerGatedVersion = config.workerStepsPerGatedVersion
         versionWaitSeconds = config.worker.versionWaitSeconds
         maxPolicyLag = builder.maxPolicyLag(config)
         arguments = try config.environmentArguments

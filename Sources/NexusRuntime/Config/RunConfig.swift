@@ -186,9 +186,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
 
     /// A worker's quota per policy version: whole rounds of segments (envs × segment_steps),
     /// at least its share of an iteration's samples.
-    public var workerStepsPerVersion: Int {
+    public var workerStepsPerVersion: Int { workerShare(of: training.samplesPerIteration) }
+
+    /// The quota under MEGA-DAgger's gated plans (after its first iteration): its iterations
+    /// are `mega.steps_per_iteration` env steps, whatever is labelled.
+    public var workerStepsPerGatedVersion: Int { workerShare(of: mega.stepsPerIteration) }
+
+    private func workerShare(of iteration: Int) -> Int {
         let round = worker.envs * worker.segmentSteps
-        let wanted = worker.stepsPerVersion > 0 ? worker.stepsPerVersion : (training.samplesPerIteration + workers - 1) / workers
+        let wanted = worker.stepsPerVersion > 0 ? worker.stepsPerVersion : (iteration + workers - 1) / workers
         return (wanted + round - 1) / round * round
     }
 

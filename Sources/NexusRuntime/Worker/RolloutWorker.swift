@@ -191,7 +191,9 @@ public final class RolloutWorker: Sendable {
         into made: any RolloutCollecting, _ config: RunConfig, spec: EnvironmentSpec, inbox: WeightsInbox, experts: [ExpertClient], push: PushSocket
     ) async throws {
         var collector = made
-        var core = WorkerCore(stepsPerVersion: config.workerStepsPerVersion, versionWaitSeconds: config.worker.versionWaitSeconds)
+        var core = WorkerCore(
+            stepsPerVersion: config.workerStepsPerVersion, stepsPerGatedVersion: config.workerStepsPerGatedVersion,
+            versionWaitSeconds: config.worker.versionWaitSeconds)
         var installed: InstalledPolicy?
         let clock = ContinuousClock(), origin = clock.now
         while true {
