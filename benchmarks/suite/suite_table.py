@@ -78,6 +78,7 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
         say("Not measured yet (no expert baseline in the results; rows set aside are in "
             "`benchmarks/suite/superseded.jsonl` with the reason): " + ", ".join(missing) + ".")
     say("")
+    say_race(rows, envs, say)
     say("## Experts and random policies")
     say("")
     say("| environment | env_kwargs | expert | random | demonstrations | imitation's expert | imitation's random (estimate) |")
@@ -115,3 +116,43 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     say("gail-throughput` (README, Benchmarks).")
     say("")
     return "\n".join(out)
+
+
+def say_race(rows, envs, say):
+    """MEGA-DAgger against DAgger to a normalised level (`benchmarks/suite/run --race`): per
+    environment the medians over seeds (a seed that missed counts with all it spent) and the
+    issue's bars: queries ≤ 0.5× DAgger's, unsafe events ≤ DAgger's, training time ≤ 2×."""
+    races = [r for r in rows if r["kind"] == "race"]
+    if not races:
+        return
+    level = races[-1]["level"]
+    races = [r for r in races if r["level"] == level]
+    say(f"## MEGA-DAgger against DAgger, to {level} normalised")
+    say("")
+    say("`benchmarks/suite/run --race`: each seed runs DAgger, then MEGA-DAgger, through the cluster (2 workers, the")
+    say("expert above) until a 5-episode evaluation, every 5 iterations, reaches the level (at most the DAgger budget).")
+    say("Medians over the seeds (a seed that did not get there counts with everything it spent); training time is")
+    say("the learner's clock to the target less the evaluations' time. Bars (issue 23): queries ≤ 0.5× DAgger's,")
+    say("unsafe events ≤ DAgger's, time ≤ 2×.")
+    say("")
+    say("| environment (target) | seeds reaching it, DAgger / MEGA | expert queries, DAgger / MEGA | unsafe events, median (sum) | env steps | training time (s) | bars |")
+    say("|---|---|---|---|---|---|---|")
+    for env in envs:
+        mine = {algo: [r for r in races if r["env"] == env and r["algo"] == algo] for algo in ("dagger", "mega-dagger")}
+        if not mine["dagger"] or not mine["mega-dagger"]:
+            continue
+        med = {algo: {key: statistics.median(r[key] for r in mine[algo]) for key in ("expert_queries", "unsafe_events", "env_steps", "training_seconds")}
+               for algo in mine}
+        total = {algo: sum(r["unsafe_events"] for r in mine[algo]) for algo in mine}
+        reached = {algo: sum(1 for r in mine[algo] if r["reached"]) for algo in mine}
+        d, m = med["dagger"], med["mega-dagger"]
+        ratio = lambda key: m[key] / d[key] if d[key] else float("inf")
+        bars = [("reached", reached["dagger"] == len(mine["dagger"]) and reached["mega-dagger"] == len(mine["mega-dagger"])),
+                ("queries", ratio("expert_queries") <= 0.5), ("unsafe", m["unsafe_events"] <= d["unsafe_events"]),
+                ("time", ratio("training_seconds") <= 2)]
+        verdict = "✓" if all(ok for _, ok in bars) else " ".join(f"{name} ✗" for name, ok in bars if not ok)
+        say(f"| {env} ({mine['dagger'][0]['target']:,.0f}) | {reached['dagger']}/{len(mine['dagger'])} · {reached['mega-dagger']}/{len(mine['mega-dagger'])} | "
+            f"{d['expert_queries']:,.0f} / {m['expert_queries']:,.0f} ({ratio('expert_queries'):.2f}×) | "
+            f"{d['unsafe_events']:.0f} ({total['dagger']}) / {m['unsafe_events']:.0f} ({total['mega-dagger']}) | "
+            f"{d['env_steps']:,.0f} / {m['env_steps']:,.0f} | {d['training_seconds']:.1f} / {m['training_seconds']:.1f} ({ratio('training_seconds'):.2f}×) | {verdict} |")
+    say("")
