@@ -18,9 +18,16 @@ public final class WorldModelEnsemble {
     /// Normalised target = (Δs − shift) · scale.
     public private(set) var deltaShift: [Float]
     public private(set) var deltaScale: [Float]
+    /// `predict`'s packed inputs.
     private var inputs: [Float] = []
-    private var targets: [Float] = []
-    private var gradient: [Float] = []
+    /// Each member's own training buffers: members may train at once, on two threads.
+    private let scratch: [TrainingScratch]
+
+    private final class TrainingScratch {
+        var inputs: [Float] = []
+        var targets: [Float] = []
+        var gradient: [Float] = []
+    }
 
     public init(
         observationDim: Int, actionDim: Int, hidden: [Int] = [64, 64], activation: Activation = .tanh, members count: Int = 5,
@@ -39,6 +46,7 @@ public final class WorldModelEnsemble {
         }
         self.members = members
         optimisers = members.map { Adam(parameterCount: $0.parameters.count, learningRate: learningRate) }
+        scratch = members.map { _ in TrainingScratch() }
         inputShift = [Float](repeating: 0, count: observationDim + actionDim)
         inputScale = [Float](repeating: 1, count: observationDim + actionDim)
         deltaShift = [Float](repeating: 0, count: observationDim)
@@ -60,6 +68,14 @@ public final class WorldModelEnsemble {
     }
 
     private func packInputs(observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, batch: Int) {
+        Self.pack(observations: observations, actions: actions, batch: batch, into: &inputs, shift: inputShift, scale: inputScale, dims: (observationDim, actionDim))
+    }
+
+    private static func pack(
+        observations: UnsafeBufferPointer<Float>, actions: UnsafeBufferPointer<Float>, batch: Int, into inputs: inout [Float], shift inputShift: [Float],
+        scale inputScale: [Float], dims: (Int, Int)
+    ) {
+        let (observationDim, actionDim) = dims
         precondition(observations.count == batch * observationDim && actions.count == batch * actionDim, "world model: batch shapes differ")
         let width = observationDim + actionDim
         if inputs.count != batch * width { inputs = [Float](repeating: 0, count: batch * width) }
@@ -76,18 +92,24 @@ public final class WorldModelEnsemble {
 
     /// One Adam step of `member` on a batch of (observation, action, next observation); returns
     /// its mean squared error in normalised units. Which rows each member sees (bootstrap) is
-    /// the caller's choice.
+    /// the caller's choice. Different members may train at the same time on different threads
+    /// (each has its own buffers); nothing else may run on the ensemble meanwhile.
     @discardableResult
     public func train(member: Int, observations: [Float], actions: [Float], nextObservations: [Float], batch: Int) -> Float {
-        observations.withUnsafeBufferPointer { o in actions.withUnsafeBufferPointer { packInputs(observations: o, actions: $0, batch: batch) } }
-        if targets.count != batch * observationDim { targets = [Float](repeating: 0, count: batch * observationDim) }
+        let own = scratch[member]
+        observations.withUnsafeBufferPointer { o in
+            actions.withUnsafeBufferPointer {
+                Self.pack(observations: o, actions: $0, batch: batch, into: &own.inputs, shift: inputShift, scale: inputScale, dims: (observationDim, actionDim))
+            }
+        }
+        if own.targets.count != batch * observationDim { own.targets = [Float](repeating: 0, count: batch * observationDim) }
         for index in 0..<(batch * observationDim) {
             let column = index % observationDim
-            targets[index] = (nextObservations[index] - observations[index] - deltaShift[column]) * deltaScale[column]
+            own.targets[index] = (nextObservations[index] - observations[index] - deltaShift[column]) * deltaScale[column]
         }
-        return inputs.withUnsafeBufferPointer { x in
-            members[member].supervisedStep(x, batch: batch, optimiser: optimisers[member], gradient: &gradient) { predictions, gradient in
-                targets.withUnsafeBufferPointer { Losses.meanSquaredError(predictions: predictions, targets: $0, batch: batch, gradient: gradient) }
+        return own.inputs.withUnsafeBufferPointer { x in
+            members[member].supervisedStep(x, batch: batch, optimiser: optimisers[member], gradient: &own.gradient) { predictions, gradient in
+                own.targets.withUnsafeBufferPointer { Losses.meanSquaredError(predictions: predictions, targets: $0, batch: batch, gradient: gradient) }
             }
         }
     }

@@ -38,6 +38,27 @@ struct MegaDAggerTests {
         return (queried, segments)
     }
 
+    @Test("the members trained on two threads end exactly as trained on one; the work alongside runs once either way")
+    func parallelFitIsTheSequentialOne() throws {
+        let never = RolloutPlan.gated(threshold: .infinity, horizon: 0)
+        var probe = RandomSource(seed: 2)
+        let (_, segments) = try Self.rows(plan: never, gate: QueryGate(plan: never, ensemble: WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [4], random: &probe)), steps: 40)
+        func fitted(parallel: Bool) -> [[Float]] {
+            var random = RandomSource(seed: 9)
+            let trainer = WorldModelTrainer(
+                ensemble: WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [16], members: 5, random: &random), capacity: 1_000, batchSize: 32, seed: 3)
+            for segment in segments { trainer.add(segment) }
+            let lanes = parallel ? PairedThreads() : .sequential
+            if parallel { lanes.open() }
+            defer { lanes.close() }
+            var alongside = 0
+            trainer.fit(steps: 25, random: &random, lanes: lanes) { alongside += 1 }
+            #expect(alongside == 1)
+            return trainer.ensemble.namedTensors().map(\.values)
+        }
+        #expect(fitted(parallel: true) == fitted(parallel: false))
+    }
+
     @Test("a gate with τ = ∞ queries nothing, τ = 0 everything; segments carry the scores")
     func thresholdExtremes() throws {
         var random = RandomSource(seed: 2)

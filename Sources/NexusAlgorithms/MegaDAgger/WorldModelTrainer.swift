@@ -39,31 +39,88 @@ public final class WorldModelTrainer {
     }
 
     /// `steps` bootstrapped updates of every member, rows drawn from `random`; returns the
-    /// members' mean loss (normalised units), NaN before any data.
+    /// members' mean loss (normalised units), NaN before any data. The draws are made first,
+    /// in the order one thread would make them; then, with `lanes` open, half the members
+    /// train on its helper thread and the rest here, so the result does not depend on it.
+    /// `alongside` (independent work: the policy's update) runs on the lane with fewer members.
     @discardableResult
-    public func fit(steps: Int, random: inout RandomSource) -> Float {
-        guard transitions.count > 0, steps > 0 else { return .nan }
+    public func fit(steps: Int, random: inout RandomSource, lanes: PairedThreads = .sequential, alongside: @escaping () -> Void = {}) -> Float {
+        guard transitions.count > 0, steps > 0 else {
+            lanes.run({}, alongside)
+            return .nan
+        }
         if !normalised { fixNormalisation() }
-        let (dim, width) = (ensemble.observationDim, ensemble.observationDim + ensemble.actionDim)
         let batch = min(batchSize, transitions.count)
-        var observations = [Float](repeating: 0, count: batch * dim)
-        var actions = [Float](repeating: 0, count: batch * ensemble.actionDim)
-        var next = observations
-        var total: Float = 0
-        for _ in 0..<steps {
-            for member in ensemble.members.indices {
-                for row in 0..<batch {
-                    let pick = Int(random.next() % UInt64(transitions.count))
-                    for column in 0..<dim {
-                        observations[row * dim + column] = transitions.observations[pick * width + column]
-                        next[row * dim + column] = transitions.labels[pick * dim + column]
+        let count = ensemble.members.count
+        var picks = [Int](repeating: 0, count: steps * count * batch)
+        for index in picks.indices { picks[index] = Int(random.next() % UInt64(transitions.count)) }
+        var losses = [Float](repeating: 0, count: count)
+        picks.withUnsafeBufferPointer { picks in
+            losses.withUnsafeMutableBufferPointer { buffer in
+                let (picks, out) = (picks, buffer)
+                let train = { [self] (first: Int) in
+                    for member in stride(from: first, to: count, by: 2) {
+                        let drawn = MemberBatch(batch: batch, observationDim: ensemble.observationDim, actionDim: ensemble.actionDim)
+                        for step in 0..<steps {
+                            drawn.gather(rows: picks[((step * count + member) * batch)..<((step * count + member + 1) * batch)], from: transitions)
+                            out[member] += ensemble.train(member: member, observations: drawn.observations, actions: drawn.actions, nextObservations: drawn.next, batch: batch)
+                        }
                     }
-                    for column in 0..<ensemble.actionDim { actions[row * ensemble.actionDim + column] = transitions.observations[pick * width + dim + column] }
                 }
-                total += ensemble.train(member: member, observations: observations, actions: actions, nextObservations: next, batch: batch)
+                lanes.run({ train(0) }, {
+                    train(1)
+                    alongside()
+                })
             }
         }
-        return total / Float(steps * ensemble.members.count)
+        return losses.reduce(0, +) / Float(steps * count)
+    }
+
+    /// One member's bootstrapped minibatch.
+    private final class MemberBatch {
+        let (observationDim, actionDim): (Int, Int)
+        var observations: [Float], actions: [Float], next: [Float]
+        init(batch: Int, observationDim: Int, actionDim: Int) {
+            (self.observationDim, self.actionDim) = (observationDim, actionDim)
+            observations = [Float](repeating: 0, count: batch * observationDim)
+            actions = [Float](repeating: 0, count: batch * actionDim)
+            next = observations
+        }
+
+        /// Copies the transitions `rows` (of (s ‖ a) → s′) in.
+        func gather(rows: Slice<UnsafeBufferPointer<Int>>, from transitions: LabelledDataset) {
+            let (dim, width) = (observationDim, observationDim + actionDim)
+            for (row, pick) in rows.enumerated() {
+                for column in 0..<dim {
+                    observations[row * dim + column] = transitions.observations[pick * width + column]
+                    next[row * dim + column] = transitions.labels[pick * dim + column]
+                }
+                for column in 0..<actionDim { actions[row * actionDim + column] = transitions.observations[pick * width + dim + column] }
+            }
+        }
+    }
+
+    /// Held-out rows split into the model's inputs and targets: every one, or an even stride of
+    /// `limit` of them.
+    private func heldOutRows(atMost limit: Int = .max) -> (observations: [Float], actions: [Float], next: [Float], rows: Int) {
+        let (dim, width, actionDim) = (ensemble.observationDim, ensemble.observationDim + ensemble.actionDim, ensemble.actionDim)
+        let picked = heldOut.count <= limit ? Array(0..<heldOut.count) : (0..<limit).map { $0 * heldOut.count / limit }
+        var observations: [Float] = [], actions: [Float] = [], next: [Float] = []
+        observations.reserveCapacity(picked.count * dim)
+        for row in picked {
+            observations += heldOut.observations[(row * width)..<(row * width + dim)]
+            actions += heldOut.observations[(row * width + dim)..<(row * width + dim + actionDim)]
+            next += heldOut.labels[(row * dim)..<((row + 1) * dim)]
+        }
+        return (observations, actions, next, picked.count)
+    }
+
+    /// Per row: the mean absolute error of the normalised change, over dimensions.
+    private func rowErrors(predicted: [Float], next: [Float], rows: Int) -> [Double] {
+        let dim = ensemble.observationDim
+        return (0..<rows).map { row in
+            (0..<dim).reduce(0.0) { sum, column in sum + Double(abs(predicted[row * dim + column] - next[row * dim + column]) * ensemble.deltaScale[column]) } / Double(dim)
+        }
     }
 
     private func fixNormalisation() {
@@ -87,27 +144,14 @@ public final class WorldModelTrainer {
     public func evaluate() -> (error: Double, correlation: Double, margin: [Float]) {
         let rows = heldOut.count
         guard rows > 1, normalised else { return (.nan, .nan, []) }
-        let (dim, width, actionDim) = (ensemble.observationDim, ensemble.observationDim + ensemble.actionDim, ensemble.actionDim)
-        var observations: [Float] = [], actions: [Float] = []
-        observations.reserveCapacity(rows * dim)
-        for row in 0..<rows {
-            observations += heldOut.observations[(row * width)..<(row * width + dim)]
-            actions += heldOut.observations[(row * width + dim)..<(row * width + dim + actionDim)]
+        let dim = ensemble.observationDim
+        let probe = heldOutRows()
+        let (predicted, disagreement) = ensemble.predict(observations: probe.observations, actions: probe.actions, batch: rows)
+        let errors = rowErrors(predicted: predicted, next: probe.next, rows: rows)
+        let margin = (0..<dim).map { column in
+            let raw = (0..<rows).map { abs(predicted[$0 * dim + column] - probe.next[$0 * dim + column]) }.sorted()
+            return raw[min(rows - 1, rows * 9 / 10)]
         }
-        let (predicted, disagreement) = ensemble.predict(observations: observations, actions: actions, batch: rows)
-        var errors = [Double](repeating: 0, count: rows)
-        var columnErrors = [[Float]](repeating: [], count: dim)
-        for row in 0..<rows {
-            var sum = 0.0
-            for column in 0..<dim {
-                let index = row * dim + column
-                let raw = abs(predicted[index] - heldOut.labels[index])
-                columnErrors[column].append(raw)
-                sum += Double(raw * ensemble.deltaScale[column])
-            }
-            errors[row] = sum / Double(dim)
-        }
-        let margin = columnErrors.map { column in column.sorted()[min(column.count - 1, column.count * 9 / 10)] }
         return (errors.reduce(0, +) / Double(rows), Statistics.pearson(disagreement.map(Double.init), errors), margin)
     }
 

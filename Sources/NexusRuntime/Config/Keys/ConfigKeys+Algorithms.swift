@@ -55,6 +55,7 @@ extension ConfigKeys {
         .key("mega.model_learning_rate", \.mega.modelLearningRate, .rate, "Adam's learning rate for the world models"),
         .key("mega.model_batch_size", \.mega.modelBatchSize, .from(1, to: 65536), "minibatch of a world-model update"),
         .key("mega.model_steps_per_iteration", \.mega.modelStepsPerIteration, .from(0, to: 100_000), "bootstrapped updates of every member per iteration"),
+        .key("mega.parallel_fit", \.mega.parallelFit, "the world models' fit on two threads: half the members on each, the policy's update beside the smaller half"),
         .key("mega.transition_capacity", \.mega.transitionCapacity, .from(10, to: 100_000_000), "real transitions kept for the world model (a reservoir sample beyond)"),
         .key("mega.steps_per_iteration", \.mega.stepsPerIteration, .from(1, to: 10_000_000), "env steps between iterations after the first"),
         .key("mega.threshold", \.mega.threshold, Rule("must be a number ≥ 0 (.inf: never query for uncertainty)") { $0 >= 0 },
