@@ -100,19 +100,17 @@ public final class WorldModelTrainer {
         }
     }
 
-    /// Held-out rows split into the model's inputs and targets: every one, or an even stride of
-    /// `limit` of them.
-    private func heldOutRows(atMost limit: Int = .max) -> (observations: [Float], actions: [Float], next: [Float], rows: Int) {
+    /// The held-out rows split into the model's inputs and targets.
+    private func heldOutRows() -> (observations: [Float], actions: [Float], next: [Float], rows: Int) {
         let (dim, width, actionDim) = (ensemble.observationDim, ensemble.observationDim + ensemble.actionDim, ensemble.actionDim)
-        let picked = heldOut.count <= limit ? Array(0..<heldOut.count) : (0..<limit).map { $0 * heldOut.count / limit }
         var observations: [Float] = [], actions: [Float] = [], next: [Float] = []
-        observations.reserveCapacity(picked.count * dim)
-        for row in picked {
+        observations.reserveCapacity(heldOut.count * dim)
+        for row in 0..<heldOut.count {
             observations += heldOut.observations[(row * width)..<(row * width + dim)]
             actions += heldOut.observations[(row * width + dim)..<(row * width + dim + actionDim)]
             next += heldOut.labels[(row * dim)..<((row + 1) * dim)]
         }
-        return (observations, actions, next, picked.count)
+        return (observations, actions, next, heldOut.count)
     }
 
     /// Per row: the mean absolute error of the normalised change, over dimensions.
