@@ -155,6 +155,6 @@ def say_race(rows, envs, say):
         verdict = "✓" if all(ok for _, ok in bars) else " ".join(f"{name} ✗" for name, ok in bars if not ok)
         say(f"| {env} ({mine['dagger'][0]['target']:,.0f}) | {reached['dagger']}/{len(mine['dagger'])} · {reached['mega-dagger']}/{len(mine['mega-dagger'])} | "
             f"{d['expert_queries']:,.0f} / {m['expert_queries']:,.0f} ({ratio('expert_queries'):.2f}×) | "
-            f"{d['unsafe_events']:.0f} ({total['dagger']}) / {m['unsafe_events']:.0f} ({total['mega-dagger']}) | "
+            f"{d['unsafe_events']:g} ({total['dagger']}) / {m['unsafe_events']:g} ({total['mega-dagger']}) | "
             f"{d['env_steps']:,.0f} / {m['env_steps']:,.0f} | {d['training_seconds']:.1f} / {m['training_seconds']:.1f} ({ratio('training_seconds'):.2f}×) | {verdict} |")
     say("")
