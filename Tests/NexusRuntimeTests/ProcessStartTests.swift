@@ -32,6 +32,7 @@ struct ProcessStartTests {
         refused.executableURL = URL(fileURLWithPath: path)
         #expect { try refused.runRetryingBusyExecutable(attempts: 3) } throws: { error in
             ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY)
+                && error.startFailureReason.contains(String(cString: strerror(ETXTBSY)))
         }
     }
 }

@@ -40,7 +40,7 @@ public final class ChildProcess: Sendable {
         do {
             try process.runRetryingBusyExecutable()
         } catch {
-            throw RuntimeError("cannot start \(executable.path) \(arguments.first ?? ""): \(error.localizedDescription)")
+            throw RuntimeError("cannot start \(executable.path) \(arguments.first ?? ""): \(error.startFailureReason)")
         }
         try? log.close()
     }

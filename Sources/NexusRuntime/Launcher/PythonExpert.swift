@@ -88,7 +88,7 @@ public enum PythonExpert {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        do { try process.runRetryingBusyExecutable() } catch { throw RuntimeError("\(what): cannot start \(python): \(error.localizedDescription)") }
+        do { try process.runRetryingBusyExecutable() } catch { throw RuntimeError("\(what): cannot start \(python): \(error.startFailureReason)") }
         let read = Mutex(Data())
         let finished = DispatchSemaphore(value: 0)
         let reader = output.fileHandleForReading

@@ -1,21 +1,35 @@
 import Foundation
 
 extension Process {
-    /// `run()`, again after a moment while the executable is busy (ETXTBSY): a script written
-    /// just before is held open for writing by any process forked meanwhile (between its fork
-    /// and its exec), and exec refuses it until that one has exec'd. Seen in CI: a test's
-    /// freshly written interpreter wrapper, while other tests started processes.
-    public func runRetryingBusyExecutable(attempts: Int = 8) throws {
+    /// `run()`, again after a moment while the start fails for a passing reason: the executable
+    /// is busy (ETXTBSY: a script written just before is held open for writing by any process
+    /// forked meanwhile, between its fork and its exec, and exec refuses it until that one has
+    /// exec'd; seen in CI with a test's freshly written interpreter wrapper while other tests
+    /// started processes), or the system is short of processes for a moment (EAGAIN). The
+    /// waits double from 10 ms: 11 attempts wait up to 20 s in all, on a loaded machine.
+    public func runRetryingBusyExecutable(attempts: Int = 11) throws {
         var wait = 0.01
         for attempt in 1... {
             do {
                 return try run()
             } catch let error as NSError {
-                let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
-                guard attempt < attempts, underlying?.domain == NSPOSIXErrorDomain, underlying?.code == Int(ETXTBSY) else { throw error }
+                let code = (error.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
+                guard attempt < attempts, let code, code == ETXTBSY || code == EAGAIN else { throw error }
                 Thread.sleep(forTimeInterval: wait)
                 wait *= 2
             }
         }
+    }
+}
+
+extension Error {
+    /// Foundation's description of a failed start ("The operation could not be completed")
+    /// with the system's reason beside it ("Text file busy"), which it leaves out.
+    public var startFailureReason: String {
+        let error = self as NSError
+        guard let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain else {
+            return error.localizedDescription
+        }
+        return "\(error.localizedDescription) (\(String(cString: strerror(Int32(underlying.code)))), errno \(underlying.code))"
     }
 }
