@@ -55,14 +55,16 @@ public final class WorldModelTrainer {
         var picks = [Int](repeating: 0, count: steps * count * batch)
         for index in picks.indices { picks[index] = Int(random.next() % UInt64(transitions.count)) }
         var losses = [Float](repeating: 0, count: count)
+        // Read once: each access of a class's stored property is an exclusivity check.
+        let (transitions, dims) = (self.transitions, (ensemble.observationDim, ensemble.actionDim))
         picks.withUnsafeBufferPointer { picks in
             losses.withUnsafeMutableBufferPointer { buffer in
                 let (picks, out) = (picks, buffer)
-                let train = { [self] (first: Int) in
+                let train = { [ensemble] (first: Int) in
                     for member in stride(from: first, to: count, by: 2) {
-                        let drawn = MemberBatch(batch: batch, observationDim: ensemble.observationDim, actionDim: ensemble.actionDim)
+                        var drawn = SplitRows(count: batch, dims: dims)
                         for step in 0..<steps {
-                            drawn.gather(rows: picks[((step * count + member) * batch)..<((step * count + member + 1) * batch)], from: transitions)
+                            drawn.gather(picks[((step * count + member) * batch)..<((step * count + member + 1) * batch)], from: transitions)
                             out[member] += ensemble.train(member: member, observations: drawn.observations, actions: drawn.actions, nextObservations: drawn.next, batch: batch)
                         }
                     }
@@ -76,41 +78,35 @@ public final class WorldModelTrainer {
         return losses.reduce(0, +) / Float(steps * count)
     }
 
-    /// One member's bootstrapped minibatch.
-    private final class MemberBatch {
+    /// Rows of a transition store ((s ‖ a) → s′) split into the model's inputs and targets.
+    private struct SplitRows {
         let (observationDim, actionDim): (Int, Int)
         var observations: [Float], actions: [Float], next: [Float]
-        init(batch: Int, observationDim: Int, actionDim: Int) {
-            (self.observationDim, self.actionDim) = (observationDim, actionDim)
-            observations = [Float](repeating: 0, count: batch * observationDim)
-            actions = [Float](repeating: 0, count: batch * actionDim)
+        init(count: Int, dims: (Int, Int)) {
+            (observationDim, actionDim) = dims
+            observations = [Float](repeating: 0, count: count * observationDim)
+            actions = [Float](repeating: 0, count: count * actionDim)
             next = observations
         }
 
-        /// Copies the transitions `rows` (of (s ‖ a) → s′) in.
-        func gather(rows: Slice<UnsafeBufferPointer<Int>>, from transitions: LabelledDataset) {
+        /// Copies the store's `rows` in, in order.
+        mutating func gather(_ rows: some Sequence<Int>, from store: LabelledDataset) {
             let (dim, width) = (observationDim, observationDim + actionDim)
             for (row, pick) in rows.enumerated() {
                 for column in 0..<dim {
-                    observations[row * dim + column] = transitions.observations[pick * width + column]
-                    next[row * dim + column] = transitions.labels[pick * dim + column]
+                    observations[row * dim + column] = store.observations[pick * width + column]
+                    next[row * dim + column] = store.labels[pick * dim + column]
                 }
-                for column in 0..<actionDim { actions[row * actionDim + column] = transitions.observations[pick * width + dim + column] }
+                for column in 0..<actionDim { actions[row * actionDim + column] = store.observations[pick * width + dim + column] }
             }
         }
     }
 
     /// The held-out rows split into the model's inputs and targets.
-    private func heldOutRows() -> (observations: [Float], actions: [Float], next: [Float], rows: Int) {
-        let (dim, width, actionDim) = (ensemble.observationDim, ensemble.observationDim + ensemble.actionDim, ensemble.actionDim)
-        var observations: [Float] = [], actions: [Float] = [], next: [Float] = []
-        observations.reserveCapacity(heldOut.count * dim)
-        for row in 0..<heldOut.count {
-            observations += heldOut.observations[(row * width)..<(row * width + dim)]
-            actions += heldOut.observations[(row * width + dim)..<(row * width + dim + actionDim)]
-            next += heldOut.labels[(row * dim)..<((row + 1) * dim)]
-        }
-        return (observations, actions, next, heldOut.count)
+    private func heldOutRows() -> SplitRows {
+        var rows = SplitRows(count: heldOut.count, dims: (ensemble.observationDim, ensemble.actionDim))
+        rows.gather(0..<heldOut.count, from: heldOut)
+        return rows
     }
 
     /// Per row: the mean absolute error of the normalised change, over dimensions.

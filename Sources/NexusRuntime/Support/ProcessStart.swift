@@ -13,8 +13,7 @@ extension Process {
             do {
                 return try run()
             } catch let error as NSError {
-                let code = (error.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
-                guard attempt < attempts, let code, code == ETXTBSY || code == EAGAIN else { throw error }
+                guard attempt < attempts, let code = error.systemErrorCode, code == ETXTBSY || code == EAGAIN else { throw error }
                 Thread.sleep(forTimeInterval: wait)
                 wait *= 2
             }
@@ -23,13 +22,15 @@ extension Process {
 }
 
 extension Error {
+    /// The errno behind a Foundation error, where it has one.
+    var systemErrorCode: Int32? {
+        ((self as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
+    }
+
     /// Foundation's description of a failed start ("The operation could not be completed")
     /// with the system's reason beside it ("Text file busy"), which it leaves out.
     public var startFailureReason: String {
-        let error = self as NSError
-        guard let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain else {
-            return error.localizedDescription
-        }
-        return "\(error.localizedDescription) (\(String(cString: strerror(Int32(underlying.code)))), errno \(underlying.code))"
+        guard let code = systemErrorCode else { return localizedDescription }
+        return "\(localizedDescription) (\(String(cString: strerror(code))), errno \(code))"
     }
 }
