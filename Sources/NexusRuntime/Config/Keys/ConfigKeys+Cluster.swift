@@ -24,7 +24,7 @@ extension ConfigKeys {
         .key("worker.envs", \.worker.envs, .from(1, to: 4096), "environment copies each worker steps together"),
         .key("worker.segment_steps", \.worker.segmentSteps, .from(1, to: 10_000), "steps per copy in one trajectory segment"),
         .key("worker.steps_per_version", \.worker.stepsPerVersion, .atLeast(0, " (0: a share of training.samples_per_iteration)"),
-             "env steps a worker collects with one policy version before it waits for the next (where the expert drives fixed copies, their steps); 0: its share of training.samples_per_iteration (under mega-dagger's gated plans, of mega.steps_per_iteration)"),
+             "env steps a worker collects with one policy version before it waits for the next (where the expert drives fixed copies, their steps); 0: its share of training.samples_per_iteration (under MEGA-DAgger's gated plans, of its env steps per iteration)"),
         .key("worker.version_wait_seconds", \.worker.versionWaitSeconds, .secondsOrZero(), "how long a worker waits for the next version; 0: never waits"),
         .key("worker.heartbeat_seconds", \.worker.heartbeatSeconds, .seconds(), "between a worker's heartbeats"),
         .key("worker.expert_timeout_seconds", \.worker.expertTimeoutSeconds, .seconds(), "a query without an answer after this long is sent again"),
