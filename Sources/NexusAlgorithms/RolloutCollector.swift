@@ -111,6 +111,9 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
     private var executed: [Float]
     private var expertActed: [Bool]
     private var queried: [Bool]
+    /// Copies that sit out this step (empty: none): under a plan where the expert drives fixed
+    /// copies, the others, so that an untrained policy does not drive them unwatched.
+    private var idle: [Bool] = []
     /// Under a gated plan: each row's disagreement, and whether the expert took over for safety.
     private var decision: QueryGate.Decision?
     /// Steps each copy's current intervention has left (0: the policy drives).
@@ -185,6 +188,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
         let probability = plan.expertActionProbability
         let takeover = plan.queryRule == .gate ? plan.gateTakeoverSteps : 0
         let expertCopies = plan.expertCopies
+        idle = expertCopies > 0 && expertCopies < count ? (0..<count).map { $0 >= expertCopies } : []
         // Which firings the disagreement may act on: all of them, or under a budget those of
         // copies not already in an intervention, the most uncertain first.
         var admitted = decision?.fires ?? []
@@ -219,7 +223,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
     public mutating func completeStep(policyVersion: UInt64, expertAnswers: [[Float]]) async throws -> [TrajectorySegment] {
         let actions = prepareStep(expertAnswers: expertAnswers)
         do {
-            try await vector.step(stepping: actions)
+            try await vector.step(stepping: actions, idle: idle)
         } catch {
             stepping = nil
             throw error
@@ -267,7 +271,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
         guard let (plan, expertActions, expertRow, experts) = stepping else { preconditionFailure("recordStep called before prepareStep") }
         stepping = nil
         let (count, dim, actionDim) = (envCount, observationDim, self.actionDim)
-        envSteps += UInt64(count)
+        envSteps += UInt64(idle.isEmpty ? count : idle.lazy.filter { !$0 }.count)
         var finished: [TrajectorySegment] = []
         // The vector's arrays are read once per step (each access across the module boundary
         // is a call and a retain) and passed on as buffer slices.
@@ -278,7 +282,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
             finals.withUnsafeBufferPointer { finals in
                 executed.withUnsafeBufferPointer { executed in
                     expertActions.withUnsafeBufferPointer { labels in
-                        for index in 0..<count {
+                        for index in 0..<count where idle.isEmpty || !idle[index] {
                             let rows = (index * dim)..<((index + 1) * dim), actionRows = (index * actionDim)..<((index + 1) * actionDim)
                             let ended = terminated[index] || truncated[index]
                             if ended { takeoverLeft[index] = 0 }
@@ -312,7 +316,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
 extension RolloutCollector: LocalRolloutCollecting where V: LocalBatchedEnvironment {
     public mutating func complete(policyVersion: UInt64, expertAnswers: [[Float]]) -> [TrajectorySegment] {
         let actions = prepareStep(expertAnswers: expertAnswers)
-        vector.step(actions)
+        vector.step(actions, idle: idle)
         return recordStep(policyVersion: policyVersion)
     }
 }

@@ -21,11 +21,18 @@ public protocol BatchedEnvironment {
     var enteredUnsafe: [Bool] { get }
     /// Whether an observation (a real one or a world model's prediction) is unsafe.
     var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { get }
-    /// Steps every copy with its row of `actions` (`[count, actionDim]`), wherever they run.
-    mutating func step(stepping actions: [Float]) async throws
+    /// Steps every copy with its row of `actions` (`[count, actionDim]`), wherever they run,
+    /// but those `idle` marks (empty: none): they stay where they are, and their outcome reads
+    /// no reward, not ended, not entered the unsafe region.
+    mutating func step(stepping actions: [Float], idle: [Bool]) async throws
     /// After a step that threw: brings the copies back (a new environment where the old one
     /// failed), every copy at the start of a new episode in `observations`.
     mutating func recover() async throws
+}
+
+extension BatchedEnvironment {
+    /// Steps every copy.
+    public mutating func step(stepping actions: [Float]) async throws { try await step(stepping: actions, idle: []) }
 }
 
 /// A step of copies stepped elsewhere that failed: what the environment raised, a reply that
@@ -38,12 +45,13 @@ public struct EnvironmentFailure: Error, CustomStringConvertible {
 
 /// Copies stepped in this process, at once.
 public protocol LocalBatchedEnvironment: BatchedEnvironment {
-    mutating func step(_ actions: UnsafeBufferPointer<Float>)
+    /// `BatchedEnvironment.step(stepping:idle:)`, at once.
+    mutating func step(_ actions: UnsafeBufferPointer<Float>, idle: [Bool])
 }
 
 extension LocalBatchedEnvironment {
-    public mutating func step(_ actions: [Float]) { actions.withUnsafeBufferPointer { step($0) } }
-    public mutating func step(stepping actions: [Float]) async throws { step(actions) }
+    public mutating func step(_ actions: [Float], idle: [Bool] = []) { actions.withUnsafeBufferPointer { step($0, idle: idle) } }
+    public mutating func step(stepping actions: [Float], idle: [Bool]) async throws { step(actions, idle: idle) }
     /// Copies in this process never fail a step.
     public mutating func recover() async throws {}
 }

@@ -59,11 +59,18 @@ public struct VectorEnvironment<E: Environment> {
         }
     }
 
-    /// Steps every copy with its row of `actions` (`[count, actionDim]`).
-    public mutating func step(_ actions: UnsafeBufferPointer<Float>) {
+    /// Steps every copy with its row of `actions` (`[count, actionDim]`), but those `idle`
+    /// marks (empty: none), which stay where they are: no reward, not ended, not entered.
+    public mutating func step(_ actions: UnsafeBufferPointer<Float>, idle: [Bool]) {
         precondition(actions.count == count * actionDim, "vector step needs \(count)×\(actionDim) actions, got \(actions.count)")
+        precondition(idle.isEmpty || idle.count == count, "idle marks one flag per copy")
         let (dim, actionDim) = (E.spec.observationDim, self.actionDim)
         for index in 0..<count {
+            if !idle.isEmpty, idle[index] {
+                (rewards[index], terminated[index], truncated[index], enteredUnsafe[index]) = (0, false, false, false)
+                (completedReturns[index], completedLengths[index]) = (0, 0)
+                continue
+            }
             let (reward, ended, timeUp) = environments[index].step(UnsafeBufferPointer(rebasing: actions[(index * actionDim)..<((index + 1) * actionDim)]))
             rewards[index] = reward
             terminated[index] = ended

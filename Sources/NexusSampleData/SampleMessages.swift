@@ -90,6 +90,7 @@ public enum SampleMessages {
                 finalObservations: Tensor(rows: 2, columns: 3, data: [7, 8, 9, 0, 0, 0]), unsafe: [false, true])))),
             .envReply(EnvReply(requestID: 4, result: .stepped(EnvStepped(observations: Tensor(rows: 1, columns: 2, data: [0, 1]), finalObservations: Tensor(rows: 1, columns: 2, data: [0, 0]))))),
             .envReply(EnvReply(requestID: 5, result: .error("RuntimeError: step fails on purpose"))),
+            .envRequest(EnvRequest(requestID: 5, kind: .step(Tensor(rows: 3, columns: 1, data: [0, 1, 0])), idle: [false, true, true])),
         ]
     }
 }

@@ -150,7 +150,7 @@ struct MegaDAggerTests {
         #expect(dangerous.allSatisfy { $0.expertActed.allSatisfy { $0 } && $0.safetyEvents.filter { $0.kind == .expertTakeover }.count == $0.stepCount })
     }
 
-    @Test("a first iteration where the expert drives one copy per worker: only that copy is asked and labelled")
+    @Test("a first iteration where the expert drives one copy per worker: only that copy is asked, labelled and stepped; the untrained policy drives none")
     func expertDrivesOneCopy() throws {
         let plan = RolloutPlan.expertDrivesCopies(1)
         #expect(plan.needsExpert && plan.expertCopies == 1)
@@ -167,7 +167,10 @@ struct MegaDAggerTests {
         #expect(asked == [[Int]](repeating: [0], count: 5))
         let bySlot = Dictionary(uniqueKeysWithValues: segments.map { ($0.envIndex, $0) })
         #expect(bySlot[0]?.expertActed == [Bool](repeating: true, count: 5) && bySlot[0]?.expertMask == [Bool](repeating: true, count: 5))
-        for slot in UInt32(1)...3 { #expect(bySlot[slot]?.expertMask.isEmpty == true && bySlot[slot]?.expertActed.contains(true) == false) }
+        // The other copies sat out: nothing recorded, nothing counted, still at their first state.
+        #expect(Set(bySlot.keys) == [0] && collector.envSteps == 5)
+        let first = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 5, workerID: 1, seed: 3).observations
+        #expect(collector.observations[3...] == first[3...])
         let read = try RolloutPlan(weights: Weights(version: 1, models: [plan.model()]))
         #expect(read == plan)
     }

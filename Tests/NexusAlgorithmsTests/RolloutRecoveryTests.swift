@@ -23,7 +23,8 @@ struct ScriptedEnvironment: BatchedEnvironment {
     var completedLengths = [0, 0]
     var unsafeRule: @Sendable (UnsafeBufferPointer<Float>) -> Bool { { _ in false } }
 
-    mutating func step(stepping actions: [Float]) async throws {
+    mutating func step(stepping actions: [Float], idle: [Bool]) async throws {
+        precondition(idle.isEmpty, "these copies always all step")
         stepsTried += 1
         if failAt.contains(stepsTried) { throw Failure() }
         observations = observations.map { $0 + 1 }

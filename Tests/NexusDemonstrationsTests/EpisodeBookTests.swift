@@ -38,7 +38,8 @@ private struct CountingCopies: BatchedEnvironment {
 
     mutating func observe() { observations = (0..<count).flatMap { [Float($0), Float(position[$0])] } }
 
-    mutating func step(stepping actions: [Float]) async throws {
+    mutating func step(stepping actions: [Float], idle: [Bool]) async throws {
+        precondition(idle.isEmpty, "these copies always all step")
         stepsTaken += 1
         if stepsTaken == failAt { throw EnvironmentFailure(description: "step \(stepsTaken) fails on purpose") }
         for copy in 0..<count {

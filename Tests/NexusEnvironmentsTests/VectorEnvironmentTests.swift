@@ -36,6 +36,35 @@ struct VectorEnvironmentTests {
         #expect(ended > 10)
     }
 
+    @Test("idle copies sit out a step: state, episode length and unsafe flag as they were; the others step as without them")
+    func idleCopiesSitOut() {
+        var vector = VectorEnvironment<CartPole>(count: 3, seed: 5)
+        var alone = VectorEnvironment<CartPole>(count: 3, seed: 5)
+        let start = Array(vector.observations[4..<8])
+        var endedOthers = 0
+        for step in 0..<120 {
+            let actions: [Float] = (0..<3).map { Float(($0 + step / 5) % 2) }  // wobbly: episodes end
+            vector.step(actions, idle: [false, true, false])
+            alone.step(actions)
+            #expect(Array(vector.observations[4..<8]) == start, "step \(step): the idle copy moved")
+            #expect(vector.rewards[1] == 0 && !vector.terminated[1] && !vector.truncated[1] && !vector.enteredUnsafe[1] && vector.completedLengths[1] == 0)
+            for copy in [0, 2] {
+                #expect(Array(vector.observations[(copy * 4)..<(copy * 4 + 4)]) == Array(alone.observations[(copy * 4)..<(copy * 4 + 4)]))
+                #expect(vector.rewards[copy] == alone.rewards[copy] && vector.terminated[copy] == alone.terminated[copy])
+                if vector.terminated[copy] { endedOthers += 1 }
+            }
+        }
+        #expect(endedOthers > 5)
+        // Back in: its episode goes on from where it sat out, its length counting only its steps.
+        var length = 0
+        while true {
+            vector.step([0, Float(length % 2), 0], idle: [true, false, true])
+            length += 1
+            if vector.terminated[1] || vector.truncated[1] { break }
+        }
+        #expect(vector.completedLengths[1] == length)
+    }
+
     @Test("the time limit truncates, with the final observation kept")
     func truncation() {
         var vector = VectorEnvironment<Pendulum>(count: 2, seed: 5)

@@ -101,6 +101,31 @@ struct GymEnvironmentTests {
         }
     }
 
+    @Test("idle copies of gym:CartPole-v1 sit out steps in the Python server: state and episode as they were, back in where they stopped")
+    func idleCopiesSitOut() async throws {
+        try Self.requirePython()
+        let spec = try GymEnvironments.spec("gym:CartPole-v1", kwargs: [:], python: Self.python)
+        let server = try EnvironmentServer(.init(env: "gym:CartPole-v1", kwargs: [:], python: Self.python, copies: 3, timeoutSeconds: 60, concurrentLoops: 1), logger: Logger(label: "test"))
+        var vector = try await PythonVectorEnvironment.start(server: server, spec: spec, seed: 3)
+        let start = Array(vector.observations[4..<8])
+        var endedOthers = 0
+        for step in 0..<80 {
+            try await vector.step(stepping: (0..<3).map { Float(($0 + step / 5) % 2) }, idle: [false, true, false])
+            #expect(Array(vector.observations[4..<8]) == start, "step \(step): the idle copy moved")
+            #expect(vector.rewards[1] == 0 && !vector.terminated[1] && !vector.truncated[1] && vector.completedLengths[1] == 0)
+            endedOthers += [0, 2].filter { vector.terminated[$0] }.count
+        }
+        #expect(endedOthers > 3)
+        var length = 0
+        while length < 500 {
+            try await vector.step(stepping: [0, Float(length % 2), 0], idle: [true, false, true])
+            length += 1
+            if vector.terminated[1] || vector.truncated[1] { break }
+        }
+        #expect(vector.completedLengths[1] == length && length < 500)
+        await server.close()
+    }
+
     @Test("gym:CartPole-v1 through the bridge ends episodes where Nexus's CartPole-v1 does: each step replayed on the built-in environment terminates alike, truncation comes at step 500, final observations are the step's")
     func sameEpisodeEnds() async throws {
         try Self.requirePython()
@@ -165,7 +190,7 @@ struct GymEnvironmentTests {
         #expect(records.allSatisfy { (($0["value"] as? NSNumber)?.doubleValue ?? 0) > 0 && (($0["baseline"] as? NSNumber)?.doubleValue ?? 0) > 0 })
     }
 
-    @Test("MEGA-DAgger on gym:CartPole-v1 (no unsafe region known): reaches 475 asking the expert for fewer states than it steps, and says it runs without a safety lookahead")
+    @Test("MEGA-DAgger on gym:CartPole-v1 (no unsafe region known): reaches 475 and, gated after its first iteration, asks the expert for fewer states than it steps, and says it runs without a safety lookahead")
     func megaDAggerOnGym() async throws {
         try Self.requirePython()
         let run = try await ClusterRun.train(
@@ -176,7 +201,9 @@ struct GymEnvironmentTests {
         #expect(await run.finish(within: 300) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.flag("reached_target") == true, "\(run.outputText)")
-        let (queries, steps) = (try #require(summary.number("expert_queries_to_target")), try #require(summary.number("env_steps_to_target")))
+        // The first iteration steps only the expert's copies (each step a query); the gated
+        // iterations after it ask for a fraction of their steps.
+        let (queries, steps) = (try #require(summary.number("expert_queries")), try #require(summary.number("env_steps")))
         #expect(queries < steps, "\(queries) queries for \(steps) steps")
         #expect(run.log("learner").contains("declares no unsafe region: MEGA-DAgger runs with its query gate and no safety lookahead"), "\(run.log("learner"))")
         #expect(summary.number("unsafe_events") == 0, "CartPole reports no info[\"unsafe\"]: nothing can count")

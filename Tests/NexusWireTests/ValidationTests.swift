@@ -51,6 +51,18 @@ struct ValidationTests {
         }
     }
 
+    @Test("a step's idle flags are one per copy, and only a step has them")
+    func idleFlagsFitTheStep() {
+        let step = EnvRequest.Kind.step(Tensor(rows: 2, columns: 1, data: [0, 1]))
+        #expect(throws: WireError.invalidField("env_request.idle", reason: "3 flags for 2 copies")) {
+            try roundTrip(.envRequest(EnvRequest(requestID: 1, kind: step, idle: [true, false, false])))
+        }
+        #expect(throws: WireError.invalidField("env_request.idle", reason: "idle copies belong to a step request")) {
+            try roundTrip(.envRequest(EnvRequest(requestID: 1, kind: .reset(seed: 1), idle: [true])))
+        }
+        #expect(throws: Never.self) { try roundTrip(.envRequest(EnvRequest(requestID: 1, kind: step, idle: [true, false]))) }
+    }
+
     @Test func perStepArraysMustMatchTheStepCount() {
         var segment = SampleMessages.trajectory(steps: 8)
         segment.rewards.removeLast()

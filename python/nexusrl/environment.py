@@ -139,8 +139,12 @@ class Environments:
         self.unsafe_reported = False
         return self.stepped(step=False, into=into)
 
-    def step(self, actions, into=None):
+    def step(self, actions, into=None, idle=()):
+        """Every copy steps with its row of `actions`, but those `idle` marks (empty: none),
+        which stay where they are: reward 0, not ended, not unsafe."""
         actions = np.asarray(actions, dtype=np.float32)
+        if len(idle) not in (0, self.copies):
+            raise wire.WireError(f"{len(idle)} idle flags for {self.copies} copies")
         if self.discrete:
             expected = (self.copies, 1)
             if actions.shape != expected:
@@ -157,6 +161,9 @@ class Environments:
         self.final_observations[:] = 0
         self.unsafe_reported = False
         for index, env in enumerate(self.envs):
+            if idle and idle[index]:
+                self.rewards[index], self.terminated[index], self.truncated[index], self.unsafe[index] = 0.0, False, False, False
+                continue
             observation, reward, terminated, truncated, info = env.step(actions[index])
             self.rewards[index] = reward
             self.terminated[index] = terminated
@@ -239,7 +246,7 @@ class EnvServer:
             elif kind == "reset":
                 self.environments.reset(seed=int(request.reset.seed) if request.reset.seeded else None, into=reply.stepped)
             elif kind == "step":
-                self.environments.step(wire.to_array(request.step), into=reply.stepped)
+                self.environments.step(wire.to_array(request.step), into=reply.stepped, idle=list(request.idle))
                 self.counts["steps"] += 1
             else:
                 raise wire.WireError("an environment request without a kind")

@@ -57,7 +57,7 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
 /// There the expert takes over the copy for `takeoverSteps` steps, every state labelled (the
 /// safety ones recorded as takeovers). The first iteration is DAgger's, shaped by
 /// `ImitationSettings.firstExpertCopies`: the expert drives a few copies for whole episodes,
-/// the untrained policy the rest, which gives the model its first data.
+/// the others sit it out; the expert's transitions are the model's first data.
 public final class MegaDAgger: ImitationAlgorithm {
     public let settings: MegaDAggerSettings
     public let spec: EnvironmentSpec

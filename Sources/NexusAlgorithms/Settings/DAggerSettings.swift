@@ -13,7 +13,7 @@ public struct DAggerSettings: Codable, Sendable, Equatable {
     /// linear: iterations from `betaStart` down to 0.
     public var betaIterations = 20
     /// The first iteration: the expert drives this many copies per worker (whole episodes)
-    /// and the untrained policy the rest, unlabelled; 0: every copy.
+    /// and the others sit it out (an untrained policy would drive them unwatched); 0: every copy.
     public var firstExpertCopies = 0
 
     public init() {}

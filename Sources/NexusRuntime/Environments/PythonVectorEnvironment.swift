@@ -77,16 +77,24 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
         return rows.withUnsafeBufferPointer { region.contains(UnsafeBufferPointer(rebasing: $0[(index * dim)..<((index + 1) * dim)])) }
     }
 
-    public mutating func step(stepping actions: [Float]) async throws {
+    public mutating func step(stepping actions: [Float], idle: [Bool]) async throws {
         let actionDim = spec.actionSpace.dimension
         precondition(actions.count == count * actionDim, "vector step needs \(count)×\(actionDim) actions, got \(actions.count)")
-        let stepped = try await server.step(Tensor(rows: count, columns: actionDim, data: actions), observationDim: spec.observationDim)
+        precondition(idle.isEmpty || idle.count == count, "idle marks one flag per copy")
+        let stepped = try await server.step(Tensor(rows: count, columns: actionDim, data: actions), idle: idle, observationDim: spec.observationDim)
+        try checkIdleCopiesStayed(idle, before: observations, after: stepped.observations.data)
         observations = stepped.observations.data
         finalObservations = stepped.finalObservations.data
         rewards = stepped.rewards
         terminated = stepped.terminated
         truncated = stepped.truncated
         for index in 0..<count {
+            if !idle.isEmpty, idle[index] {
+                // Sat out: whatever the reply's row says, nothing happened to this copy.
+                (rewards[index], terminated[index], truncated[index], enteredUnsafe[index]) = (0, false, false, false)
+                (completedReturns[index], completedLengths[index]) = (0, 0)
+                continue
+            }
             episodeReturns[index] += rewards[index]
             episodeLengths[index] += 1
             let ended = terminated[index] || truncated[index]
@@ -101,6 +109,17 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
             } else {
                 (completedReturns[index], completedLengths[index]) = (0, 0)
             }
+        }
+    }
+
+    /// A server whose `nexusrl` predates idle copies ignores the flags and steps them all: that
+    /// is a setup to fix, not an environment to restart.
+    private func checkIdleCopiesStayed(_ idle: [Bool], before: [Float], after: [Float]) throws {
+        let dim = spec.observationDim
+        for index in idle.indices where idle[index] && before[(index * dim)..<((index + 1) * dim)] != after[(index * dim)..<((index + 1) * dim)] {
+            throw OutdatedEnvironmentServer(
+                description: "the environment server stepped copy \(index), which was to sit out the step: the nexusrl package behind "
+                    + "--python (\(server.settings.python)) is older than this nexus; install this one's (pip install <nexus checkout>/python)")
         }
     }
 
@@ -120,4 +139,9 @@ public struct PythonVectorEnvironment: BatchedEnvironment, Sendable {
         }
         throw EnvironmentFailure(description: "the environment did not come back after 3 restarts: \(last.map { "\($0)" } ?? "")")
     }
+}
+
+/// The Python side of the environment bridge does not speak this nexus's protocol.
+public struct OutdatedEnvironmentServer: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -22,6 +22,8 @@ extension EnvRequest {
             message.pointee.kind_case = NEXUS__V1__ENV_REQUEST__KIND_STEP
             message.pointee.step = actions.build(in: arena)
         }
+        message.pointee.n_idle = idle.count
+        message.pointee.idle = arena.bools(idle)
         return message
     }
 
@@ -38,7 +40,7 @@ extension EnvRequest {
         default:
             throw WireError.missingField(field + ".kind")
         }
-        self.init(requestID: m.request_id, kind: kind)
+        self.init(requestID: m.request_id, kind: kind, idle: try reader.bools(m.idle, count: m.n_idle, field: field + ".idle"))
     }
 }
 

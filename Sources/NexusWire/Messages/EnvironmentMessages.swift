@@ -11,16 +11,24 @@ public struct EnvRequest: Sendable, Equatable {
 
     public var requestID: UInt64
     public var kind: Kind
+    /// With `.step`: the copies that sit out this step (empty: every copy steps).
+    public var idle: [Bool]
 
-    public init(requestID: UInt64, kind: Kind) {
+    public init(requestID: UInt64, kind: Kind, idle: [Bool] = []) {
         self.requestID = requestID
         self.kind = kind
+        self.idle = idle
     }
 
     public func validate(limits: WireLimits = .default) throws {
         if case .step(let actions) = kind {
             try actions.validate(field: "env_request.step", limits: limits)
             try actions.requireMatrix(field: "env_request.step")
+            if !idle.isEmpty, idle.count != actions.shape[0] {
+                throw WireError.invalidField("env_request.idle", reason: "\(idle.count) flags for \(actions.shape[0]) copies")
+            }
+        } else if !idle.isEmpty {
+            throw WireError.invalidField("env_request.idle", reason: "idle copies belong to a step request")
         }
     }
 }

@@ -277,7 +277,7 @@ void   nexus__v1__env_reply__free_unpacked
   assert(message->base.descriptor == &nexus__v1__env_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor nexus__v1__env_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor nexus__v1__env_request__field_descriptors[5] =
 {
   {
     "request_id",
@@ -327,9 +327,22 @@ static const ProtobufCFieldDescriptor nexus__v1__env_request__field_descriptors[
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "idle",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Nexus__V1__EnvRequest, n_idle),
+    offsetof(Nexus__V1__EnvRequest, idle),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__env_request__field_indices_by_name[] = {
   1,   /* field[1] = describe */
+  4,   /* field[4] = idle */
   0,   /* field[0] = request_id */
   2,   /* field[2] = reset */
   3,   /* field[3] = step */
@@ -337,7 +350,7 @@ static const unsigned nexus__v1__env_request__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__env_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor nexus__v1__env_request__descriptor =
 {
@@ -347,7 +360,7 @@ const ProtobufCMessageDescriptor nexus__v1__env_request__descriptor =
   "Nexus__V1__EnvRequest",
   "nexus.v1",
   sizeof(Nexus__V1__EnvRequest),
-  4,
+  5,
   nexus__v1__env_request__field_descriptors,
   nexus__v1__env_request__field_indices_by_name,
   1,  nexus__v1__env_request__number_ranges,

@@ -37,7 +37,7 @@ extension ConfigKeys {
         .key("dagger.beta_decay", \.dagger.betaDecay, .rate, "exponential: β_i = beta_start × beta_decay^i"),
         .key("dagger.beta_iterations", \.dagger.betaIterations, .atLeast(1), "linear: iterations from beta_start down to 0"),
         .key("dagger.first_expert_copies", \.dagger.firstExpertCopies, .atLeast(0),
-             "first iteration: the expert drives this many copies per worker (whole episodes), the untrained policy the rest; 0: every copy"),
+             "first iteration: the expert drives this many copies per worker (whole episodes), the others sit it out; 0: every copy"),
     ]
 
     static let bc: [ConfigKey] = [

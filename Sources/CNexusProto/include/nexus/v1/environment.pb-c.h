@@ -41,6 +41,12 @@ struct  Nexus__V1__EnvRequest
 {
   ProtobufCMessage base;
   uint64_t request_id;
+  /*
+   * With step: copies that sit out this step (empty: every copy steps). They stay where they
+   * are, their rows of the reply read reward 0, not terminated, not truncated, not unsafe.
+   */
+  size_t n_idle;
+  protobuf_c_boolean *idle;
   Nexus__V1__EnvRequest__KindCase kind_case;
   union {
     Nexus__V1__EnvDescribe *describe;
@@ -53,7 +59,7 @@ struct  Nexus__V1__EnvRequest
 };
 #define NEXUS__V1__ENV_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__env_request__descriptor) \
-    , 0, NEXUS__V1__ENV_REQUEST__KIND__NOT_SET, {0} }
+    , 0, 0,NULL, NEXUS__V1__ENV_REQUEST__KIND__NOT_SET, {0} }
 
 
 struct  Nexus__V1__EnvDescribe

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from nexusrl._proto.nexus.v1 import tensor_pb2 as nexus_dot_v1_dot_tensor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1anexus/v1/environment.proto\x12\x08nexus.v1\x1a\x15nexus/v1/tensor.proto\"\x9a\x01\n\nEnvRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12)\n\x08\x64\x65scribe\x18\x02 \x01(\x0b\x32\x15.nexus.v1.EnvDescribeH\x00\x12#\n\x05reset\x18\x03 \x01(\x0b\x32\x12.nexus.v1.EnvResetH\x00\x12 \n\x04step\x18\x04 \x01(\x0b\x32\x10.nexus.v1.TensorH\x00\x42\x06\n\x04kind\"\r\n\x0b\x45nvDescribe\"(\n\x08\x45nvReset\x12\x0e\n\x06seeded\x18\x01 \x01(\x08\x12\x0c\n\x04seed\x18\x02 \x01(\x04\"\xda\x01\n\tEnvSpaces\x12\x0e\n\x06\x65nv_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63opies\x18\x02 \x01(\r\x12\x17\n\x0fobservation_dim\x18\x03 \x01(\r\x12\x18\n\x10\x64iscrete_actions\x18\x04 \x01(\r\x12\x12\n\naction_low\x18\x05 \x03(\x02\x12\x13\n\x0b\x61\x63tion_high\x18\x06 \x03(\x02\x12\x19\n\x11max_episode_steps\x18\x07 \x01(\r\x12\x1c\n\x14has_reward_threshold\x18\x08 \x01(\x08\x12\x18\n\x10reward_threshold\x18\t \x01(\x01\"\xaa\x01\n\nEnvStepped\x12&\n\x0cobservations\x18\x01 \x01(\x0b\x32\x10.nexus.v1.Tensor\x12\x0f\n\x07rewards\x18\x02 \x03(\x01\x12\x12\n\nterminated\x18\x03 \x03(\x08\x12\x11\n\ttruncated\x18\x04 \x03(\x08\x12,\n\x12\x66inal_observations\x18\x05 \x01(\x0b\x32\x10.nexus.v1.Tensor\x12\x0e\n\x06unsafe\x18\x06 \x03(\x08\"\x89\x01\n\x08\x45nvReply\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12%\n\x06spaces\x18\x02 \x01(\x0b\x32\x13.nexus.v1.EnvSpacesH\x00\x12\'\n\x07stepped\x18\x03 \x01(\x0b\x32\x14.nexus.v1.EnvSteppedH\x00\x12\x0f\n\x05\x65rror\x18\x04 \x01(\tH\x00\x42\x08\n\x06resultb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1anexus/v1/environment.proto\x12\x08nexus.v1\x1a\x15nexus/v1/tensor.proto\"\xa8\x01\n\nEnvRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12)\n\x08\x64\x65scribe\x18\x02 \x01(\x0b\x32\x15.nexus.v1.EnvDescribeH\x00\x12#\n\x05reset\x18\x03 \x01(\x0b\x32\x12.nexus.v1.EnvResetH\x00\x12 \n\x04step\x18\x04 \x01(\x0b\x32\x10.nexus.v1.TensorH\x00\x12\x0c\n\x04idle\x18\x05 \x03(\x08\x42\x06\n\x04kind\"\r\n\x0b\x45nvDescribe\"(\n\x08\x45nvReset\x12\x0e\n\x06seeded\x18\x01 \x01(\x08\x12\x0c\n\x04seed\x18\x02 \x01(\x04\"\xda\x01\n\tEnvSpaces\x12\x0e\n\x06\x65nv_id\x18\x01 \x01(\t\x12\x0e\n\x06\x63opies\x18\x02 \x01(\r\x12\x17\n\x0fobservation_dim\x18\x03 \x01(\r\x12\x18\n\x10\x64iscrete_actions\x18\x04 \x01(\r\x12\x12\n\naction_low\x18\x05 \x03(\x02\x12\x13\n\x0b\x61\x63tion_high\x18\x06 \x03(\x02\x12\x19\n\x11max_episode_steps\x18\x07 \x01(\r\x12\x1c\n\x14has_reward_threshold\x18\x08 \x01(\x08\x12\x18\n\x10reward_threshold\x18\t \x01(\x01\"\xaa\x01\n\nEnvStepped\x12&\n\x0cobservations\x18\x01 \x01(\x0b\x32\x10.nexus.v1.Tensor\x12\x0f\n\x07rewards\x18\x02 \x03(\x01\x12\x12\n\nterminated\x18\x03 \x03(\x08\x12\x11\n\ttruncated\x18\x04 \x03(\x08\x12,\n\x12\x66inal_observations\x18\x05 \x01(\x0b\x32\x10.nexus.v1.Tensor\x12\x0e\n\x06unsafe\x18\x06 \x03(\x08\"\x89\x01\n\x08\x45nvReply\x12\x12\n\nrequest_id\x18\x01 \x01(\x04\x12%\n\x06spaces\x18\x02 \x01(\x0b\x32\x13.nexus.v1.EnvSpacesH\x00\x12\'\n\x07stepped\x18\x03 \x01(\x0b\x32\x14.nexus.v1.EnvSteppedH\x00\x12\x0f\n\x05\x65rror\x18\x04 \x01(\tH\x00\x42\x08\n\x06resultb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nexus.v1.environment_pb2', globals())
@@ -22,15 +22,15 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   _ENVREQUEST._serialized_start=64
-  _ENVREQUEST._serialized_end=218
-  _ENVDESCRIBE._serialized_start=220
-  _ENVDESCRIBE._serialized_end=233
-  _ENVRESET._serialized_start=235
-  _ENVRESET._serialized_end=275
-  _ENVSPACES._serialized_start=278
-  _ENVSPACES._serialized_end=496
-  _ENVSTEPPED._serialized_start=499
-  _ENVSTEPPED._serialized_end=669
-  _ENVREPLY._serialized_start=672
-  _ENVREPLY._serialized_end=809
+  _ENVREQUEST._serialized_end=232
+  _ENVDESCRIBE._serialized_start=234
+  _ENVDESCRIBE._serialized_end=247
+  _ENVRESET._serialized_start=249
+  _ENVRESET._serialized_end=289
+  _ENVSPACES._serialized_start=292
+  _ENVSPACES._serialized_end=510
+  _ENVSTEPPED._serialized_start=513
+  _ENVSTEPPED._serialized_end=683
+  _ENVREPLY._serialized_start=686
+  _ENVREPLY._serialized_end=823
 # @@protoc_insertion_point(module_scope)
