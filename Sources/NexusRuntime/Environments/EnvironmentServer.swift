@@ -113,18 +113,17 @@ public final class EnvironmentServer: Sendable {
         old.connection?.close()
     }
 
-    /// Sends `kind` (a step's `idle` copies with it) and waits for its reply; what the environment raised, a reply that does
-    /// not validate (`expecting`), a timeout or an ended process throws `EnvironmentFailure`.
+    /// Sends `kind` (a step's `idle` copies with it) and waits for its reply; what the
+    /// environment raised, a reply that does not validate (`expecting`), a timeout or an ended
+    /// process throws `EnvironmentFailure`.
     public func request(_ kind: EnvRequest.Kind, idle: [Bool] = [], expecting: WireExpectations = .none) async throws -> EnvReply.Result {
-        try await withTaskExecutorPreference(thread) { try await self.roundTrip(EnvRequest(requestID: 0, kind: kind, idle: idle), expecting: expecting) }
+        try await withTaskExecutorPreference(thread) { try await self.roundTrip(kind, idle: idle, expecting: expecting) }
     }
 
     /// One request and its reply, blocking this server's thread (in slices: a server that
     /// dies is noticed at once by its closed socket, or within half a second).
-    private func roundTrip(_ request: EnvRequest, expecting: WireExpectations) async throws -> EnvReply.Result {
+    private func roundTrip(_ kind: EnvRequest.Kind, idle: [Bool], expecting: WireExpectations) async throws -> EnvReply.Result {
         let id = nextRequest.add(1, ordering: .relaxed).oldValue
-        var request = request
-        request.requestID = id
         guard let running = current.withLock({ $0 }) else { throw EnvironmentFailure(description: "the environment server is closed") }
         let limit = answered.load(ordering: .relaxed) ? settings.timeoutSeconds : max(settings.timeoutSeconds, settings.startSeconds)
         let deadline = ContinuousClock.now + .seconds(limit)
@@ -135,7 +134,7 @@ public final class EnvironmentServer: Sendable {
         do {
             let sent = ContinuousClock.now
             let spin = replySpin.withLock { $0.seconds }
-            try connection.send(WireCodec.encode(.envRequest(request)), timeout: max(0.001, (deadline - ContinuousClock.now) / .seconds(1)))
+            try connection.send(WireCodec.encode(.envRequest(EnvRequest(requestID: id, kind: kind, idle: idle))), timeout: max(0.001, (deadline - ContinuousClock.now) / .seconds(1)))
             while true {
                 // A stopping worker does not wait out a hung environment (its reply, if it
                 // comes, names an older request and is skipped by the next one).
@@ -154,7 +153,7 @@ public final class EnvironmentServer: Sendable {
                 }
                 guard case .envReply(let reply) = message, reply.requestID == id else { continue }
                 answered.store(true, ordering: .relaxed)
-                if case .step = request.kind { replySpin.withLock { $0.replied(after: (ContinuousClock.now - sent) / .seconds(1)) } }
+                if case .step = kind { replySpin.withLock { $0.replied(after: (ContinuousClock.now - sent) / .seconds(1)) } }
                 if case .error(let text) = reply.result { throw EnvironmentFailure(description: "the environment raised \(text)") }
                 return reply.result
             }
