@@ -60,8 +60,8 @@ public struct RolloutPlan: Sendable, Equatable {
     }
 
     /// A plan where the expert drives (and labels) only each worker's first `copies`
-    /// environment copies, for whole episodes; the policy drives the rest, unlabelled (their
-    /// transitions still reach the learner). The expert's labels then run deeper into its
+    /// environment copies, for whole episodes; the rest sit out (they do not step, and nothing
+    /// of them is recorded). The expert's labels then run deeper into its
     /// episodes than when it drives every copy. A first iteration.
     public static func expertDrivesCopies(_ copies: Int) -> RolloutPlan {
         RolloutPlan(expertActionProbability: 0, queryRule: .expertActing, extras: [scalar(expertCopiesName, Float(copies))])

@@ -200,7 +200,7 @@ struct Bench: AsyncParsableCommand {
 
     struct Mega: BenchCommand {
         static let configuration = CommandConfiguration(
-            abstract: "DAgger and MEGA-DAgger (its ablations, and DAgger started as MEGA-DAgger starts) through the cluster, 4 workers, 5 seeds, on Pendulum-v1, Acrobot-v1 and MountainCarContinuous-v0, and three imperfect experts on Pendulum-v1: expert queries, unsafe events and env steps to the target; baseline DAgger in the same run.")
+            abstract: "DAgger and MEGA-DAgger (its ablations, and DAgger started as MEGA-DAgger starts) through the cluster, 4 workers, 5 seeds, on the five built-in environments (Pendulum-v1, Acrobot-v1, MountainCarContinuous-v0, CartPole-v1, MountainCar-v0), and three imperfect experts on Pendulum-v1: expert queries, unsafe events and env steps to the target; baseline DAgger in the same run.")
         @OptionGroup var options: Options
         func measure(_ reporter: BenchReporter) async throws {
             try await MegaBench(options.settings, executable: NexusExecutable.url).run(reporter)

@@ -1,3 +1,4 @@
+import Foundation
 import NexusEnvironments
 import NexusNN
 import NexusPolicies
@@ -295,9 +296,39 @@ struct MegaDAggerTests {
         imitation.seed = seed
         // As the builder sets them for mega-dagger.
         imitation.training.samplesPerIteration = 128
-        imitation.dagger.betaDecay = 0.25
+        imitation.dagger.betaDecay = 0.7
         imitation.dagger.firstExpertCopies = 1
         return (imitation, MegaDAggerSettings())
+    }
+
+    @Test("β's clock counts episodes' worth of env steps: one iteration of 256 steps takes it down by decay^(256 / episode limit); per iteration without")
+    func betaPerEpisode() throws {
+        let (imitation, _) = Self.settings(seed: 4)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 16, workerID: 1, seed: 5)
+        let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+        var segments: [TrajectorySegment] = []
+        for _ in 0..<32 {
+            segments += collector.step(policy: policy, policyVersion: 1, plan: .expertDrivesCopies(1), gate: nil) { rows, o in
+                expert.act(batch: o, rows: rows.count, actionDim: 1)
+            }
+        }
+        func beta(episodeLimit: Int, perEpisode: Bool) -> Double {
+            let spec = EnvironmentSpec(
+                id: "Pendulum-v1", observationDim: 3, actionSpace: Pendulum.spec.actionSpace, maxEpisodeSteps: episodeLimit, rewardThreshold: nil,
+                stateNames: Pendulum.spec.stateNames)
+            var mega = MegaDAggerSettings()
+            mega.betaPerEpisode = perEpisode
+            let algorithm = MegaDAgger(spec: spec, imitation: imitation, settings: mega)
+            for segment in segments { _ = algorithm.ingest(segment) }
+            _ = algorithm.trainIteration()
+            #expect(algorithm.iteration == 1)
+            return Double(algorithm.rolloutPlan.expertActionProbability)
+        }
+        #expect(abs(beta(episodeLimit: 1000, perEpisode: true) - Foundation.pow(0.7, 0.256)) < 1e-6)
+        #expect(abs(beta(episodeLimit: 200, perEpisode: true) - Foundation.pow(0.7, 1.28)) < 1e-6)
+        #expect(abs(beta(episodeLimit: 1000, perEpisode: false) - 0.7) < 1e-6)
+        // No episode limit: iterations.
+        #expect(abs(beta(episodeLimit: 0, perEpisode: true) - 0.7) < 1e-6)
     }
 
     @Test("MEGA-DAgger reaches −200 on Pendulum-v1 in one process, with the model's metrics", arguments: [UInt64(1), 2])

@@ -50,8 +50,9 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     say("Budgets: DAgger and MEGA-DAgger %s env steps, GAIL and AIRL %s (imitation: 60k–100k and 10M); BC and the" % (
         f"{budgets['dagger']:,}", f"{budgets['gail']:,}"))
     say("adversarial algorithms learn from the same demonstration file of each expert (%d episodes in the scores);" % demo_episodes)
-    say("BC trains %s steps of 128 rows (`bc.iterations=%d`), everything else is `nexus train`'s defaults." % (
+    say("BC trains %s steps of 128 rows (`bc.iterations=%d`); the others run on 2 workers. Every run evaluates 5" % (
         f"{bc_iterations * 300:,}", bc_iterations))
+    say("episodes every few updates for its curve and trains to its budget; everything else is `nexus train`'s defaults.")
     say("")
     say("## Normalised scores")
     say("")

@@ -19,12 +19,16 @@ public struct DAggerSettings: Codable, Sendable, Equatable {
     public init() {}
 
     /// β_i, the probability that the expert acts at iteration `iteration`.
-    public func beta(iteration: Int) -> Double {
+    public func beta(iteration: Int) -> Double { beta(after: Double(iteration)) }
+
+    /// β after `iterations` of the schedule's clock, which may be fractional (MEGA-DAgger
+    /// counts episodes' worth of env steps).
+    public func beta(after iterations: Double) -> Double {
         switch betaSchedule {
-        case .exponential: return betaStart * Foundation.pow(betaDecay, Double(iteration))
+        case .exponential: return betaStart * Foundation.pow(betaDecay, iterations)
         case .linear:
             guard betaIterations > 0 else { return 0 }
-            return max(0, betaStart * (1 - Double(iteration) / Double(betaIterations)))
+            return max(0, betaStart * (1 - iterations / Double(betaIterations)))
         case .constant: return betaStart
         }
     }

@@ -33,7 +33,7 @@ typedef enum _Nexus__V1__ModelKind {
    * Not a network: the algorithm's instructions to workers, versioned and checksummed with
    * the networks they go with. A Model of this kind named "rollout" whose architecture
    * string is the plan's version:
-   *   "rollout-plan v2" — parameters, each a tensor of shape [1]:
+   *   "rollout-plan v2" — parameters, each a tensor of shape [1] unless said otherwise:
    *     acting_mode                0 deterministic (the most likely action / the mean),
    *                                1 sample (and record behaviour log-probabilities)
    *     expert_action_probability  β in [0, 1]: each row executes the expert's action with
@@ -47,6 +47,16 @@ typedef enum _Nexus__V1__ModelKind {
    *                                needs a MODEL_KIND_WORLD_MODEL model in the same Weights.
    *     gate_threshold             rule 3: τ ≥ 0 in units of the normalised change (∞: never)
    *     gate_horizon               rule 3: lookahead steps, a whole number from 0 to 100
+   *     gate_takeover_steps        rule 3, optional: where the gate fires the expert drives that
+   *                                copy this many steps (0 to 1000; absent or 0: it labels the
+   *                                one state)
+   *     gate_intervention_rate     rule 3, optional: interventions started per copy and step,
+   *                                on average, in [0, 1] (absent: every firing starts one)
+   *     gate_margin                rule 3, optional, shape [observation dim]: the lookahead
+   *                                also judges each predicted state moved this far along each
+   *                                dimension (≤ 4096 finite values ≥ 0)
+   *     expert_copies              optional: the expert drives each worker's first N copies
+   *                                (whole episodes, labelled) and the others sit out
    *     any other parameter        passed on untouched (room for later gates)
    *   "rollout-plan v1" — expert_action_probability and query_expert (0/1); read as v2 with
    *                                deterministic acting and query_rule 0 or 1.
