@@ -20,6 +20,9 @@ public func spawnAndWait(_ path: String, _ arguments: [String], environment: [St
     // pipe open after the program exits (no end of file, a reader waiting forever).
     posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    // Nothing else of this process: a daemon the program leaves behind would hold whatever it
+    // inherited (a file another test is writing, which exec then refuses as busy) for its life.
+    _ = addCloseFrom?(&actions, 3)
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer {
@@ -47,3 +50,10 @@ public func spawnAndWait(_ path: String, _ arguments: [String], environment: [St
     let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return (exitStatus, String(decoding: bytes, as: UTF8.self))
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which its headers
+/// declare only under _GNU_SOURCE: looked up once; nil on a libc without it.
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()

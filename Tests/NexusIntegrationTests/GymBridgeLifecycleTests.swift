@@ -4,6 +4,7 @@ import NexusEnvironments
 import NexusRuntime
 import NexusTransport
 import NexusWire
+import NexusTestKit
 import Synchronization
 import Testing
 
@@ -27,8 +28,7 @@ struct GymBridgeLifecycleTests {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             python = folder + "/python"
             let path = GymEnvironmentTests.environment["PYTHONPATH"]!
-            try "#!/bin/sh\nPYTHONPATH='\(path)' exec '\(GymEnvironmentTests.python)' \"$@\"\n".write(toFile: python, atomically: true, encoding: .utf8)
-            chmod(python, 0o755)
+            try writeExecutable("#!/bin/sh\nPYTHONPATH='\(path)' exec '\(GymEnvironmentTests.python)' \"$@\"\n", to: python)
         }
 
         var hangingKwargs: [String: String] { ["faults": "hang", "markers": folder, "every": "1"] }

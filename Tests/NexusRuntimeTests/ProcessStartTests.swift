@@ -1,4 +1,5 @@
 import Foundation
+import NexusTestKit
 import Testing
 
 @testable import NexusRuntime
@@ -7,8 +8,21 @@ import Testing
 struct ProcessStartTests {
     func script() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-busy-\(UUID().uuidString.prefix(8)).sh").path
-        FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\nexit 0\n".utf8), attributes: [.posixPermissions: 0o755])
+        try writeExecutable("#!/bin/sh\nexit 0\n", to: path)
         return path
+    }
+
+    @Test("a program a test spawns inherits none of the test's descriptors (a daemon it leaves would hold them, and a file held open for writing cannot be run)")
+    func spawnedProgramsInheritNoDescriptor() throws {
+        let path = try script()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let held = open(path, O_WRONLY)  // not close-on-exec, as FileManager's writes
+        #expect(held > 2)
+        defer { close(held) }
+        let (status, output) = spawnAndWait("/bin/sh", ["-c", "ls /proc/$$/fd"])
+        #expect(status == 0, "\(output)")
+        let inherited = Set(output.split(whereSeparator: \.isNewline).compactMap { Int32($0) })
+        #expect(inherited.contains(1) && !inherited.contains(held), "the shell's descriptors: \(inherited.sorted())")
     }
 
     @Test("an executable held open for writing (ETXTBSY) starts once it is closed; one that stays busy is refused with the reason")
