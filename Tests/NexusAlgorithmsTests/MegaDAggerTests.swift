@@ -301,34 +301,51 @@ struct MegaDAggerTests {
         return (imitation, MegaDAggerSettings())
     }
 
-    @Test("β's clock counts episodes' worth of env steps: one iteration of 256 steps takes it down by decay^(256 / episode limit); per iteration without")
+    @Test("β's clock counts the env steps collected since the first iteration and the coming iteration's, in episodes; per iteration when asked, or with no usable episode limit; it survives a checkpoint")
     func betaPerEpisode() throws {
         let (imitation, _) = Self.settings(seed: 4)
         var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 16, workerID: 1, seed: 5)
         let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
-        var segments: [TrajectorySegment] = []
-        for _ in 0..<32 {
-            segments += collector.step(policy: policy, policyVersion: 1, plan: .expertDrivesCopies(1), gate: nil) { rows, o in
-                expert.act(batch: o, rows: rows.count, actionDim: 1)
+        func segments(steps: Int) -> [TrajectorySegment] {
+            (0..<steps).flatMap { _ in
+                collector.step(policy: policy, policyVersion: 1, plan: .expertDrivesCopies(4), gate: nil) { rows, o in
+                    expert.act(batch: o, rows: rows.count, actionDim: 1)
+                }
             }
         }
-        func beta(episodeLimit: Int, perEpisode: Bool) -> Double {
+        let first = segments(steps: 32), second = segments(steps: 80)  // 128 and 320 env steps (4 copies, 16-step segments)
+        func trained(episodeLimit: Int, perEpisode: Bool = true, stepsPerIteration: Int = 256) -> MegaDAgger {
             let spec = EnvironmentSpec(
                 id: "Pendulum-v1", observationDim: 3, actionSpace: Pendulum.spec.actionSpace, maxEpisodeSteps: episodeLimit, rewardThreshold: nil,
                 stateNames: Pendulum.spec.stateNames)
             var mega = MegaDAggerSettings()
             mega.betaPerEpisode = perEpisode
+            mega.stepsPerIteration = stepsPerIteration
             let algorithm = MegaDAgger(spec: spec, imitation: imitation, settings: mega)
-            for segment in segments { _ = algorithm.ingest(segment) }
+            for segment in first { _ = algorithm.ingest(segment) }
             _ = algorithm.trainIteration()
-            #expect(algorithm.iteration == 1)
-            return Double(algorithm.rolloutPlan.expertActionProbability)
+            return algorithm
         }
-        #expect(abs(beta(episodeLimit: 1000, perEpisode: true) - Foundation.pow(0.7, 0.256)) < 1e-6)
-        #expect(abs(beta(episodeLimit: 200, perEpisode: true) - Foundation.pow(0.7, 1.28)) < 1e-6)
-        #expect(abs(beta(episodeLimit: 1000, perEpisode: false) - 0.7) < 1e-6)
-        // No episode limit: iterations.
-        #expect(abs(beta(episodeLimit: 0, perEpisode: true) - 0.7) < 1e-6)
+        func beta(_ algorithm: MegaDAgger) -> Double { Double(algorithm.rolloutPlan.expertActionProbability) }
+        func near(_ value: Double, _ expected: Double) -> Bool { abs(value - expected) < 1e-6 }
+        // After the first iteration: the coming iteration's steps only.
+        #expect(near(beta(trained(episodeLimit: 1000)), Foundation.pow(0.7, 0.256)))
+        #expect(near(beta(trained(episodeLimit: 200)), Foundation.pow(0.7, 1.28)))
+        #expect(near(beta(trained(episodeLimit: 1000, stepsPerIteration: 512)), Foundation.pow(0.7, 0.512)))
+        #expect(near(beta(trained(episodeLimit: 1000, perEpisode: false)), 0.7))
+        #expect(near(beta(trained(episodeLimit: 0)), 0.7), "no episode limit: iterations")
+        #expect(near(beta(trained(episodeLimit: 1_000_000)), 0.7), "a limit standing in for none: iterations")
+        // Then the steps actually collected count, and the "beta" metric is the plan's.
+        let algorithm = trained(episodeLimit: 1000)
+        for segment in second { _ = algorithm.ingest(segment) }
+        let metrics = algorithm.trainIteration()
+        #expect(near(beta(algorithm), Foundation.pow(0.7, Double(320 + 256) / 1000)))
+        #expect(metrics.filter { $0.name == "beta" }.map(\.value) == [Double(algorithm.rolloutPlan.expertActionProbability)])
+        // A restored learner keeps the clock.
+        let (tensors, random) = algorithm.checkpointState()
+        let restored = MegaDAgger(spec: algorithm.spec, imitation: imitation, settings: algorithm.settings)
+        try restored.restore(models: algorithm.models(), tensors: tensors, random: random, iteration: algorithm.iteration)
+        #expect(restored.rolloutPlan.expertActionProbability == algorithm.rolloutPlan.expertActionProbability)
     }
 
     @Test("MEGA-DAgger reaches −200 on Pendulum-v1 in one process, with the model's metrics", arguments: [UInt64(1), 2])

@@ -12,7 +12,7 @@ struct ProcessStartTests {
         return path
     }
 
-    @Test("a program a test spawns inherits none of the test's descriptors (a daemon it leaves would hold them, and a file held open for writing cannot be run)")
+    @Test("a program spawnAndWait starts inherits none of the test's descriptors (a daemon it leaves would hold them, and a file held open for writing cannot be run)")
     func spawnedProgramsInheritNoDescriptor() throws {
         let path = try script()
         defer { try? FileManager.default.removeItem(atPath: path) }

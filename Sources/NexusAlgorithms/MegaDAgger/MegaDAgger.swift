@@ -32,8 +32,8 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     public var horizon = 10
     /// Whether the expert also acts with DAgger's β_i after the first iteration.
     public var betaMixture = true
-    /// Whether β's clock counts episodes' worth of env steps (`stepsPerIteration` over the
-    /// environment's episode limit) rather than iterations. DAgger's iterations are sets of
+    /// Whether β's clock counts episodes' worth of env steps (those collected over the
+    /// environment's episode limit; `MegaDAgger.betaClock`) rather than iterations. DAgger's iterations are sets of
     /// whole trajectories (Ross et al., 2011); here an iteration is 256 env steps, a quarter of
     /// a MuJoCo episode and more than a whole Pendulum-v1 one, so per iteration β fell four
     /// times as fast per episode on the robots: Walker2d-v5's policies drove before they were
@@ -96,6 +96,8 @@ public final class MegaDAgger: ImitationAlgorithm {
     /// one in between).
     private var recentStartsStale = false
     private var imaginedSinceIteration = 0
+    /// Env steps of the segments ingested after the first iteration: β's clock.
+    private var stepsSinceFirstIteration = 0
 
     public var name: String { "mega-dagger" }
     public var usesWorkers: Bool { true }
@@ -129,17 +131,26 @@ public final class MegaDAgger: ImitationAlgorithm {
             interventionRate: settings.queryRate > 0 ? settings.queryRate : nil)
     }
 
-    /// Where β's schedule stands: iterations, or with `betaPerEpisode` the episodes' worth of
-    /// env steps they collected (iterations where the environment has no episode limit).
+    /// Where β's schedule stands for the iteration about to run: iterations, or with
+    /// `betaPerEpisode` episodes' worth of env steps, those collected since the first iteration
+    /// (counted, so a resumed run or another `stepsPerIteration` keeps its place) and the coming
+    /// iteration's. Iterations where the episode limit is none or past `betaEpisodeLimitCap`
+    /// (there an episode is no measure of experience: β would stay near 1).
     var betaClock: Double {
-        guard settings.betaPerEpisode, spec.maxEpisodeSteps > 0 else { return Double(iteration) }
-        return Double(iteration) * Double(settings.stepsPerIteration) / Double(spec.maxEpisodeSteps)
+        let limit = spec.maxEpisodeSteps
+        guard settings.betaPerEpisode, limit > 0, limit <= Self.betaEpisodeLimitCap else { return Double(iteration) }
+        return Double(stepsSinceFirstIteration + settings.stepsPerIteration) / Double(limit)
     }
+
+    /// The longest episode limit β's clock counts episodes of (Gymnasium's own environments
+    /// end episodes within 10,000 steps at most; a limit beyond is a stand-in for none).
+    static let betaEpisodeLimitCap = 100_000
 
     public func ingest(_ segment: TrajectorySegment) -> Int {
         let added = labels.ingest(segment)
         worldModel.add(segment)
         stepsSinceIteration += segment.stepCount
+        if iteration > 0 { stepsSinceFirstIteration += segment.stepCount }
         labelsSinceIteration += added
         takeoversSinceIteration += segment.safetyEvents.lazy.filter { $0.kind == .expertTakeover }.count
         recentDisagreement += segment.uncertainty
@@ -185,6 +196,8 @@ public final class MegaDAgger: ImitationAlgorithm {
             Metric(name: "transitions", value: Double(worldModel.transitions.count)),
             Metric(name: "imagined_labels", value: Double(imaginedSinceIteration)),
         ]
+        // β of the plan the workers get next (the labels learner's own "beta" is DAgger's schedule).
+        metrics.append(Metric(name: "beta", value: Double(rolloutPlan.expertActionProbability)))
         imaginedSinceIteration = 0
         stepsSinceIteration = 0
         labelsSinceIteration = 0
@@ -222,6 +235,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         state.add("gate_threshold", [threshold])
         state.add("safety_margin", safetyMargin)
         state.add("steps_since_iteration", [Float(stepsSinceIteration)])
+        state.add("steps_since_first_iteration", [Float(stepsSinceFirstIteration)])
         state.add("labels_since_iteration", [Float(labelsSinceIteration)])
         state.add("takeovers_since_iteration", [Float(takeoversSinceIteration)])
         state.add("recent_disagreement", recentDisagreement)
@@ -250,6 +264,10 @@ public final class MegaDAgger: ImitationAlgorithm {
         // Absent from checkpoints written before the margin existed.
         safetyMargin = (try? state.values("safety_margin")) ?? []
         stepsSinceIteration = try state.count("steps_since_iteration")
+        // Absent from checkpoints written before β's clock counted steps: as if every iteration
+        // after the first had been `stepsPerIteration` long.
+        stepsSinceFirstIteration = state.has("steps_since_first_iteration")
+            ? try state.count("steps_since_first_iteration") : max(0, iteration - 1) * settings.stepsPerIteration
         labelsSinceIteration = try state.count("labels_since_iteration")
         takeoversSinceIteration = try state.count("takeovers_since_iteration")
         recentDisagreement = try state.values("recent_disagreement")

@@ -64,7 +64,7 @@ extension ConfigKeys {
              "τ is set after each iteration so the gate fires on about this fraction of states, and workers let disagreement start about this many interventions per copy and step; 0: threshold as given, every firing acted on"),
         .key("mega.horizon", \.mega.horizon, .from(0, to: RolloutPlan.maxGateHorizon), "safety lookahead: imagined steps under the policy; 0: none"),
         .key("mega.beta_mixture", \.mega.betaMixture, "the expert also acts with dagger's β_i (those rows are labelled too)"),
-        .key("mega.beta_per_episode", \.mega.betaPerEpisode, "β's clock counts episodes' worth of env steps (steps_per_iteration over the episode limit), not iterations"),
+        .key("mega.beta_per_episode", \.mega.betaPerEpisode, "β's clock counts episodes' worth of env steps collected (over the environment's episode limit), not iterations"),
         .key("mega.takeover_steps", \.mega.takeoverSteps, .from(0, to: RolloutPlan.maxTakeoverSteps),
              "where the gate fires (and the query rate admits it), the expert drives that copy this many steps; 0: it labels the state and the policy drives on"),
         .key("mega.safety_margin", \.mega.safetyMargin, Rule("must be from 0 to 100 (multiples of the model's one-step error)") { $0 >= 0 && $0 <= 100 },

@@ -34,8 +34,8 @@ extension ConfigKeys {
     static let dagger: [ConfigKey] = [
         .choice("dagger.beta_schedule", \.dagger.betaSchedule, "how β (the chance the expert acts) falls over the iterations"),
         .key("dagger.beta_start", \.dagger.betaStart, .fraction, "β at the first iteration"),
-        .key("dagger.beta_decay", \.dagger.betaDecay, .rate, "exponential: β_i = beta_start × beta_decay^i"),
-        .key("dagger.beta_iterations", \.dagger.betaIterations, .atLeast(1), "linear: iterations from beta_start down to 0"),
+        .key("dagger.beta_decay", \.dagger.betaDecay, .rate, "exponential: β_i = beta_start × beta_decay^i (mega-dagger: i counts episodes' worth of env steps, mega.beta_per_episode)"),
+        .key("dagger.beta_iterations", \.dagger.betaIterations, .atLeast(1), "linear: iterations (mega-dagger: episodes' worth of env steps) from beta_start down to 0"),
         .key("dagger.first_expert_copies", \.dagger.firstExpertCopies, .atLeast(0),
              "first iteration: the expert drives this many copies per worker (whole episodes), the others sit it out; 0: every copy"),
     ]
