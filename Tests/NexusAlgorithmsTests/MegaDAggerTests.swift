@@ -348,6 +348,35 @@ struct MegaDAggerTests {
         #expect(restored.rolloutPlan.expertActionProbability == algorithm.rolloutPlan.expertActionProbability)
     }
 
+    @Test("unsafe events at steps where the expert acted are counted apart (falls the expert could no longer catch); a checkpoint keeps the count")
+    func unsafeEventsUnderTheExpert() throws {
+        let (imitation, mega) = Self.settings(seed: 6)
+        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 1, segmentSteps: 8, workerID: 1, seed: 5)
+        let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+        var segments = (0..<16).flatMap { _ in
+            collector.step(policy: policy, policyVersion: 1, plan: .expertDrivesCopies(1), gate: nil) { rows, o in
+                expert.act(batch: o, rows: rows.count, actionDim: 1)
+            }
+        }
+        #expect(segments.count == 2)
+        // The second segment, as if the policy drove steps 0–3 and the expert 4–7, with entries
+        // into the unsafe region at steps 1 (policy), 5 and 6 (expert).
+        segments[1].expertActed = (0..<8).map { $0 >= 4 }
+        segments[1].safetyEvents = [1, 5, 6].map { SafetyEvent(step: $0, kind: .violation, severity: 1) }
+            + [SafetyEvent(step: 4, kind: .expertTakeover, severity: 0)]
+        let algorithm = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        _ = algorithm.ingest(segments[0])
+        _ = algorithm.trainIteration()
+        _ = algorithm.ingest(segments[1])
+        let (tensors, random) = algorithm.checkpointState()
+        let restored = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        try restored.restore(models: algorithm.models(), tensors: tensors, random: random, iteration: algorithm.iteration)
+        for learner in [algorithm, restored] {
+            let metrics = Dictionary(uniqueKeysWithValues: learner.trainIteration().map { ($0.name, $0.value) })
+            #expect(metrics["unsafe_events_expert_acting"] == 2 && metrics["safety_takeovers"] == 1)
+        }
+    }
+
     @Test("MEGA-DAgger reaches −200 on Pendulum-v1 in one process, with the model's metrics", arguments: [UInt64(1), 2])
     func learnsPendulum(seed: UInt64) async throws {
         let outcome = try await offCooperativePool { () throws -> InProcessRunner.Outcome in

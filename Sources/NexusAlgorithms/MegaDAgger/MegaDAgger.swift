@@ -83,6 +83,9 @@ public final class MegaDAgger: ImitationAlgorithm {
     private var stepsSinceIteration = 0
     private var labelsSinceIteration = 0
     private var takeoversSinceIteration = 0
+    /// Unsafe events at steps where the expert acted (a β row, an intervention, the safety
+    /// fallback): on the robots, falls the lookahead foresaw too late for the expert to catch.
+    private var expertUnsafeSinceIteration = 0
     private var recentDisagreement: [Float] = []
     private var lastModelLoss = Float.nan
     private let fitLanes = PairedThreads()
@@ -153,6 +156,9 @@ public final class MegaDAgger: ImitationAlgorithm {
         if iteration > 0 { stepsSinceFirstIteration += segment.stepCount }
         labelsSinceIteration += added
         takeoversSinceIteration += segment.safetyEvents.lazy.filter { $0.kind == .expertTakeover }.count
+        expertUnsafeSinceIteration += segment.safetyEvents.lazy.filter {
+            $0.kind == .violation && Int($0.step) < segment.expertActed.count && segment.expertActed[Int($0.step)]
+        }.count
         recentDisagreement += segment.uncertainty
         if recentStartsStale {
             recentStarts.removeAll(keepingCapacity: true)
@@ -192,6 +198,7 @@ public final class MegaDAgger: ImitationAlgorithm {
             Metric(name: "gate_threshold", value: Double(threshold)),
             Metric(name: "queries_per_1k_steps", value: steps > 0 ? 1000 * Double(labelsSinceIteration) / Double(steps) : .nan),
             Metric(name: "safety_takeovers", value: Double(takeoversSinceIteration)),
+            Metric(name: "unsafe_events_expert_acting", value: Double(expertUnsafeSinceIteration)),
             Metric(name: "mean_disagreement", value: recentDisagreement.isEmpty ? .nan : Double(recentDisagreement.reduce(0, +)) / Double(recentDisagreement.count)),
             Metric(name: "transitions", value: Double(worldModel.transitions.count)),
             Metric(name: "imagined_labels", value: Double(imaginedSinceIteration)),
@@ -202,6 +209,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         stepsSinceIteration = 0
         labelsSinceIteration = 0
         takeoversSinceIteration = 0
+        expertUnsafeSinceIteration = 0
         recentDisagreement.removeAll(keepingCapacity: true)
         return metrics
     }
@@ -238,6 +246,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         state.add("steps_since_first_iteration", [Float(stepsSinceFirstIteration)])
         state.add("labels_since_iteration", [Float(labelsSinceIteration)])
         state.add("takeovers_since_iteration", [Float(takeoversSinceIteration)])
+        state.add("expert_unsafe_since_iteration", [Float(expertUnsafeSinceIteration)])
         state.add("recent_disagreement", recentDisagreement)
         state.add("recent_starts", recentStarts)
         state.add("recent_starts_stale", [recentStartsStale ? 1 : 0])
@@ -270,6 +279,8 @@ public final class MegaDAgger: ImitationAlgorithm {
             ? try state.count("steps_since_first_iteration") : max(0, iteration - 1) * settings.stepsPerIteration
         labelsSinceIteration = try state.count("labels_since_iteration")
         takeoversSinceIteration = try state.count("takeovers_since_iteration")
+        // Absent from checkpoints written before the count was kept.
+        expertUnsafeSinceIteration = state.has("expert_unsafe_since_iteration") ? try state.count("expert_unsafe_since_iteration") : 0
         recentDisagreement = try state.values("recent_disagreement")
         recentStarts = try state.values("recent_starts")
         // Absent from checkpoints written before the window was per iteration.

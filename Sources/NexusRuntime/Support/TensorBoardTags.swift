@@ -6,7 +6,7 @@
 enum TensorBoardTags {
     static let groups: [(group: String, columns: Set<String>)] = [
         ("eval", ["eval_return_mean", "eval_return_std", "eval_seconds"]),
-        ("rollout", ["env_steps", "env_steps_per_second", "policy_lag", "unsafe_events", "env_failures", "train_return_mean"]),
+        ("rollout", ["env_steps", "env_steps_per_second", "policy_lag", "unsafe_events", "unsafe_events_expert_acting", "env_failures", "train_return_mean"]),
         ("expert", [
             "expert_queries", "queries_per_1k_steps", "beta", "mean_disagreement", "gate_threshold", "imagined_labels", "safety_takeovers",
             "disagreement_error_correlation", "labels_discarded",
