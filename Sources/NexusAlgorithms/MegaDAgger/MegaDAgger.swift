@@ -33,12 +33,13 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// Whether the expert also acts with DAgger's β_i after the first iteration.
     public var betaMixture = true
     /// Whether β's clock counts episodes' worth of env steps (those collected over the
-    /// environment's episode limit; `MegaDAgger.betaClock`) rather than iterations. DAgger's iterations are sets of
-    /// whole trajectories (Ross et al., 2011); here an iteration is 256 env steps, a quarter of
-    /// a MuJoCo episode and more than a whole Pendulum-v1 one, so per iteration β fell four
-    /// times as fast per episode on the robots: Walker2d-v5's policies drove before they were
-    /// good and fell (median 15.5 falls to the target against DAgger's 8; with β 0.9 an
-    /// iteration, about 0.7 an episode there, 6; docs/algorithms/mega-dagger.md).
+    /// environment's episode limit; `MegaDAgger.betaClock`) rather than iterations. DAgger's
+    /// iterations are sets of whole trajectories (Ross et al., 2011); here an iteration is 256
+    /// env steps, a quarter of a MuJoCo episode and more than a whole Pendulum-v1 one, so per
+    /// iteration β fell four to five times as fast per episode on the robots: Walker2d-v5's
+    /// policies drove before they were good and fell (median 15.5 falls to the target against
+    /// DAgger's 8; with β 0.9 an iteration, about 0.7 an episode there, 6;
+    /// docs/algorithms/mega-dagger.md).
     public var betaPerEpisode = true
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
