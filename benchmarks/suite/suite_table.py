@@ -137,12 +137,15 @@ def say_race(rows, envs, say):
     races = [r for r in rows if r["kind"] == "race"]
     if not races:
         return
-    level = races[-1]["level"]
-    races = [r for r in races if r["level"] == level]
+    # The newest protocol's rows (rows from before `eval_every` was kept evaluated every 5).
+    protocol = lambda r: (r["level"], r.get("eval_every", 5))
+    level, every = protocol(races[-1])
+    races = [r for r in races if protocol(r) == (level, every)]
     say(f"## MEGA-DAgger against DAgger, to {level} normalised")
     say("")
     say("`benchmarks/suite/run --race`: each seed runs DAgger, then MEGA-DAgger, through the cluster (2 workers, the")
-    say("expert above) until a 5-episode evaluation, every 5 iterations, reaches the level (at most the DAgger budget).")
+    say("expert above) until a 5-episode evaluation, %s, reaches the level (at most the DAgger budget)." % (
+        "after every iteration" if every == 1 else f"every {every} iterations"))
     say("Medians over the seeds (a seed that did not get there counts with everything it spent); training time is")
     say("the learner's clock to the target less the evaluations' time. Bars (issue 23): queries ≤ 0.5× DAgger's,")
     say("unsafe events ≤ DAgger's, time ≤ 2×. Unsafe events are entries into the robot's unsafe region")
