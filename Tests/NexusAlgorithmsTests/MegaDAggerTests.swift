@@ -296,7 +296,7 @@ struct MegaDAggerTests {
         imitation.seed = seed
         // As the builder sets them for mega-dagger.
         imitation.training.samplesPerIteration = 128
-        imitation.dagger.betaDecay = 0.5
+        imitation.dagger.betaDecay = 0.7
         imitation.dagger.firstExpertCopies = 1
         return (imitation, MegaDAggerSettings())
     }
@@ -304,7 +304,6 @@ struct MegaDAggerTests {
     @Test("β's clock counts the env steps collected since the first iteration and the coming iteration's, in episodes; per iteration when asked, or with no usable episode limit; it survives a checkpoint")
     func betaPerEpisode() throws {
         let (imitation, _) = Self.settings(seed: 4)
-        let decay = imitation.dagger.betaDecay
         var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 16, workerID: 1, seed: 5)
         let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
         func segments(steps: Int) -> [TrajectorySegment] {
@@ -330,17 +329,17 @@ struct MegaDAggerTests {
         func beta(_ algorithm: MegaDAgger) -> Double { Double(algorithm.rolloutPlan.expertActionProbability) }
         func near(_ value: Double, _ expected: Double) -> Bool { abs(value - expected) < 1e-6 }
         // After the first iteration: the coming iteration's steps only.
-        #expect(near(beta(trained(episodeLimit: 1000)), Foundation.pow(decay, 0.256)))
-        #expect(near(beta(trained(episodeLimit: 200)), Foundation.pow(decay, 1.28)))
-        #expect(near(beta(trained(episodeLimit: 1000, stepsPerIteration: 512)), Foundation.pow(decay, 0.512)))
-        #expect(near(beta(trained(episodeLimit: 1000, perEpisode: false)), decay))
-        #expect(near(beta(trained(episodeLimit: 0)), decay), "no episode limit: iterations")
-        #expect(near(beta(trained(episodeLimit: 1_000_000)), decay), "a limit standing in for none: iterations")
+        #expect(near(beta(trained(episodeLimit: 1000)), Foundation.pow(0.7, 0.256)))
+        #expect(near(beta(trained(episodeLimit: 200)), Foundation.pow(0.7, 1.28)))
+        #expect(near(beta(trained(episodeLimit: 1000, stepsPerIteration: 512)), Foundation.pow(0.7, 0.512)))
+        #expect(near(beta(trained(episodeLimit: 1000, perEpisode: false)), 0.7))
+        #expect(near(beta(trained(episodeLimit: 0)), 0.7), "no episode limit: iterations")
+        #expect(near(beta(trained(episodeLimit: 1_000_000)), 0.7), "a limit standing in for none: iterations")
         // Then the steps actually collected count, and the "beta" metric is the plan's.
         let algorithm = trained(episodeLimit: 1000)
         for segment in second { _ = algorithm.ingest(segment) }
         let metrics = algorithm.trainIteration()
-        #expect(near(beta(algorithm), Foundation.pow(decay, Double(320 + 256) / 1000)))
+        #expect(near(beta(algorithm), Foundation.pow(0.7, Double(320 + 256) / 1000)))
         #expect(metrics.filter { $0.name == "beta" }.map(\.value) == [Double(algorithm.rolloutPlan.expertActionProbability)])
         // A restored learner keeps the clock.
         let (tensors, random) = algorithm.checkpointState()

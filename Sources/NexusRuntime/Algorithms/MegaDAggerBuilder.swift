@@ -12,18 +12,15 @@ struct MegaDAggerBuilder: AlgorithmBuilder {
     let acceptsDemonstrations = true
     let sections = ["dagger", "mega"]
 
-    /// The expert hands over faster than in DAgger (β falls by 0.5 per episode's worth of env
+    /// The expert hands over faster than in DAgger (β falls by 0.7 per episode's worth of env
     /// steps, `mega.beta_per_episode`; DAgger's by 0.95 an iteration): the gate's interventions
     /// and the safety fallback take over the rows the policy drives. With 0.95 an iteration the
     /// β rows were most of the queries (0.9× DAgger's on Pendulum-v1); with 0.25 an iteration
     /// the early policies drove the MuJoCo robots and fell (Walker2d-v5 29–42 falls a run to
-    /// DAgger's 7.5, Ant-v5 10 to 0). 0.5 an episode (was 0.7): with evaluations after every
-    /// iteration, 0.7's β rows were 74–85 % of the robots' queries; 0.5 took Walker2d-v5 from
-    /// 0.56× to under 0.5× DAgger's queries with its falls still under DAgger's, and no
-    /// environment measured did worse (docs/algorithms/mega-dagger.md). The first iteration is
-    /// 128 labels, the expert driving one copy per worker for whole episodes, the others idle.
+    /// DAgger's 7.5, Ant-v5 10 to 0). The first iteration is 128 labels, the expert driving one
+    /// copy per worker for whole episodes, the others idle (docs/algorithms/mega-dagger.md).
     func applyDefaults(to config: inout RunConfig) {
-        config.dagger.betaDecay = 0.5
+        config.dagger.betaDecay = 0.7
         config.dagger.firstExpertCopies = 1
         config.training.samplesPerIteration = 128
     }
