@@ -130,6 +130,12 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     return "\n".join(out)
 
 
+def race_protocol(row):
+    """A race row's (level, evaluated every this many iterations): only rows of one protocol are
+    compared (rows from before `eval_every` was kept were evaluated every 5)."""
+    return row["level"], row.get("eval_every", 5)
+
+
 def say_race(rows, envs, say):
     """MEGA-DAgger against DAgger to a normalised level (`benchmarks/suite/run --race`): per
     environment the medians over seeds (a seed that missed counts with all it spent) and the
@@ -137,10 +143,8 @@ def say_race(rows, envs, say):
     races = [r for r in rows if r["kind"] == "race"]
     if not races:
         return
-    # The newest protocol's rows (rows from before `eval_every` was kept evaluated every 5).
-    protocol = lambda r: (r["level"], r.get("eval_every", 5))
-    level, every = protocol(races[-1])
-    races = [r for r in races if protocol(r) == (level, every)]
+    level, every = race_protocol(races[-1])
+    races = [r for r in races if race_protocol(r) == (level, every)]
     say(f"## MEGA-DAgger against DAgger, to {level} normalised")
     say("")
     say("`benchmarks/suite/run --race`: each seed runs DAgger, then MEGA-DAgger, through the cluster (2 workers, the")
