@@ -25,22 +25,27 @@ public struct NexusProcess {
 
     /// Runs `nexus arguments…` to completion, stopping it (SIGTERM) after `timeout` seconds.
     /// `environment`: variables set for the child on top of this process's own; `input`: its
-    /// standard input (else none). Started as `TestProcess` starts children (swift-subprocess):
-    /// nothing of this process's leaks into it, and its end is seen however many siblings run.
-    public static func run(_ arguments: [String], timeout: Double = 120, environment: [String: String] = [:], input: String? = nil) async throws -> Result {
-        if let input { return try await collect(arguments, input: .string(input), timeout: timeout, environment: environment) }
-        return try await collect(arguments, input: .none, timeout: timeout, environment: environment)
+    /// standard input (else none); `directory`: where it runs (else this process's directory).
+    /// Started as `TestProcess` starts children (swift-subprocess): nothing of this process's
+    /// leaks into it, and its end is seen however many siblings run.
+    public static func run(
+        _ arguments: [String], timeout: Double = 120, environment: [String: String] = [:], input: String? = nil, directory: String? = nil
+    ) async throws -> Result {
+        if let input { return try await collect(arguments, input: .string(input), timeout: timeout, environment: environment, directory: directory) }
+        return try await collect(arguments, input: .none, timeout: timeout, environment: environment, directory: directory)
     }
 
     /// `run` with either kind of standard input (a string, or none).
-    private static func collect(_ arguments: [String], input: some InputProtocol, timeout: Double, environment: [String: String]) async throws -> Result {
+    private static func collect(
+        _ arguments: [String], input: some InputProtocol, timeout: Double, environment: [String: String], directory: String?
+    ) async throws -> Result {
         let watchdog = Mutex<Task<Void, any Error>?>(nil)
         defer { watchdog.withLock { $0?.cancel() } }
         // The output is read as it comes: a chatty child never blocks on a full pipe.
         let limit = 1 << 30
         let result = try await Subprocess.run(
             .path(FilePath(executable.path)), arguments: Arguments(arguments), environment: .inheriting(environment),
-            input: input, output: .string(limit: limit), error: .string(limit: limit)
+            workingDirectory: directory.map { FilePath($0) }, input: input, output: .string(limit: limit), error: .string(limit: limit)
         ) { execution in
             let pid = execution.processIdentifier.value
             watchdog.withLock { $0 = Task { try await Task.sleep(for: .seconds(timeout)); kill(pid, SIGTERM) } }

@@ -56,8 +56,26 @@ struct ChildEnvironmentTests {
     @Test("OpenBLAS is held to one thread unless the user set OPENBLAS_NUM_THREADS; everything else is inherited")
     func openBLASThreads() {
         let inherited = ["PATH": "/usr/bin", "PYTHONPATH": "/src"]
-        #expect(ChildEnvironment.make(from: inherited) == inherited.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 })
+        #expect(ChildEnvironment.make(from: inherited, launchedFrom: "/home/u") == inherited.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 })
         let chosen = ["OPENBLAS_NUM_THREADS": "2", "PATH": "/bin"]
-        #expect(ChildEnvironment.make(from: chosen) == chosen)
+        #expect(ChildEnvironment.make(from: chosen, launchedFrom: "/home/u") == chosen)
+        // In its own directory too, the rest is the launcher's.
+        #expect(ChildEnvironment.make(from: chosen, runningIn: "/tmp/env", launchedFrom: "/home/u") == chosen.merging(["PYTHONPATH": "/home/u"]) { $1 })
+    }
+
+    @Test("A child in another directory imports what python -m in the launcher's directory would: relative PYTHONPATH entries resolved there, the directory added")
+    func pythonPathFromElsewhere() {
+        let here = "/home/u/task"
+        func path(_ value: String?) -> String? {
+            ChildEnvironment.make(from: value.map { ["PYTHONPATH": $0] } ?? [:], runningIn: "/tmp/nexus-env-1", launchedFrom: here)["PYTHONPATH"]
+        }
+        #expect(path(".") == "/home/u/task")
+        #expect(path(nil) == "/home/u/task")
+        #expect(path("") == "/home/u/task")
+        #expect(path("src:/opt/lib") == "/home/u/task/src:/opt/lib:/home/u/task")
+        #expect(path("./src::../shared") == "/home/u/task/src:/home/u/task:/home/u/task/../shared")
+        #expect(ChildEnvironment.pythonPath("lib", resolvedAgainst: "/") == "/lib:/")
+        // In the launcher's own directory nothing needs resolving.
+        #expect(ChildEnvironment.make(from: ["PYTHONPATH": "."], runningIn: here, launchedFrom: here)["PYTHONPATH"] == ".")
     }
 }

@@ -1,13 +1,14 @@
 import Testing
+import Foundation
 
 @testable import NexusRuntime
 
 @Suite("The launcher's supervision rules (Supervisor)")
 struct SupervisorTests {
-    func supervisor(_ change: (inout Supervisor.Limits) -> Void = { _ in }) -> Supervisor {
+    func supervisor(workers: Int = 0, _ change: (inout Supervisor.Limits) -> Void = { _ in }) -> Supervisor {
         var limits = Supervisor.Limits(learnerRestarts: 2, expertRestarts: 1, workerRestarts: 2, workerBackoffSeconds: 0.5, workerSilenceSeconds: 2.5, unresponsiveSeconds: 4)
         change(&limits)
-        return Supervisor(limits: limits)
+        return Supervisor(workers: workers, limits: limits)
     }
 
     @Test("the learner's clean exit ends the run; its crashes restart it at once, within its own budget, then fail the run")
@@ -48,6 +49,19 @@ struct SupervisorTests {
         #expect(rules.restartCounts["worker"] == 2)
     }
 
+    @Test("when every worker the launcher starts is left down, the last one's exit fails the run; while one is still up, it goes on")
+    func everyWorkerDown() {
+        var rules = supervisor(workers: 2) { $0.workerRestarts = 0 }
+        #expect(rules.exited(.worker(2), cleanly: false, exit: "exited with status 1 (no module named 'task')", at: 1)
+            == [.note("worker 2 exited with status 1 (no module named 'task'); restarted 0 times already, leaving it down")])
+        #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1 (no module named 'task')", at: 2)
+            == [.failRun(.worker(1), reason: "every worker crashed and was restarted 0 times; the last, worker 1, exited with status 1 (no module named 'task')")])
+        // A worker that stopped cleanly was asked to: it is not a crash, and the others decide.
+        var stopped = supervisor(workers: 2) { $0.workerRestarts = 0 }
+        _ = stopped.exited(.worker(1), cleanly: true, exit: "exited with status 0", at: 1)
+        #expect(stopped.exited(.worker(2), cleanly: false, exit: "exited with status 1", at: 2).first.map { if case .note = $0 { true } else { false } } == true)
+    }
+
     @Test("the backoff stops doubling at 64 times the first")
     func backoffCap() {
         var rules = supervisor { $0.workerRestarts = 100; $0.workerBackoffSeconds = 1 }
@@ -85,5 +99,34 @@ struct SupervisorTests {
         #expect(rules.tick(at: 6, running: [.learner, .expert(0)]) == [])
         #expect(rules.tick(at: 500, running: []) == [], "not running: its exit is the news")
         #expect(rules.tick(at: 500, running: [.expert(7)]) == [], "never started")
+    }
+}
+
+@Suite("A crashed role's cause, read back from its log (ChildLog)")
+struct ChildLogTests {
+    @Test("the last Error: line of the newest start, without the prefix; none when that start wrote none")
+    func lastError() {
+        let log = """
+            --- 2026-12-07 nexus worker --id 1
+            Error: an older start's cause
+            --- 2026-12-07 nexus worker --id 1
+            2026-12-07T02:46:10 warning nexus.worker-1: restarting the environment
+            Error: the environment did not come back after 3 restarts
+            Error: the last words
+
+            """
+        #expect(ChildLog.lastError(in: Substring(log)) == "the last words")
+        #expect(ChildLog.lastError(in: Substring(log + "--- 2026-12-07 nexus worker --id 1\nstarting\n")) == nil)
+        #expect(ChildLog.lastError(in: "") == nil)
+    }
+
+    @Test("read from a file's tail; a missing file has nothing to say")
+    func fromFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-childlog-\(UInt32.random(in: 0...UInt32.max)).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let filler = String(repeating: "x", count: 100) + "\n"
+        try ("--- start\n" + String(repeating: filler, count: 2000) + "Error: it broke\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(ChildLog.lastError(atPath: path, tailBytes: 4096) == "it broke")
+        #expect(ChildLog.lastError(atPath: path + ".absent") == nil)
     }
 }

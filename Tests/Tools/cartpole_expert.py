@@ -4,6 +4,7 @@
 act: a linear rule, push toward where the pole is falling (reaches 500).
 flaky: the same rule, but every 4th call raises and every 7th returns the wrong shape:
   each such batch gets error answers, which workers count and ask again.
+broken, wide: fail every call (raise; answer [N, 3]): refused by the check before a run.
 """
 import numpy as np
 
@@ -26,3 +27,11 @@ class Flaky:
 
 
 flaky = Flaky()
+
+
+def broken(observations):
+    raise RuntimeError("broken on purpose")
+
+
+def wide(observations):
+    return np.zeros((len(observations), 3))

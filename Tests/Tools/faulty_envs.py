@@ -3,7 +3,7 @@
 FaultyCartPole-v0: Gymnasium's CartPole-v1 that misbehaves once per fault kind and run: each
 kind in `faults` ("raise", "reset", "nan", "shape", "die", "hang", comma-separated) fires in
 the first copy to have taken `every` × (its position + 1) steps in one server process, and
-only once per run (a marker file in `markers`, taken with O_EXCL, says it fired); with
+only once per run (but "make" fires whenever the environment is made: it cannot be) (a marker file in `markers`, taken with O_EXCL, says it fired); with
 `only_in`, only in servers whose parent's command line holds that word (`worker`: a
 worker's environments, `learner`: the evaluation's). Nexus must count each, restart the
 server and go on.
@@ -34,6 +34,8 @@ class FaultyCartPole(CartPoleEnv):
             with open(f"/proc/{os.getppid()}/cmdline", "rb") as parent:
                 if str(only_in).encode() not in parent.read().split(b"\0"):
                     self.faults = []
+        if "make" in self.faults:
+            raise RuntimeError("the environment cannot be made here, on purpose")
         self.markers = str(markers)
         self.every = int(every)
         self.steps = 0

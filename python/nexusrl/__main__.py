@@ -33,14 +33,51 @@ def _expert(arguments):
 
 
 def _check_expert(arguments):
+    """Loads the expert; with --action-space, also asks it about a few states (the
+    environment's first resets: made here from --env, or given as --observations) and checks
+    its answer as the expert server would, so an expert that raises or answers in the wrong
+    shape is refused before the run starts rather than failing every worker's query."""
+    import json
+
+    import numpy as np
+
+    from nexusrl.expert import ActionSpace
     from nexusrl.sources import ExpertSourceError, load_expert
 
     try:
-        load_expert(arguments.expert)
+        expert = load_expert(arguments.expert)
     except ExpertSourceError as error:
         print(f"nexusrl check-expert: {error}", file=sys.stderr)
         return 64
-    print(f"{arguments.expert}: loads")
+    if arguments.action_space is None:
+        print(f"{arguments.expert}: loads")
+        return 0
+    from nexusrl.environment import error_text, first_observations
+
+    try:
+        space = ActionSpace(arguments.action_space)
+        if arguments.env:
+            env_id, kwargs = _environment_arguments(arguments)
+            observations, where = first_observations(env_id, kwargs, count=4), f"the first observations of {env_id}"
+        else:
+            observations, where = np.asarray(json.loads(arguments.observations or "[]"), dtype=np.float32), "the environment's first observations"
+            if observations.ndim != 2 or len(observations) == 0:
+                raise ValueError("--observations must be a non-empty JSON list of rows")
+    except Exception as error:  # a bad argument, or the user's environment failing to reset
+        print(f"nexusrl check-expert: {error_text(error)}", file=sys.stderr)
+        return 64
+    failed = f"nexusrl check-expert: {arguments.expert} failed on {len(observations)} of {where}"
+    try:
+        answer = expert(observations)
+    except Exception as error:  # the user's expert: any failure is the check's answer
+        print(f"{failed}: {error_text(error)}", file=sys.stderr)
+        return 64
+    try:
+        space.shape_actions(answer, len(observations))
+    except ValueError as error:  # the answer's shape or values: the message says which
+        print(f"{failed}: {error}", file=sys.stderr)
+        return 64
+    print(f"{arguments.expert}: loads, and answers {len(observations)} of {where}")
     return 0
 
 
@@ -112,8 +149,12 @@ def main(argv=None):
     expert.add_argument("--keys", help="serve over CurveZMQ with DIR/server.key, admitting the keys in DIR/allowed_clients (nexus keys generate)", metavar="DIR")
     expert.add_argument("--announce", help="write the bound endpoint to this JSON file once listening")
     expert.add_argument("--watch-parent", action="store_true", help="stop when standard input closes (set by nexus train)")
-    check = commands.add_parser("check-expert", help="Load an expert once and exit 0, or say why it does not load.")
+    check = commands.add_parser("check-expert", help="Load an expert (and with --action-space ask it about a few states) and exit 0, or say why it fails.")
     check.add_argument("--expert", required=True, help="MODULE:CALLABLE or sb3:PATH.zip")
+    check.add_argument("--action-space", help="discrete:N or box:D: also ask the expert about a few states and check its answers")
+    check.add_argument("--env", help="with --action-space: the Gymnasium environment whose first resets are asked about (ID or MODULE:ID)")
+    check.add_argument("--kwargs", default="{}", help="keyword arguments of gymnasium.make as a JSON object of texts")
+    check.add_argument("--observations", help="with --action-space and no --env: the states to ask about, a JSON list of rows")
     for name, text in (("env", "Step COPIES copies of a Gymnasium environment for one Nexus client (started by nexus)."),
                        ("describe-env", "Print a Gymnasium environment's spaces as JSON, or say why it cannot be made."),
                        ("bench-env", "Steps/s of Gymnasium's SyncVectorEnv with random actions in this process (nexus bench env's baseline).")):

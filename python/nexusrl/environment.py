@@ -75,6 +75,17 @@ def make_environment(env_id, kwargs):
     return gym.make(env_id, **kwargs)
 
 
+def first_observations(env_id, kwargs, count):
+    """`count` observations of the environment, as flat float32 rows: its resets from seeds
+    0, 1, … (what the expert check asks the expert about)."""
+    env = make_environment(env_id, kwargs)
+    try:
+        rows = [np.asarray(env.reset(seed=seed)[0], dtype=np.float32).reshape(-1) for seed in range(count)]
+    finally:
+        env.close()
+    return np.stack(rows)
+
+
 class Environments:
     """`copies` copies of one environment, stepped together with same-step autoreset.
 

@@ -10,6 +10,8 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let name: String
     public let arguments: [String]
+    /// Where its standard output and errors go.
+    public let logPath: String
     /// When it was started (the launcher judges silence only since then).
     public let started = ContinuousClock.now
     private let process: Process
@@ -20,10 +22,12 @@ public final class ChildProcess: Sendable {
     public init(name: String, executable: URL, arguments: [String], logPath: String, workingDirectory: String? = nil) throws {
         self.name = name
         self.arguments = arguments
+        self.logPath = logPath
         process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ChildEnvironment.make(from: ProcessInfo.processInfo.environment)
+        process.environment = ChildEnvironment.make(
+            from: ProcessInfo.processInfo.environment, runningIn: workingDirectory, launchedFrom: FileManager.default.currentDirectoryPath)
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw RuntimeError("cannot open log file \(logPath)") }

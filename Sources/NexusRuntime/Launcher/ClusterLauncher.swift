@@ -80,7 +80,7 @@ public final class ClusterLauncher {
             config.security.keys = directory
         }
         self.config = config
-        supervisor = Supervisor(limits: .init(
+        supervisor = Supervisor(workers: config.workers, limits: .init(
             learnerRestarts: config.launcher.maxLearnerRestarts, expertRestarts: config.launcher.maxExpertRestarts,
             workerRestarts: config.launcher.maxWorkerRestarts, workerBackoffSeconds: config.launcher.restartBackoffSeconds,
             workerSilenceSeconds: config.worker.heartbeatSeconds * config.launcher.silentHeartbeats,
@@ -154,7 +154,7 @@ public final class ClusterLauncher {
                     progress.finish()
                     logger.warning("\(message)")
                 case .failRun(let role, let reason):
-                    throw RuntimeError("\(reason); see \(run.log(Self.logName(of: role)))")
+                    throw RunFailure("\(reason); see \(run.log(Self.logName(of: role)))")
                 case .kill(let role, let reason):
                     progress.finish()
                     logger.warning("\(reason)")
@@ -202,7 +202,10 @@ public final class ClusterLauncher {
         for (role, child) in children where !child.isRunning && !exitsSeen.contains(child.pid) {
             exitsSeen.insert(child.pid)
             let cleanly = child.exit.map { $0.status == 0 && !$0.signalled } ?? false
-            actions += supervisor.exited(role, cleanly: cleanly, exit: child.exitDescription, at: now)
+            var exit = child.exitDescription
+            // The cause, where the role wrote one, on the console beside its status.
+            if !cleanly, let cause = ChildLog.lastError(atPath: child.logPath) { exit += " (\(cause))" }
+            actions += supervisor.exited(role, cleanly: cleanly, exit: exit, at: now)
         }
         return actions
     }
@@ -269,7 +272,7 @@ public final class ClusterLauncher {
             } catch let error as KilledWhileStarting {
                 if let learner { exitsSeen.insert(learner.pid) }
                 for case .failRun(let role, let reason) in supervisor.exited(.learner, cleanly: false, exit: "was killed while starting", at: now) {
-                    throw RuntimeError("\(reason); see \(run.log(Self.logName(of: role)))")
+                    throw RunFailure("\(reason); see \(run.log(Self.logName(of: role)))")
                 }
                 logger.warning("\(error.message); starting it again")
             }

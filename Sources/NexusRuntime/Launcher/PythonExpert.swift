@@ -1,5 +1,6 @@
 import Foundation
 import NexusEnvironments
+import NexusNN
 import NexusTransport
 import Synchronization
 
@@ -37,14 +38,9 @@ public enum PythonExpert {
     public static func arguments(
         expert: String, spec: EnvironmentSpec, maxBatch: Int, bind: String, announce: String?, watchParent: Bool, curveKeys: String? = nil
     ) -> [String] {
-        let space: String
-        switch spec.actionSpace {
-        case .discrete(let count): space = "discrete:\(count)"
-        case .box(let low, _): space = "box:\(low.count)"
-        }
         var arguments = [
             "-m", "nexusrl", "expert", "--expert", expert, "--endpoint", bind,
-            "--observation-dim", "\(spec.observationDim)", "--action-space", space, "--max-batch", "\(maxBatch)",
+            "--observation-dim", "\(spec.observationDim)", "--action-space", actionSpace(spec), "--max-batch", "\(maxBatch)",
         ]
         if let announce { arguments += ["--announce", announce] }
         if let curveKeys { arguments += ["--keys", curveKeys] }
@@ -69,11 +65,41 @@ public enum PythonExpert {
         throw RuntimeError("cannot run \(python.path): \(String(cString: strerror(errno)))")
     }
 
-    /// Loads the expert once in the interpreter (`python -m nexusrl check-expert`): a module
-    /// that does not import, a missing callable, an unreadable SB3 file or a missing `nexusrl`
-    /// is refused before anything starts, with Python's own message.
+    /// The action space as the Python side reads it: `discrete:N` or `box:D`.
+    static func actionSpace(_ spec: EnvironmentSpec) -> String {
+        switch spec.actionSpace {
+        case .discrete(let count): return "discrete:\(count)"
+        case .box(let low, _): return "box:\(low.count)"
+        }
+    }
+
+    /// Loads the expert once in the interpreter (`python -m nexusrl check-expert`) and asks it
+    /// about the environment's first few states: a module that does not import, a missing
+    /// callable, an unreadable SB3 file, a missing `nexusrl`, an expert that raises or answers
+    /// in the wrong shape is refused before anything starts, with Python's own message. (An
+    /// expert that only failed on its queries in the workers left the run waiting, its
+    /// console silent, until its time ran out.)
     static func check(_ config: RunConfig) throws {
-        _ = try run(config.python, ["check-expert", "--expert", config.expert.python], what: "expert.python \(config.expert.python)")
+        let spec = try config.environmentSpec
+        var arguments = ["check-expert", "--expert", config.expert.python, "--action-space", actionSpace(spec)]
+        if let name = GymEnvironmentID.gymnasiumName(config.env) {
+            arguments += ["--env", name, "--kwargs", GymEnvironments.kwargsJSON(config.envKwargs)]
+        } else {
+            let rows = try firstObservations(of: EnvironmentRegistry.type(for: config.env), arguments: config.environmentArguments, count: 4)
+            arguments += ["--observations", "[" + rows.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"]
+        }
+        _ = try run(config.python, arguments, what: "expert.python \(config.expert.python)")
+    }
+
+    /// `count` start states of a built-in environment (resets from seeds 0, 1, …).
+    static func firstObservations(of type: any Environment.Type, arguments: EnvironmentArguments, count: Int) -> [[Float]] {
+        (0..<count).map { seed in
+            var environment = type.init()
+            environment.apply(arguments)
+            var random = RandomSource(seed: UInt64(seed))
+            environment.reset(random: &random)
+            return environment.observation()
+        }
     }
 
     /// `python -m nexusrl ARGUMENTS` to its end: its output (standard output and errors),
@@ -108,6 +134,9 @@ public enum PythonExpert {
             let reason = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }).map(String.init) ?? "exit status \(process.terminationStatus)"
             if reason.contains("No module named nexusrl") {
                 throw RuntimeError("\(what): \(python) has no nexusrl package (pip install ./python, or set PYTHONPATH)")
+            }
+            if reason.contains("nexusrl: error: unrecognized arguments") {
+                throw RuntimeError("\(what): the nexusrl package in \(python) is older than this nexus (\(reason)); install it again from this nexus's python/ (pip install ./python)")
             }
             if reason.contains("No module named 'gymnasium'") {
                 throw RuntimeError("\(what): \(python) has no gymnasium (pip install gymnasium)")

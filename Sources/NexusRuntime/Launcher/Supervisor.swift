@@ -57,6 +57,9 @@ struct Supervisor {
     }
 
     let limits: Limits
+    /// The workers the launcher starts (ids 1…workers): with every one of them left down the
+    /// run cannot go on.
+    let workers: Int
     private(set) var restarts: [Role: Int] = [:]
     /// Workers whose restart is scheduled, and when it is due.
     private var due: [UInt32: Double] = [:]
@@ -66,7 +69,10 @@ struct Supervisor {
     /// Workers killed for silence whose exit has not been seen yet (killed once).
     private var silenced: Set<UInt32> = []
 
-    init(limits: Limits) { self.limits = limits }
+    init(workers: Int = 0, limits: Limits) {
+        self.workers = workers
+        self.limits = limits
+    }
 
     /// Restarts so far by kind of role ("worker": all workers', "expert": all experts'), every
     /// kind present (0 where none).
@@ -93,6 +99,11 @@ struct Supervisor {
             let count = restarts[role, default: 0]
             guard count < limits.workerRestarts else {
                 abandoned.insert(id)
+                // Left down one by one, the run would wait with no worker until its time
+                // ran out; the last one's cause ends it instead.
+                if workers > 0, (1...UInt32(workers)).allSatisfy({ abandoned.contains($0) }) {
+                    return [.failRun(role, reason: "every worker crashed and was restarted \(count) times; the last, \(role), \(exit)")]
+                }
                 return [.note("\(role) \(exit); restarted \(count) times already, leaving it down")]
             }
             let delay = limits.workerBackoffSeconds * Double(1 << min(count, 6))

@@ -52,7 +52,7 @@ extension ConfigKeys {
     ]
 
     static let launcher: [ConfigKey] = [
-        .key("launcher.max_worker_restarts", \.launcher.maxWorkerRestarts, .atLeast(0), "restarts of each worker before the run fails"),
+        .key("launcher.max_worker_restarts", \.launcher.maxWorkerRestarts, .atLeast(0), "restarts of each worker before it is left down (the run fails when every worker it started is)"),
         .key("launcher.max_learner_restarts", \.launcher.maxLearnerRestarts, .atLeast(0), "restarts of the learner (from its newest checkpoint)"),
         .key("launcher.max_expert_restarts", \.launcher.maxExpertRestarts, .atLeast(0), "restarts of each expert"),
         .key("launcher.restart_backoff_seconds", \.launcher.restartBackoffSeconds, .seconds(), "first wait before a restart (doubling)"),
