@@ -1,4 +1,5 @@
 @testable import NexusRuntime
+import NexusWire
 import Testing
 
 @Suite("The launcher's progress line")
@@ -10,5 +11,16 @@ struct ClusterProgressTests {
         #expect(ClusterProgress.target(RunConfig.noTarget) == "no target")
         #expect(ClusterProgress.target(.infinity) == "no target")
         #expect(ClusterProgress.target(nil) == "no target")
+    }
+
+    @Test("what was recovered from shows on the line only where it happened: expert errors, env failures")
+    func troubles() {
+        func status(_ metrics: [(String, Double)]) -> ControlMessage.Status {
+            ControlMessage.Status(role: "learner", runID: "r", policyVersion: 1, metrics: metrics.map { Metric(name: $0.0, value: $0.1) })
+        }
+        #expect(ClusterProgress.troubles(status([("env_steps", 100)])) == "")
+        #expect(ClusterProgress.troubles(status([("expert_errors", 0), ("env_failures", 0)])) == "")
+        #expect(ClusterProgress.troubles(status([("expert_errors", 23), ("env_failures", 0)])) == " | expert errors 23")
+        #expect(ClusterProgress.troubles(status([("env_failures", 4), ("expert_errors", 2)])) == " | expert errors 2 | env failures 4")
     }
 }

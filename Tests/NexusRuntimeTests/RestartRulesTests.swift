@@ -154,11 +154,11 @@ struct RestartRulesTests {
     }
 }
 
-@Suite("Environment failure counts")
-struct EnvFailureTallyTests {
+@Suite("Counts the workers keep over a learner's life (env failures, expert errors)")
+struct WorkerCountTallyTests {
     @Test("the run's total adds each worker process's new failures; a restarted worker (a new process) counts from zero and its predecessor's stay; a count that drops adds nothing")
     func tally() {
-        var tally = EnvFailureTally()
+        var tally = WorkerCountTally()
         let (first, second, restarted) = (Array("worker-1-100".utf8), Array("worker-2-101".utf8), Array("worker-1-102".utf8))
         tally.heard(process: first, count: 0)
         tally.heard(process: first, count: 3)

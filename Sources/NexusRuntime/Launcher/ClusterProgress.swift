@@ -29,6 +29,7 @@ struct ClusterProgress {
             Int(status[metric: "iteration"] ?? 0), status.policyVersion, steps, UInt64(status[metric: "expert_queries"] ?? 0),
             evalReturn, target, rate, workers.alive, workers.total)
         if restarts > 0 { text += " | restarts \(restarts)" }
+        text += Self.troubles(status)
         let wall = status[metric: "wall_seconds"] ?? 0
         text += String(format: " | %.1f s", wall)
         if let estimate = budget?.estimate(wallSeconds: wall, envSteps: steps, iteration: Int(status[metric: "iteration"] ?? 0)) {
@@ -38,6 +39,15 @@ struct ClusterProgress {
     }
 
     mutating func finish() { line.finish() }
+
+    /// What went wrong and was recovered from, where anything did: " | expert errors 23" (queries
+    /// asked again: an expert that fails on some states is otherwise silent here, its reason in
+    /// the workers' logs), " | env failures 4"; "" when nothing did.
+    static func troubles(_ status: ControlMessage.Status) -> String {
+        [("expert_errors", "expert errors"), ("env_failures", "env failures")].reduce(into: "") { text, item in
+            if let count = status[metric: item.0], count > 0 { text += " | \(item.1) \(UInt64(count))" }
+        }
+    }
 
     /// "target 475", or "no target" for a run without one (a gym: environment whose registry
     /// names no threshold: its target is `RunConfig.noTarget`, not a number to print).

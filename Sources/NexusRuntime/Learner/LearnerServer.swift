@@ -101,7 +101,7 @@ public final class LearnerServer: Sendable {
             rejectedMessages: total { $0.rejectedMessages + $0.malformedMessages }, handshakeFailures: total(\.handshakeFailures),
             authFailures: sockets.reduce(0) { $0 + $1.0.authFailures(under: $1.1) }, slowPeerRepliesDropped: total(\.droppedSlowPeer),
             welcomesWithoutWeights: controlPlane.welcomesWithoutWeights, hellosRefused: controlPlane.hellosRefused,
-            envFailures: controlPlane.envFailures + evaluator.failures
+            envFailures: controlPlane.envFailures + evaluator.failures, expertErrors: controlPlane.expertErrors
         ).metrics
     }
 
@@ -244,7 +244,7 @@ public final class LearnerServer: Sendable {
             }
             try self.control.reply(to: peer, .control(.welcome(welcome)))
         case .heartbeat(let heartbeat):
-            controlPlane.heard(peer, workerID: heartbeat.workerID, envFailures: heartbeat.envFailures)
+            controlPlane.heard(peer, workerID: heartbeat.workerID, envFailures: heartbeat.envFailures, expertErrors: heartbeat.expertErrors)
         case .statusRequest:
             try self.control.reply(to: peer, encoded: controlPlane.encodedStatus { self.networkMetrics })
         case .stop(let reason):

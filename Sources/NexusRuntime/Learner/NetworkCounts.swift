@@ -12,13 +12,16 @@ struct NetworkCounts: Equatable {
     var hellosRefused: UInt64 = 0
     /// Workers' failed `gym:` environment steps (their heartbeats) and the evaluation's.
     var envFailures: UInt64 = 0
+    /// Workers' expert queries without a usable answer (their heartbeats).
+    var expertErrors: UInt64 = 0
 
     static let names = [
         "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights", "hellos_refused", "env_failures",
+        "expert_errors",
     ]
 
     var metrics: [Metric] {
-        let values = [rejectedMessages, handshakeFailures, authFailures, slowPeerRepliesDropped, welcomesWithoutWeights, hellosRefused, envFailures]
+        let values = [rejectedMessages, handshakeFailures, authFailures, slowPeerRepliesDropped, welcomesWithoutWeights, hellosRefused, envFailures, expertErrors]
         return zip(Self.names, values).map { Metric(name: $0, value: Double($1)) }
     }
 

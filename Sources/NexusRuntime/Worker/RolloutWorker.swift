@@ -39,6 +39,8 @@ public final class RolloutWorker: Sendable {
     private let fusion = Mutex<(conflicts: Int, filtered: Int)>((0, 0))
     /// Steps of a `gym:` environment that failed (raised, hung, died, answered nonsense).
     private let envFailures = Atomic<Int>(0)
+    /// The expert clients once made: their retries go into the heartbeats.
+    private let expertClients = Mutex<[ExpertClient]>([])
 
     public init(options: Options, logger: Logger) {
         self.options = options
@@ -79,6 +81,7 @@ public final class RolloutWorker: Sendable {
         // Several experts (expert.endpoints) are all asked; their labels are fused.
         let experts = try config.algorithm.requirements.contains(.expert)
             ? ExpertClient.panel(for: config, spec: spec, workerID: options.workerID, security: security, logger: logger) : []
+        expertClients.withLock { $0 = experts }
 
         try await runUntilStopped(stop, [
             RoleLoop { try await inbox.run() },
@@ -167,7 +170,8 @@ public final class RolloutWorker: Sendable {
             sequence += 1
             let (steps, version) = progress.withLock { $0 }
             try await control.send(.control(.heartbeat(.init(workerID: options.workerID, sequence: sequence, envSteps: steps, policyVersion: version,
-                envFailures: UInt64(envFailures.load(ordering: .relaxed))))))
+                envFailures: UInt64(envFailures.load(ordering: .relaxed)),
+                expertErrors: UInt64(expertClients.withLock { $0.reduce(0) { $0 + $1.retries } })))))
             try await Task.sleep(for: .seconds(seconds))
         }
     }

@@ -33,6 +33,7 @@ extension ControlMessage {
             c.pointee.env_steps = heartbeat.envSteps
             c.pointee.policy_version = heartbeat.policyVersion
             c.pointee.env_failures = heartbeat.envFailures
+            c.pointee.expert_errors = heartbeat.expertErrors
             message.pointee.kind_case = NEXUS__V1__CONTROL__KIND_HEARTBEAT
             message.pointee.heartbeat = c
         case .statusRequest:
@@ -80,7 +81,8 @@ extension ControlMessage {
                     refused: try reader.string(c.refused, field: field + ".welcome.refused")))
         case NEXUS__V1__CONTROL__KIND_HEARTBEAT:
             let c = try reader.required(m.heartbeat, field: field + ".heartbeat").pointee
-            self = .heartbeat(Heartbeat(workerID: c.worker_id, sequence: c.sequence, envSteps: c.env_steps, policyVersion: c.policy_version, envFailures: c.env_failures))
+            self = .heartbeat(Heartbeat(workerID: c.worker_id, sequence: c.sequence, envSteps: c.env_steps, policyVersion: c.policy_version, envFailures: c.env_failures,
+                expertErrors: c.expert_errors))
         case NEXUS__V1__CONTROL__KIND_STATUS_REQUEST:
             self = .statusRequest
         case NEXUS__V1__CONTROL__KIND_STATUS:

@@ -547,7 +547,7 @@ const ProtobufCMessageDescriptor nexus__v1__welcome__descriptor =
   (ProtobufCMessageInit) nexus__v1__welcome__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[5] =
+static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[6] =
 {
   {
     "worker_id",
@@ -609,10 +609,23 @@ static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[5]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expert_errors",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__Heartbeat, expert_errors),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__heartbeat__field_indices_by_name[] = {
   4,   /* field[4] = env_failures */
   2,   /* field[2] = env_steps */
+  5,   /* field[5] = expert_errors */
   3,   /* field[3] = policy_version */
   1,   /* field[1] = sequence */
   0,   /* field[0] = worker_id */
@@ -620,7 +633,7 @@ static const unsigned nexus__v1__heartbeat__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__heartbeat__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor nexus__v1__heartbeat__descriptor =
 {
@@ -630,7 +643,7 @@ const ProtobufCMessageDescriptor nexus__v1__heartbeat__descriptor =
   "Nexus__V1__Heartbeat",
   "nexus.v1",
   sizeof(Nexus__V1__Heartbeat),
-  5,
+  6,
   nexus__v1__heartbeat__field_descriptors,
   nexus__v1__heartbeat__field_indices_by_name,
   1,  nexus__v1__heartbeat__number_ranges,

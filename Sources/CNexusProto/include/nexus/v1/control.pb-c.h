@@ -80,10 +80,14 @@ struct  Nexus__V1__Heartbeat
    * this worker process's failed gym: environment steps so far
    */
   uint64_t env_failures;
+  /*
+   * this worker process's expert queries without a usable answer so far (each asked again)
+   */
+  uint64_t expert_errors;
 };
 #define NEXUS__V1__HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__heartbeat__descriptor) \
-    , 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0 }
 
 
 struct  Nexus__V1__StatusRequest
