@@ -63,15 +63,24 @@ struct Train: AsyncParsableCommand {
         let executable = NexusExecutable.url
         let launcher: ClusterLauncher
         let outcome: ClusterLauncher.Outcome
+        // Refused before anything starts (the checks of the launcher's construction): exit 64
+        // with the usage line, as a bad flag gets.
         do {
             launcher = try ClusterLauncher(
                 config: config, runDirectory: resume ?? runDir ?? RunDirectory.defaultPath(algo: config.algo, env: config.env),
                 executable: executable, resume: resume != nil, overwrite: overwrite, logger: Logger(label: "nexus.train"))
-            outcome = try await launcher.run(until: stop)
         } catch let error as RuntimeError {
             throw ValidationError(error.description)
         } catch let error as ConfigError {
             throw ValidationError(error.description)
+        }
+        // A run that started and could not go on: exit 1, the cause named.
+        do {
+            outcome = try await launcher.run(until: stop)
+        } catch let error as RuntimeError {
+            throw RunFailure(error.description)
+        } catch let error as ConfigError {
+            throw RunFailure(error.description)
         }
         let summary = (try? String(contentsOfFile: outcome.summaryPath, encoding: .utf8)) ?? "{}"
         print(summary, terminator: "")

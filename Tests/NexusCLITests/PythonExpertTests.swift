@@ -47,7 +47,7 @@ struct PythonExpertTests {
         #expect((summary["reached_target"] as? NSNumber)?.boolValue == true)
         // The workers' count reaches the summary through their heartbeats (the first error,
         // at call 4, is followed by a 2 s wait before the query is asked again).
-        #expect(((summary["expert_errors"] as? NSNumber)?.intValue ?? 0) >= 1, "\(summary)")
+        #expect(((summary["expert_retries"] as? NSNumber)?.intValue ?? 0) >= 1, "\(summary)")
         let log = FileBytes.text(directory + "/logs/expert.log") ?? ""
         #expect(log.contains("RuntimeError: call 4 fails on purpose"), "\(log)")
         #expect(log.contains("ValueError: the expert returned an array of shape"), "\(log)")

@@ -19,8 +19,8 @@ struct ClusterProgressTests {
             ControlMessage.Status(role: "learner", runID: "r", policyVersion: 1, metrics: metrics.map { Metric(name: $0.0, value: $0.1) })
         }
         #expect(ClusterProgress.troubles(status([("env_steps", 100)])) == "")
-        #expect(ClusterProgress.troubles(status([("expert_errors", 0), ("env_failures", 0)])) == "")
-        #expect(ClusterProgress.troubles(status([("expert_errors", 23), ("env_failures", 0)])) == " | expert errors 23")
-        #expect(ClusterProgress.troubles(status([("env_failures", 4), ("expert_errors", 2)])) == " | expert errors 2 | env failures 4")
+        #expect(ClusterProgress.troubles(status([("expert_retries", 0), ("env_failures", 0)])) == "")
+        #expect(ClusterProgress.troubles(status([("expert_retries", 23), ("env_failures", 0)])) == " | expert retries 23")
+        #expect(ClusterProgress.troubles(status([("env_failures", 4), ("expert_retries", 2)])) == " | expert retries 2 | env failures 4")
     }
 }

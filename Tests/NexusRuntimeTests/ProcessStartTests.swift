@@ -63,7 +63,7 @@ struct ChildEnvironmentTests {
         #expect(ChildEnvironment.make(from: chosen, runningIn: "/tmp/env", launchedFrom: "/home/u") == chosen.merging(["PYTHONPATH": "/home/u"]) { $1 })
     }
 
-    @Test("A child in another directory imports what python -m in the launcher's directory would: relative PYTHONPATH entries resolved there, the directory added")
+    @Test("A child in another directory imports what python -m in the launcher's directory would: that directory first, relative PYTHONPATH entries resolved there")
     func pythonPathFromElsewhere() {
         let here = "/home/u/task"
         func path(_ value: String?) -> String? {
@@ -72,9 +72,9 @@ struct ChildEnvironmentTests {
         #expect(path(".") == "/home/u/task")
         #expect(path(nil) == "/home/u/task")
         #expect(path("") == "/home/u/task")
-        #expect(path("src:/opt/lib") == "/home/u/task/src:/opt/lib:/home/u/task")
-        #expect(path("./src::../shared") == "/home/u/task/src:/home/u/task:/home/u/task/../shared")
-        #expect(ChildEnvironment.pythonPath("lib", resolvedAgainst: "/") == "/lib:/")
+        #expect(path("src:/opt/lib") == "/home/u/task:/home/u/task/src:/opt/lib")
+        #expect(path("./src::../shared") == "/home/u/task:/home/u/task/src:/home/u/task/../shared")
+        #expect(ChildEnvironment.pythonPath("lib", resolvedAgainst: "/") == "/:/lib")
         // In the launcher's own directory nothing needs resolving.
         #expect(ChildEnvironment.make(from: ["PYTHONPATH": "."], runningIn: here, launchedFrom: here)["PYTHONPATH"] == ".")
     }

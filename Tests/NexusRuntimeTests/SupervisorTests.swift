@@ -56,10 +56,14 @@ struct SupervisorTests {
             == [.note("worker 2 exited with status 1 (no module named 'task'); restarted 0 times already, leaving it down")])
         #expect(rules.exited(.worker(1), cleanly: false, exit: "exited with status 1 (no module named 'task')", at: 2)
             == [.failRun(.worker(1), reason: "every worker crashed and was restarted 0 times; the last, worker 1, exited with status 1 (no module named 'task')")])
-        // A worker that stopped cleanly was asked to: it is not a crash, and the others decide.
-        var stopped = supervisor(workers: 2) { $0.workerRestarts = 0 }
+        // A worker that stopped cleanly is not a crash, but it is not running either: with the
+        // other left down, no worker is left, and the run fails with that one's cause.
+        var stopped = supervisor(workers: 3) { $0.workerRestarts = 0 }
         _ = stopped.exited(.worker(1), cleanly: true, exit: "exited with status 0", at: 1)
-        #expect(stopped.exited(.worker(2), cleanly: false, exit: "exited with status 1", at: 2).first.map { if case .note = $0 { true } else { false } } == true)
+        #expect(stopped.exited(.worker(2), cleanly: false, exit: "exited with status 1", at: 2)
+            == [.note("worker 2 exited with status 1; restarted 0 times already, leaving it down")])
+        #expect(stopped.exited(.worker(3), cleanly: false, exit: "exited with status 1", at: 3)
+            == [.failRun(.worker(3), reason: "no worker is left (each crashed past 0 restarts or stopped); the last, worker 3, exited with status 1")])
     }
 
     @Test("the backoff stops doubling at 64 times the first")
@@ -118,6 +122,22 @@ struct ChildLogTests {
         #expect(ChildLog.lastError(in: Substring(log)) == "the last words")
         #expect(ChildLog.lastError(in: Substring(log + "--- 2026-12-07 nexus worker --id 1\nstarting\n")) == nil)
         #expect(ChildLog.lastError(in: "") == nil)
+        // Python's logging writes "--- Logging error ---": not a start.
+        #expect(ChildLog.lastError(in: "--- 2026-12-07 nexus expert\nError: it broke\n--- Logging error ---\n") == "it broke")
+    }
+
+    @Test("a Python expert's causes: its refusal, or a traceback's last line; other lines are not causes")
+    func pythonCauses() {
+        let traceback = """
+            --- 2026-12-07 nexus expert --bind tcp://127.0.0.1:*
+            Traceback (most recent call last):
+              File "experts.py", line 3, in act
+            numpy.core._exceptions._UFuncOutputCastingError: Cannot cast ufunc
+            """
+        #expect(ChildLog.lastError(in: Substring(traceback)) == "numpy.core._exceptions._UFuncOutputCastingError: Cannot cast ufunc")
+        #expect(ChildLog.lastError(in: "--- 2026-12-07 nexus expert\nnexusrl expert: action space \"box\" is not discrete:N or box:D\n")
+            == "nexusrl expert: action space \"box\" is not discrete:N or box:D")
+        #expect(ChildLog.lastError(in: "--- 2026-12-07 nexus expert\nnexusrl expert listening on tcp://127.0.0.1:5555\nnote: all well\n") == nil)
     }
 
     @Test("read from a file's tail; a missing file has nothing to say")

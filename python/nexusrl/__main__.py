@@ -58,7 +58,7 @@ def _check_expert(arguments):
         space = ActionSpace(arguments.action_space)
         if arguments.env:
             env_id, kwargs = _environment_arguments(arguments)
-            observations, where = first_observations(env_id, kwargs, count=4), f"the first observations of {env_id}"
+            observations, where = first_observations(env_id, kwargs, count=max(1, arguments.rows)), f"the first observations of {env_id}"
         else:
             observations, where = np.asarray(json.loads(arguments.observations or "[]"), dtype=np.float32), "the environment's first observations"
             if observations.ndim != 2 or len(observations) == 0:
@@ -155,6 +155,7 @@ def main(argv=None):
     check.add_argument("--env", help="with --action-space: the Gymnasium environment whose first resets are asked about (ID or MODULE:ID)")
     check.add_argument("--kwargs", default="{}", help="keyword arguments of gymnasium.make as a JSON object of texts")
     check.add_argument("--observations", help="with --action-space and no --env: the states to ask about, a JSON list of rows")
+    check.add_argument("--rows", type=int, default=4, help="with --env: how many start states to ask about in one call (at most the expert's max batch)")
     for name, text in (("env", "Step COPIES copies of a Gymnasium environment for one Nexus client (started by nexus)."),
                        ("describe-env", "Print a Gymnasium environment's spaces as JSON, or say why it cannot be made."),
                        ("bench-env", "Steps/s of Gymnasium's SyncVectorEnv with random actions in this process (nexus bench env's baseline).")):

@@ -8,9 +8,9 @@
 ///
 /// A child started in another directory than this process's (an environment server runs in a
 /// folder of its own) gets `PYTHONPATH` with its relative entries resolved against this
-/// process's directory, and that directory added last: Python there then imports what
-/// `python -m` run here would (`-m` puts the working directory on `sys.path`), as the checks
-/// before a run and the expert do. `PYTHONPATH=.` with a user's own environment module
+/// process's directory, and that directory put first: Python there then imports what
+/// `python -m` run here would (`-m` puts the working directory first on `sys.path`), as the
+/// checks before a run and the expert do. `PYTHONPATH=.` with a user's own environment module
 /// otherwise passed every check and then failed in every worker's environment server.
 enum ChildEnvironment {
     static func make(from inherited: [String: String], runningIn workingDirectory: String? = nil, launchedFrom here: String) -> [String: String] {
@@ -22,18 +22,24 @@ enum ChildEnvironment {
         return environment
     }
 
-    /// `value`'s entries (`:`-separated; an empty one means the working directory) made
-    /// absolute against `directory`, then `directory` itself unless already there.
+    /// `directory`, then `value`'s entries (`:`-separated; an empty one means the working
+    /// directory) made absolute against it, each once.
     static func pythonPath(_ value: String?, resolvedAgainst directory: String) -> String {
         let base = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         let given = (value ?? "").isEmpty ? [] : (value ?? "").split(separator: ":", omittingEmptySubsequences: false)
-        var entries = given.map { entry -> String in
-            if entry.hasPrefix("/") { return String(entry) }
-            if entry.isEmpty || entry == "." { return base }
-            let relative = entry.hasPrefix("./") ? String(entry.dropFirst(2)) : String(entry)
-            return base.hasSuffix("/") ? base + relative : base + "/" + relative
+        var entries = [base]
+        for entry in given {
+            let resolved: String
+            if entry.hasPrefix("/") {
+                resolved = String(entry)
+            } else if entry.isEmpty || entry == "." {
+                resolved = base
+            } else {
+                let relative = entry.hasPrefix("./") ? String(entry.dropFirst(2)) : String(entry)
+                resolved = base.hasSuffix("/") ? base + relative : base + "/" + relative
+            }
+            if !entries.contains(resolved) { entries.append(resolved) }
         }
-        if !entries.contains(base) { entries.append(base) }
         return entries.joined(separator: ":")
     }
 }

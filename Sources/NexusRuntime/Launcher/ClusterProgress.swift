@@ -40,11 +40,12 @@ struct ClusterProgress {
 
     mutating func finish() { line.finish() }
 
-    /// What went wrong and was recovered from, where anything did: " | expert errors 23" (queries
-    /// asked again: an expert that fails on some states is otherwise silent here, its reason in
-    /// the workers' logs), " | env failures 4"; "" when nothing did.
+    /// What went wrong and was recovered from, where anything did: " | expert retries 23" (queries
+    /// asked again after an error answer or none in time: an expert that fails on some states
+    /// is otherwise silent here, its reason in the workers' logs), " | env failures 4"; "" when
+    /// nothing did.
     static func troubles(_ status: ControlMessage.Status) -> String {
-        [("expert_errors", "expert errors"), ("env_failures", "env failures")].reduce(into: "") { text, item in
+        [("expert_retries", "expert retries"), ("env_failures", "env failures")].reduce(into: "") { text, item in
             if let count = status[metric: item.0], count > 0 { text += " | \(item.1) \(UInt64(count))" }
         }
     }

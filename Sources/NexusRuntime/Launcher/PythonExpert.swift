@@ -74,18 +74,20 @@ public enum PythonExpert {
     }
 
     /// Loads the expert once in the interpreter (`python -m nexusrl check-expert`) and asks it
-    /// about the environment's first few states: a module that does not import, a missing
+    /// about the environment's first few states (4, or `expert.max_batch` if fewer, in one call): a module that does not import, a missing
     /// callable, an unreadable SB3 file, a missing `nexusrl`, an expert that raises or answers
     /// in the wrong shape is refused before anything starts, with Python's own message. (An
     /// expert that only failed on its queries in the workers left the run waiting, its
     /// console silent, until its time ran out.)
     static func check(_ config: RunConfig) throws {
         let spec = try config.environmentSpec
+        // In one call, as the server would send them: never more than its batch.
+        let count = max(1, min(4, config.expert.maxBatch))
         var arguments = ["check-expert", "--expert", config.expert.python, "--action-space", actionSpace(spec)]
         if let name = GymEnvironmentID.gymnasiumName(config.env) {
-            arguments += ["--env", name, "--kwargs", GymEnvironments.kwargsJSON(config.envKwargs)]
+            arguments += ["--env", name, "--kwargs", GymEnvironments.kwargsJSON(config.envKwargs), "--rows", "\(count)"]
         } else {
-            let rows = try firstObservations(of: EnvironmentRegistry.type(for: config.env), arguments: config.environmentArguments, count: 4)
+            let rows = try firstObservations(of: EnvironmentRegistry.type(for: config.env), arguments: config.environmentArguments, count: count)
             arguments += ["--observations", "[" + rows.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"]
         }
         _ = try run(config.python, arguments, what: "expert.python \(config.expert.python)")
@@ -126,7 +128,7 @@ public enum PythonExpert {
         guard finished.wait(timeout: .now() + timeout) == .success else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            throw RuntimeError("\(what): python -m nexusrl \(arguments.first ?? "") did not finish in \(Int(timeout)) s (a module that hangs when imported, or an environment that hangs when made?)")
+            throw RuntimeError("\(what): python -m nexusrl \(arguments.first ?? "") did not finish in \(Int(timeout)) s (a module that hangs when imported, an environment that hangs when made or reset, or an expert that does not answer?)")
         }
         let text = String(decoding: read.withLock { $0 }, as: UTF8.self)
         process.waitUntilExit()

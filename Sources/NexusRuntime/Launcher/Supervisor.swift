@@ -64,6 +64,9 @@ struct Supervisor {
     /// Workers whose restart is scheduled, and when it is due.
     private var due: [UInt32: Double] = [:]
     private var abandoned: Set<UInt32> = []
+    /// Workers that exited cleanly (asked to stop, from outside or by the learner): not
+    /// restarted, and not running either.
+    private var stopped: Set<UInt32> = []
     /// When each learner or expert last answered (or started).
     private var lastAnswer: [Role: Double] = [:]
     /// Workers killed for silence whose exit has not been seen yet (killed once).
@@ -95,14 +98,16 @@ struct Supervisor {
             return restart(role, limit: limits.expertRestarts, exit: exit, then: "restarting it on its endpoint")
         case .worker(let id):
             silenced.remove(id)
+            if cleanly, !abandoned.contains(id), due[id] == nil { stopped.insert(id) }
             guard !cleanly, !abandoned.contains(id), due[id] == nil else { return [] }
             let count = restarts[role, default: 0]
             guard count < limits.workerRestarts else {
                 abandoned.insert(id)
-                // Left down one by one, the run would wait with no worker until its time
-                // ran out; the last one's cause ends it instead.
-                if workers > 0, (1...UInt32(workers)).allSatisfy({ abandoned.contains($0) }) {
-                    return [.failRun(role, reason: "every worker crashed and was restarted \(count) times; the last, \(role), \(exit)")]
+                // Left down one by one (or the others stopped), the run would wait with no
+                // worker until its time ran out; the last one's cause ends it instead.
+                if workers > 0, (1...UInt32(workers)).allSatisfy({ abandoned.contains($0) || stopped.contains($0) }) {
+                    let left = stopped.isEmpty ? "every worker crashed and was restarted \(count) times" : "no worker is left (each crashed past \(count) restarts or stopped)"
+                    return [.failRun(role, reason: "\(left); the last, \(role), \(exit)")]
                 }
                 return [.note("\(role) \(exit); restarted \(count) times already, leaving it down")]
             }
@@ -127,6 +132,7 @@ struct Supervisor {
         var actions: [Action] = []
         for (id, time) in due.sorted(by: { $0.key < $1.key }) where time <= now {
             due[id] = nil
+            stopped.remove(id)
             restarts[.worker(id), default: 0] += 1
             actions.append(.restart(.worker(id)))
         }

@@ -20,7 +20,7 @@ final class ControlPlane: Sendable {
         /// of log lines for them (a flood of such hellos must not flood the log).
         var hellosRefused: UInt64 = 0
         var envFailures = WorkerCountTally()
-        var expertErrors = WorkerCountTally()
+        var expertRetries = WorkerCountTally()
         var refusalLog = TokenBucket(capacity: 5, refillPerSecond: 0.2)
         /// The last status answer, encoded, and when: a flood of status requests is answered
         /// from it for `statusReuse` instead of building and encoding each answer.
@@ -63,18 +63,18 @@ final class ControlPlane: Sendable {
         }
     }
 
-    func heard(_ peer: PeerID, workerID: UInt32, envFailures: UInt64 = 0, expertErrors: UInt64 = 0) {
+    func heard(_ peer: PeerID, workerID: UInt32, envFailures: UInt64 = 0, expertRetries: UInt64 = 0) {
         state.withLock { state in
             state.roster.heard(peer, workerID: workerID)
             state.envFailures.heard(process: peer.bytes, count: envFailures)
-            state.expertErrors.heard(process: peer.bytes, count: expertErrors)
+            state.expertRetries.heard(process: peer.bytes, count: expertRetries)
         }
     }
 
     /// Failed gym: environment steps the workers reported.
     var envFailures: UInt64 { state.withLock { $0.envFailures.total } }
     /// Expert queries the workers had to ask again (an error answer, or none in time).
-    var expertErrors: UInt64 { state.withLock { $0.expertErrors.total } }
+    var expertRetries: UInt64 { state.withLock { $0.expertRetries.total } }
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 

@@ -101,7 +101,8 @@ public final class LearnerServer: Sendable {
             rejectedMessages: total { $0.rejectedMessages + $0.malformedMessages }, handshakeFailures: total(\.handshakeFailures),
             authFailures: sockets.reduce(0) { $0 + $1.0.authFailures(under: $1.1) }, slowPeerRepliesDropped: total(\.droppedSlowPeer),
             welcomesWithoutWeights: controlPlane.welcomesWithoutWeights, hellosRefused: controlPlane.hellosRefused,
-            envFailures: controlPlane.envFailures + evaluator.failures, expertErrors: controlPlane.expertErrors
+            envFailures: controlPlane.envFailures + evaluator.failures,
+            expertRetries: controlPlane.expertRetries + UInt64(experts.reduce(0) { $0 + $1.retries })
         ).metrics
     }
 
@@ -244,7 +245,7 @@ public final class LearnerServer: Sendable {
             }
             try self.control.reply(to: peer, .control(.welcome(welcome)))
         case .heartbeat(let heartbeat):
-            controlPlane.heard(peer, workerID: heartbeat.workerID, envFailures: heartbeat.envFailures, expertErrors: heartbeat.expertErrors)
+            controlPlane.heard(peer, workerID: heartbeat.workerID, envFailures: heartbeat.envFailures, expertRetries: heartbeat.expertRetries)
         case .statusRequest:
             try self.control.reply(to: peer, encoded: controlPlane.encodedStatus { self.networkMetrics })
         case .stop(let reason):

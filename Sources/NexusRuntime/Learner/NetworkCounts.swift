@@ -12,16 +12,17 @@ struct NetworkCounts: Equatable {
     var hellosRefused: UInt64 = 0
     /// Workers' failed `gym:` environment steps (their heartbeats) and the evaluation's.
     var envFailures: UInt64 = 0
-    /// Workers' expert queries without a usable answer (their heartbeats).
-    var expertErrors: UInt64 = 0
+    /// Expert queries asked again (an error answer, or none in time): the workers' (their
+    /// heartbeats) and the learner's own (imagined states).
+    var expertRetries: UInt64 = 0
 
     static let names = [
         "rejected_messages", "handshake_failures", "auth_failures", "slow_peer_replies_dropped", "welcomes_without_weights", "hellos_refused", "env_failures",
-        "expert_errors",
+        "expert_retries",
     ]
 
     var metrics: [Metric] {
-        let values = [rejectedMessages, handshakeFailures, authFailures, slowPeerRepliesDropped, welcomesWithoutWeights, hellosRefused, envFailures, expertErrors]
+        let values = [rejectedMessages, handshakeFailures, authFailures, slowPeerRepliesDropped, welcomesWithoutWeights, hellosRefused, envFailures, expertRetries]
         return zip(Self.names, values).map { Metric(name: $0, value: Double($1)) }
     }
 

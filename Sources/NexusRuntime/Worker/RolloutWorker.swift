@@ -171,7 +171,7 @@ public final class RolloutWorker: Sendable {
             let (steps, version) = progress.withLock { $0 }
             try await control.send(.control(.heartbeat(.init(workerID: options.workerID, sequence: sequence, envSteps: steps, policyVersion: version,
                 envFailures: UInt64(envFailures.load(ordering: .relaxed)),
-                expertErrors: UInt64(expertClients.withLock { $0.reduce(0) { $0 + $1.retries } })))))
+                expertRetries: UInt64(expertClients.withLock { $0.reduce(0) { $0 + $1.retries } })))))
             try await Task.sleep(for: .seconds(seconds))
         }
     }

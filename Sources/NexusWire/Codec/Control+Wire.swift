@@ -33,7 +33,7 @@ extension ControlMessage {
             c.pointee.env_steps = heartbeat.envSteps
             c.pointee.policy_version = heartbeat.policyVersion
             c.pointee.env_failures = heartbeat.envFailures
-            c.pointee.expert_errors = heartbeat.expertErrors
+            c.pointee.expert_retries = heartbeat.expertRetries
             message.pointee.kind_case = NEXUS__V1__CONTROL__KIND_HEARTBEAT
             message.pointee.heartbeat = c
         case .statusRequest:
@@ -82,7 +82,7 @@ extension ControlMessage {
         case NEXUS__V1__CONTROL__KIND_HEARTBEAT:
             let c = try reader.required(m.heartbeat, field: field + ".heartbeat").pointee
             self = .heartbeat(Heartbeat(workerID: c.worker_id, sequence: c.sequence, envSteps: c.env_steps, policyVersion: c.policy_version, envFailures: c.env_failures,
-                expertErrors: c.expert_errors))
+                expertRetries: c.expert_retries))
         case NEXUS__V1__CONTROL__KIND_STATUS_REQUEST:
             self = .statusRequest
         case NEXUS__V1__CONTROL__KIND_STATUS:

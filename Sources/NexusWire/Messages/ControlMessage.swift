@@ -52,16 +52,16 @@ public enum ControlMessage: Sendable, Equatable {
         public var policyVersion: UInt64
         /// This worker process's failed environment steps so far (a `gym:` environment's).
         public var envFailures: UInt64
-        /// This worker process's expert queries without a usable answer so far (each asked again).
-        public var expertErrors: UInt64
+        /// This worker process's expert queries asked again so far (an error answer, or none in time).
+        public var expertRetries: UInt64
 
-        public init(workerID: UInt32, sequence: UInt64, envSteps: UInt64, policyVersion: UInt64, envFailures: UInt64 = 0, expertErrors: UInt64 = 0) {
+        public init(workerID: UInt32, sequence: UInt64, envSteps: UInt64, policyVersion: UInt64, envFailures: UInt64 = 0, expertRetries: UInt64 = 0) {
             self.workerID = workerID
             self.sequence = sequence
             self.envSteps = envSteps
             self.policyVersion = policyVersion
             self.envFailures = envFailures
-            self.expertErrors = expertErrors
+            self.expertRetries = expertRetries
         }
     }
 

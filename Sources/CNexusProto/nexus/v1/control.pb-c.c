@@ -610,12 +610,12 @@ static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[6]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "expert_errors",
+    "expert_retries",
     6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Nexus__V1__Heartbeat, expert_errors),
+    offsetof(Nexus__V1__Heartbeat, expert_retries),
     NULL,
     NULL,
     0,             /* flags */
@@ -625,7 +625,7 @@ static const ProtobufCFieldDescriptor nexus__v1__heartbeat__field_descriptors[6]
 static const unsigned nexus__v1__heartbeat__field_indices_by_name[] = {
   4,   /* field[4] = env_failures */
   2,   /* field[2] = env_steps */
-  5,   /* field[5] = expert_errors */
+  5,   /* field[5] = expert_retries */
   3,   /* field[3] = policy_version */
   1,   /* field[1] = sequence */
   0,   /* field[0] = worker_id */

@@ -81,9 +81,9 @@ struct  Nexus__V1__Heartbeat
    */
   uint64_t env_failures;
   /*
-   * this worker process's expert queries without a usable answer so far (each asked again)
+   * this worker process's expert queries asked again so far (an error answer, or none in time)
    */
-  uint64_t expert_errors;
+  uint64_t expert_retries;
 };
 #define NEXUS__V1__HEARTBEAT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__heartbeat__descriptor) \

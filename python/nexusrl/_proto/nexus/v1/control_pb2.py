@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from nexusrl._proto.nexus.v1 import weights_pb2 as nexus_dot_v1_dot_weights__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16nexus/v1/control.proto\x12\x08nexus.v1\x1a\x16nexus/v1/weights.proto\"^\n\x05Hello\x12\x11\n\tworker_id\x18\x01 \x01(\r\x12\x0c\n\x04host\x18\x02 \x01(\t\x12\x0b\n\x03pid\x18\x03 \x01(\r\x12\x10\n\x08num_envs\x18\x04 \x01(\r\x12\x15\n\rnexus_version\x18\x05 \x01(\t\"u\n\x07Welcome\x12\x11\n\tworker_id\x18\x01 \x01(\r\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x12\n\nrun_config\x18\x03 \x01(\t\x12\"\n\x07weights\x18\x04 \x01(\x0b\x32\x11.nexus.v1.Weights\x12\x0f\n\x07refused\x18\x05 \x01(\t\"\x88\x01\n\tHeartbeat\x12\x11\n\tworker_id\x18\x01 \x01(\r\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x11\n\tenv_steps\x18\x03 \x01(\x04\x12\x16\n\x0epolicy_version\x18\x04 \x01(\x04\x12\x14\n\x0c\x65nv_failures\x18\x05 \x01(\x04\x12\x15\n\rexpert_errors\x18\x06 \x01(\x04\"\x0f\n\rStatusRequest\"%\n\x06Metric\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"a\n\x06Status\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x16\n\x0epolicy_version\x18\x03 \x01(\x04\x12!\n\x07metrics\x18\x04 \x03(\x0b\x32\x10.nexus.v1.Metric\"\x16\n\x04Stop\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\xfa\x01\n\x07\x43ontrol\x12 \n\x05hello\x18\x01 \x01(\x0b\x32\x0f.nexus.v1.HelloH\x00\x12$\n\x07welcome\x18\x02 \x01(\x0b\x32\x11.nexus.v1.WelcomeH\x00\x12(\n\theartbeat\x18\x03 \x01(\x0b\x32\x13.nexus.v1.HeartbeatH\x00\x12\x31\n\x0estatus_request\x18\x04 \x01(\x0b\x32\x17.nexus.v1.StatusRequestH\x00\x12\"\n\x06status\x18\x05 \x01(\x0b\x32\x10.nexus.v1.StatusH\x00\x12\x1e\n\x04stop\x18\x06 \x01(\x0b\x32\x0e.nexus.v1.StopH\x00\x42\x06\n\x04kindb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16nexus/v1/control.proto\x12\x08nexus.v1\x1a\x16nexus/v1/weights.proto\"^\n\x05Hello\x12\x11\n\tworker_id\x18\x01 \x01(\r\x12\x0c\n\x04host\x18\x02 \x01(\t\x12\x0b\n\x03pid\x18\x03 \x01(\r\x12\x10\n\x08num_envs\x18\x04 \x01(\r\x12\x15\n\rnexus_version\x18\x05 \x01(\t\"u\n\x07Welcome\x12\x11\n\tworker_id\x18\x01 \x01(\r\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x12\n\nrun_config\x18\x03 \x01(\t\x12\"\n\x07weights\x18\x04 \x01(\x0b\x32\x11.nexus.v1.Weights\x12\x0f\n\x07refused\x18\x05 \x01(\t\"\x89\x01\n\tHeartbeat\x12\x11\n\tworker_id\x18\x01 \x01(\r\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12\x11\n\tenv_steps\x18\x03 \x01(\x04\x12\x16\n\x0epolicy_version\x18\x04 \x01(\x04\x12\x14\n\x0c\x65nv_failures\x18\x05 \x01(\x04\x12\x16\n\x0e\x65xpert_retries\x18\x06 \x01(\x04\"\x0f\n\rStatusRequest\"%\n\x06Metric\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\"a\n\x06Status\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\x0e\n\x06run_id\x18\x02 \x01(\t\x12\x16\n\x0epolicy_version\x18\x03 \x01(\x04\x12!\n\x07metrics\x18\x04 \x03(\x0b\x32\x10.nexus.v1.Metric\"\x16\n\x04Stop\x12\x0e\n\x06reason\x18\x01 \x01(\t\"\xfa\x01\n\x07\x43ontrol\x12 \n\x05hello\x18\x01 \x01(\x0b\x32\x0f.nexus.v1.HelloH\x00\x12$\n\x07welcome\x18\x02 \x01(\x0b\x32\x11.nexus.v1.WelcomeH\x00\x12(\n\theartbeat\x18\x03 \x01(\x0b\x32\x13.nexus.v1.HeartbeatH\x00\x12\x31\n\x0estatus_request\x18\x04 \x01(\x0b\x32\x17.nexus.v1.StatusRequestH\x00\x12\"\n\x06status\x18\x05 \x01(\x0b\x32\x10.nexus.v1.StatusH\x00\x12\x1e\n\x04stop\x18\x06 \x01(\x0b\x32\x0e.nexus.v1.StopH\x00\x42\x06\n\x04kindb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'nexus.v1.control_pb2', globals())
@@ -26,15 +26,15 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _WELCOME._serialized_start=156
   _WELCOME._serialized_end=273
   _HEARTBEAT._serialized_start=276
-  _HEARTBEAT._serialized_end=412
-  _STATUSREQUEST._serialized_start=414
-  _STATUSREQUEST._serialized_end=429
-  _METRIC._serialized_start=431
-  _METRIC._serialized_end=468
-  _STATUS._serialized_start=470
-  _STATUS._serialized_end=567
-  _STOP._serialized_start=569
-  _STOP._serialized_end=591
-  _CONTROL._serialized_start=594
-  _CONTROL._serialized_end=844
+  _HEARTBEAT._serialized_end=413
+  _STATUSREQUEST._serialized_start=415
+  _STATUSREQUEST._serialized_end=430
+  _METRIC._serialized_start=432
+  _METRIC._serialized_end=469
+  _STATUS._serialized_start=471
+  _STATUS._serialized_end=568
+  _STOP._serialized_start=570
+  _STOP._serialized_end=592
+  _CONTROL._serialized_start=595
+  _CONTROL._serialized_end=845
 # @@protoc_insertion_point(module_scope)
