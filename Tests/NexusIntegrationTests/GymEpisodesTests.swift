@@ -79,6 +79,16 @@ struct GymEpisodesTests {
         #expect(recorded.stdout.contains("CartPole-v1, 3 episodes, 1500 steps"), "\(recorded.stdout) \(recorded.stderr)")
     }
 
+    @Test("a Python expert answering one value a row ([N]) for a one-dimensional Box acts: eval --expert on MountainCarContinuous-v0 reaches the flag")
+    func flatAnswersForOneDimensionalBox() async throws {
+        try GymEnvironmentTests.requirePython()
+        let evaluated = try await NexusProcess.run(
+            ["eval", "--env", "MountainCarContinuous-v0", "--expert", "--expert-python", "mountaincar_expert:push", "--episodes", "3", "--json"] + Self.tools,
+            timeout: 300, environment: Self.environment)
+        let result = try Self.json(evaluated.stdout)
+        #expect(evaluated.status == 0 && (result["mean_return"] as? Double ?? 0) > 50, "\(result) \(evaluated.stderr)")
+    }
+
     @Test("keyword arguments go with the demonstrations: Python reads them back, and a BC run with other ones is refused before it starts")
     func kwargsTravelWithTheFile() async throws {
         try GymEnvironmentTests.requirePython()

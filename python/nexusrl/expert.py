@@ -38,10 +38,12 @@ class ActionSpace:
     def shape_actions(self, actions, rows):
         """The expert's output as `[rows, dimension]` float32, or a ValueError naming the problem."""
         array = np.asarray(actions)
-        if self.discrete and array.shape == (rows,):
+        # One value a row, [N], reads as [N, 1]: indices, or a one-dimensional Box's actions.
+        if (self.discrete or self.dimension == 1) and array.shape == (rows,):
             array = array[:, None]
         if array.shape != (rows, self.dimension):
-            expected = f"[{rows}] or [{rows}, 1] indices" if self.discrete else f"[{rows}, {self.dimension}]"
+            expected = f"[{rows}] or [{rows}, 1] indices" if self.discrete else (
+                f"[{rows}] or [{rows}, 1]" if self.dimension == 1 else f"[{rows}, {self.dimension}]")
             raise ValueError(f"the expert returned an array of shape {list(array.shape)} for {rows} observations; expected {expected}")
         array = array.astype(np.float32)
         if not np.all(np.isfinite(array)):
