@@ -92,13 +92,17 @@ struct GymEnvironmentTests {
             ("gym:", Self.python, "names no environment"),
         ]
         for (index, (env, python, reason)) in cases.enumerated() {
-            let directory = scratch + "/run-\(index)"
-            let result = try await NexusProcess.run(
-                ["train", "--algo", "dagger", "--env", env, "--python", python, "--expert-python", "cartpole_expert:act", "--run-dir", directory],
-                timeout: 120, environment: python == Self.python ? Self.environment : ["PYTHONPATH": ""])
-            #expect(result.status == 64 && result.stderr.contains(reason), "\(env): \(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: directory), "\(env): the run directory was created")
+            try await Self.expectRefusedBeforeStart(env: env, python: python, expert: "cartpole_expert:act", reason: reason, directory: scratch + "/run-\(index)")
         }
+    }
+
+    /// `nexus train` of DAgger on `env` with `expert` exits 64 saying `reason`, and leaves no run directory.
+    static func expectRefusedBeforeStart(env: String, python: String, expert: String, reason: String, directory: String) async throws {
+        let result = try await NexusProcess.run(
+            ["train", "--algo", "dagger", "--env", env, "--python", python, "--expert-python", expert, "--run-dir", directory],
+            timeout: 120, environment: python == Self.python ? Self.environment : ["PYTHONPATH": ""])
+        #expect(result.status == 64 && result.stderr.contains(reason), "\(env) \(expert): \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory), "\(env) \(expert): the run directory was created")
     }
 
     @Test("a Python expert that raises or answers in the wrong shape is refused before anything starts, asked about the environment's first states (a gym: one's, or a built-in one's)")
@@ -111,12 +115,8 @@ struct GymEnvironmentTests {
             ("gym:CartPole-v1", "wide", "the expert returned an array of shape [4, 3] for 4 observations; expected [4] or [4, 1] indices"),
         ]
         for (index, (env, expert, reason)) in cases.enumerated() {
-            let directory = scratch + "/run-\(index)"
-            let result = try await NexusProcess.run(
-                ["train", "--algo", "dagger", "--env", env, "--python", Self.python, "--expert-python", "cartpole_expert:\(expert)", "--run-dir", directory],
-                timeout: 120, environment: Self.environment)
-            #expect(result.status == 64 && result.stderr.contains(reason), "\(env) \(expert): \(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: directory), "\(env) \(expert): the run directory was created")
+            try await Self.expectRefusedBeforeStart(
+                env: env, python: Self.python, expert: "cartpole_expert:\(expert)", reason: reason, directory: scratch + "/run-\(index)")
         }
     }
 

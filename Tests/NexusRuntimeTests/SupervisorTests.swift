@@ -146,7 +146,7 @@ struct ChildLogTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let filler = String(repeating: "x", count: 100) + "\n"
         try ("--- start\n" + String(repeating: filler, count: 2000) + "Error: it broke\n").write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(ChildLog.lastError(atPath: path, tailBytes: 4096) == "it broke")
+        #expect(ChildLog.lastError(atPath: path, tailCharacters: 4096) == "it broke")
         #expect(ChildLog.lastError(atPath: path + ".absent") == nil)
     }
 }

@@ -39,7 +39,7 @@ class ActionSpace:
         """The expert's output as `[rows, dimension]` float32, or a ValueError naming the problem."""
         array = np.asarray(actions)
         # One value a row, [N], reads as [N, 1]: indices, or a one-dimensional Box's actions.
-        if (self.discrete or self.dimension == 1) and array.shape == (rows,):
+        if self.dimension == 1 and array.shape == (rows,):
             array = array[:, None]
         if array.shape != (rows, self.dimension):
             expected = f"[{rows}] or [{rows}, 1] indices" if self.discrete else (

@@ -1,4 +1,5 @@
 import Foundation
+import NexusWire
 
 /// What a role process said last before it failed, read back from its log, so that the
 /// launcher's console names the cause of a crash ("worker 1 exited with status 1 (the
@@ -33,13 +34,9 @@ enum ChildLog {
         return nil
     }
 
-    /// The same for the log at `path`, reading at most its last `tailBytes`.
-    static func lastError(atPath path: String, tailBytes: Int = 64 * 1024) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let size = try? handle.seekToEnd() else { return nil }
-        try? handle.seek(toOffset: size > UInt64(tailBytes) ? size - UInt64(tailBytes) : 0)
-        guard let data = try? handle.readToEnd() else { return nil }
-        return lastError(in: Substring(String(decoding: data, as: UTF8.self)))
+    /// The same for the log at `path` (read once, when its role has exited), looking at most
+    /// at its last `tailCharacters`.
+    static func lastError(atPath path: String, tailCharacters: Int = 64 * 1024) -> String? {
+        FileBytes.text(path).flatMap { lastError(in: $0.suffix(tailCharacters)) }
     }
 }

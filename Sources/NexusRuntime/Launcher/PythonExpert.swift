@@ -1,6 +1,5 @@
 import Foundation
 import NexusEnvironments
-import NexusNN
 import NexusTransport
 import Synchronization
 
@@ -87,21 +86,20 @@ public enum PythonExpert {
         if let name = GymEnvironmentID.gymnasiumName(config.env) {
             arguments += ["--env", name, "--kwargs", GymEnvironments.kwargsJSON(config.envKwargs), "--rows", "\(count)"]
         } else {
-            let rows = try firstObservations(of: EnvironmentRegistry.type(for: config.env), arguments: config.environmentArguments, count: count)
-            arguments += ["--observations", "[" + rows.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"]
+            let type = try EnvironmentRegistry.type(for: config.env)
+            let rows = firstObservations(of: type, arguments: try config.environmentArguments, count: count)
+            arguments += ["--observations", "[" + stride(from: 0, to: rows.count, by: type.spec.observationDim).map { start in
+                "[" + rows[start..<(start + type.spec.observationDim)].map { "\($0)" }.joined(separator: ",") + "]"
+            }.joined(separator: ",") + "]"]
         }
         _ = try run(config.python, arguments, what: "expert.python \(config.expert.python)")
     }
 
-    /// `count` start states of a built-in environment (resets from seeds 0, 1, …).
-    static func firstObservations(of type: any Environment.Type, arguments: EnvironmentArguments, count: Int) -> [[Float]] {
-        (0..<count).map { seed in
-            var environment = type.init()
-            environment.apply(arguments)
-            var random = RandomSource(seed: UInt64(seed))
-            environment.reset(random: &random)
-            return environment.observation()
-        }
+    /// `count` start states of a built-in environment, `[count, observationDim]`: a vector
+    /// environment's first observations, as a worker's copies start.
+    static func firstObservations(of type: any Environment.Type, arguments: EnvironmentArguments, count: Int) -> [Float] {
+        func starts<E: Environment>(_: E.Type) -> [Float] { VectorEnvironment<E>(count: count, seed: 0, arguments: arguments).observations }
+        return starts(type)
     }
 
     /// `python -m nexusrl ARGUMENTS` to its end: its output (standard output and errors),

@@ -132,7 +132,6 @@ struct Supervisor {
         var actions: [Action] = []
         for (id, time) in due.sorted(by: { $0.key < $1.key }) where time <= now {
             due[id] = nil
-            stopped.remove(id)
             restarts[.worker(id), default: 0] += 1
             actions.append(.restart(.worker(id)))
         }
