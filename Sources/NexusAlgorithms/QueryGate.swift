@@ -17,19 +17,25 @@ public final class QueryGate {
     /// along any one dimension, is (empty: the state alone). The model's own error, so that a
     /// prediction just short of the unsafe region is not trusted.
     public let margin: [Float]
+    /// A learned fall-risk critic and the probability at which it fires (nil: none): falls
+    /// that develop faster than the world model's imagined paths can follow.
+    public let risk: (critic: FallRiskNetwork, threshold: Float)?
 
-    public init(threshold: Float, horizon: Int, ensemble: WorldModelEnsemble, margin: [Float] = []) {
+    public init(threshold: Float, horizon: Int, ensemble: WorldModelEnsemble, margin: [Float] = [], risk: (critic: FallRiskNetwork, threshold: Float)? = nil) {
         precondition(threshold >= 0 && (0...RolloutPlan.maxGateHorizon).contains(horizon), "gate threshold must be ≥ 0, horizon 0…\(RolloutPlan.maxGateHorizon)")
         precondition(margin.isEmpty || margin.count == ensemble.observationDim, "a margin has one value per observation dimension")
         self.threshold = threshold
         self.horizon = horizon
         self.ensemble = ensemble
         self.margin = margin
+        self.risk = risk
     }
 
     /// The gate of a plan whose rule is `.gate`, with the world model of the same weights.
-    public convenience init(plan: RolloutPlan, ensemble: WorldModelEnsemble) {
-        self.init(threshold: plan.gateThreshold ?? .infinity, horizon: plan.gateHorizon, ensemble: ensemble, margin: plan.gateMargin)
+    public convenience init(plan: RolloutPlan, ensemble: WorldModelEnsemble, riskCritic: FallRiskNetwork? = nil) {
+        var risk: (critic: FallRiskNetwork, threshold: Float)?
+        if let riskCritic, let threshold = plan.gateRiskThreshold { risk = (riskCritic, threshold) }
+        self.init(threshold: plan.gateThreshold ?? .infinity, horizon: plan.gateHorizon, ensemble: ensemble, margin: plan.gateMargin, risk: risk)
     }
 
     /// The gate a plan asks for, built from the world model among `models` (nil when the plan
@@ -43,7 +49,14 @@ public final class QueryGate {
         guard plan.gateMargin.isEmpty || plan.gateMargin.count == spec.observationDim else {
             throw PolicyError(description: "the gate's margin has \(plan.gateMargin.count) values, \(spec.id) observations \(spec.observationDim)")
         }
-        return QueryGate(plan: plan, ensemble: ensemble)
+        var critic: FallRiskNetwork?
+        if plan.gateRiskThreshold != nil {
+            guard let model = models.first(where: { $0.kind == .value && $0.name == FallRiskNetwork.modelName }) else {
+                throw PolicyError(description: "the rollout plan gates on a fall-risk critic, and the weights hold none")
+            }
+            critic = try FallRiskNetwork.make(model: model, observationDim: spec.observationDim)
+        }
+        return QueryGate(plan: plan, ensemble: ensemble, riskCritic: critic)
     }
 
     /// Whether each row's one-step prediction under `actions` is unsafe for any member: how an
@@ -103,6 +116,10 @@ public final class QueryGate {
         isUnsafe: @escaping (UnsafeBufferPointer<Float>) -> Bool
     ) -> Decision {
         var unsafeAhead = [Bool](repeating: false, count: rows)
+        if let risk {
+            let probabilities = risk.critic.probabilities(observations, rows: rows)
+            for row in 0..<rows where probabilities[row] >= risk.threshold { unsafeAhead[row] = true }
+        }
         func judge(_ predicted: UnsafeBufferPointer<Float>) { mark(&unsafeAhead, unsafeIn: predicted, isUnsafe: isUnsafe) }
         let first = ensemble.predict(observations: observations, actions: actions, batch: rows, eachMember: horizon > 0 ? judge : nil)
         var states = first.nextObservations

@@ -40,6 +40,7 @@ public struct RolloutPlan: Sendable, Equatable {
     public static let gateMarginName = "gate_margin"
     public static let gateInterventionRateName = "gate_intervention_rate"
     public static let expertCopiesName = "expert_copies"
+    public static let gateRiskThresholdName = "gate_risk_threshold"
     /// Longest safety lookahead a worker runs.
     public static let maxGateHorizon = 100
     /// Longest intervention a disagreement can start.
@@ -48,13 +49,15 @@ public struct RolloutPlan: Sendable, Equatable {
     /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
     /// decides which rows the expert sees.
     public static func gated(
-        threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = [], interventionRate: Float? = nil
+        threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = [], interventionRate: Float? = nil,
+        riskThreshold: Float? = nil
     ) -> RolloutPlan {
         var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
         // Written only when used: a plan without it reads as 0 (label only), as older plans do.
         if takeoverSteps > 0 { extras.append(scalar(gateTakeoverName, Float(takeoverSteps))) }
         // Likewise: without it every row that fires is labelled (older plans).
         if let interventionRate { extras.append(scalar(gateInterventionRateName, interventionRate)) }
+        if let riskThreshold { extras.append(scalar(gateRiskThresholdName, riskThreshold)) }
         if !margin.isEmpty { extras.append(NamedTensor(name: gateMarginName, tensor: Tensor(shape: [margin.count], data: margin))) }
         return RolloutPlan(expertActionProbability: expertActionProbability, queryRule: .gate, extras: extras)
     }
@@ -83,6 +86,9 @@ public struct RolloutPlan: Sendable, Equatable {
     /// Of a gated plan: interventions (or, without them, labels) the disagreement may start per
     /// copy and step (`InterventionBudget`); nil: every row that fires.
     public var gateInterventionRate: Float? { extra(Self.gateInterventionRateName)?.first }
+    /// Of a gated plan with a fall-risk critic in its weights: the critic's probability of an
+    /// unsafe state ahead at which the expert takes over (nil: no critic).
+    public var gateRiskThreshold: Float? { extra(Self.gateRiskThresholdName)?.first }
     /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
     public var gateTakeoverSteps: Int { extra(Self.gateTakeoverName)?.first.map { Int($0) } ?? 0 }
 
@@ -176,6 +182,9 @@ public struct RolloutPlan: Sendable, Equatable {
                 }
                 if let rate = try optional(Self.gateInterventionRateName), !(0...1).contains(rate) {
                     throw WireError.invalidField("weights.rollout.\(Self.gateInterventionRateName)", reason: "\(rate) is not a rate in [0, 1]")
+                }
+                if let risk = try optional(Self.gateRiskThresholdName), !(risk > 0 && risk <= 1) {
+                    throw WireError.invalidField("weights.rollout.\(Self.gateRiskThresholdName)", reason: "\(risk) is not a probability in (0, 1]")
                 }
                 if let takeover = try optional(Self.gateTakeoverName) {
                     guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {

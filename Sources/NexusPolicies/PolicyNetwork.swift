@@ -74,7 +74,7 @@ public final class PolicyNetwork {
 
     /// The network as a `.policy` model.
     public func model() -> Model {
-        var parameters = mlp.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) }
+        var parameters = mlp.parameters.namedTensors().map(NamedTensor.init(parameter:))
         parameters.append(NamedTensor(name: "policy.input_shift", tensor: Tensor(shape: [inputSize], data: inputShift)))
         parameters.append(NamedTensor(name: "policy.input_scale", tensor: Tensor(shape: [inputSize], data: inputScale)))
         return Model(kind: .policy, name: "policy", architecture: architecture, parameters: parameters)

@@ -16,7 +16,7 @@ extension WorldModelEnsemble {
     public func model() -> Model {
         Model(
             kind: .worldModel, name: Self.modelName, architecture: architecture,
-            parameters: namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) })
+            parameters: namedTensors().map(NamedTensor.init(parameter:)))
     }
 
     /// Rebuilds an ensemble from a model for an environment with these dimensions, checking the

@@ -196,7 +196,7 @@ public final class AdversarialImitation: ImitationAlgorithm {
             + (settings.stateOnlyReward && method == .airl ? " state-only" : "")
         let reward = Model(
             kind: method == .gail ? .discriminator : .reward, name: "learned_reward", architecture: architecture,
-            parameters: parameters.map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) })
+            parameters: parameters.map(NamedTensor.init(parameter:)))
         return generator.models() + [reward]
     }
 

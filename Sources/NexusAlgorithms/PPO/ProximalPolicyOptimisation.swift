@@ -277,7 +277,7 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     public func models() -> [Model] { [policy.model(), rolloutPlan.model()] }
 
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
-        var state = CheckpointState(value.parameters.namedTensors().map { NamedTensor(name: $0.name, tensor: Tensor(shape: $0.shape, data: $0.values)) })
+        var state = CheckpointState(value.parameters.namedTensors().map(NamedTensor.init(parameter:)))
         state.add(policyOptimiser, prefix: "adam.policy")
         state.add(valueOptimiser, prefix: "adam.value")
         state.add("observation_statistics", observationStatistics.state)

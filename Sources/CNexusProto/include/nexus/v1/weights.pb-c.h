@@ -55,6 +55,10 @@ typedef enum _Nexus__V1__ModelKind {
    *     gate_margin                rule 3, optional, shape [observation dim]: the lookahead
    *                                also judges each predicted state moved this far along each
    *                                dimension (≤ 4096 finite values ≥ 0)
+   *     gate_risk_threshold        rule 3, optional: the expert also takes over where the fall-risk
+   *                                critic (a MODEL_KIND_VALUE model named "fall_risk" in the same
+   *                                Weights, architecture "risk mlp D-…-1 tanh|relu") gives at least
+   *                                this probability in (0, 1] of an unsafe state ahead
    *     expert_copies              optional: the expert drives each worker's first N copies
    *                                (whole episodes, labelled) and the others sit out
    *     any other parameter        passed on untouched (room for later gates)

@@ -1,0 +1,140 @@
+import NexusNN
+import NexusPolicies
+import NexusWire
+
+/// The learner's side of MEGA-DAgger's fall-risk critic: every real state gets an outcome, 1
+/// when the copy entered the unsafe region at the step taken from it or within the `horizon`
+/// steps after, 0 when it did not (or its episode ended first), and a `FallRiskNetwork` is
+/// fitted to them. A state's outcome is known only `horizon` steps later, so each copy keeps
+/// its newest states pending across segments; a segment that does not follow the last one of
+/// its copy (a restarted worker) drops them. Pure: no I/O.
+public final class FallRiskTrainer {
+    public let critic: FallRiskNetwork
+    public let horizon: Int
+    public let batchSize: Int
+    public private(set) var outcomes: LabelledDataset
+    /// Unsafe states among `outcomes`' rows ever added.
+    public private(set) var positives = 0
+    private var normalised = false
+    private var pending: [CopyKey: Pending] = [:]
+
+    struct CopyKey: Hashable {
+        var worker: UInt32
+        var copy: UInt32
+    }
+
+    struct Pending {
+        var nextSegment: UInt32
+        var states: [[Float]] = []
+    }
+
+    public init(critic: FallRiskNetwork, horizon: Int, capacity: Int, batchSize: Int, seed: UInt64) {
+        precondition(horizon > 0, "a fall-risk horizon is at least one step")
+        self.critic = critic
+        self.horizon = horizon
+        self.batchSize = batchSize
+        outcomes = LabelledDataset(observationDim: critic.observationDim, labelDim: 1, capacity: capacity, seed: seed)
+    }
+
+    /// Takes every step of a segment, in order.
+    public func add(_ segment: TrajectorySegment) {
+        guard segment.observations.columns == critic.observationDim else { return }
+        let key = CopyKey(worker: segment.workerID, copy: segment.envIndex)
+        var copy = pending[key].flatMap { $0.nextSegment == segment.segmentIndex ? $0 : nil } ?? Pending(nextSegment: segment.segmentIndex)
+        let unsafeSteps = Set(segment.safetyEvents.lazy.filter { $0.kind == .violation }.map { Int($0.step) })
+        for step in 0..<segment.stepCount {
+            copy.states.append(Array(segment.observations.row(step)))
+            if unsafeSteps.contains(step) {
+                release(&copy.states, outcome: 1)
+            } else if copy.states.count > horizon {
+                // The oldest state's step and the `horizon` after it passed safely.
+                outcomes.append(observation: copy.states.removeFirst(), label: [0])
+            }
+            let ended = (step < segment.terminated.count && segment.terminated[step]) || (step < segment.truncated.count && segment.truncated[step])
+            if ended { release(&copy.states, outcome: 0) }
+        }
+        copy.nextSegment = segment.segmentIndex &+ 1
+        pending[key] = copy
+    }
+
+    private func release(_ states: inout [[Float]], outcome: Float) {
+        for state in states { outcomes.append(observation: state, label: [outcome]) }
+        if outcome > 0 { positives += states.count }
+        states.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the critic has something to tell: an unsafe outcome has been seen.
+    public var hasLearned: Bool { positives > 0 && normalised }
+
+    /// `steps` Adam steps on uniform draws of the outcomes; returns the mean loss (NaN before
+    /// any unsafe outcome: with none there is nothing to learn, and the critic is not used).
+    @discardableResult
+    public func fit(steps: Int, random: inout RandomSource) -> Float {
+        guard positives > 0, outcomes.count > 0, steps > 0 else { return .nan }
+        if !normalised {
+            let (shift, scale) = outcomes.normalisation()
+            critic.setNormalisation(shift: shift, scale: scale)
+            normalised = true
+        }
+        let (dim, batch) = (critic.observationDim, min(batchSize, outcomes.count))
+        var observations = [Float](repeating: 0, count: batch * dim), targets = [Float](repeating: 0, count: batch)
+        var total: Float = 0
+        for _ in 0..<steps {
+            for row in 0..<batch {
+                let pick = Int(random.next() % UInt64(outcomes.count))
+                observations.replaceSubrange((row * dim)..<((row + 1) * dim), with: outcomes.observations[(pick * dim)..<((pick + 1) * dim)])
+                targets[row] = outcomes.labels[pick]
+            }
+            total += critic.train(observations: observations, outcomes: targets, rows: batch)
+        }
+        return total / Float(steps)
+    }
+
+    /// For checkpoints: the critic, its optimiser, the outcomes, the counts, and each copy's
+    /// states still waiting for their outcome (so a resumed learner labels them as the
+    /// uninterrupted one would).
+    public func tensors() -> [NamedTensor] {
+        let name = FallRiskNetwork.prefix
+        var state = CheckpointState(critic.namedTensors().map(NamedTensor.init(parameter:)))
+        state.add(critic.optimiserState, prefix: "\(name).adam")
+        state.add("\(name).positives", [Float(positives)])
+        state.add("\(name).normalised", [normalised ? 1 : 0])
+        // Keys as 16-bit halves: a Float holds whole numbers exactly only up to 2^24.
+        let copies = pending.keys.sorted { ($0.worker, $0.copy) < ($1.worker, $1.copy) }
+        state.add("\(name).pending.copies", copies.flatMap { key in [key.worker, key.copy, pending[key]!.nextSegment].flatMap(Self.halves) })
+        state.add("\(name).pending.counts", copies.map { Float(pending[$0]!.states.count) })
+        state.add("\(name).pending.states", copies.flatMap { pending[$0]!.states.joined() })
+        return state.tensors + outcomes.tensors(prefix: "\(name).outcomes")
+    }
+
+    public func restore(from tensors: [NamedTensor]) throws {
+        let name = FallRiskNetwork.prefix
+        let state = CheckpointState(tensors)
+        do {
+            try critic.load(tensors.filter { $0.name.hasPrefix(name + ".") }.map { ($0.name, $0.tensor.shape, $0.tensor.data) })
+        } catch let error as ParameterLoadError {
+            throw WireError.invalidField("checkpoint.state.\(name)", reason: "\(error)")
+        }
+        try state.restore(critic.optimiserState, prefix: "\(name).adam")
+        try outcomes.restore(from: tensors, prefix: "\(name).outcomes")
+        positives = try state.count("\(name).positives")
+        normalised = try state.values("\(name).normalised").first == 1
+        let (keys, counts, states) = (try state.values("\(name).pending.copies"), try state.values("\(name).pending.counts"), try state.values("\(name).pending.states"))
+        let dim = critic.observationDim
+        guard keys.count == 6 * counts.count, counts.allSatisfy({ $0 >= 0 && $0 <= Float(horizon) && $0 == $0.rounded() }),
+            Int(counts.reduce(0, +)) * dim == states.count, keys.allSatisfy({ $0 >= 0 && $0 < 65536 && $0 == $0.rounded() })
+        else {
+            throw WireError.invalidField("checkpoint.state.\(name).pending", reason: "does not describe copies of at most \(horizon) states of \(dim) values")
+        }
+        pending.removeAll()
+        var offset = 0
+        for (index, count) in counts.enumerated() {
+            let word = { (field: Int) in UInt32(keys[6 * index + 2 * field]) << 16 | UInt32(keys[6 * index + 2 * field + 1]) }
+            let rows = (0..<Int(count)).map { row in Array(states[(offset + row * dim)..<(offset + (row + 1) * dim)]) }
+            pending[CopyKey(worker: word(0), copy: word(1))] = Pending(nextSegment: word(2), states: rows)
+            offset += Int(count) * dim
+        }
+    }
+
+    private static func halves(_ value: UInt32) -> [Float] { [Float(value >> 16), Float(value & 0xFFFF)] }
+}
