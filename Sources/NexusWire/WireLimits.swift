@@ -36,6 +36,13 @@ public struct WireLimits: Sendable, Equatable {
 
     public static let `default` = WireLimits()
 
+    /// A checkpoint file: the learner's own state, read whole from a local file, whose datasets
+    /// outgrow a network message's bounds (DAgger keeps up to 500,000 labels, MEGA-DAgger
+    /// 200,000 transitions and as many fall-risk outcomes: on Ant-v5 a 100,000-step run's
+    /// checkpoint is 39 MB, and a resumed learner or `nexus eval` refused it under 32 MiB).
+    /// Protobuf's own ceiling, 2 GiB.
+    public static let checkpointFile = WireLimits(maxMessageBytes: Int(Int32.max), maxTensorElements: 1 << 29)
+
     func allocationBudget(forMessageBytes bytes: Int) -> Int {
         bytes.multipliedReportingOverflow(by: allocationFactor).partialValue &+ allocationSlack
     }

@@ -46,6 +46,18 @@ struct RoundTripTests {
         #expect(StorageCodec.encode(decoded) == bytes)
     }
 
+    @Test("a checkpoint file past a network message's bounds (36 MB, 9M values in one tensor) reads back; the same bytes as a message are refused")
+    func largeCheckpointFile() throws {
+        let values = 9 << 20
+        let checkpoint = Checkpoint(
+            runID: "run-1", algo: "mega-dagger", envID: "gym:Ant-v5", iteration: 400, weights: SampleMessages.weights(layers: [27, 8]),
+            optimizerState: [NamedTensor(name: "world_model.transitions.observations", tensor: Tensor(rows: values / 36, columns: 36, data: [Float](repeating: 0.5, count: values)))])
+        let bytes = CheckpointFile.encode(checkpoint)
+        #expect(bytes.count > WireLimits.default.maxMessageBytes)
+        #expect(try CheckpointFile.decode(bytes, path: "latest.nxckpt") == checkpoint)
+        #expect(throws: WireError.self) { try StorageCodec.decodeCheckpoint(Array(bytes[24...])) }
+    }
+
     @Test("demonstration records round trip and episodes are checked against the header")
     func demonstrationRecords() throws {
         let header = DemonstrationHeader(envID: "CartPole-v1", observationDim: 4, actionDim: 1, discreteActions: 2, expert: "analytic", seed: 9, nexusVersion: "0.1.0")

@@ -18,7 +18,7 @@ public enum CheckpointFile {
     }
 
     /// Checks the header and the checksum, then decodes; `path` names the file in errors.
-    public static func decode(_ bytes: [UInt8], path: String, limits: WireLimits = .default) throws -> Checkpoint {
+    public static func decode(_ bytes: [UInt8], path: String, limits: WireLimits = .checkpointFile) throws -> Checkpoint {
         guard bytes.count >= headerBytes, Array(bytes[0..<8]) == magic else {
             throw CheckpointFileError("\(path) is not a Nexus checkpoint (no \(String(decoding: magic, as: UTF8.self)) header; damaged, or written by nexus before 0.6)")
         }
