@@ -10,12 +10,13 @@ import Testing
 struct FallRiskTests {
     /// A segment of one copy whose 1-D observation at step t is `first + t`, entering the unsafe
     /// region at `unsafe` steps and ending episodes at `ended` ones.
-    static func segment(copy: UInt32 = 0, index: UInt32, first: Int, steps: Int, unsafe: [Int] = [], ended: [Int] = []) -> TrajectorySegment {
+    static func segment(copy: UInt32 = 0, index: UInt32, episode: UInt64 = 0, first: Int, steps: Int, unsafe: [Int] = [], ended: [Int] = []) -> TrajectorySegment {
         TrajectorySegment(
-            workerID: 1, envIndex: copy, segmentIndex: index, envID: "test", policyVersion: 1,
+            workerID: 1, envIndex: copy, episodeID: episode, segmentIndex: index, envID: "test", policyVersion: 1,
             observations: Tensor(rows: steps + 1, columns: 1, data: (0...steps).map { Float(first + $0) }),
             actions: Tensor(rows: steps, columns: 1, data: [Float](repeating: 0, count: steps)), rewards: [Float](repeating: 0, count: steps),
             terminated: (0..<steps).map { ended.contains($0) }, truncated: [Bool](repeating: false, count: steps),
+            finalObservations: Tensor(rows: ended.count, columns: 1, data: ended.map { Float(first + $0 + 1) }), finalObservationSteps: ended.map { UInt32($0) },
             safetyEvents: unsafe.map { SafetyEvent(step: UInt32($0), kind: .violation, severity: 1) })
     }
 
@@ -54,6 +55,25 @@ struct FallRiskTests {
         #expect(Self.outcomes(trainer)[20] == 1 && Self.outcomes(trainer)[21] == 1)
     }
 
+    @Test("an episode cut between two segments (an environment replaced) and a copy silent for three iterations drop the waiting states")
+    func cutsAndSilentCopies() {
+        let trainer = Self.trainer(horizon: 5)
+        var random = RandomSource(seed: 4)
+        // Segment 1 follows segment 0 by index, but in episode 1: the episode was cut between.
+        trainer.add(Self.segment(index: 0, first: 0, steps: 3))
+        trainer.add(Self.segment(index: 1, episode: 1, first: 10, steps: 1, unsafe: [0]))
+        #expect(Self.outcomes(trainer) == [10: 1])
+        // An episode that ended inside a segment: the next one starts in the episode after it.
+        trainer.add(Self.segment(index: 2, episode: 1, first: 20, steps: 3, ended: [0]))
+        trainer.add(Self.segment(index: 3, episode: 2, first: 30, steps: 1, unsafe: [0]))
+        #expect(Self.outcomes(trainer)[21] == 1 && Self.outcomes(trainer)[22] == 1 && Self.outcomes(trainer)[20] == 0)
+        // Copy 0 waits on states 40 and 41, then is silent for three fits: they are forgotten.
+        trainer.add(Self.segment(index: 4, episode: 2, first: 40, steps: 2))
+        for _ in 0..<3 { trainer.fit(steps: 1, random: &random) }
+        trainer.add(Self.segment(index: 5, episode: 2, first: 50, steps: 1, unsafe: [0]))
+        #expect(Self.outcomes(trainer)[40] == nil && Self.outcomes(trainer)[41] == nil && Self.outcomes(trainer)[50] == 1)
+    }
+
     @Test("fitted to its outcomes the critic tells the risky states from the safe ones; nothing is fitted before a first unsafe outcome")
     func learnsWhereFallsCome() {
         let trainer = Self.trainer(horizon: 2)
@@ -62,7 +82,7 @@ struct FallRiskTests {
         // 8 and 9 are risky there), the others end safely.
         trainer.add(Self.segment(index: 0, first: 0, steps: 10, ended: [9]))
         #expect(trainer.fit(steps: 10, random: &random).isNaN && !trainer.hasLearned)
-        for index in 1..<40 { trainer.add(Self.segment(index: UInt32(index), first: 0, steps: 10, unsafe: index % 2 == 0 ? [9] : [], ended: [9])) }
+        for index in 1..<40 { trainer.add(Self.segment(index: UInt32(index), episode: UInt64(index), first: 0, steps: 10, unsafe: index % 2 == 0 ? [9] : [], ended: [9])) }
         trainer.fit(steps: 3_000, random: &random)
         #expect(trainer.hasLearned)
         let risk = trainer.critic.probabilities((0..<10).map(Float.init), rows: 10)

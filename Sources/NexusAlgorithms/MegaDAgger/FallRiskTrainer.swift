@@ -7,7 +7,8 @@ import NexusWire
 /// steps after, 0 when it did not (or its episode ended first), and a `FallRiskNetwork` is
 /// fitted to them. A state's outcome is known only `horizon` steps later, so each copy keeps
 /// its newest states pending across segments; a segment that does not follow the last one of
-/// its copy (a restarted worker) drops them. Pure: no I/O.
+/// its copy (a restarted worker, an environment replaced between segments) drops them, and so
+/// does a copy that sent nothing for two iterations (a worker gone). Pure: no I/O.
 public final class FallRiskTrainer {
     public let critic: FallRiskNetwork
     public let horizon: Int
@@ -25,8 +26,18 @@ public final class FallRiskTrainer {
 
     struct Pending {
         var nextSegment: UInt32
+        /// The episode the copy's next segment starts in, if nothing was cut in between.
+        var nextEpisode: UInt64
+        /// Iterations (fits) since the copy last sent a segment.
+        var idleFits = 0
         var states: [[Float]] = []
     }
+
+    /// Copies followed at most: a worker that numbers its copies wildly cannot grow the table
+    /// past it (the states of copies beyond are not labelled).
+    static let maxCopies = 1 << 16
+    /// A copy silent for more iterations than this is forgotten.
+    static let maxIdleFits = 2
 
     public init(critic: FallRiskNetwork, horizon: Int, capacity: Int, batchSize: Int, seed: UInt64) {
         precondition(horizon > 0, "a fall-risk horizon is at least one step")
@@ -40,7 +51,9 @@ public final class FallRiskTrainer {
     public func add(_ segment: TrajectorySegment) {
         guard segment.observations.columns == critic.observationDim else { return }
         let key = CopyKey(worker: segment.workerID, copy: segment.envIndex)
-        var copy = pending[key].flatMap { $0.nextSegment == segment.segmentIndex ? $0 : nil } ?? Pending(nextSegment: segment.segmentIndex)
+        guard pending[key] != nil || pending.count < Self.maxCopies else { return }
+        let follows = { (last: Pending) in last.nextSegment == segment.segmentIndex && last.nextEpisode == segment.episodeID }
+        var copy = pending[key].flatMap { follows($0) ? $0 : nil } ?? Pending(nextSegment: segment.segmentIndex, nextEpisode: segment.episodeID)
         let unsafeSteps = Set(segment.safetyEvents.lazy.filter { $0.kind == .violation }.map { Int($0.step) })
         for step in 0..<segment.stepCount {
             copy.states.append(Array(segment.observations.row(step)))
@@ -54,6 +67,9 @@ public final class FallRiskTrainer {
             if ended { release(&copy.states, outcome: 0) }
         }
         copy.nextSegment = segment.segmentIndex &+ 1
+        // Every episode that ended in the segment left a final observation.
+        copy.nextEpisode = segment.episodeID &+ UInt64(segment.finalObservationSteps.count)
+        copy.idleFits = 0
         pending[key] = copy
     }
 
@@ -70,6 +86,10 @@ public final class FallRiskTrainer {
     /// any unsafe outcome: with none there is nothing to learn, and the critic is not used).
     @discardableResult
     public func fit(steps: Int, random: inout RandomSource) -> Float {
+        for key in pending.keys.sorted(by: Self.order) {
+            pending[key]!.idleFits += 1
+            if pending[key]!.idleFits > Self.maxIdleFits { pending[key] = nil }
+        }
         guard positives > 0, outcomes.count > 0, steps > 0 else { return .nan }
         if !normalised {
             let (shift, scale) = outcomes.normalisation()
@@ -100,8 +120,12 @@ public final class FallRiskTrainer {
         state.add("\(name).positives", [Float(positives)])
         state.add("\(name).normalised", [normalised ? 1 : 0])
         // Keys as 16-bit halves: a Float holds whole numbers exactly only up to 2^24.
-        let copies = pending.keys.sorted { ($0.worker, $0.copy) < ($1.worker, $1.copy) }
-        state.add("\(name).pending.copies", copies.flatMap { key in [key.worker, key.copy, pending[key]!.nextSegment].flatMap(Self.halves) })
+        let copies = pending.keys.sorted(by: Self.order)
+        state.add("\(name).pending.copies", copies.flatMap { key in
+            let copy = pending[key]!
+            return [key.worker, key.copy, copy.nextSegment, UInt32(copy.nextEpisode >> 32), UInt32(copy.nextEpisode & 0xFFFF_FFFF)].flatMap(Self.halves)
+                + [Float(copy.idleFits)]
+        })
         state.add("\(name).pending.counts", copies.map { Float(pending[$0]!.states.count) })
         state.add("\(name).pending.states", copies.flatMap { pending[$0]!.states.joined() })
         return state.tensors + outcomes.tensors(prefix: "\(name).outcomes")
@@ -121,20 +145,26 @@ public final class FallRiskTrainer {
         normalised = try state.values("\(name).normalised").first == 1
         let (keys, counts, states) = (try state.values("\(name).pending.copies"), try state.values("\(name).pending.counts"), try state.values("\(name).pending.states"))
         let dim = critic.observationDim
-        guard keys.count == 6 * counts.count, counts.allSatisfy({ $0 >= 0 && $0 <= Float(horizon) && $0 == $0.rounded() }),
-            Int(counts.reduce(0, +)) * dim == states.count, keys.allSatisfy({ $0 >= 0 && $0 < 65536 && $0 == $0.rounded() })
+        let width = 11
+        let rows = counts.map { $0.isFinite && $0 >= 0 && $0 <= 1e6 && $0 == $0.rounded() ? Int($0) : -1 }
+        guard keys.count == width * counts.count, counts.count <= Self.maxCopies, rows.allSatisfy({ $0 >= 0 }),
+            rows.reduce(0, +) * dim == states.count, keys.allSatisfy({ $0 >= 0 && $0 < 65536 && $0 == $0.rounded() })
         else {
-            throw WireError.invalidField("checkpoint.state.\(name).pending", reason: "does not describe copies of at most \(horizon) states of \(dim) values")
+            throw WireError.invalidField("checkpoint.state.\(name).pending", reason: "does not describe up to \(Self.maxCopies) copies' waiting states of \(dim) values")
         }
         pending.removeAll()
         var offset = 0
-        for (index, count) in counts.enumerated() {
-            let word = { (field: Int) in UInt32(keys[6 * index + 2 * field]) << 16 | UInt32(keys[6 * index + 2 * field + 1]) }
-            let rows = (0..<Int(count)).map { row in Array(states[(offset + row * dim)..<(offset + (row + 1) * dim)]) }
-            pending[CopyKey(worker: word(0), copy: word(1))] = Pending(nextSegment: word(2), states: rows)
-            offset += Int(count) * dim
+        for (index, count) in rows.enumerated() {
+            let word = { (field: Int) in UInt32(keys[width * index + 2 * field]) << 16 | UInt32(keys[width * index + 2 * field + 1]) }
+            // A run resumed with a shorter horizon keeps each copy's newest states.
+            let kept = (max(0, count - horizon)..<count).map { row in Array(states[(offset + row * dim)..<(offset + (row + 1) * dim)]) }
+            pending[CopyKey(worker: word(0), copy: word(1))] = Pending(
+                nextSegment: word(2), nextEpisode: UInt64(word(3)) << 32 | UInt64(word(4)), idleFits: Int(keys[width * index + 10]), states: kept)
+            offset += count * dim
         }
     }
+
+    private static func order(_ a: CopyKey, _ b: CopyKey) -> Bool { (a.worker, a.copy) < (b.worker, b.copy) }
 
     private static func halves(_ value: UInt32) -> [Float] { [Float(value >> 16), Float(value & 0xFFFF)] }
 }

@@ -71,7 +71,7 @@ extension ConfigKeys {
              "a predicted state is also unsafe when this many held-out one-step errors away from the unsafe region"),
         .key("mega.imagined_labels", \.mega.imaginedLabels, .from(0, to: 4096), "states per iteration the learner imagines ahead of the policy for the expert to label; 0: none"),
         .key("mega.imagination_horizon", \.mega.imaginationHorizon, .from(1, to: 100), "imagined steps from each recent real state"),
-        .key("mega.fall_risk_horizon", \.mega.fallRiskHorizon, .from(0, to: 10_000), "the fall-risk critic learns whether the unsafe region came at the step from a state or within this many after; 0: no critic"),
+        .key("mega.fall_risk_horizon", \.mega.fallRiskHorizon, .from(0, to: 10_000), "the fall-risk critic learns whether the unsafe region came at the step from a state or within this many after (its network takes mega.hidden_sizes, model_learning_rate and model_batch_size; its outcomes keep up to mega.transition_capacity rows); 0: no critic"),
         .key("mega.fall_risk_threshold", \.mega.fallRiskThreshold, Rule("must be a probability in (0, 1]") { $0 > 0 && $0 <= 1 }, "the critic's probability of a fall ahead at which the expert takes over"),
         .key("mega.fall_risk_steps_per_iteration", \.mega.fallRiskStepsPerIteration, .from(0, to: 100_000), "the critic's updates per iteration"),
     ]
