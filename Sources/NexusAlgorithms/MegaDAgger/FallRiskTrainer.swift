@@ -79,8 +79,9 @@ public final class FallRiskTrainer {
         states.removeAll(keepingCapacity: true)
     }
 
-    /// Whether the critic has something to tell: an unsafe outcome has been seen.
-    public var hasLearned: Bool { positives > 0 && normalised }
+    /// Whether the critic has something to tell: it has been fitted, which it is only once an
+    /// unsafe outcome has been seen.
+    public var hasLearned: Bool { normalised }
 
     /// `steps` Adam steps on uniform draws of the outcomes; returns the mean loss (NaN before
     /// any unsafe outcome: with none there is nothing to learn, and the critic is not used).
