@@ -35,7 +35,9 @@ struct TestProcessTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-testprocess-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let expert = try await NexusProcess.run(["expert", "--env", "CartPole-v1", "--bind", "ipc://\(directory)/expert"], timeout: 2)
+        // Long enough for an expert built with ASan to have started under a loaded machine (at 2 s
+        // one had not yet said anything when it was stopped: an empty stderr, 2026-12-07).
+        let expert = try await NexusProcess.run(["expert", "--env", "CartPole-v1", "--bind", "ipc://\(directory)/expert"], timeout: 10)
         #expect(expert.stderr.contains("expert stopped: SIGTERM"), "\(expert.stderr)")
     }
 }
