@@ -1,5 +1,9 @@
 import CZeroMQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Process-wide settings for a process that moves many large messages.
 public enum ProcessTuning {
     /// glibc serves allocations above its mmap threshold (128 KiB at first) with fresh
@@ -11,6 +15,28 @@ public enum ProcessTuning {
         #if canImport(Glibc)
         _ = mallopt(M_MMAP_THRESHOLD, 64 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 128 << 20)
+        #endif
+    }
+
+    /// Raises this process's soft limit on open descriptors to its hard limit and returns
+    /// the new soft limit. Every peer a socket talks to holds a descriptor (and every socket
+    /// of Nexus's four: its own mailbox, its monitor's two, its wake-up event), and the soft
+    /// limit is often 1,024 where the hard one is far higher: a learner or expert with many
+    /// workers, or a test process with many peers, would fail with EMFILE long before the
+    /// machine runs short. Go's runtime does the same at start-up.
+    @discardableResult
+    public static func raiseDescriptorLimit() -> Int {
+        #if canImport(Glibc)
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return -1 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+        #else
+        return -1
         #endif
     }
 }

@@ -33,6 +33,7 @@ struct Nexus: AsyncParsableCommand {
         BLASKernelSelection.restartWithBetterKernelIfNeeded()
         NexusNN.configureThreads(1)
         ProcessTuning.keepLargeBuffersOnHeap()
+        ProcessTuning.raiseDescriptorLimit()
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()
