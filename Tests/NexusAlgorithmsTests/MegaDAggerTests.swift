@@ -304,15 +304,8 @@ struct MegaDAggerTests {
     @Test("β's clock counts the env steps collected since the first iteration and the coming iteration's, in episodes; per iteration when asked, or with no usable episode limit; it survives a checkpoint")
     func betaPerEpisode() throws {
         let (imitation, _) = Self.settings(seed: 4)
-        var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 16, workerID: 1, seed: 5)
-        let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
-        func segments(steps: Int) -> [TrajectorySegment] {
-            (0..<steps).flatMap { _ in
-                collector.step(policy: policy, policyVersion: 1, plan: .expertDrivesCopies(4), gate: nil) { rows, o in
-                    expert.act(batch: o, rows: rows.count, actionDim: 1)
-                }
-            }
-        }
+        let pendulum = try ExpertDrivenPendulum()
+        func segments(steps: Int) -> [TrajectorySegment] { pendulum.segments(steps: steps) }
         let first = segments(steps: 32), second = segments(steps: 80)  // 128 and 320 env steps (4 copies, 16-step segments)
         func trained(episodeLimit: Int, perEpisode: Bool = true, stepsPerIteration: Int = 256) -> MegaDAgger {
             let spec = EnvironmentSpec(
@@ -320,6 +313,8 @@ struct MegaDAggerTests {
                 stateNames: Pendulum.spec.stateNames)
             var mega = MegaDAggerSettings()
             mega.betaPerEpisode = perEpisode
+            // The clock alone (the ceiling from the policy's error: betaFollowsPolicyError).
+            mega.betaFromError = false
             mega.stepsPerIteration = stepsPerIteration
             let algorithm = MegaDAgger(spec: spec, imitation: imitation, settings: mega)
             for segment in first { _ = algorithm.ingest(segment) }
@@ -346,6 +341,48 @@ struct MegaDAggerTests {
         let restored = MegaDAgger(spec: algorithm.spec, imitation: imitation, settings: algorithm.settings)
         try restored.restore(models: algorithm.models(), tensors: tensors, random: random, iteration: algorithm.iteration)
         #expect(restored.rolloutPlan.expertActionProbability == algorithm.rolloutPlan.expertActionProbability)
+    }
+
+    @Test("β is held to the driving policy's error on the states labelled since the last iteration (the schedule's until one is measured); an iteration with no labels keeps it; a checkpoint keeps it")
+    func betaFollowsPolicyError() throws {
+        let (defaults, mega) = Self.settings(seed: 4)
+        var imitation = defaults
+        // A schedule that stays high, so that the policy's error is under it.
+        imitation.dagger.betaDecay = 0.999
+        let pendulum = try ExpertDrivenPendulum()
+        func segments(steps: Int) -> [TrajectorySegment] { pendulum.segments(steps: steps) }
+        let algorithm = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        for segment in segments(steps: 64) { _ = algorithm.ingest(segment) }
+        // Trained long enough on these to do better than the labels' mean.
+        for _ in 0..<6 { _ = algorithm.trainIteration() }
+        let scheduled = { Float(Foundation.pow(0.999, algorithm.betaClock)) }
+        #expect(abs(algorithm.rolloutPlan.expertActionProbability - scheduled()) < 1e-6, "nothing measured yet: the schedule's β")
+        // The error, worked out apart: the policy as it drove, against the labels of the states
+        // labelled since.
+        let fresh = segments(steps: 64)
+        var expected = FreshLabelError(head: .gaussian, actionDim: 1)
+        for segment in fresh {
+            let labelled = (0..<segment.stepCount).filter { segment.expertMask[$0] }
+            var actions = [Float](repeating: 0, count: labelled.count)
+            let observations = labelled.flatMap { segment.observations.row($0) }
+            observations.withUnsafeBufferPointer { o in actions.withUnsafeMutableBufferPointer { algorithm.policy.act(batch: o, rows: labelled.count, into: $0) } }
+            expected.add(policyActions: actions, labels: labelled.flatMap { segment.expertActions!.row($0) }, rows: labelled.count)
+        }
+        #expect(expected.rows == 256)
+        for segment in fresh { _ = algorithm.ingest(segment) }
+        let metrics = Dictionary(uniqueKeysWithValues: algorithm.trainIteration().map { ($0.name, $0.value) })
+        let error = try #require(expected.value)
+        #expect(abs(try #require(metrics["policy_error_fresh"]) - error) < 1e-9)
+        let beta = algorithm.rolloutPlan.expertActionProbability
+        #expect(abs(beta - min(scheduled(), Float(error))) < 1e-6, "β \(beta), error \(error), schedule \(scheduled())")
+        #expect(error < Double(scheduled()), "an error under the schedule's β, so that the ceiling is what this checks (\(error))")
+        // No labels since: the ceiling stands (the schedule moves on only with steps collected).
+        _ = algorithm.trainIteration()
+        #expect(algorithm.rolloutPlan.expertActionProbability == beta)
+        let (tensors, random) = algorithm.checkpointState()
+        let restored = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+        try restored.restore(models: algorithm.models(), tensors: tensors, random: random, iteration: algorithm.iteration)
+        #expect(restored.rolloutPlan.expertActionProbability == beta)
     }
 
     @Test("unsafe events at steps where the expert acted are counted apart (falls the expert could no longer catch); a checkpoint keeps the count")
@@ -455,5 +492,25 @@ struct MegaDAggerTests {
         #expect(outcome.iterations >= 3)
         #expect(imagined > 0)
         #expect(algorithm.labels.dataset.added <= outcome.expertQueries, "every label was paid for")
+    }
+}
+
+/// Four Pendulum-v1 copies driven by its expert, every step labelled, in 16-step segments.
+final class ExpertDrivenPendulum {
+    private var collector: any LocalRolloutCollecting
+    private let policy = MegaDAggerTests.pendulumPolicy()
+    private let expert = PendulumExpert()
+
+    init() throws {
+        collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 4, segmentSteps: 16, workerID: 1, seed: 5)
+    }
+
+    /// The segments that `steps` steps of the four copies complete.
+    func segments(steps: Int) -> [TrajectorySegment] {
+        (0..<steps).flatMap { _ in
+            collector.step(policy: policy, policyVersion: 1, plan: .expertDrivesCopies(4), gate: nil) { [expert] rows, o in
+                expert.act(batch: o, rows: rows.count, actionDim: 1)
+            }
+        }
     }
 }

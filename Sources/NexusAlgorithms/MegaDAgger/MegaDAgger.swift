@@ -41,6 +41,10 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// DAgger's 8; with β 0.9 an iteration, about 0.7 an episode there, 6;
     /// docs/algorithms/mega-dagger.md).
     public var betaPerEpisode = true
+    /// Whether β is also held to the driving policy's error on the states labelled in the
+    /// last iteration (`FreshLabelError`): the expert acts about as often as the policy would
+    /// still act otherwise, never more than the schedule says.
+    public var betaFromError = true
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
     public var takeoverSteps = 8
@@ -114,6 +118,10 @@ public final class MegaDAgger: ImitationAlgorithm {
     private var imaginedSinceIteration = 0
     /// Env steps of the segments ingested after the first iteration: β's clock.
     private var stepsSinceFirstIteration = 0
+    /// The driving policy against the expert on the states labelled since the last iteration.
+    private var freshError: FreshLabelError
+    /// β's ceiling from the last iteration that had labels: its `freshError` (1 before one).
+    private var betaCeiling: Float = 1
 
     public var name: String { "mega-dagger" }
     public var usesWorkers: Bool { true }
@@ -136,6 +144,7 @@ public final class MegaDAgger: ImitationAlgorithm {
             : nil
         self.random = random.split()
         threshold = settings.threshold
+        freshError = FreshLabelError(head: labels.policy.head, actionDim: spec.actionSpace.dimension)
         for episode in demonstrations { worldModel.add(episode) }
     }
 
@@ -144,7 +153,8 @@ public final class MegaDAgger: ImitationAlgorithm {
         // β-mixture (the expert acts, and labels, with probability β_i) with the gate and its
         // interventions on the rows the policy drives.
         guard iteration > 0 else { return labels.rolloutPlan }
-        let beta = settings.betaMixture ? Float(min(1, max(0, labels.settings.dagger.beta(after: betaClock)))) : 0
+        let scheduled = Float(min(1, max(0, labels.settings.dagger.beta(after: betaClock))))
+        let beta = settings.betaMixture ? (settings.betaFromError ? min(scheduled, betaCeiling) : scheduled) : 0
         // With a query rate, the workers hold the disagreement's interventions to it
         // (`InterventionBudget`); with a fixed τ, every row past it.
         return .gated(
@@ -172,7 +182,10 @@ public final class MegaDAgger: ImitationAlgorithm {
         worldModel.add(segment)
         fallRisk?.add(segment)
         stepsSinceIteration += segment.stepCount
-        if iteration > 0 { stepsSinceFirstIteration += segment.stepCount }
+        if iteration > 0 {
+            stepsSinceFirstIteration += segment.stepCount
+            measureFreshError(segment)
+        }
         labelsSinceIteration += added
         takeoversSinceIteration += segment.safetyEvents.lazy.filter { $0.kind == .expertTakeover }.count
         expertUnsafeSinceIteration += segment.safetyEvents.lazy.filter {
@@ -225,7 +238,9 @@ public final class MegaDAgger: ImitationAlgorithm {
             Metric(name: "mean_disagreement", value: recentDisagreement.isEmpty ? .nan : Double(recentDisagreement.reduce(0, +)) / Double(recentDisagreement.count)),
             Metric(name: "transitions", value: Double(worldModel.transitions.count)),
             Metric(name: "imagined_labels", value: Double(imaginedSinceIteration)),
+            Metric(name: "policy_error_fresh", value: freshError.value ?? .nan),
         ]
+        if let error = freshError.value { betaCeiling = Float(min(1, error)) }
         // β of the plan the workers get next (the labels learner's own "beta" is DAgger's schedule).
         metrics.append(Metric(name: "beta", value: Double(rolloutPlan.expertActionProbability)))
         imaginedSinceIteration = 0
@@ -234,7 +249,19 @@ public final class MegaDAgger: ImitationAlgorithm {
         takeoversSinceIteration = 0
         expertUnsafeSinceIteration = 0
         recentDisagreement.removeAll(keepingCapacity: true)
+        freshError = FreshLabelError(head: policy.head, actionDim: spec.actionSpace.dimension)
         return metrics
+    }
+
+    /// Adds the segment's labelled states to `freshError`, with the policy as it is now.
+    private func measureFreshError(_ segment: TrajectorySegment) {
+        guard let expert = segment.expertActions else { return }
+        let steps = (0..<segment.stepCount).filter { segment.expertMask[$0] }
+        guard !steps.isEmpty else { return }
+        let observations = steps.flatMap { segment.observations.row($0) }
+        var actions = [Float](repeating: 0, count: steps.count * spec.actionSpace.dimension)
+        observations.withUnsafeBufferPointer { s in actions.withUnsafeMutableBufferPointer { policy.act(batch: s, rows: steps.count, into: $0) } }
+        freshError.add(policyActions: actions, labels: steps.flatMap { expert.row($0) }, rows: steps.count)
     }
 
     /// Keeps the newest `recentStateLimit` states once there are more than `bound`.
@@ -275,6 +302,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         state.add("recent_disagreement", recentDisagreement)
         state.add("recent_starts", recentStarts)
         state.add("recent_starts_stale", [recentStartsStale ? 1 : 0])
+        state.add("beta_ceiling", [betaCeiling])
         if let fallRisk { state = CheckpointState(state.tensors + fallRisk.tensors()) }
         // The labels learner's generator, then the world model's.
         return (state.tensors, random + self.random.stateWords)
@@ -311,6 +339,13 @@ public final class MegaDAgger: ImitationAlgorithm {
         recentStarts = try state.values("recent_starts")
         // Absent from checkpoints written before the window was per iteration.
         recentStartsStale = (try? state.values("recent_starts_stale").first) == 1
+        // Absent from checkpoints written before β followed the policy's error.
+        if state.has("beta_ceiling") {
+            guard let ceiling = try state.values("beta_ceiling").first, ceiling >= 0, ceiling <= 1 else {
+                throw WireError.invalidField("checkpoint.state.beta_ceiling", reason: "not a probability")
+            }
+            betaCeiling = ceiling
+        }
         // A run that had no critic (a checkpoint from before it, or one resumed with it newly
         // on) starts the critic afresh.
         if let fallRisk, state.has("\(FallRiskNetwork.prefix).positives") { try fallRisk.restore(from: tensors) }
