@@ -18,20 +18,27 @@ public enum ProcessTuning {
         #endif
     }
 
-    /// Raises this process's soft limit on open descriptors to its hard limit and returns
-    /// the new soft limit. Every peer a socket talks to holds a descriptor (and every socket
-    /// of Nexus's four: its own mailbox, its monitor's two, its wake-up event), and the soft
-    /// limit is often 1,024 where the hard one is far higher: a learner or expert with many
-    /// workers, or a test process with many peers, would fail with EMFILE long before the
-    /// machine runs short. Go's runtime does the same at start-up.
+    /// The soft limit `raiseDescriptorLimit` goes up to, at most.
+    public static let descriptorCap = 65_536
+
+    /// Raises this process's soft limit on open descriptors to its hard limit, at most
+    /// `descriptorCap`, and returns the soft limit now (-1 where it cannot be read). Every peer
+    /// a socket talks to holds a descriptor (and every socket of Nexus's four: its own mailbox,
+    /// its monitor's two, its wake-up event), and the soft limit is often 1,024 where the hard
+    /// one is far higher: a learner or expert with many workers, or a test process with many
+    /// peers, would fail with EMFILE long before the machine runs short. A limit that cannot be
+    /// raised stays as it was (the process runs as it would have).
     @discardableResult
     public static func raiseDescriptorLimit() -> Int {
         #if canImport(Glibc)
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return -1 }
-        if limit.rlim_cur < limit.rlim_max {
+        // Capped: some containers' hard limit is ~10⁹, and children (the environment servers)
+        // inherit the soft one; 65,536 is far past any cluster's peers.
+        let wanted = min(limit.rlim_max, rlim_t(Self.descriptorCap))
+        if limit.rlim_cur < wanted {
             var raised = limit
-            raised.rlim_cur = limit.rlim_max
+            raised.rlim_cur = wanted
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)

@@ -26,10 +26,13 @@ struct FreshLabelErrorTests {
         #expect(abs(try #require(off.value) - 3.0 / 8.0) < 1e-5)
     }
 
-    @Test("discrete: the share of states where the policy would act otherwise")
+    @Test("discrete: the share of states where the policy would act otherwise, by Laplace's rule (never exactly 0 or 1)")
     func discrete() throws {
         var error = FreshLabelError(head: .categorical, actionDim: 1)
         error.add(policyActions: [0, 1, 2, 2], labels: [0, 1, 1, 0], rows: 4)
         #expect(try #require(error.value) == 0.5)
+        var agreed = FreshLabelError(head: .categorical, actionDim: 1)
+        agreed.add(policyActions: [1, 1, 0, 2, 0, 1, 1, 0], labels: [1, 1, 0, 2, 0, 1, 1, 0], rows: 8)
+        #expect(try #require(agreed.value) == 0.1)
     }
 }

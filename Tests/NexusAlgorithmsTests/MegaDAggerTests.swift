@@ -343,7 +343,7 @@ struct MegaDAggerTests {
         #expect(restored.rolloutPlan.expertActionProbability == algorithm.rolloutPlan.expertActionProbability)
     }
 
-    @Test("β is held to the driving policy's error on the states labelled since the last iteration (the schedule's until one is measured); an iteration with no labels keeps it; a checkpoint keeps it")
+    @Test("β is held to the policy's error on the states labelled since the last iteration (the schedule's until one is measured, and after an iteration with no labels); a checkpoint keeps it, an old one starts at the schedule, a bad one is refused")
     func betaFollowsPolicyError() throws {
         let (defaults, mega) = Self.settings(seed: 4)
         var imitation = defaults
@@ -376,13 +376,28 @@ struct MegaDAggerTests {
         let beta = algorithm.rolloutPlan.expertActionProbability
         #expect(abs(beta - min(scheduled(), Float(error))) < 1e-6, "β \(beta), error \(error), schedule \(scheduled())")
         #expect(error < Double(scheduled()), "an error under the schedule's β, so that the ceiling is what this checks (\(error))")
-        // No labels since: the ceiling stands (the schedule moves on only with steps collected).
-        _ = algorithm.trainIteration()
-        #expect(algorithm.rolloutPlan.expertActionProbability == beta)
+        // A checkpoint keeps the ceiling; one without it (written before it existed) starts at 1;
+        // one that is not a single probability is refused.
         let (tensors, random) = algorithm.checkpointState()
-        let restored = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
-        try restored.restore(models: algorithm.models(), tensors: tensors, random: random, iteration: algorithm.iteration)
-        #expect(restored.rolloutPlan.expertActionProbability == beta)
+        func restored(_ edit: (inout [NamedTensor]) -> Void) throws -> MegaDAgger {
+            var edited = tensors
+            edit(&edited)
+            let learner = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
+            try learner.restore(models: algorithm.models(), tensors: edited, random: random, iteration: algorithm.iteration)
+            return learner
+        }
+        #expect(try restored { _ in }.rolloutPlan.expertActionProbability == beta)
+        #expect(abs(try restored { $0.removeAll { $0.name == "beta_ceiling" } }.rolloutPlan.expertActionProbability - scheduled()) < 1e-6)
+        for bad: [Float] in [[1.5], [-0.1], [.nan], [0.1, 0.2]] {
+            #expect(throws: WireError.self, "\(bad)") {
+                try restored { tensors in
+                    for index in tensors.indices where tensors[index].name == "beta_ceiling" { tensors[index].tensor = Tensor(shape: [bad.count], data: bad) }
+                }
+            }
+        }
+        // An iteration that labelled nothing is no evidence: the schedule's β again.
+        _ = algorithm.trainIteration()
+        #expect(abs(algorithm.rolloutPlan.expertActionProbability - scheduled()) < 1e-6)
     }
 
     @Test("unsafe events at steps where the expert acted are counted apart (falls the expert could no longer catch); a checkpoint keeps the count")

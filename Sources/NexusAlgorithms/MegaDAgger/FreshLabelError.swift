@@ -4,7 +4,10 @@ import NexusPolicies
 /// labelled, before the policy is trained on them: a held-out error on the states the runs
 /// visit now. For continuous actions the share of the labels' variance the policy leaves
 /// unexplained (1 − R², pooled over action dimensions; 0 a perfect copy, 1 no better than the
-/// labels' mean), for discrete ones the share of states where it would act otherwise.
+/// labels' mean; more for a worse one), for discrete ones the share of states where it would act
+/// otherwise, with Laplace's rule of succession ((wrong + 1) / (rows + 2)): a handful of states
+/// all agreed on is no proof the policy never errs, and a ceiling of exactly 0 would leave β
+/// nothing to measure with.
 public struct FreshLabelError: Sendable, Equatable {
     public let head: PolicyNetwork.Head
     public let actionDim: Int
@@ -42,7 +45,7 @@ public struct FreshLabelError: Sendable, Equatable {
     public var value: Double? {
         guard rows > 0 else { return nil }
         switch head {
-        case .categorical: return Double(wrong) / Double(rows)
+        case .categorical: return Double(wrong + 1) / Double(rows + 2)
         case .gaussian:
             let n = Double(rows)
             // The labels' spread, floored so that a constant label leaves a finite ratio.

@@ -41,9 +41,11 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// DAgger's 8; with β 0.9 an iteration, about 0.7 an episode there, 6;
     /// docs/algorithms/mega-dagger.md).
     public var betaPerEpisode = true
-    /// Whether β is also held to the driving policy's error on the states labelled in the
-    /// last iteration (`FreshLabelError`): the expert acts about as often as the policy would
-    /// still act otherwise, never more than the schedule says.
+    /// Whether β is also held to the policy's error on the states the workers had labelled in
+    /// the last iteration, measured as the learner holds it when they arrive, before training on
+    /// them (`FreshLabelError`; imagined labels left out): the expert acts about as often as the
+    /// policy would still act otherwise, never more than the schedule says. An iteration that
+    /// labelled nothing lifts the ceiling (no evidence: the schedule's β).
     public var betaFromError = true
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
@@ -120,7 +122,8 @@ public final class MegaDAgger: ImitationAlgorithm {
     private var stepsSinceFirstIteration = 0
     /// The driving policy against the expert on the states labelled since the last iteration.
     private var freshError: FreshLabelError
-    /// β's ceiling from the last iteration that had labels: its `freshError` (1 before one).
+    /// β's ceiling: the last iteration's `freshError`, 1 before one and after an iteration that
+    /// labelled nothing or measured no finite error.
     private var betaCeiling: Float = 1
 
     public var name: String { "mega-dagger" }
@@ -240,7 +243,7 @@ public final class MegaDAgger: ImitationAlgorithm {
             Metric(name: "imagined_labels", value: Double(imaginedSinceIteration)),
             Metric(name: "policy_error_fresh", value: freshError.value ?? .nan),
         ]
-        if let error = freshError.value { betaCeiling = Float(min(1, error)) }
+        if let error = freshError.value, error.isFinite { betaCeiling = Float(min(1, error)) } else { betaCeiling = 1 }
         // β of the plan the workers get next (the labels learner's own "beta" is DAgger's schedule).
         metrics.append(Metric(name: "beta", value: Double(rolloutPlan.expertActionProbability)))
         imaginedSinceIteration = 0
@@ -341,10 +344,11 @@ public final class MegaDAgger: ImitationAlgorithm {
         recentStartsStale = (try? state.values("recent_starts_stale").first) == 1
         // Absent from checkpoints written before β followed the policy's error.
         if state.has("beta_ceiling") {
-            guard let ceiling = try state.values("beta_ceiling").first, ceiling >= 0, ceiling <= 1 else {
-                throw WireError.invalidField("checkpoint.state.beta_ceiling", reason: "not a probability")
+            let saved = try state.values("beta_ceiling")
+            guard saved.count == 1, saved[0] >= 0, saved[0] <= 1 else {
+                throw WireError.invalidField("checkpoint.state.beta_ceiling", reason: "not one probability")
             }
-            betaCeiling = ceiling
+            betaCeiling = saved[0]
         }
         // A run that had no critic (a checkpoint from before it, or one resumed with it newly
         // on) starts the critic afresh.
