@@ -44,8 +44,7 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// Whether β is also held to the policy's error on the states the workers had labelled in
     /// the last iteration, measured as the learner holds it when they arrive, before training on
     /// them (`FreshLabelError`; imagined labels left out): the expert acts about as often as the
-    /// policy would still act otherwise, never more than the schedule says. An iteration that
-    /// labelled nothing lifts the ceiling (no evidence: the schedule's β).
+    /// policy would still act otherwise, never more than the schedule says.
     public var betaFromError = true
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
@@ -122,8 +121,8 @@ public final class MegaDAgger: ImitationAlgorithm {
     private var stepsSinceFirstIteration = 0
     /// The driving policy against the expert on the states labelled since the last iteration.
     private var freshError: FreshLabelError
-    /// β's ceiling: the last iteration's `freshError`, 1 before one and after an iteration that
-    /// labelled nothing or measured no finite error.
+    /// β's ceiling: the `freshError` of the last iteration that labelled states (1 before one,
+    /// and after one whose error was not finite).
     private var betaCeiling: Float = 1
 
     public var name: String { "mega-dagger" }
@@ -243,7 +242,10 @@ public final class MegaDAgger: ImitationAlgorithm {
             Metric(name: "imagined_labels", value: Double(imaginedSinceIteration)),
             Metric(name: "policy_error_fresh", value: freshError.value ?? .nan),
         ]
-        if let error = freshError.value, error.isFinite { betaCeiling = Float(min(1, error)) } else { betaCeiling = 1 }
+        // No labels: the last measure stands (late in a run a quiet gate labels nothing for
+        // an iteration, and the schedule's β would spend labels on a policy that has not
+        // changed). A non-finite error (a policy answering NaN): the schedule's β.
+        if let error = freshError.value { betaCeiling = error.isFinite ? Float(min(1, error)) : 1 }
         // β of the plan the workers get next (the labels learner's own "beta" is DAgger's schedule).
         metrics.append(Metric(name: "beta", value: Double(rolloutPlan.expertActionProbability)))
         imaginedSinceIteration = 0

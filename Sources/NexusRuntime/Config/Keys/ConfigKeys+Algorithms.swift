@@ -65,7 +65,7 @@ extension ConfigKeys {
         .key("mega.horizon", \.mega.horizon, .from(0, to: RolloutPlan.maxGateHorizon), "safety lookahead: imagined steps under the policy; 0: none"),
         .key("mega.beta_mixture", \.mega.betaMixture, "the expert also acts with dagger's β_i (those rows are labelled too)"),
         .key("mega.beta_per_episode", \.mega.betaPerEpisode, "β's clock counts episodes' worth of env steps collected (over the environment's episode limit), not iterations"),
-        .key("mega.beta_from_error", \.mega.betaFromError, "β is also held to the policy's error on the states the expert labelled in the last iteration (1 − R² of continuous actions, the share of other actions of discrete ones); 1 after an iteration with no labels"),
+        .key("mega.beta_from_error", \.mega.betaFromError, "β is also held to the policy's error on the states the expert labelled in the last iteration (1 − R² of continuous actions, the share of other actions of discrete ones)"),
         .key("mega.takeover_steps", \.mega.takeoverSteps, .from(0, to: RolloutPlan.maxTakeoverSteps),
              "where the gate fires (and the query rate admits it), the expert drives that copy this many steps; 0: it labels the state and the policy drives on"),
         .key("mega.safety_margin", \.mega.safetyMargin, Rule("must be from 0 to 100 (multiples of the model's one-step error)") { $0 >= 0 && $0 <= 100 },
