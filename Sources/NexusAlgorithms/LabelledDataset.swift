@@ -31,6 +31,18 @@ public struct LabelledDataset: Sendable, Equatable {
 
     public var count: Int { min(added, capacity) }
 
+    /// `batch` rows drawn uniformly with replacement (one draw of `random` a row) into
+    /// `observations` (`[batch, observationDim]`) and `labels` (`[batch, labelDim]`), which
+    /// must be that large.
+    public func draw(_ batch: Int, random: inout RandomSource, observations drawn: inout [Float], labels drawnLabels: inout [Float]) {
+        precondition(count > 0 && drawn.count >= batch * observationDim && drawnLabels.count >= batch * labelDim, "draws need rows and room")
+        for row in 0..<batch {
+            let pick = Int(random.next() % UInt64(count))
+            drawn.replaceSubrange((row * observationDim)..<((row + 1) * observationDim), with: observations[(pick * observationDim)..<((pick + 1) * observationDim)])
+            drawnLabels.replaceSubrange((row * labelDim)..<((row + 1) * labelDim), with: labels[(pick * labelDim)..<((pick + 1) * labelDim)])
+        }
+    }
+
     /// Labels received that the bound left out of the rows.
     public var discarded: Int { added - count }
 

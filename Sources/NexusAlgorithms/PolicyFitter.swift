@@ -67,11 +67,7 @@ public final class PolicyFitter {
             targets = [Float](repeating: 0, count: batch * labelDim)
             indices = [Int32](repeating: 0, count: batch)
         }
-        for row in 0..<batch {
-            let pick = Int(random.next() % UInt64(dataset.count))
-            for column in 0..<dim { raw[row * dim + column] = dataset.observations[pick * dim + column] }
-            for column in 0..<labelDim { targets[row * labelDim + column] = dataset.labels[pick * labelDim + column] }
-        }
+        dataset.draw(batch, random: &random, observations: &raw, labels: &targets)
         raw.withUnsafeBufferPointer { source in inputs.withUnsafeMutableBufferPointer { policy.normalise(source, into: $0) } }
     }
 

@@ -76,6 +76,18 @@ public final class MLP {
 
     public var inputSize: Int { sizes[0] }
     public var outputSize: Int { sizes[sizes.count - 1] }
+    /// The layer widths of an architecture's "A-B-…-Z" word, nil unless every part is a whole
+    /// number (bounds are each reader's own).
+    public static func layerSizes(_ word: some StringProtocol) -> [Int]? {
+        let parts = word.split(separator: "-")
+        let sizes = parts.compactMap { Int($0) }
+        return sizes.count == parts.count ? sizes : nil
+    }
+
+    /// Layers a world model or fall-risk critic received from a peer may have at most (each
+    /// costs the worker a product a step).
+    public static let maxReceivedLayers = 16
+
     /// Weights and biases of an MLP with these layer widths, or nil when the count overflows
     /// (or passes 2^30): checked before anything is allocated for sizes read from a peer.
     public static func parameterCount(sizes: [Int]) -> Int? {

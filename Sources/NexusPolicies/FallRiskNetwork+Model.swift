@@ -6,8 +6,6 @@ import NexusWire
 /// the two normalisation vectors.
 extension FallRiskNetwork {
     public static let modelName = prefix
-    /// More layers than this in a received model is refused (each costs the worker a product a step).
-    public static let maxLayers = 16
 
     public var architecture: String {
         "risk mlp \(network.sizes.map(String.init).joined(separator: "-")) \(network.activation.rawValue)"
@@ -23,13 +21,11 @@ extension FallRiskNetwork {
     /// architecture and the parameter count before allocating.
     public static func make(model: Model, observationDim: Int) throws -> FallRiskNetwork {
         let words = model.architecture.split(separator: " ")
-        let sizeWords = words.count == 4 ? words[2].split(separator: "-") : []
-        let sizes = sizeWords.compactMap { Int($0) }
         guard model.kind == .value, model.name == modelName, words.count == 4, words[0] == "risk", words[1] == "mlp",
-            (2...maxLayers + 1).contains(sizes.count), sizes.count == sizeWords.count, sizes.allSatisfy({ (1...65536).contains($0) }), sizes.last == 1,
-            let activation = Activation(rawValue: String(words[3]))
+            let sizes = MLP.layerSizes(words[2]), (2...MLP.maxReceivedLayers + 1).contains(sizes.count),
+            sizes.allSatisfy({ (1...65536).contains($0) }), sizes.last == 1, let activation = Activation(rawValue: String(words[3]))
         else {
-            throw PolicyError(description: "fall risk model \"\(model.architecture)\" is not \"risk mlp D-…-1 tanh|relu\" of at most \(maxLayers) layers")
+            throw PolicyError(description: "fall risk model \"\(model.architecture)\" is not \"risk mlp D-…-1 tanh|relu\" of at most \(MLP.maxReceivedLayers) layers")
         }
         guard sizes.first == observationDim else {
             throw PolicyError(description: "fall risk model \(model.architecture) does not fit \(observationDim) observations")

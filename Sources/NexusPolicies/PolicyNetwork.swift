@@ -87,8 +87,7 @@ public final class PolicyNetwork {
         guard model.kind == .policy else { throw PolicyError(description: "model \"\(model.name)\" is not a policy (\(model.kind))") }
         let words = model.architecture.split(separator: " ")
         guard words.count == 4, words[0] == "mlp",
-            case let sizes = words[1].split(separator: "-").compactMap({ Int($0) }), sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }),
-            sizes.count == words[1].split(separator: "-").count,
+            let sizes = MLP.layerSizes(words[1]), sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }),
             let activation = Activation(rawValue: String(words[2])), let head = Head(rawValue: String(words[3]))
         else {
             throw PolicyError(description: "policy architecture \"\(model.architecture)\" is not \"mlp A-B-…-Z tanh|relu|identity categorical|gaussian\"")

@@ -25,10 +25,10 @@ extension WorldModelEnsemble {
         let words = model.architecture.split(separator: " ")
         guard model.kind == .worldModel, words.count == 5, words[0] == "ensemble", words[2] == "mlp",
             let count = Int(words[1]), (2...maxMembers).contains(count),
-            case let sizes = words[3].split(separator: "-").compactMap({ Int($0) }), (2...FallRiskNetwork.maxLayers + 1).contains(sizes.count), sizes.count == words[3].split(separator: "-").count,
+            let sizes = MLP.layerSizes(words[3]), (2...MLP.maxReceivedLayers + 1).contains(sizes.count),
             sizes.allSatisfy({ $0 > 0 }), let activation = Activation(rawValue: String(words[4]))
         else {
-            throw PolicyError(description: "world model \"\(model.architecture)\" is not \"ensemble K mlp A-…-Z tanh|relu\" with 2 to \(maxMembers) members of at most \(FallRiskNetwork.maxLayers) layers")
+            throw PolicyError(description: "world model \"\(model.architecture)\" is not \"ensemble K mlp A-…-Z tanh|relu\" with 2 to \(maxMembers) members of at most \(MLP.maxReceivedLayers) layers")
         }
         guard sizes.first == observationDim + actionDim, sizes.last == observationDim else {
             throw PolicyError(description: "world model \(model.architecture) does not fit \(observationDim) observations and \(actionDim) actions")

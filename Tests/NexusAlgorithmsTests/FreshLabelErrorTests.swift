@@ -24,6 +24,10 @@ struct FreshLabelErrorTests {
         off.add(policyActions: [6, 10], labels: Array(labels[4...]), rows: 1)
         #expect(off.rows == 3)
         #expect(abs(try #require(off.value) - 3.0 / 8.0) < 1e-5)
+        off.reset()
+        #expect(off.rows == 0 && off.value == nil)
+        off.add(policyActions: [3, 10, 3, 10, 3, 10], labels: labels, rows: 3)
+        #expect(abs(try #require(off.value) - 1) < 1e-5, "nothing of before the reset counts")
     }
 
     @Test("discrete: the share of states where the policy would act otherwise, by Laplace's rule (never exactly 0 or 1)")

@@ -17,7 +17,7 @@ public struct LearnedReward {
         }
         let words = model.architecture.split(separator: " ").map(String.init)
         guard words.count >= 4, let method = AdversarialSettings.Method(rawValue: words[0]), words[1] == "mlp",
-            case let sizes = words[2].split(separator: "-").compactMap({ Int($0) }), !sizes.isEmpty, sizes.allSatisfy({ (1...4096).contains($0) }),
+            let sizes = MLP.layerSizes(words[2]), !sizes.isEmpty, sizes.allSatisfy({ (1...4096).contains($0) }),
             let activation = Activation(rawValue: words[3])
         else {
             throw PolicyFileError("learned reward \"\(model.architecture)\" is not \"gail|airl mlp A-B-… tanh|relu [state-only]\"")

@@ -97,15 +97,11 @@ public final class FallRiskTrainer {
             critic.setNormalisation(shift: shift, scale: scale)
             normalised = true
         }
-        let (dim, batch) = (critic.observationDim, min(batchSize, outcomes.count))
-        var observations = [Float](repeating: 0, count: batch * dim), targets = [Float](repeating: 0, count: batch)
+        let batch = min(batchSize, outcomes.count)
+        var observations = [Float](repeating: 0, count: batch * critic.observationDim), targets = [Float](repeating: 0, count: batch)
         var total: Float = 0
         for _ in 0..<steps {
-            for row in 0..<batch {
-                let pick = Int(random.next() % UInt64(outcomes.count))
-                observations.replaceSubrange((row * dim)..<((row + 1) * dim), with: outcomes.observations[(pick * dim)..<((pick + 1) * dim)])
-                targets[row] = outcomes.labels[pick]
-            }
+            outcomes.draw(batch, random: &random, observations: &observations, labels: &targets)
             total += critic.train(observations: observations, outcomes: targets, rows: batch)
         }
         return total / Float(steps)

@@ -23,6 +23,9 @@ public struct FreshLabelError: Sendable, Equatable {
         (sum, square, residual) = ([Double](repeating: 0, count: actionDim), [Double](repeating: 0, count: actionDim), [Double](repeating: 0, count: actionDim))
     }
 
+    /// Forgets every state added.
+    public mutating func reset() { self = FreshLabelError(head: head, actionDim: actionDim) }
+
     /// Adds `rows` states' policy actions and expert labels (both `[rows, actionDim]`).
     public mutating func add(policyActions: [Float], labels: [Float], rows count: Int) {
         precondition(policyActions.count == count * actionDim && labels.count == count * actionDim, "one action and one label a row")

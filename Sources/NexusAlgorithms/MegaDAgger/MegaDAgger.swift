@@ -254,7 +254,7 @@ public final class MegaDAgger: ImitationAlgorithm {
         takeoversSinceIteration = 0
         expertUnsafeSinceIteration = 0
         recentDisagreement.removeAll(keepingCapacity: true)
-        freshError = FreshLabelError(head: policy.head, actionDim: spec.actionSpace.dimension)
+        freshError.reset()
         return metrics
     }
 
