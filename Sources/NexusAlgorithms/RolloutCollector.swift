@@ -186,7 +186,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
         }
         var rows: [Int] = []
         let probability = plan.expertActionProbability
-        let takeover = plan.queryRule == .gate ? plan.gateTakeoverSteps : 0
+        let (takeover, safetyTakeover) = plan.queryRule == .gate ? (plan.gateTakeoverSteps, plan.gateSafetyTakeoverSteps) : (0, 0)
         let expertCopies = plan.expertCopies
         idle = expertCopies > 0 && expertCopies < count ? (0..<count).map { $0 >= expertCopies } : []
         // Which firings the disagreement may act on: all of them, or under a budget those of
@@ -202,7 +202,11 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
             // An intervention: where the model is unsure or foresees danger, the expert drives
             // this copy for a while, so its labels come from its own trajectory rather than from
             // single states, and the policy gets the copy back away from the danger.
-            if takeover > 0, decision != nil, admitted[index] { takeoverLeft[index] = takeover }
+            // A safety firing recurs on every step the danger is seen, so its own hold can be
+            // short; a longer hold already running is not cut.
+            if let decision, admitted[index] {
+                takeoverLeft[index] = max(takeoverLeft[index], decision.unsafeAhead[index] ? safetyTakeover : takeover)
+            }
             let intervening = takeoverLeft[index] > 0
             if intervening { takeoverLeft[index] -= 1 }
             // The safety fallback: where the lookahead saw danger, the expert acts.

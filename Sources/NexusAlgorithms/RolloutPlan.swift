@@ -27,7 +27,8 @@ public struct RolloutPlan: Sendable, Equatable {
         /// under the policy that enters the unsafe region — where the expert's action is then
         /// executed (the safety fallback). With `gate_takeover_steps` > 0 the expert also takes
         /// over where disagreement fires, for that many steps of that copy (an intervention, as
-        /// in EnsembleDAgger and ThriftyDAgger). With `gate_intervention_rate`, only the firings
+        /// in EnsembleDAgger and ThriftyDAgger); where a safety firing starts one, for
+        /// `gate_safety_takeover_steps` (absent: as long as the other). With `gate_intervention_rate`, only the firings
         /// the worker's `InterventionBudget` admits are acted on (safety firings always are).
         /// Needs a world model in the same weights.
         case gate = 3
@@ -37,6 +38,7 @@ public struct RolloutPlan: Sendable, Equatable {
     public static let gateThresholdName = "gate_threshold"
     public static let gateHorizonName = "gate_horizon"
     public static let gateTakeoverName = "gate_takeover_steps"
+    public static let gateSafetyTakeoverName = "gate_safety_takeover_steps"
     public static let gateMarginName = "gate_margin"
     public static let gateInterventionRateName = "gate_intervention_rate"
     public static let expertCopiesName = "expert_copies"
@@ -49,12 +51,14 @@ public struct RolloutPlan: Sendable, Equatable {
     /// A gated plan (MEGA-DAgger): the policy acts (β = `expertActionProbability`), the gate
     /// decides which rows the expert sees.
     public static func gated(
-        threshold: Float, horizon: Int, takeoverSteps: Int = 0, expertActionProbability: Float = 0, margin: [Float] = [], interventionRate: Float? = nil,
-        riskThreshold: Float? = nil
+        threshold: Float, horizon: Int, takeoverSteps: Int = 0, safetyTakeoverSteps: Int? = nil, expertActionProbability: Float = 0, margin: [Float] = [],
+        interventionRate: Float? = nil, riskThreshold: Float? = nil
     ) -> RolloutPlan {
         var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
         // Written only when used: a plan without it reads as 0 (label only), as older plans do.
         if takeoverSteps > 0 { extras.append(scalar(gateTakeoverName, Float(takeoverSteps))) }
+        // Without it, safety firings hold the expert as long as disagreement's do (older plans).
+        if let safetyTakeoverSteps { extras.append(scalar(gateSafetyTakeoverName, Float(safetyTakeoverSteps))) }
         // Likewise: without it every row that fires is labelled (older plans).
         if let interventionRate { extras.append(scalar(gateInterventionRateName, interventionRate)) }
         if let riskThreshold { extras.append(scalar(gateRiskThresholdName, riskThreshold)) }
@@ -91,6 +95,10 @@ public struct RolloutPlan: Sendable, Equatable {
     public var gateRiskThreshold: Float? { extra(Self.gateRiskThresholdName)?.first }
     /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
     public var gateTakeoverSteps: Int { extra(Self.gateTakeoverName)?.first.map { Int($0) } ?? 0 }
+    /// Steps the expert drives a copy once a safety firing (the lookahead or the fall-risk
+    /// critic) started a takeover there; 0: only the steps where the danger is seen, since
+    /// the firing recurs on each of them.
+    public var gateSafetyTakeoverSteps: Int { extra(Self.gateSafetyTakeoverName)?.first.map { Int($0) } ?? gateTakeoverSteps }
 
     public var acting: ActingMode
     /// Probability that the expert's action is the one executed (DAgger's β).
@@ -186,9 +194,10 @@ public struct RolloutPlan: Sendable, Equatable {
                 if let risk = try optional(Self.gateRiskThresholdName), !(risk > 0 && risk <= 1) {
                     throw WireError.invalidField("weights.rollout.\(Self.gateRiskThresholdName)", reason: "\(risk) is not a probability in (0, 1]")
                 }
-                if let takeover = try optional(Self.gateTakeoverName) {
+                for name in [Self.gateTakeoverName, Self.gateSafetyTakeoverName] {
+                    guard let takeover = try optional(name) else { continue }
                     guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {
-                        throw WireError.invalidField("weights.rollout.\(Self.gateTakeoverName)", reason: "\(takeover) is not a whole number of steps from 0 to \(Self.maxTakeoverSteps)")
+                        throw WireError.invalidField("weights.rollout.\(name)", reason: "\(takeover) is not a whole number of steps from 0 to \(Self.maxTakeoverSteps)")
                     }
                 }
             }

@@ -117,6 +117,30 @@ struct MegaDAggerTests {
         #expect(RolloutPlan.gated(threshold: 0, horizon: 0).gateTakeoverSteps == 0, "a plan without the field only labels")
     }
 
+    @Test("a safety firing holds the expert for gate_safety_takeover_steps (0: only the steps where the danger is seen); a plan without the field, as long as disagreement's")
+    func safetyTakeoverLength() throws {
+        // Danger foreseen at the first step only (as in safetyFallback), then a gate that sees
+        // none: what the expert drives after the first step is the hold alone.
+        let (danger, calm) = (Self.driftingEnsemble(drift: [2, 0, 20]), Self.driftingEnsemble(drift: [0, 0, 0]))
+        func driven(_ plan: RolloutPlan) throws -> [[Bool]] {
+            var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 2, segmentSteps: 5, workerID: 1, seed: 3)
+            let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+            var segments: [TrajectorySegment] = []
+            for step in 0..<5 {
+                let gate = QueryGate(plan: plan, ensemble: step == 0 ? danger : calm)
+                segments += collector.step(policy: policy, policyVersion: 1, plan: plan, gate: gate) { rows, o in expert.act(batch: o, rows: rows.count, actionDim: 1) }
+            }
+            return segments.map(\.expertActed)
+        }
+        func held(_ steps: Int) -> [[Bool]] { [[Bool]](repeating: (0..<5).map { $0 < steps }, count: 2) }
+        func plan(_ safety: Int?) -> RolloutPlan { .gated(threshold: .infinity, horizon: 3, takeoverSteps: 4, safetyTakeoverSteps: safety) }
+        #expect(try driven(plan(0)) == held(1))
+        #expect(try driven(plan(3)) == held(3))
+        #expect(try driven(plan(nil)) == held(4))
+        #expect(try RolloutPlan(weights: Weights(version: 1, models: [plan(0).model()])) == plan(0))
+        #expect(plan(nil).gateSafetyTakeoverSteps == 4 && plan(0).gateSafetyTakeoverSteps == 0)
+    }
+
     @Test("under an intervention rate, disagreement starts at most that many interventions per copy and step, and none inside one")
     func interventionsBudgeted() throws {
         var random = RandomSource(seed: 2)
@@ -185,8 +209,11 @@ struct MegaDAggerTests {
         }
         let gated = RolloutPlan.gated(threshold: 0.5, horizon: 1, takeoverSteps: 8)
         #expect(try RolloutPlan(weights: Weights(version: 1, models: [gated.model()])).gateTakeoverSteps == 8)
-        for value: Float in [-1, 0.5, 1001, .nan] {
-            #expect(throws: WireError.self, "takeover \(value)") { try RolloutPlan(weights: plan(replacing: RolloutPlan.gateTakeoverName, with: value, in: gated)) }
+        for name in [RolloutPlan.gateTakeoverName, RolloutPlan.gateSafetyTakeoverName] {
+            let gated = RolloutPlan.gated(threshold: 0.5, horizon: 1, takeoverSteps: 8, safetyTakeoverSteps: 2)
+            for value: Float in [-1, 0.5, 1001, .nan] {
+                #expect(throws: WireError.self, "\(name) \(value)") { try RolloutPlan(weights: plan(replacing: name, with: value, in: gated)) }
+            }
         }
         let budgeted = RolloutPlan.gated(threshold: 0.5, horizon: 1, takeoverSteps: 8, interventionRate: 0.03)
         for value: Float in [-0.1, 1.5, .nan, .infinity] {

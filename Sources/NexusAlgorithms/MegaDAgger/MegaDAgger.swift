@@ -49,6 +49,14 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// Where disagreement fires, the expert drives that copy for this many steps (0: it labels
     /// the one state and the policy drives on).
     public var takeoverSteps = 8
+    /// Where a safety firing (the lookahead or the fall-risk critic) hands a copy to the expert,
+    /// the steps it keeps it at least (0: only the steps where the danger is seen, the firing
+    /// recurring on each). A safety firing lasts as long as the danger does; holding each one
+    /// for `takeoverSteps` spent labels past it (Walker2d-v5: 3,072 labels to the race's level
+    /// against 2,695 with 2), and handing back at once let Hopper-v5's policies fall at the
+    /// edge of it (8 falls a run against 1; docs/algorithms/mega-dagger.md, "How long a
+    /// safety takeover holds").
+    public var safetyTakeoverSteps = 2
     /// The lookahead's margin, in multiples of the model's held-out one-step error (90th
     /// percentile per dimension); 0: predicted states are judged as they are.
     public var safetyMargin: Float = 3
@@ -160,7 +168,8 @@ public final class MegaDAgger: ImitationAlgorithm {
         // With a query rate, the workers hold the disagreement's interventions to it
         // (`InterventionBudget`); with a fixed τ, every row past it.
         return .gated(
-            threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, expertActionProbability: beta, margin: safetyMargin,
+            threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, safetyTakeoverSteps: settings.safetyTakeoverSteps,
+            expertActionProbability: beta, margin: safetyMargin,
             interventionRate: settings.queryRate > 0 ? settings.queryRate : nil, riskThreshold: fallRisk?.hasLearned == true ? settings.fallRiskThreshold : nil)
     }
 
