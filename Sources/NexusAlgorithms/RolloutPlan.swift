@@ -27,8 +27,9 @@ public struct RolloutPlan: Sendable, Equatable {
         /// under the policy that enters the unsafe region — where the expert's action is then
         /// executed (the safety fallback). With `gate_takeover_steps` > 0 the expert also takes
         /// over where disagreement fires, for that many steps of that copy (an intervention, as
-        /// in EnsembleDAgger and ThriftyDAgger); where a safety firing starts one, for
-        /// `gate_safety_takeover_steps` (absent: as long as the other). With `gate_intervention_rate`, only the firings
+        /// in EnsembleDAgger and ThriftyDAgger). A safety firing holds the copy for
+        /// `gate_safety_takeover_steps` instead (absent: `gate_takeover_steps`), whatever the
+        /// other is. With `gate_intervention_rate`, only the firings
         /// the worker's `InterventionBudget` admits are acted on (safety firings always are).
         /// Needs a world model in the same weights.
         case gate = 3
@@ -95,9 +96,9 @@ public struct RolloutPlan: Sendable, Equatable {
     public var gateRiskThreshold: Float? { extra(Self.gateRiskThresholdName)?.first }
     /// Steps the expert drives a copy once disagreement fired there (0: it only labels).
     public var gateTakeoverSteps: Int { extra(Self.gateTakeoverName)?.first.map { Int($0) } ?? 0 }
-    /// Steps the expert drives a copy once a safety firing (the lookahead or the fall-risk
-    /// critic) started a takeover there; 0: only the steps where the danger is seen, since
-    /// the firing recurs on each of them.
+    /// Steps the expert drives a copy from a safety firing (the lookahead or the fall-risk
+    /// critic), that step included, as `gateTakeoverSteps` counts; 0 and 1: that step alone.
+    /// The firing recurs on every step the danger is seen, and each renews the hold.
     public var gateSafetyTakeoverSteps: Int { extra(Self.gateSafetyTakeoverName)?.first.map { Int($0) } ?? gateTakeoverSteps }
 
     public var acting: ActingMode

@@ -141,6 +141,33 @@ struct MegaDAggerTests {
         #expect(plan(nil).gateSafetyTakeoverSteps == 4 && plan(0).gateSafetyTakeoverSteps == 0)
     }
 
+    @Test("each step the danger is seen renews a safety hold; a disagreement takeover under way is not cut by a shorter safety hold")
+    func safetyHoldRenewsAndNeverCuts() throws {
+        var random = RandomSource(seed: 2)
+        let unsure = WorldModelEnsemble(observationDim: 3, actionDim: 1, hidden: [16], members: 5, random: &random)
+        let (danger, calm) = (Self.driftingEnsemble(drift: [2, 0, 20]), Self.driftingEnsemble(drift: [0, 0, 0]))
+        // `gates[step]`: the plan and ensemble of each of 8 steps; what the expert drove, per copy.
+        func driven(_ gates: [(RolloutPlan, WorldModelEnsemble)]) throws -> [[Bool]] {
+            var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 2, segmentSteps: gates.count, workerID: 1, seed: 3)
+            let (policy, expert) = (Self.pendulumPolicy(), PendulumExpert())
+            var segments: [TrajectorySegment] = []
+            for (plan, ensemble) in gates {
+                segments += collector.step(policy: policy, policyVersion: 1, plan: plan, gate: QueryGate(plan: plan, ensemble: ensemble)) { rows, o in
+                    expert.act(batch: o, rows: rows.count, actionDim: 1)
+                }
+            }
+            return segments.map(\.expertActed)
+        }
+        func held(_ steps: Int, of count: Int = 8) -> [[Bool]] { [[Bool]](repeating: (0..<count).map { $0 < steps }, count: 2) }
+        let safety = RolloutPlan.gated(threshold: .infinity, horizon: 3, takeoverSteps: 6, safetyTakeoverSteps: 3)
+        // Danger seen on steps 0–2, a hold of 3: the expert drives steps 0–4.
+        #expect(try driven((0..<8).map { (safety, $0 < 3 ? danger : calm) }) == held(5))
+        // Disagreement fires at step 0 (τ = 0: a 6-step takeover), danger at step 1 (a hold of
+        // 3 would end at step 3): the takeover runs its 6.
+        let unsureFirst = RolloutPlan.gated(threshold: 0, horizon: 0, takeoverSteps: 6, safetyTakeoverSteps: 3)
+        #expect(try driven([(unsureFirst, unsure), (safety, danger)] + (2..<8).map { _ in (safety, calm) }) == held(6))
+    }
+
     @Test("under an intervention rate, disagreement starts at most that many interventions per copy and step, and none inside one")
     func interventionsBudgeted() throws {
         var random = RandomSource(seed: 2)
@@ -236,6 +263,7 @@ struct MegaDAggerTests {
         imitation.training.samplesPerIteration = 64
         mega.queryRate = 0.2
         mega.stepsPerIteration = 256
+        mega.safetyTakeoverSteps = 5
         let algorithm = MegaDAgger(spec: Pendulum.spec, imitation: imitation, settings: mega)
         var collector = try RolloutCollectors.make(envID: "Pendulum-v1", envCount: 8, segmentSteps: 16, workerID: 1, seed: 5)
         let expert = PendulumExpert()
@@ -254,6 +282,7 @@ struct MegaDAggerTests {
             _ = algorithm.trainIteration()
         }
         #expect(algorithm.rolloutPlan.gateInterventionRate == 0.2, "the workers hold interventions to the same rate")
+        #expect(algorithm.rolloutPlan.gateSafetyTakeoverSteps == 5, "the workers hold safety firings as the settings say")
         let rows = visited.count / 3
         var actions = [Float](repeating: 0, count: rows)
         visited.withUnsafeBufferPointer { s in actions.withUnsafeMutableBufferPointer { algorithm.policy.act(batch: s, rows: rows, into: $0) } }

@@ -71,6 +71,7 @@ struct ConfigLoaderTests {
         #expect(error { try ConfigLoader.load(overrides: ["policy=3"]) }.contains("\"policy\" must be a mapping"))
         #expect(error { try ConfigLoader.load(overrides: ["dagger.first_expert_copies=9"]) }.contains("\"dagger.first_expert_copies\" = 9: must be from 0 to worker.envs (8)"))
         #expect(error { try ConfigLoader.load(overrides: ["algo=mega-dagger", "mega.takeover_steps=-1"]) }.contains("\"mega.takeover_steps\" = -1: must be from 0 to 1000"))
+        #expect(error { try ConfigLoader.load(overrides: ["algo=mega-dagger", "mega.safety_takeover_steps=1001"]) }.contains("\"mega.safety_takeover_steps\" = 1001: must be from 0 to 1000"))
         #expect(error { try ConfigLoader.load(overrides: ["algo=mega-dagger", "mega.safety_margin=-0.5"]) }.contains("\"mega.safety_margin\" = -0.5: must be from 0 to 100"))
         #expect(error { try ConfigLoader.load(overrides: ["novalue"]) }.contains("key.path=value"))
         #expect(error { try ConfigLoader.load(file: try write("- a\n- b\n")) }.contains("top level must be a mapping"))

@@ -50,12 +50,13 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// the one state and the policy drives on).
     public var takeoverSteps = 8
     /// Where a safety firing (the lookahead or the fall-risk critic) hands a copy to the expert,
-    /// the steps it keeps it at least (0: only the steps where the danger is seen, the firing
-    /// recurring on each). A safety firing lasts as long as the danger does; holding each one
-    /// for `takeoverSteps` spent labels past it (Walker2d-v5: 3,072 labels to the race's level
-    /// against 2,695 with 2), and handing back at once let Hopper-v5's policies fall at the
-    /// edge of it (8 falls a run against 1; docs/algorithms/mega-dagger.md, "How long a
-    /// safety takeover holds").
+    /// the steps it drives from there, the firing step included (as `takeoverSteps` counts; 0
+    /// and 1: that step alone). The firing recurs, and renews the hold, on every step the danger
+    /// is seen, so 2 ends it one step after the last: holding each for `takeoverSteps` spent
+    /// labels past the danger (Walker2d-v5 by hand: 3,072 labels to the race's level against
+    /// 2,694 with 2), and handing back at once let Hopper-v5's policies fall at the edge of it
+    /// (docs/algorithms/mega-dagger.md, "How long a safety takeover holds"). A row flagged by
+    /// both the disagreement and a safety firing takes this hold.
     public var safetyTakeoverSteps = 2
     /// The lookahead's margin, in multiples of the model's held-out one-step error (90th
     /// percentile per dimension); 0: predicted states are judged as they are.
@@ -90,8 +91,8 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
 /// gated rollout plan. Workers then act with the policy and ask the expert only where the
 /// gate fires (`QueryGate`): disagreement on (s, π(s)) ≥ τ, or an imagined `horizon`-step
 /// rollout under π that comes within the safety margin of the environment's unsafe region.
-/// There the expert takes over the copy for `takeoverSteps` steps, every state labelled (the
-/// safety ones recorded as takeovers). The first iteration is DAgger's, shaped by
+/// There the expert takes over the copy, every state labelled: `takeoverSteps` steps where
+/// disagreement fired, `safetyTakeoverSteps` where danger was seen (recorded as takeovers). The first iteration is DAgger's, shaped by
 /// `ImitationSettings.firstExpertCopies`: the expert drives a few copies for whole episodes,
 /// the others sit it out; the expert's transitions are the model's first data.
 public final class MegaDAgger: ImitationAlgorithm {

@@ -50,6 +50,10 @@ typedef enum _Nexus__V1__ModelKind {
    *     gate_takeover_steps        rule 3, optional: where the gate fires the expert drives that
    *                                copy this many steps (0 to 1000; absent or 0: it labels the
    *                                one state)
+   *     gate_safety_takeover_steps rule 3, optional: where a safety firing (the lookahead, or the
+   *                                fall-risk critic) starts a takeover, its length instead, the
+   *                                firing step included (0 to 1000; 0 and 1: the firing step
+   *                                alone; absent: gate_takeover_steps)
    *     gate_intervention_rate     rule 3, optional: interventions started per copy and step,
    *                                on average, in [0, 1] (absent: every firing starts one)
    *     gate_margin                rule 3, optional, shape [observation dim]: the lookahead
