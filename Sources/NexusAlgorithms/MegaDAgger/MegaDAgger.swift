@@ -52,10 +52,10 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// Where a safety firing (the lookahead or the fall-risk critic) hands a copy to the expert,
     /// the steps it drives from there, the firing step included (as `takeoverSteps` counts; 0
     /// and 1: that step alone). The firing recurs, and renews the hold, on every step the danger
-    /// is seen, so 2 ends it one step after the last: holding each for `takeoverSteps` spent
-    /// labels past the danger (Walker2d-v5 by hand: 3,072 labels to the race's level against
-    /// 2,694 with 2), and handing back at once let Hopper-v5's policies fall at the edge of it
-    /// (docs/algorithms/mega-dagger.md, "How long a safety takeover holds"). A row flagged by
+    /// is seen, so 2 ends it one step after the last, where `takeoverSteps` held the expert 7
+    /// past it; handing back at once let Hopper-v5's policies fall at the edge of it. Measured
+    /// against 8 it is no better and no worse (Walker2d-v5 and Hopper-v5, seeds 21–40:
+    /// docs/algorithms/mega-dagger.md, "How long a safety takeover holds"). A row flagged by
     /// both the disagreement and a safety firing takes this hold.
     public var safetyTakeoverSteps = 2
     /// The lookahead's margin, in multiples of the model's held-out one-step error (90th
