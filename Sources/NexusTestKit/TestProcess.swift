@@ -71,6 +71,12 @@ public final class TestProcess: Sendable {
         return box.value.withLock { $0 } ?? -1
     }
 
+    /// Waits at most `seconds` for the end: its status, or nil if it still runs (a test then
+    /// says so and kills it, rather than waiting for ever on a process that ignored a signal).
+    public func waitUntilExit(seconds: Double) async -> Int32? {
+        await eventually(seconds: seconds, every: .milliseconds(20)) { !isRunning } ? terminationStatus : nil
+    }
+
     /// Sends `signal` unless the process has ended (its pid may then be another's).
     public func signal(_ signal: Int32) {
         if isRunning { kill(pid, signal) }

@@ -71,9 +71,7 @@ final class ClusterRun: @unchecked Sendable {
 
     /// Waits for the process to end (killing it after `seconds`); returns its exit status.
     func finish(within seconds: Double) async -> Int32? {
-        if await Self.waitUntil(seconds: seconds, { !process.isRunning }) {
-            return process.terminationStatus
-        }
+        if let status = await process.waitUntilExit(seconds: seconds) { return status }
         process.signal(SIGKILL)
         await process.waitUntilExit()
         return nil

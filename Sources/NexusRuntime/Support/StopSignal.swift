@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -16,21 +15,13 @@ public final class StopSignal: Sendable {
     }
 
     private let state = Mutex(State())
-    // Kept alive for the life of the process; only installHandlers writes it, once.
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
     public init() {}
 
-    /// Routes SIGINT and SIGTERM here instead of killing the process.
+    /// Routes SIGINT and SIGTERM here instead of killing the process (see `SignalPipe`:
+    /// no signal is lost however early it comes).
     public func installHandlers() {
-        let installed = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [weak self] in self?.trigger(signalNumber == SIGINT ? "SIGINT" : "SIGTERM") }
-            source.resume()
-            return source
-        }
-        Self.sources += installed
+        SignalPipe.listen { [weak self] number in self?.trigger(number == SIGINT ? "SIGINT" : "SIGTERM") }
     }
 
     public func trigger(_ reason: String) {
