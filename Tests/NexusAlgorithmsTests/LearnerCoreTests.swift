@@ -73,6 +73,25 @@ struct LearnerCoreTests {
         #expect(learner.counters.evalReturnMean == 30)
     }
 
+    @Test("training episodes: every segment's ended episodes count, a stale one's too, none after the end; each row has the mean of its own, NaN when none ended")
+    func trainingEpisodes() {
+        var learner = core { $0.maxPolicyLag = 0; $0.evalEvery = 10 }
+        _ = learner.handle(.segment(policyVersion: 1, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: [10, 20]), wallSeconds: 1)
+        #expect(learner.counters.trainingEpisodes == 2 && learner.counters.trainingReturnMean == 15)
+        let first = record(learner.handle(.trained(iteration: 1, losses: []), wallSeconds: 2))
+        #expect(first?.trainReturnMean == 15)
+        #expect(first?.columns().contains { $0.0 == "train_return_mean" && $0.1 == 15 } == true)
+        // Version 1 is now stale (lag 0 allowed): dropped, its episode still the run's.
+        #expect(learner.handle(.segment(policyVersion: 1, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: [60]), wallSeconds: 3) == [])
+        #expect(learner.counters.trainingEpisodes == 3 && learner.counters.trainingReturnMean == 30)
+        #expect(record(learner.handle(.trained(iteration: 2, losses: []), wallSeconds: 4))?.trainReturnMean == 60)
+        #expect(record(learner.handle(.trained(iteration: 3, losses: []), wallSeconds: 5))?.trainReturnMean?.isNaN == true)
+        _ = learner.handle(.stop(reason: "test"), wallSeconds: 6)
+        _ = learner.handle(.segment(policyVersion: 4, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: [1000]), wallSeconds: 7)
+        #expect(learner.counters.trainingEpisodes == 3)
+        #expect(learner.counters.metrics.contains { $0.name == "training_return_mean" && $0.value == 30 })
+    }
+
     @Test("the target: reached once, with what the policy was trained on; it finishes the run when stop_at_target says so")
     func target() {
         var learner = core()
@@ -120,7 +139,7 @@ struct LearnerCoreTests {
         #expect(stopped.handle(.stop(reason: "stop requested"), wallSeconds: 1) == [.finish(reason: "stop requested")])
     }
 
-    @Test("rows carry throughput and policy lag since the previous row (workers' algorithms only), and the columns in order")
+    @Test("rows carry throughput, policy lag and the training episodes' return since the previous row (workers' algorithms only), and the columns in order")
     func rows() {
         var learner = core { $0.evalEvery = 100; $0.checkpointEvery = 100 }
         _ = learner.handle(.trained(iteration: 1, losses: []), wallSeconds: 10)
@@ -130,7 +149,7 @@ struct LearnerCoreTests {
         #expect(row?.envStepsPerSecond == 100 && row?.policyLag == 0.5)
         let columns = row?.columns(network: [Metric(name: "rejected_messages", value: 3)]).map(\.0)
         #expect(columns == ["iteration", "wall_seconds", "env_steps", "expert_queries", "unsafe_events", "policy_version", "loss", "eval_seconds",
-                            "env_steps_per_second", "policy_lag", "rejected_messages", "eval_return_mean", "eval_return_std"])
+                            "env_steps_per_second", "policy_lag", "train_return_mean", "rejected_messages", "eval_return_mean", "eval_return_std"])
         var offline = core { $0.usesWorkers = false; $0.evalEvery = 100 }
         let bc = record(offline.handle(.trained(iteration: 1, losses: []), wallSeconds: 1))
         #expect(bc?.envStepsPerSecond == nil && bc?.columns(network: [Metric(name: "rejected_messages", value: 3)]).count == 9)

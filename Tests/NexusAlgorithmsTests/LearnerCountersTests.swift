@@ -31,11 +31,14 @@ struct LearnerCountersTests {
         counters.envSteps = (1 << 53) + 1
         counters.expertQueries = 12_345_678_901_234_567
         counters.segments = 7
+        counters.trainingEpisodes = 4
+        counters.trainingReturnTotal = 1_000.5
         let checkpoint = Checkpoint(runID: "r", algo: "dagger", envID: "CartPole-v1", iteration: 3, weights: Weights(version: 1, models: []),
                                     counters: counters.metrics, counts: counters.counts)
         let read = try StorageCodec.decodeCheckpoint(StorageCodec.encode(checkpoint))
         let resumed = LearnerCounters(metrics: read.counters, counts: read.counts)
         #expect(resumed.envSteps == (1 << 53) + 1 && resumed.expertQueries == 12_345_678_901_234_567 && resumed.segments == 7)
+        #expect(resumed.trainingEpisodes == 4 && abs(resumed.trainingReturnTotal - 1_000.5) < 1e-9, "the training episodes' mean goes on from the checkpoint's")
         // As doubles alone, the odd count was lost: what older checkpoints hold.
         #expect(LearnerCounters(metrics: read.counters).envSteps != (1 << 53) + 1)
         #expect(LearnerCounters(metrics: read.counters).segments == 7)

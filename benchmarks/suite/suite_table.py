@@ -84,6 +84,7 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
         say(f"{env}: imitation's cells above 1.0 ({above}) mean an imitator scoring more than its own expert. imitation's")
         say(f"R_expert is the mean return of the demonstrations it used; this page's expert, evaluated deterministically, returns")
         say(f"{b['expert_return']:,.1f} ± {b['expert_return_std']:.1f} over {b['episodes']} episodes: a policy that acts as it does scores 1.0, and only one that outdoes it scores more.")
+    say_own_rollouts(runs, present, baselines, say)
     missing = [e for e in envs if e not in baselines]
     if missing:
         say("")
@@ -128,6 +129,28 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     say("gail-throughput` (README, Benchmarks).")
     say("")
     return "\n".join(out)
+
+
+def say_own_rollouts(runs, envs, baselines, say):
+    """DAgger's cells as imitation computes them: R_expert is the mean return of DAgger's own
+    training rollouts (`train_imitation.py` normalises by `_all_demos`), not the expert's."""
+    cells = []
+    for env in envs:
+        rows = [r for r in runs if r["env"] == env and r["algo"] == "dagger" and "training_return_mean" in r]
+        if not rows:
+            continue
+        b = baselines[env]
+        scores = [normalised(r["return_mean"], {"random_return": b["random_return"], "expert_return": r["training_return_mean"]}) for r in rows]
+        own = statistics.fmean(r["training_return_mean"] for r in rows)
+        theirs = IMITATION["dagger"][family(env)]
+        mean = statistics.fmean(scores)
+        cells.append(f"{env} {mean:.3f} ± {spread(scores):.3f} (its rollouts' mean return {own:,.0f}) · imitation {theirs:.3f}" + (" ✓" if mean >= theirs else " ✗"))
+    if not cells:
+        return
+    say("")
+    say("DAgger by imitation's own definition (R_expert: the mean return of every episode of DAgger's training")
+    say("rollouts, where expert and learner both act and an early policy falls; the cells above use the expert's own")
+    say("return, the stricter): " + "; ".join(cells) + ".")
 
 
 def race_protocol(row):

@@ -25,8 +25,9 @@ public struct LearnerCore {
 
     public enum Event: Equatable {
         /// A validated segment: its version, its steps, the expert answers behind its labels
-        /// (each expert a worker asked answered each labelled step), its unsafe steps.
-        case segment(policyVersion: UInt64, steps: Int, expertAnswers: Int, unsafeEvents: Int)
+        /// (each expert a worker asked answered each labelled step), its unsafe steps, the
+        /// returns of the episodes that ended in it.
+        case segment(policyVersion: UInt64, steps: Int, expertAnswers: Int, unsafeEvents: Int, episodeReturns: [Float] = [])
         /// A message of the wrong kind on the trajectory socket.
         case wrongKind
         /// The learner's own questions to the experts (imagined states) were answered.
@@ -68,6 +69,7 @@ public struct LearnerCore {
     /// Since the last row: how far behind the policy the ingested segments were, and where
     /// the step count and the clock stood.
     private var lag = (sum: 0.0, segments: 0)
+    private var rowReturns = (sum: 0.0, episodes: 0)
     private var lastRow = (envSteps: UInt64(0), wallSeconds: 0.0)
     /// The counters when the latest iteration started training: the data its policy saw.
     private var trainedOn = (envSteps: UInt64(0), expertQueries: UInt64(0), unsafeEvents: UInt64(0))
@@ -97,13 +99,18 @@ public struct LearnerCore {
     /// The directives for `event` at `wallSeconds` (the run's clock).
     public mutating func handle(_ event: Event, wallSeconds: Double) -> [Directive] {
         switch event {
-        case .segment(let segmentVersion, let steps, let answers, let unsafeEvents):
+        case .segment(let segmentVersion, let steps, let answers, let unsafeEvents, let episodeReturns):
             // After the end (target reached, time up) segments still in flight are not counted.
             guard isRunning else { return [] }
             counters.envSteps += UInt64(steps)
             counters.expertQueries += UInt64(answers)
             counters.segments += 1
             counters.unsafeEvents += UInt64(unsafeEvents)
+            // A stale segment's episodes were still the run's: counted before the age check.
+            let returns = episodeReturns.reduce(0.0) { $0 + Double($1) }
+            counters.trainingEpisodes += UInt64(episodeReturns.count)
+            counters.trainingReturnTotal += returns
+            rowReturns = (rowReturns.sum + returns, rowReturns.episodes + episodeReturns.count)
             guard SegmentAge.isUsable(segmentVersion: segmentVersion, currentVersion: version, maxLag: settings.maxPolicyLag) else {
                 counters.staleSegmentsDropped += 1
                 return []
@@ -170,10 +177,12 @@ public struct LearnerCore {
             unsafeEvents: counters.unsafeEvents, policyVersion: version, losses: losses,
             envStepsPerSecond: settings.usesWorkers ? rate(wallSeconds: wallSeconds) : nil,
             policyLag: settings.usesWorkers ? (lag.segments > 0 ? lag.sum / Double(lag.segments) : .nan) : nil,
+            trainReturnMean: settings.usesWorkers ? (rowReturns.episodes > 0 ? rowReturns.sum / Double(rowReturns.episodes) : .nan) : nil,
             // A failed evaluation leaves no return in its row (not the previous one's).
             evalReturnMean: failed ? .nan : counters.evalReturnMean, evalReturnStd: failed ? .nan : counters.evalReturnStd)
         lastRow = (counters.envSteps, wallSeconds)
         lag = (0, 0)
+        rowReturns = (0, 0)
         // The row first, then the files: a checkpoint holds what its row says.
         directives.insert(.record(record), at: 0)
         if iteration % settings.checkpointEvery == 0 { directives.insert(.checkpoint, at: 1) }
@@ -230,6 +239,9 @@ public struct IterationRecord: Equatable {
     /// For algorithms with workers: throughput and policy lag since the previous row.
     public var envStepsPerSecond: Double?
     public var policyLag: Double?
+    /// For algorithms with workers: the mean return of the episodes that ended since the
+    /// previous row (NaN if none did).
+    public var trainReturnMean: Double?
     public var evalReturnMean: Double
     public var evalReturnStd: Double
 
@@ -242,7 +254,7 @@ public struct IterationRecord: Equatable {
         ]
         row += losses.map { ($0.name, $0.value) }
         if let envStepsPerSecond, let policyLag {
-            row += [("env_steps_per_second", envStepsPerSecond), ("policy_lag", policyLag)]
+            row += [("env_steps_per_second", envStepsPerSecond), ("policy_lag", policyLag), ("train_return_mean", trainReturnMean ?? .nan)]
             row += network.map { ($0.name, $0.value) }
         }
         return row + [("eval_return_mean", evalReturnMean), ("eval_return_std", evalReturnStd)]

@@ -9,6 +9,11 @@ public struct LearnerCounters: Sendable, Equatable {
     public var wrongKindMessages: UInt64 = 0
     /// Steps that took an environment into its unsafe region (`Environment.isUnsafe`).
     public var unsafeEvents: UInt64 = 0
+    /// Episodes the workers finished while collecting (under the run's own mix of policy and
+    /// expert), and the sum of their returns: how the training episodes went, the return
+    /// imitation normalises DAgger's score by.
+    public var trainingEpisodes: UInt64 = 0
+    public var trainingReturnTotal = 0.0
     /// Run time before this process (a resumed run keeps its clock); checkpoints store the
     /// total as `wall_seconds`.
     public var wallSecondsBefore: Double = 0
@@ -24,19 +29,23 @@ public struct LearnerCounters: Sendable, Equatable {
 
     public var reachedTarget: Bool { !secondsToTarget.isNaN }
 
+    /// The mean return of the training episodes so far (NaN before the first).
+    public var trainingReturnMean: Double { trainingEpisodes > 0 ? trainingReturnTotal / Double(trainingEpisodes) : .nan }
+
     public init() {}
 
     /// The whole-number counters, by name: what a checkpoint keeps exactly.
     public var counts: [String: UInt64] {
-        Dictionary(uniqueKeysWithValues: zip(Self.countNames, [envSteps, expertQueries, segments, staleSegmentsDropped, wrongKindMessages, unsafeEvents]))
+        Dictionary(uniqueKeysWithValues: zip(Self.countNames, [envSteps, expertQueries, segments, staleSegmentsDropped, wrongKindMessages, unsafeEvents, trainingEpisodes]))
     }
 
     /// The whole-number counters' names, in the order status lists them.
-    public static let countNames = ["env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events"]
+    public static let countNames = ["env_steps", "expert_queries", "segments", "stale_segments_dropped", "wrong_kind_messages", "unsafe_events", "training_episodes"]
 
     /// Every counter as a metric (status, Prometheus, and checkpoints for older readers).
     public var metrics: [Metric] {
         Self.countNames.map { Metric(name: $0, value: Double(counts[$0] ?? 0)) } + [
+            Metric(name: "training_return_mean", value: trainingReturnMean),
             Metric(name: "eval_return_mean", value: evalReturnMean),
             Metric(name: "eval_return_std", value: evalReturnStd),
             Metric(name: "best_eval_return", value: bestEvalReturn),
@@ -64,6 +73,9 @@ public struct LearnerCounters: Sendable, Equatable {
         staleSegmentsDropped = count("stale_segments_dropped")
         wrongKindMessages = count("wrong_kind_messages")
         unsafeEvents = count("unsafe_events")
+        trainingEpisodes = count("training_episodes")
+        let trainingMean = value("training_return_mean")
+        trainingReturnTotal = trainingMean.isFinite ? trainingMean * Double(trainingEpisodes) : 0
         let wall = value("wall_seconds")
         wallSecondsBefore = wall.isFinite ? wall : 0
         evalReturnMean = value("eval_return_mean")

@@ -45,7 +45,6 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
     private var rewardScaler: RewardScaler
     private var buffer: [TrajectorySegment] = []
     private var bufferedSteps = 0
-    private var recentReturns: [Float] = []
     /// Open during an update when `settings.updatesInParallel`: the policy's and the value
     /// network's halves of each minibatch step run side by side.
     private let updateThreads = PairedThreads()
@@ -134,7 +133,6 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             let ended = zip(segment.terminated, segment.truncated).map { $0 || $1 }
             segment.rewards = rewardScaler.scale(segment.rewards, ended: ended, stream: UInt64(segment.workerID) << 32 | UInt64(segment.envIndex))
         }
-        recentReturns += segment.completedEpisodeReturns
         buffer.append(segment)
         bufferedSteps += segment.stepCount
         return 0
@@ -229,10 +227,6 @@ public final class ProximalPolicyOptimisation: ImitationAlgorithm {
             Metric(name: "nonfinite_updates", value: Double(nonfiniteUpdates)),
         ]
         if demonstrationTerm != nil { metrics.append(Metric(name: "demonstration_loss", value: Double(demonstrationLoss) / count)) }
-        if !recentReturns.isEmpty {
-            metrics.append(Metric(name: "train_return_mean", value: Double(recentReturns.reduce(0, +)) / Double(recentReturns.count)))
-            recentReturns.removeAll()
-        }
         if policy.head == .gaussian { metrics.append(Metric(name: "log_std_mean", value: Double(policy.logStd.reduce(0, +)) / Double(policy.outputSize))) }
         return metrics
     }

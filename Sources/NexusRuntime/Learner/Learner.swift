@@ -124,7 +124,7 @@ actor Learner {
             let lag = Double(core.version &- segment.policyVersion)
             let event = LearnerCore.Event.segment(
                 policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,
-                unsafeEvents: segment.unsafeEvents)
+                unsafeEvents: segment.unsafeEvents, episodeReturns: segment.completedEpisodeReturns)
             guard core.handle(event, wallSeconds: wallSeconds) == [.ingest] else { continue }
             policyLagHistogram.record(lag)
             segmentStepsHistogram.record(Int64(segment.stepCount))
