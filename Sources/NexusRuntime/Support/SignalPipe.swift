@@ -11,8 +11,8 @@ import Glibc
 /// Why not a `DispatchSourceSignal`: it needs the signal ignored first (else the default action
 /// kills the process) and libdispatch registers it later on its manager thread, so a signal
 /// in between was discarded and the process never stopped. A handler installed with one
-/// `sigaction` has no such window: before it the default action ends the process (exit 143,
-/// as a stop would), after it every signal reaches the pipe.
+/// `sigaction` has no such window: before it the default action ends the process (killed by
+/// the signal, which a launcher or shell sees as a stop), after it every signal reaches the pipe.
 enum SignalPipe {
     private struct State {
         var installed = false
