@@ -154,10 +154,7 @@ private struct Session {
         }
         worker.stepped(copies: collector.envCount, plan: installed.plan)
         for segment in segments {
-            let event = LearnerCore.Event.segment(
-                policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,
-                unsafeEvents: segment.unsafeEvents)
-            if learner.handle(event, wallSeconds: wallSeconds) == [.ingest] { _ = algorithm.ingest(segment) }
+            if learner.handle(.arrived(segment), wallSeconds: wallSeconds) == [.ingest] { _ = algorithm.ingest(segment) }
         }
         outcome.rolloutSeconds += (clock.now - stepStarted) / .seconds(1)
     }

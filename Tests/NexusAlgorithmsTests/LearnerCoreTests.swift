@@ -26,15 +26,15 @@ struct LearnerCoreTests {
     @Test("a segment is counted and ingested, with the expert answers behind its labels; one too old is counted and dropped")
     func segments() {
         var learner = core { $0.maxPolicyLag = 1 }
-        #expect(learner.handle(.segment(policyVersion: 1, steps: 8, expertAnswers: 10, unsafeEvents: 1), wallSeconds: 1) == [.ingest])
+        #expect(learner.handle(.segment(policyVersion: 1, steps: 8, expertAnswers: 10, unsafeEvents: 1, episodeReturns: []), wallSeconds: 1) == [.ingest])
         #expect(learner.counters.envSteps == 8 && learner.counters.expertQueries == 10 && learner.counters.unsafeEvents == 1 && learner.counters.segments == 1)
         for iteration in 1...2 { _ = learner.handle(.trained(iteration: iteration, losses: []), wallSeconds: 2) }
         #expect(learner.version == 3)
         // Version 1 is two behind 3: counted, not learned from. A version never published (4) neither.
-        #expect(learner.handle(.segment(policyVersion: 1, steps: 8, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 3) == [])
-        #expect(learner.handle(.segment(policyVersion: 4, steps: 8, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 3) == [])
+        #expect(learner.handle(.segment(policyVersion: 1, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 3) == [])
+        #expect(learner.handle(.segment(policyVersion: 4, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 3) == [])
         #expect(learner.counters.staleSegmentsDropped == 2 && learner.counters.envSteps == 24)
-        #expect(learner.handle(.segment(policyVersion: 2, steps: 8, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 3) == [.ingest])
+        #expect(learner.handle(.segment(policyVersion: 2, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 3) == [.ingest])
         _ = learner.handle(.wrongKind, wallSeconds: 3)
         _ = learner.handle(.labelled(answers: 7), wallSeconds: 3)
         #expect(learner.counters.wrongKindMessages == 1 && learner.counters.expertQueries == 17)
@@ -95,17 +95,17 @@ struct LearnerCoreTests {
     @Test("the target: reached once, with what the policy was trained on; it finishes the run when stop_at_target says so")
     func target() {
         var learner = core()
-        _ = learner.handle(.segment(policyVersion: 1, steps: 100, expertAnswers: 100, unsafeEvents: 2), wallSeconds: 1)
+        _ = learner.handle(.segment(policyVersion: 1, steps: 100, expertAnswers: 100, unsafeEvents: 2, episodeReturns: []), wallSeconds: 1)
         learner.training()
         _ = learner.handle(.trained(iteration: 1, losses: []), wallSeconds: 2)
         // Collected while it was evaluated: not what it was trained on.
-        _ = learner.handle(.segment(policyVersion: 2, steps: 50, expertAnswers: 50, unsafeEvents: 0), wallSeconds: 2.5)
+        _ = learner.handle(.segment(policyVersion: 2, steps: 50, expertAnswers: 50, unsafeEvents: 0, episodeReturns: []), wallSeconds: 2.5)
         let reached = learner.handle(.evaluated(evaluation(150), seconds: 1), wallSeconds: 3)
         #expect(reached.last == .finish(reason: "reached target return 100.0"))
         #expect(learner.counters.envStepsToTarget == 100 && learner.counters.expertQueriesToTarget == 100 && learner.counters.unsafeEventsToTarget == 2)
         #expect(learner.counters.secondsToTarget == 3 && learner.counters.iterationsToTarget == 1 && !learner.isRunning)
         // After the end nothing counts or trains.
-        #expect(learner.handle(.segment(policyVersion: 2, steps: 8, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 4) == [])
+        #expect(learner.handle(.segment(policyVersion: 2, steps: 8, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 4) == [])
         #expect(learner.handle(.trained(iteration: 2, losses: []), wallSeconds: 4) == [])
         #expect(learner.counters.envSteps == 150)
 
@@ -132,7 +132,7 @@ struct LearnerCoreTests {
         #expect(counted.handle(.trained(iteration: 2, losses: []), wallSeconds: 2).last == .finish(reason: "completed 2 iterations"))
 
         var budget = core { $0.totalEnvSteps = 100; $0.evalEvery = 100 }
-        _ = budget.handle(.segment(policyVersion: 1, steps: 120, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 1)
+        _ = budget.handle(.segment(policyVersion: 1, steps: 120, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 1)
         #expect(budget.handle(.trained(iteration: 1, losses: []), wallSeconds: 2).last == .finish(reason: "reached total_env_steps 100"))
 
         var stopped = core()
@@ -143,8 +143,8 @@ struct LearnerCoreTests {
     func rows() {
         var learner = core { $0.evalEvery = 100; $0.checkpointEvery = 100 }
         _ = learner.handle(.trained(iteration: 1, losses: []), wallSeconds: 10)
-        _ = learner.handle(.segment(policyVersion: 1, steps: 200, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 11)
-        _ = learner.handle(.segment(policyVersion: 2, steps: 200, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 11)
+        _ = learner.handle(.segment(policyVersion: 1, steps: 200, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 11)
+        _ = learner.handle(.segment(policyVersion: 2, steps: 200, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 11)
         let row = record(learner.handle(.trained(iteration: 2, losses: [Metric(name: "loss", value: 1)]), wallSeconds: 14))
         #expect(row?.envStepsPerSecond == 100 && row?.policyLag == 0.5)
         let columns = row?.columns(network: [Metric(name: "rejected_messages", value: 3)]).map(\.0)
@@ -164,7 +164,7 @@ struct LearnerCoreTests {
         settings.evalEvery = 100
         var learner = LearnerCore(settings: settings, counters: counters, version: 7, iteration: 5)
         #expect(learner.wallSeconds(sinceStart: 2) == 52)
-        _ = learner.handle(.segment(policyVersion: 7, steps: 100, expertAnswers: 0, unsafeEvents: 0), wallSeconds: 52)
+        _ = learner.handle(.segment(policyVersion: 7, steps: 100, expertAnswers: 0, unsafeEvents: 0, episodeReturns: []), wallSeconds: 52)
         let row = record(learner.handle(.trained(iteration: 6, losses: []), wallSeconds: 52))
         #expect(row?.iteration == 6 && row?.policyVersion == 8 && row?.envSteps == 1100 && row?.envStepsPerSecond == 50)
     }

@@ -27,7 +27,13 @@ public struct LearnerCore {
         /// A validated segment: its version, its steps, the expert answers behind its labels
         /// (each expert a worker asked answered each labelled step), its unsafe steps, the
         /// returns of the episodes that ended in it.
-        case segment(policyVersion: UInt64, steps: Int, expertAnswers: Int, unsafeEvents: Int, episodeReturns: [Float] = [])
+        case segment(policyVersion: UInt64, steps: Int, expertAnswers: Int, unsafeEvents: Int, episodeReturns: [Float])
+        /// What a segment from a worker (or the in-process collector) tells the core.
+        public static func arrived(_ segment: TrajectorySegment) -> Event {
+            .segment(
+                policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,
+                unsafeEvents: segment.unsafeEvents, episodeReturns: segment.completedEpisodeReturns)
+        }
         /// A message of the wrong kind on the trajectory socket.
         case wrongKind
         /// The learner's own questions to the experts (imagined states) were answered.

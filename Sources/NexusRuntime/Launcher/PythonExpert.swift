@@ -56,10 +56,12 @@ public enum PythonExpert {
         var pointers = argv.map { strdup($0) } + [nil]
         // A blocked signal mask and ignored signals survive exec: children of `nexus train`
         // inherit both from Foundation's spawn, and Python would never see SIGTERM.
+        // Default actions first: a signal pending under the mask is delivered the moment the
+        // mask clears, and one still ignored then would be lost.
+        for number in [SIGTERM, SIGINT, SIGHUP, SIGQUIT] { signal(number, SIG_DFL) }
         var none = sigset_t()
         sigemptyset(&none)
         sigprocmask(SIG_SETMASK, &none, nil)
-        for number in [SIGTERM, SIGINT, SIGHUP, SIGQUIT] { signal(number, SIG_DFL) }
         execv(python.path, &pointers)
         throw RuntimeError("cannot run \(python.path): \(String(cString: strerror(errno)))")
     }

@@ -122,10 +122,7 @@ actor Learner {
                 continue
             }
             let lag = Double(core.version &- segment.policyVersion)
-            let event = LearnerCore.Event.segment(
-                policyVersion: segment.policyVersion, steps: segment.stepCount, expertAnswers: segment.answersBehindLabels,
-                unsafeEvents: segment.unsafeEvents, episodeReturns: segment.completedEpisodeReturns)
-            guard core.handle(event, wallSeconds: wallSeconds) == [.ingest] else { continue }
+            guard core.handle(.arrived(segment), wallSeconds: wallSeconds) == [.ingest] else { continue }
             policyLagHistogram.record(lag)
             segmentStepsHistogram.record(Int64(segment.stepCount))
             _ = algorithm.ingest(segment)

@@ -36,8 +36,10 @@ enum SignalPipe {
         guard pipe(&ends) == 0 else {
             fatalError("pipe for signal handling failed: \(String(cString: strerror(errno)))")
         }
-        // Not inherited by the processes a role starts (environment servers, experts).
+        // Not inherited by the processes a role starts (environment servers, experts); the
+        // write end never blocks the handler (a full pipe already holds a stop).
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(ends[1], F_SETFL, fcntl(ends[1], F_GETFL) | O_NONBLOCK)
         // The write end must be readable from the handler before the handler exists.
         signalPipeWriteEnd.store(ends[1], ordering: .sequentiallyConsistent)
         for number in [SIGINT, SIGTERM] {
@@ -50,9 +52,10 @@ enum SignalPipe {
             }
         }
         // A process started with the signals blocked (Foundation's spawn leaves SIGTERM blocked
-        // in its children) would hold them pending for ever: unblock them here and in the
-        // reader, so at least these two threads take them; one pending from before arrives now.
-        unblockStopSignals()
+        // in its children) must have a thread that takes them: the reader unblocks them in its
+        // own thread (the main thread does too, parked in sigsuspend by the async main, but
+        // that is libdispatch's detail). Not in the installing thread: a pool thread that may
+        // spawn children next, which should start as the launcher's do.
         let readEnd = ends[0]
         let reader = Thread {
             unblockStopSignals()
