@@ -132,9 +132,11 @@ struct CLITests {
         try output.split(separator: "\n").map { try JSONDecoder().decode(Record.self, from: Data($0.utf8)) }
     }
 
-    /// `nexus bench ARGUMENTS --quick --json`, which must succeed; its records and stderr.
+    /// `nexus bench ARGUMENTS --quick --json`, which must succeed; its records and stderr. The
+    /// timeout only guards against a hang: under AddressSanitizer on 2 loaded cores `bench ppo
+    /// --quick` took over the default 120 s (CI, 2026-12-07: its in-process run alone 64 s).
     static func benchRecords(_ arguments: [String]) async throws -> (records: [Record], stderr: String) {
-        let result = try await NexusProcess.run(["bench"] + arguments + ["--quick", "--json"])
+        let result = try await NexusProcess.run(["bench"] + arguments + ["--quick", "--json"], timeout: 900)
         #expect(result.status == 0, "\(result.stderr)")
         return (try records(result.stdout), result.stderr)
     }
