@@ -71,10 +71,13 @@ public final class TestProcess: Sendable {
         return box.value.withLock { $0 } ?? -1
     }
 
-    /// Waits at most `seconds` for the end: its status, or nil if it still runs (a test then
-    /// says so and kills it, rather than waiting for ever on a process that ignored a signal).
-    public func waitUntilExit(seconds: Double) async -> Int32? {
-        await eventually(seconds: seconds, every: .milliseconds(20)) { !isRunning } ? terminationStatus : nil
+    /// Waits at most `seconds` for the end: its status, or nil if it still ran then, when it is
+    /// killed (a test says so rather than waiting for ever on a process that ignored a signal).
+    public func finish(within seconds: Double) async -> Int32? {
+        if await eventually(seconds: seconds, every: .milliseconds(20), { !isRunning }) { return terminationStatus }
+        signal(SIGKILL)
+        await waitUntilExit()
+        return nil
     }
 
     /// Sends `signal` unless the process has ended (its pid may then be another's).

@@ -70,12 +70,7 @@ final class ClusterRun: @unchecked Sendable {
     }
 
     /// Waits for the process to end (killing it after `seconds`); returns its exit status.
-    func finish(within seconds: Double) async -> Int32? {
-        if let status = await process.waitUntilExit(seconds: seconds) { return status }
-        process.signal(SIGKILL)
-        await process.waitUntilExit()
-        return nil
-    }
+    func finish(within seconds: Double) async -> Int32? { await process.finish(within: seconds) }
 
     func json(_ name: String) -> [String: Any]? {
         let text = Self.read(runDirectory + "/" + name)
