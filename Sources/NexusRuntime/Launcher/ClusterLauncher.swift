@@ -159,9 +159,13 @@ public final class ClusterLauncher {
                     progress.finish()
                     logger.warning("\(reason)")
                     child(role)?.signal(SIGKILL)
+                case .restart where stop.isStopped:
+                    // A stop came meanwhile (Ctrl-C reaches every child of the terminal, and
+                    // a role just killed asks for its restart): the run is ending, nothing starts.
+                    continue
                 case .restart(.learner):
                     learnerFinishing = false
-                    try await restartLearner()
+                    try await restartLearner(unless: stop)
                     try writeClusterFile()
                 case .restart(.expert(let index)):
                     try await startExpert(index)
@@ -263,14 +267,15 @@ public final class ClusterLauncher {
 
     /// Starts the learner again after a crash, from its newest checkpoint. A learner that dies
     /// again before it listens (killed while resuming) is one more crash for the supervisor
-    /// to judge, not the end of the run.
-    private func restartLearner() async throws {
+    /// to judge, not the end of the run, unless the run is stopping (then it stays down).
+    private func restartLearner(unless stop: StopSignal) async throws {
         while true {
             do {
                 try await startLearner(resume: true)
                 return
             } catch let error as KilledWhileStarting {
                 if let learner { exitsSeen.insert(learner.pid) }
+                if stop.isStopped { return }
                 for case .failRun(let role, let reason) in supervisor.exited(.learner, cleanly: false, exit: "was killed while starting", at: now) {
                     throw RunFailure("\(reason); see \(run.log(Self.logName(of: role)))")
                 }
