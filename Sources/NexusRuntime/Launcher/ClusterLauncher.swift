@@ -160,8 +160,10 @@ public final class ClusterLauncher {
                     logger.warning("\(reason)")
                     child(role)?.signal(SIGKILL)
                 case .restart where stop.isStopped:
-                    // A stop came meanwhile (Ctrl-C reaches every child of the terminal, and
-                    // a role just killed asks for its restart): the run is ending, nothing starts.
+                    // A stop came while this tick's earlier actions ran (a restart waits for
+                    // its role to listen), or with the exit asking for this one (`pkill nexus`
+                    // ends every role at once; the children have process groups of their own,
+                    // so a terminal's Ctrl-C reaches the launcher alone): nothing starts.
                     continue
                 case .restart(.learner):
                     learnerFinishing = false
@@ -267,7 +269,8 @@ public final class ClusterLauncher {
 
     /// Starts the learner again after a crash, from its newest checkpoint. A learner that dies
     /// again before it listens (killed while resuming) is one more crash for the supervisor
-    /// to judge, not the end of the run, unless the run is stopping (then it stays down).
+    /// to judge, not the end of the run, unless the run is stopping (then it stays down: the
+    /// same signal may well have killed it).
     private func restartLearner(unless stop: StopSignal) async throws {
         while true {
             do {
