@@ -18,12 +18,43 @@ public final class PolicyFitter {
     private var outputGradient: [Float] = []
     /// Steps skipped because the loss or a gradient was not finite.
     public private(set) var nonfiniteUpdates = 0
+    /// When averaging: the average of the iterates, which the policy holds between fits.
+    public private(set) var average: WeightAverage?
+    /// When averaging: the optimiser's own iterate, which the next fit continues from.
+    public private(set) var trainingWeights: [Float]?
+    private let averageDecay: Float
 
-    public init(policy: PolicyNetwork, learningRate: Float, batchSize: Int, maxGradientNorm: Float = 10) {
+    /// `averageDecay` > 0: between fits the policy holds the exponential average of the
+    /// iterates (`WeightAverage`) rather than the last one.
+    public init(policy: PolicyNetwork, learningRate: Float, batchSize: Int, maxGradientNorm: Float = 10, averageDecay: Float = 0) {
         self.policy = policy
         self.batchSize = batchSize
         self.maxGradientNorm = maxGradientNorm
+        self.averageDecay = averageDecay
         optimiser = Adam(parameterCount: policy.mlp.parameters.count, learningRate: learningRate)
+    }
+
+    /// Averaging's state in a checkpoint: the optimiser's iterate and the average's update
+    /// count (the average itself is the policy's weights). Nothing when not averaging or
+    /// before the first fit.
+    public func addAveraging(to state: inout CheckpointState, prefix: String) {
+        guard let average, let trainingWeights else { return }
+        state.add("\(prefix).iterate", trainingWeights)
+        state.add("\(prefix).updates", [Float(average.updates)])
+    }
+
+    /// Restores what `addAveraging` wrote, after the policy's weights (the average) are loaded.
+    /// A checkpoint without it (written without averaging) starts the average afresh.
+    public func restoreAveraging(from state: CheckpointState, prefix: String) throws {
+        (average, trainingWeights) = (nil, nil)
+        guard averageDecay > 0, state.has("\(prefix).iterate") else { return }
+        let iterate = try state.values("\(prefix).iterate")
+        let values = policy.mlp.parameters.values
+        guard iterate.count == values.count, iterate.allSatisfy(\.isFinite) else {
+            throw WireError.invalidField("checkpoint.state.\(prefix).iterate", reason: "\(iterate.count) values for a policy of \(values.count), or not finite")
+        }
+        average = WeightAverage(decay: averageDecay, initial: values, updates: try state.count("\(prefix).updates"))
+        trainingWeights = iterate
     }
 
     /// `steps` minibatch updates on rows drawn uniformly from `dataset`; returns the mean loss.
@@ -31,6 +62,16 @@ public final class PolicyFitter {
         guard dataset.count > 0, steps > 0 else { return .nan }
         let batch = min(batchSize, dataset.count)
         var total: Float = 0, finite = 0
+        let parameters = policy.mlp.parameters
+        if averageDecay > 0 {
+            if let trainingWeights { parameters.values = trainingWeights } else { average = WeightAverage(decay: averageDecay, initial: parameters.values) }
+        }
+        defer {
+            if let average {
+                trainingWeights = parameters.values
+                parameters.values = average.values
+            }
+        }
         for _ in 0..<steps {
             draw(batch, from: dataset, random: &random)
             let loss = inputs.withUnsafeBufferPointer { x in
@@ -39,6 +80,7 @@ public final class PolicyFitter {
                 }
             }
             if loss.isFinite { (total, finite) = (total + loss, finite + 1) } else { nonfiniteUpdates += 1 }
+            average?.update(with: parameters.values)
         }
         return finite > 0 ? total / Float(finite) : .nan
     }

@@ -37,7 +37,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
         random = RandomSource(seed: settings.seed)
         var initRandom = random.split()
         policy = PolicyNetwork(spec: spec, hiddenSizes: settings.policy.hiddenSizes, activation: settings.policy.activation, random: &initRandom)
-        fitter = PolicyFitter(policy: policy, learningRate: settings.policy.learningRate, batchSize: settings.policy.batchSize)
+        fitter = PolicyFitter(policy: policy, learningRate: settings.policy.learningRate, batchSize: settings.policy.batchSize, averageDecay: settings.policy.weightAverage)
         dataset = LabelledDataset(observationDim: spec.observationDim, labelDim: spec.actionSpace.dimension, capacity: settings.training.datasetCapacity, seed: settings.seed)
         for episode in demonstrations { labelledSinceIteration += dataset.append(labelledStepsOf: episode) }
     }
@@ -101,6 +101,10 @@ public final class SupervisedImitation: ImitationAlgorithm {
         ]
     }
 
+    /// Averaging (`policy.weight_average`): the optimiser's iterate and the average the policy holds.
+    var fitterIterate: [Float]? { fitter.trainingWeights }
+    var fitterAverage: [Float]? { fitter.average?.values }
+
     public func models() -> [Model] { [policy.model(), rolloutPlan.model()] }
 
     public func summaryFields() -> [String: any Sendable] {
@@ -110,6 +114,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
     public func checkpointState() -> (tensors: [NamedTensor], random: [UInt64]) {
         var state = CheckpointState(dataset.tensors(prefix: "dataset"))
         state.add(fitter.optimiser, prefix: "adam")
+        fitter.addAveraging(to: &state, prefix: "weight_average")
         state.add("labelled_since_iteration", [Float(labelledSinceIteration)])
         return (state.tensors, random.stateWords)
     }
@@ -118,6 +123,7 @@ public final class SupervisedImitation: ImitationAlgorithm {
         try CheckpointState.restorePolicy(policy, from: models)
         let state = CheckpointState(tensors)
         try state.restore(fitter.optimiser, prefix: "adam")
+        try fitter.restoreAveraging(from: state, prefix: "weight_average")
         try dataset.restore(from: tensors, prefix: "dataset")
         labelledSinceIteration = try state.count("labelled_since_iteration")
         if let restored = RandomSource(state: random) { self.random = restored }

@@ -22,11 +22,12 @@ struct SupervisedImitationTests {
         #expect(mean >= 475)
     }
 
-    @Test("a restored checkpoint continues bit for bit")
-    func checkpointContinuesExactly() throws {
+    @Test("a restored checkpoint continues bit for bit", arguments: [Float(0), 0.99])
+    func checkpointContinuesExactly(weightAverage: Float) throws {
         let demos = DemonstrationRecorder.record(Pendulum.self, expert: PendulumExpert(), episodes: 2, seed: 3, nexusVersion: "test")
         var settings = ImitationSettings()
         settings.training.gradientStepsPerIteration = 20
+        settings.policy.weightAverage = weightAverage
         let original = SupervisedImitation(mode: .behaviourCloning, spec: Pendulum.spec, settings: settings, demonstrations: demos.episodes)
         _ = original.trainIteration()
         let (tensors, random) = original.checkpointState()
@@ -37,6 +38,28 @@ struct SupervisedImitationTests {
         _ = restored.trainIteration()
         #expect(original.models() == restored.models())
         #expect(restored.iteration == 2)
+    }
+
+    @Test("averaging leaves the optimiser's path alone; the policy between fits holds the average")
+    func weightAveraging() throws {
+        let demos = DemonstrationRecorder.record(Pendulum.self, expert: PendulumExpert(), episodes: 2, seed: 3, nexusVersion: "test")
+        var settings = ImitationSettings()
+        settings.training.gradientStepsPerIteration = 30
+        settings.policy.weightAverage = 0
+        let plain = SupervisedImitation(mode: .behaviourCloning, spec: Pendulum.spec, settings: settings, demonstrations: demos.episodes)
+        settings.policy.weightAverage = 0.9
+        let averaged = SupervisedImitation(mode: .behaviourCloning, spec: Pendulum.spec, settings: settings, demonstrations: demos.episodes)
+        for _ in 0..<3 {
+            _ = plain.trainIteration()
+            _ = averaged.trainIteration()
+            // Compared whole, not printed: a failure would list every weight.
+            let iterate = plain.policy.mlp.parameters.values
+            #expect(plain.fitterIterate == nil)
+            #expect(Bool(averaged.fitterIterate == iterate), "the optimiser's iterate moved with averaging on")
+            let published = averaged.policy.mlp.parameters.values
+            #expect(Bool(published != iterate))
+            #expect(Bool(published == averaged.fitterAverage), "the policy does not hold the average")
+        }
     }
 
     @Test("past its capacity the dataset is a uniform reservoir sample: the first labels keep their share")

@@ -53,6 +53,7 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     say("BC trains %s steps of 128 rows (`bc.iterations=%d`); the others run on 2 workers. Every run evaluates 5" % (
         f"{bc_iterations * 300:,}", bc_iterations))
     say("episodes every few updates for its curve and trains to its budget; everything else is `nexus train`'s defaults.")
+    say_averaging(runs + [r for r in rows if r["kind"] == "race"], say)
     say("")
     say("## Normalised scores")
     say("")
@@ -129,6 +130,23 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     say("gail-throughput` (README, Benchmarks).")
     say("")
     return "\n".join(out)
+
+
+def say_averaging(rows, say):
+    """Which policy the supervised learners' rows published: the average of the iterates
+    (`policy.weight_average`) or, in rows from before that key, the last iterate (0)."""
+    parts = []
+    for kind, label in (("run", "table"), ("race", "race")):
+        found = []
+        for algo in ("bc", "dagger", "mega-dagger"):
+            values = sorted({r.get("weight_average", 0.0) for r in rows if r["kind"] == kind and r["algo"] == algo})
+            if values:
+                found.append(f"{NAMES[algo]} " + " and ".join(f"{v:g}" for v in values))
+        if found:
+            parts.append(f"{label}: " + ", ".join(found))
+    if parts:
+        say("`policy.weight_average` of the supervised learners' rows (0: the last iterate, as every row written before")
+        say("2026-12-07's averaging, when the key did not exist; `docs/ALGORITHMS.md`, DAgger): " + "; ".join(parts) + ".")
 
 
 def say_own_rollouts(runs, envs, baselines, say):

@@ -9,6 +9,11 @@ public struct PolicySettings: Codable, Sendable, Equatable {
     public var learningRate: Float = 1e-3
     /// Rows per gradient step (PPO: its minibatch).
     public var batchSize = 128
+    /// Supervised learners (BC, DAgger, MEGA-DAgger): the policy they publish and evaluate is
+    /// the exponential average of the optimiser's iterates with this decay per step (a window
+    /// of about 1,000 steps, three of DAgger's iterations); 0: the last iterate. Measured in
+    /// docs/ALGORITHMS.md (DAgger).
+    public var weightAverage: Float = 0.999
 
     public init() {}
 }

@@ -21,6 +21,8 @@ extension ConfigKeys {
         .choice("policy.activation", \.policy.activation, allowed: [.tanh, .relu], "the policy's hidden activation"),
         .key("policy.learning_rate", \.policy.learningRate, .rate, "Adam's learning rate for the policy"),
         .key("policy.batch_size", \.policy.batchSize, .from(1, to: 65536), "minibatch size of a policy update (PPO: its minibatch)"),
+        .key("policy.weight_average", \.policy.weightAverage, Rule("must be in [0, 1)") { (0..<1).contains($0) },
+             "bc, dagger, mega-dagger: publish and evaluate the exponential average of the policy's iterates, with this decay per gradient step; 0: the last iterate"),
     ]
 
     static let training: [ConfigKey] = [
