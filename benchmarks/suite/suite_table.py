@@ -52,7 +52,9 @@ def render(rows, envs, algos, budgets, demo_episodes, bc_iterations):
     say("adversarial algorithms learn from the same demonstration file of each expert (%d episodes in the scores);" % demo_episodes)
     say("BC trains %s steps of 128 rows (`bc.iterations=%d`); the others run on 2 workers. Every run evaluates 5" % (
         f"{bc_iterations * 300:,}", bc_iterations))
-    say("episodes every few updates for its curve and trains to its budget; everything else is `nexus train`'s defaults.")
+    say("episodes every few updates for its curve and trains to its budget; BC and DAgger publish the average of their")
+    say("policy's iterates (`policy.weight_average=0.999`; `nexus train`'s default is the last iterate, 0, for the reason")
+    say("in `docs/ALGORITHMS.md`, DAgger); everything else is `nexus train`'s defaults.")
     say_averaging(runs + [r for r in rows if r["kind"] == "race"], say)
     say("")
     say("## Normalised scores")
@@ -146,7 +148,7 @@ def say_averaging(rows, say):
             parts.append(f"{label}: " + ", ".join(found))
     if parts:
         say("`policy.weight_average` of the supervised learners' rows (0: the last iterate, as every row written before")
-        say("2026-12-07's averaging, when the key did not exist; `docs/ALGORITHMS.md`, DAgger): " + "; ".join(parts) + ".")
+        say("the key existed): " + "; ".join(parts) + ".")
 
 
 def say_own_rollouts(runs, envs, baselines, say):
