@@ -15,7 +15,7 @@ struct EnvironmentArgumentOptions: ParsableArguments {
     }
 
     /// The pairs as text, for a `gym:` environment (`gymnasium.make` gets them; Python parses
-    /// each value as JSON where it can).
+    /// each value as JSON or a Python literal where it can).
     func texts() throws -> [String: String] {
         var values: [String: String] = [:]
         for pair in pairs {

@@ -174,6 +174,16 @@ struct GymEnvironmentTests {
         await server.close()
     }
 
+    @Test("--env-kwarg values reach gymnasium.make as JSON or as the Python literal a Gymnasium user writes: False, like false, is a boolean, not a truthy string")
+    func keywordArgumentLiterals() throws {
+        try Self.requirePython()
+        let full = try GymEnvironments.spec("gym:Ant-v5", kwargs: [:], python: Self.python)
+        for text in ["false", "False"] {
+            let spec = try GymEnvironments.spec("gym:Ant-v5", kwargs: ["include_cfrc_ext_in_observation": text], python: Self.python)
+            #expect(spec.observationDim == 27 && full.observationDim == 105, "include_cfrc_ext_in_observation=\(text): \(spec.observationDim) of \(full.observationDim)")
+        }
+    }
+
     @Test("gym:CartPole-v1 through the bridge ends episodes where Nexus's CartPole-v1 does: each step replayed on the built-in environment terminates alike, truncation comes at step 500, final observations are the step's")
     func sameEpisodeEnds() async throws {
         try Self.requirePython()

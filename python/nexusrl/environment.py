@@ -13,7 +13,6 @@ Stable-Baselines3 does), discrete ones are indices.
 What the environment raises is answered as an error (its type, message and where it was
 raised); the client counts it and resets or restarts this server. This process exits when
 its standard input closes (the client is gone) or on SIGTERM."""
-import json
 import os
 import signal
 import sys
@@ -22,6 +21,7 @@ import traceback
 import numpy as np
 
 from nexusrl import wire
+from nexusrl.kwargs import value_from_text
 from nexusrl._proto.nexus.v1 import environment_pb2
 
 
@@ -30,15 +30,8 @@ class SpaceError(ValueError):
 
 
 def parse_kwargs(texts):
-    """`env_kwargs` as Nexus sends them (values as text): JSON where it parses (numbers,
-    true/false, lists), else the text itself."""
-    values = {}
-    for name, text in texts.items():
-        try:
-            values[name] = json.loads(text)
-        except ValueError:
-            values[name] = text
-    return values
+    """`env_kwargs` as Nexus sends them (values as text), as `gymnasium.make` gets them."""
+    return {name: value_from_text(text) for name, text in texts.items()}
 
 
 def describe_spaces(env):

@@ -9,6 +9,7 @@ from google.protobuf.message import DecodeError
 
 from nexusrl import wire
 from nexusrl._checksum import file_checksum
+from nexusrl.kwargs import value_from_text
 from nexusrl._proto.nexus.v1 import control_pb2, storage_pb2, trajectory_pb2
 
 CHECKPOINT_MAGIC = b"NXCKPT02"
@@ -133,15 +134,7 @@ def read_demonstrations(path) -> Demonstrations:
     return Demonstrations(
         header.env_id, header.observation_dim, header.action_dim, header.discrete_actions, episodes,
         expert=header.expert, seed=header.seed,
-        env_kwargs={**{m.name: m.value for m in header.env_kwargs}, **{t.name: _from_text(t.value) for t in header.gym_kwargs}})
-
-
-def _from_text(value):
-    """A gym: keyword argument as gymnasium.make gets it: JSON where it parses, else the text."""
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
+        env_kwargs={**{m.name: m.value for m in header.env_kwargs}, **{t.name: value_from_text(t.value) for t in header.gym_kwargs}})
 
 
 def _as_text(value):
