@@ -1,4 +1,5 @@
 """docs/BENCHMARKS.md from benchmarks/suite/results.jsonl: a pure function of the result lines."""
+import random
 import statistics
 
 # imitation's published normalised scores (docs/main-concepts/benchmark_summary.md; seals v1
@@ -173,6 +174,21 @@ def say_own_rollouts(runs, envs, baselines, say):
     say("return, the stricter): " + "; ".join(cells) + ".")
 
 
+def median_ratio_interval(pairs, draws=2000, coverage=0.9):
+    """A bootstrap interval of median(b) / median(a) over `pairs` (a, b) of one seed each:
+    the seeds are resampled together, as both algorithms ran on the same seeds. Seeded, so the
+    page is a function of its rows; how far a ratio of 10–20 seeds can be trusted."""
+    draw = random.Random(0)
+    ratios = []
+    for _ in range(draws):
+        sample = [pairs[draw.randrange(len(pairs))] for _ in pairs]
+        below = statistics.median(a for a, _ in sample)
+        ratios.append(statistics.median(b for _, b in sample) / below if below else float("inf"))
+    ratios.sort()
+    tail = (1 - coverage) / 2
+    return ratios[int(tail * draws)], ratios[min(draws - 1, int((1 - tail) * draws))]
+
+
 def race_protocol(row):
     """A race row's (level, evaluated every this many iterations): only rows of one protocol are
     compared (rows from before `eval_every` was kept were evaluated every 5)."""
@@ -197,7 +213,9 @@ def say_race(rows, envs, say):
     say("the learner's clock to the target less the evaluations' time. Bars (issue 23): queries ≤ 0.5× DAgger's,")
     say("unsafe events ≤ DAgger's, time ≤ 2×. Unsafe events are entries into the robot's unsafe region")
     say("(`MuJoCoUnsafeRegions`): for Hopper, Walker2d and Ant the states v5 ends an episode in as unhealthy (a fall),")
-    say("for HalfCheetah, which never ends one, a flip (pitch past ±1 rad).")
+    say("for HalfCheetah, which never ends one, a flip (pitch past ±1 rad). In brackets under the queries: a 90 %")
+    say("bootstrap interval of their ratio (the seeds resampled, both algorithms' together): where it straddles")
+    say("0.5, the verdict is the seeds' luck as much as the algorithms'.")
     say("")
     say("| environment (target) | seeds reaching it, DAgger / MEGA | expert queries, DAgger / MEGA | unsafe events, median (sum) | env steps | training time (s) | bars |")
     say("|---|---|---|---|---|---|---|")
@@ -215,8 +233,11 @@ def say_race(rows, envs, say):
                 ("queries", ratio("expert_queries") <= 0.5), ("unsafe", m["unsafe_events"] <= d["unsafe_events"]),
                 ("time", ratio("training_seconds") <= 2)]
         verdict = "✓" if all(ok for _, ok in bars) else " ".join(f"{name} ✗" for name, ok in bars if not ok)
+        by_seed = {algo: {r["seed"]: r["expert_queries"] for r in mine[algo]} for algo in mine}
+        paired = [(by_seed["dagger"][seed], by_seed["mega-dagger"][seed]) for seed in sorted(by_seed["dagger"]) if seed in by_seed["mega-dagger"]]
+        low, high = median_ratio_interval(paired) if len(paired) > 1 else (ratio("expert_queries"),) * 2
         say(f"| {env} ({mine['dagger'][0]['target']:,.0f}) | {reached['dagger']}/{len(mine['dagger'])} · {reached['mega-dagger']}/{len(mine['mega-dagger'])} | "
-            f"{d['expert_queries']:,.0f} / {m['expert_queries']:,.0f} ({ratio('expert_queries'):.2f}×) | "
+            f"{d['expert_queries']:,.0f} / {m['expert_queries']:,.0f} ({ratio('expert_queries'):.2f}×; {low:.2f}–{high:.2f}) | "
             f"{d['unsafe_events']:g} ({total['dagger']}) / {m['unsafe_events']:g} ({total['mega-dagger']}) | "
             f"{d['env_steps']:,.0f} / {m['env_steps']:,.0f} | {d['training_seconds']:.1f} / {m['training_seconds']:.1f} ({ratio('training_seconds'):.2f}×) | {verdict} |")
     say("")
