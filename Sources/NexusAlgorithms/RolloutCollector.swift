@@ -34,6 +34,8 @@ public protocol RolloutCollecting {
     mutating func recoverEnvironments() async throws
     /// Labels that several experts disagreed on, and labels dropped as unsafe, so far.
     var fusion: (conflicts: Int, filtered: Int) { get }
+    /// Stays in the unsafe region the safety fallback let go of so far (`UnsafeStay`).
+    var unsafeStaysReleased: Int { get }
 }
 
 /// A collector whose environments step in this process: phase 2 is synchronous.
@@ -120,6 +122,8 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
     private var takeoverLeft: [Int]
     /// Under a gated plan with an intervention rate: the tokens interventions spend.
     private var interventionBudget = InterventionBudget()
+    /// Under a gated plan: how long each copy's state has been inside the unsafe region.
+    private var unsafeStay: UnsafeStay
     private var pending: (plan: RolloutPlan, policy: PolicyNetwork, rows: [Int], gate: QueryGate?)?
     /// Between the two halves of phase 2: the fused labels, and each copy's row among them.
     private var stepping: (plan: RolloutPlan, expertActions: [Float], expertRow: [Int], experts: Int)?
@@ -151,6 +155,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
         expertActed = [Bool](repeating: false, count: envCount)
         queried = expertActed
         takeoverLeft = [Int](repeating: 0, count: envCount)
+        unsafeStay = UnsafeStay(copies: envCount)
         builders = (0..<envCount).map {
             SegmentBuilder(workerID: workerID, envIndex: UInt32($0), envID: spec.id, steps: segmentSteps, observationDim: dim, actionDim: actionDim)
         }
@@ -160,6 +165,7 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
 
     public var envCount: Int { vector.count }
     public var observations: [Float] { vector.observations }
+    public var unsafeStaysReleased: Int { unsafeStay.released }
 
     public mutating func propose(policy: PolicyNetwork, plan: RolloutPlan, gate: QueryGate?) -> [Int] {
         precondition(pending == nil, "propose called twice without complete")
@@ -182,6 +188,17 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
             precondition(gate != nil, "a gated rollout plan needs the gate built from its weights")
             decision = vector.observations.withUnsafeBufferPointer { o in
                 policyActions.withUnsafeBufferPointer { gate!.decide(observations: o, actions: $0, rows: count, policy: policy, isUnsafe: isUnsafe) }
+            }
+            // A copy kept inside the unsafe region past the plan's limit is let go of by the
+            // safety fallback (`UnsafeStay`): the rest of the gate still judges it.
+            let dim = observationDim
+            let inside = vector.observations.withUnsafeBufferPointer { o in
+                (0..<count).map { isUnsafe(UnsafeBufferPointer(rebasing: o[($0 * dim)..<(($0 + 1) * dim)])) }
+            }
+            let letGo = unsafeStay.observe(inside: inside, limit: plan.gateUnsafeStaySteps)
+            for index in 0..<count where letGo[index] && decision!.unsafeAhead[index] {
+                decision!.unsafeAhead[index] = false
+                decision!.fires[index] = decision!.disagreement[index] >= gate!.threshold
             }
         }
         var rows: [Int] = []

@@ -44,6 +44,7 @@ public struct RolloutPlan: Sendable, Equatable {
     public static let gateInterventionRateName = "gate_intervention_rate"
     public static let expertCopiesName = "expert_copies"
     public static let gateRiskThresholdName = "gate_risk_threshold"
+    public static let gateUnsafeStayName = "gate_unsafe_stay_steps"
     /// Longest safety lookahead a worker runs.
     public static let maxGateHorizon = 100
     /// Longest intervention a disagreement can start.
@@ -53,7 +54,7 @@ public struct RolloutPlan: Sendable, Equatable {
     /// decides which rows the expert sees.
     public static func gated(
         threshold: Float, horizon: Int, takeoverSteps: Int = 0, safetyTakeoverSteps: Int? = nil, expertActionProbability: Float = 0, margin: [Float] = [],
-        interventionRate: Float? = nil, riskThreshold: Float? = nil
+        interventionRate: Float? = nil, riskThreshold: Float? = nil, unsafeStaySteps: Int = 0
     ) -> RolloutPlan {
         var extras = [scalar(gateThresholdName, threshold), scalar(gateHorizonName, Float(horizon))]
         // Written only when used: a plan without it reads as 0 (label only), as older plans do.
@@ -63,6 +64,8 @@ public struct RolloutPlan: Sendable, Equatable {
         // Likewise: without it every row that fires is labelled (older plans).
         if let interventionRate { extras.append(scalar(gateInterventionRateName, interventionRate)) }
         if let riskThreshold { extras.append(scalar(gateRiskThresholdName, riskThreshold)) }
+        // Without it the safety fallback never lets go (older plans).
+        if unsafeStaySteps > 0 { extras.append(scalar(gateUnsafeStayName, Float(unsafeStaySteps))) }
         if !margin.isEmpty { extras.append(NamedTensor(name: gateMarginName, tensor: Tensor(shape: [margin.count], data: margin))) }
         return RolloutPlan(expertActionProbability: expertActionProbability, queryRule: .gate, extras: extras)
     }
@@ -100,6 +103,9 @@ public struct RolloutPlan: Sendable, Equatable {
     /// critic), that step included, as `gateTakeoverSteps` counts; 0 and 1: that step alone.
     /// The firing recurs on every step the danger is seen, and each renews the hold.
     public var gateSafetyTakeoverSteps: Int { extra(Self.gateSafetyTakeoverName)?.first.map { Int($0) } ?? gateTakeoverSteps }
+    /// Steps in a row a copy's own state may be inside the unsafe region with the safety
+    /// fallback still handing it to the expert (`UnsafeStay`); 0: no limit.
+    public var gateUnsafeStaySteps: Int { extra(Self.gateUnsafeStayName)?.first.map { Int($0) } ?? 0 }
 
     public var acting: ActingMode
     /// Probability that the expert's action is the one executed (DAgger's β).
@@ -195,7 +201,7 @@ public struct RolloutPlan: Sendable, Equatable {
                 if let risk = try optional(Self.gateRiskThresholdName), !(risk > 0 && risk <= 1) {
                     throw WireError.invalidField("weights.rollout.\(Self.gateRiskThresholdName)", reason: "\(risk) is not a probability in (0, 1]")
                 }
-                for name in [Self.gateTakeoverName, Self.gateSafetyTakeoverName] {
+                for name in [Self.gateTakeoverName, Self.gateSafetyTakeoverName, Self.gateUnsafeStayName] {
                     guard let takeover = try optional(name) else { continue }
                     guard let steps = Int(exactly: takeover), (0...Self.maxTakeoverSteps).contains(steps) else {
                         throw WireError.invalidField("weights.rollout.\(name)", reason: "\(takeover) is not a whole number of steps from 0 to \(Self.maxTakeoverSteps)")

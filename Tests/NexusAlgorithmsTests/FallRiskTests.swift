@@ -30,15 +30,31 @@ struct FallRiskTests {
         Dictionary(uniqueKeysWithValues: zip(trainer.outcomes.observations, trainer.outcomes.labels))
     }
 
-    @Test("a state is 1 when its copy entered the unsafe region at its step or within the horizon after, else 0; a copy's window runs across its segments")
+    @Test("a state is 1 when its copy entered the unsafe region at its step or within the horizon after, else 0; every outcome joins when its state is horizon old; a copy's window runs across its segments")
     func outcomesWithinTheHorizon() {
         let trainer = Self.trainer(horizon: 3)
-        // Steps 0–9 over two segments, unsafe at step 7 (the second segment's step 2).
+        // Steps 0–12 over three segments, unsafe at step 7 (the second segment's step 2).
         trainer.add(Self.segment(index: 0, first: 0, steps: 5))
         #expect(Self.outcomes(trainer) == [0: 0, 1: 0], "steps 2–4 still wait for their outcome")
         trainer.add(Self.segment(index: 1, first: 5, steps: 5, unsafe: [2]))
-        #expect(Self.outcomes(trainer) == [0: 0, 1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 1, 7: 1])
+        // 4–7 are settled as unsafe at step 7, but 7 (like 8 and 9) is not yet 3 steps old.
+        #expect(Self.outcomes(trainer) == [0: 0, 1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 1])
+        #expect(trainer.positives == 3)
+        trainer.add(Self.segment(index: 2, first: 10, steps: 3))
+        #expect(Self.outcomes(trainer) == [0: 0, 1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 1, 7: 1, 8: 0, 9: 0])
         #expect(trainer.positives == 4)
+    }
+
+    @Test("where an entry does not end the episode, the unsafe outcomes come no sooner than the safe ones of the same stretch")
+    func outcomesWaitTheirTurn() {
+        let trainer = Self.trainer(horizon: 10)
+        // Ten steps, an entry at the last: nothing is 10 steps old yet, so nothing is known,
+        // neither the 10 unsafe states nor (were there any) the safe ones beside them.
+        trainer.add(Self.segment(index: 0, first: 0, steps: 10, unsafe: [9]))
+        #expect(Self.outcomes(trainer).isEmpty && trainer.positives == 0 && !trainer.hasLearned)
+        // An episode's end settles everything waiting: the marked as unsafe, the rest safe.
+        trainer.add(Self.segment(index: 1, first: 10, steps: 3, ended: [2]))
+        #expect(Self.outcomes(trainer) == Dictionary(uniqueKeysWithValues: (0..<13).map { (Float($0), $0 < 10 ? 1 : 0) }))
     }
 
     @Test("an episode's end settles its waiting states as safe; a segment that does not follow its copy's last drops them; copies are apart")
@@ -46,11 +62,11 @@ struct FallRiskTests {
         let trainer = Self.trainer(horizon: 5)
         trainer.add(Self.segment(index: 0, first: 0, steps: 4, ended: [1]))
         #expect(Self.outcomes(trainer) == [0: 0, 1: 0])
-        // Copy 1 falls at its first step: only its own state is unsafe.
-        trainer.add(Self.segment(copy: 1, index: 0, first: 100, steps: 2, unsafe: [0]))
+        // Copy 1 falls at its first step, which ends its episode: only its own state is unsafe.
+        trainer.add(Self.segment(copy: 1, index: 0, first: 100, steps: 2, unsafe: [0], ended: [0]))
         #expect(Self.outcomes(trainer)[100] == 1 && Self.outcomes(trainer)[2] == nil)
         // Copy 0's segment 1 never came (a restarted worker): steps 2 and 3 are dropped, not guessed.
-        trainer.add(Self.segment(index: 2, first: 20, steps: 2, unsafe: [1]))
+        trainer.add(Self.segment(index: 2, first: 20, steps: 2, unsafe: [1], ended: [1]))
         #expect(Self.outcomes(trainer)[2] == nil && Self.outcomes(trainer)[3] == nil)
         #expect(Self.outcomes(trainer)[20] == 1 && Self.outcomes(trainer)[21] == 1)
     }
@@ -61,16 +77,16 @@ struct FallRiskTests {
         var random = RandomSource(seed: 4)
         // Segment 1 follows segment 0 by index, but in episode 1: the episode was cut between.
         trainer.add(Self.segment(index: 0, first: 0, steps: 3))
-        trainer.add(Self.segment(index: 1, episode: 1, first: 10, steps: 1, unsafe: [0]))
+        trainer.add(Self.segment(index: 1, episode: 1, first: 10, steps: 1, unsafe: [0], ended: [0]))
         #expect(Self.outcomes(trainer) == [10: 1])
         // An episode that ended inside a segment: the next one starts in the episode after it.
-        trainer.add(Self.segment(index: 2, episode: 1, first: 20, steps: 3, ended: [0]))
-        trainer.add(Self.segment(index: 3, episode: 2, first: 30, steps: 1, unsafe: [0]))
+        trainer.add(Self.segment(index: 2, episode: 2, first: 20, steps: 3, ended: [0]))
+        trainer.add(Self.segment(index: 3, episode: 3, first: 30, steps: 1, unsafe: [0], ended: [0]))
         #expect(Self.outcomes(trainer)[21] == 1 && Self.outcomes(trainer)[22] == 1 && Self.outcomes(trainer)[20] == 0)
         // Copy 0 waits on states 40 and 41, then is silent for three fits: they are forgotten.
-        trainer.add(Self.segment(index: 4, episode: 2, first: 40, steps: 2))
+        trainer.add(Self.segment(index: 4, episode: 4, first: 40, steps: 2))
         for _ in 0..<3 { trainer.fit(steps: 1, random: &random) }
-        trainer.add(Self.segment(index: 5, episode: 2, first: 50, steps: 1, unsafe: [0]))
+        trainer.add(Self.segment(index: 5, episode: 4, first: 50, steps: 1, unsafe: [0], ended: [0]))
         #expect(Self.outcomes(trainer)[40] == nil && Self.outcomes(trainer)[41] == nil && Self.outcomes(trainer)[50] == 1)
     }
 
@@ -98,13 +114,28 @@ struct FallRiskTests {
         original.add(Self.segment(copy: 70_000, index: 0, first: 50, steps: 3))
         original.fit(steps: 5, random: &random)
         let restored = Self.trainer(horizon: 4)
-        try restored.restore(from: original.tensors())
-        for trainer in [original, restored] { trainer.add(Self.segment(copy: 70_000, index: 1, first: 53, steps: 2, unsafe: [1])) }
-        #expect(Self.outcomes(restored) == Self.outcomes(original) && Self.outcomes(original)[51] == 1)
+        let snapshot = original.tensors()
+        try restored.restore(from: snapshot)
+        // The states still waiting, and which of them an entry has already settled as unsafe
+        // (copy 0's 2–5), come out alike.
+        for trainer in [original, restored] {
+            trainer.add(Self.segment(copy: 70_000, index: 1, first: 53, steps: 2, unsafe: [1]))
+            trainer.add(Self.segment(index: 1, first: 6, steps: 2, ended: [1]))
+            trainer.add(Self.segment(copy: 70_000, index: 2, first: 55, steps: 1, ended: [0]))
+        }
+        #expect(Self.outcomes(restored) == Self.outcomes(original))
+        #expect(Self.outcomes(original)[51] == 1 && Self.outcomes(original)[55] == 0 && Self.outcomes(original)[4] == 1 && Self.outcomes(original)[7] == 0)
         #expect(restored.critic.namedTensors().map(\.values) == original.critic.namedTensors().map(\.values) && restored.positives == original.positives)
         var torn = original.tensors()
         torn = torn.map { $0.name == "fall_risk.pending.counts" ? NamedTensor(name: $0.name, tensor: Tensor(shape: [1], data: [9])) : $0 }
         #expect(throws: WireError.self) { try Self.trainer(horizon: 4).restore(from: torn) }
+        // More states marked than wait is refused; a checkpoint from before marks reads as none marked.
+        let overMarked = original.tensors().map { $0.name == "fall_risk.pending.marked" ? NamedTensor(name: $0.name, tensor: Tensor(shape: [2], data: [99, 0])) : $0 }
+        #expect(throws: WireError.self) { try Self.trainer(horizon: 4).restore(from: overMarked) }
+        let older = Self.trainer(horizon: 4)
+        try older.restore(from: snapshot.filter { $0.name != "fall_risk.pending.marked" })
+        older.add(Self.segment(index: 1, first: 6, steps: 2, ended: [1]))
+        #expect((2...7).allSatisfy { Self.outcomes(older)[Float($0)] == 0 } && Self.outcomes(older)[1] == 1)
     }
 
     @Test("the critic travels in weights with a gated plan; where it fires the expert takes over; forged ones are refused")

@@ -334,6 +334,6 @@ struct CLITests {
 
         let train = try await NexusProcess.run(["train", "--help"])
         let flat = train.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(flat.contains("nexus config keys [ALGO]` lists each with its default and help") && flat.contains("mega (22)"), "\(train.stdout)")
+        #expect(flat.contains("nexus config keys [ALGO]` lists each with its default and help") && flat.contains("mega (23)"), "\(train.stdout)")
     }
 }

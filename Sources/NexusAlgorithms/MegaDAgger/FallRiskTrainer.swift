@@ -9,6 +9,17 @@ import NexusWire
 /// its newest states pending across segments; a segment that does not follow the last one of
 /// its copy (a restarted worker, an environment replaced between segments) drops them, and so
 /// does a copy that sent nothing for two iterations (a worker gone). Pure: no I/O.
+///
+/// Every outcome joins the data at the same age: when its state is `horizon` steps old, or its
+/// episode ends. An entry settles the states before it as unsafe at once, but they wait their
+/// turn like the safe ones: released at the entry, they came `horizon` steps ahead of the safe
+/// states of the same stretch, and where an entry does not end the episode (HalfCheetah-v5's
+/// flip) the first outcomes were mostly falls. With 16 copies stepping 16 steps an iteration
+/// the safe ones took six iterations to follow; the critic, fitted on a quarter unsafe, put the
+/// risk of every state past its threshold and the expert drove every step of those iterations
+/// (2026-12-07, seeds 4, 11, 12, 19: 700–1,500 labels where the other seeds took 450–650).
+/// Where an entry ends the episode (Hopper, Walker2d, Ant), everything pending is settled then
+/// anyway: nothing changes there.
 public final class FallRiskTrainer {
     public let critic: FallRiskNetwork
     public let horizon: Int
@@ -31,6 +42,9 @@ public final class FallRiskTrainer {
         /// Iterations (fits) since the copy last sent a segment.
         var idleFits = 0
         var states: [[Float]] = []
+        /// The oldest `marked` of `states` are settled as unsafe (an entry came at their step or
+        /// within `horizon` after); they are released, as the rest, when they are `horizon` old.
+        var marked = 0
     }
 
     /// Copies followed at most: a worker that numbers its copies wildly cannot grow the table
@@ -57,14 +71,18 @@ public final class FallRiskTrainer {
         let unsafeSteps = Set(segment.safetyEvents.lazy.filter { $0.kind == .violation }.map { Int($0.step) })
         for step in 0..<segment.stepCount {
             copy.states.append(Array(segment.observations.row(step)))
-            if unsafeSteps.contains(step) {
-                release(&copy.states, outcome: 1)
-            } else if copy.states.count > horizon {
-                // The oldest state's step and the `horizon` after it passed safely.
-                outcomes.append(observation: copy.states.removeFirst(), label: [0])
+            if unsafeSteps.contains(step) { copy.marked = copy.states.count }
+            if copy.states.count > horizon {
+                // The oldest state's step and the `horizon` after it have passed: settled.
+                record(copy.states.removeFirst(), unsafe: copy.marked > 0)
+                copy.marked = max(0, copy.marked - 1)
             }
             let ended = (step < segment.terminated.count && segment.terminated[step]) || (step < segment.truncated.count && segment.truncated[step])
-            if ended { release(&copy.states, outcome: 0) }
+            if ended {
+                for (index, state) in copy.states.enumerated() { record(state, unsafe: index < copy.marked) }
+                copy.states.removeAll(keepingCapacity: true)
+                copy.marked = 0
+            }
         }
         copy.nextSegment = segment.segmentIndex &+ 1
         // Every episode that ended in the segment left a final observation.
@@ -73,10 +91,9 @@ public final class FallRiskTrainer {
         pending[key] = copy
     }
 
-    private func release(_ states: inout [[Float]], outcome: Float) {
-        for state in states { outcomes.append(observation: state, label: [outcome]) }
-        if outcome > 0 { positives += states.count }
-        states.removeAll(keepingCapacity: true)
+    private func record(_ state: [Float], unsafe: Bool) {
+        outcomes.append(observation: state, label: [unsafe ? 1 : 0])
+        if unsafe { positives += 1 }
     }
 
     /// Whether the critic has something to tell: it has been fitted, which it is only once an
@@ -125,6 +142,7 @@ public final class FallRiskTrainer {
         })
         state.add("\(name).pending.counts", copies.map { Float(pending[$0]!.states.count) })
         state.add("\(name).pending.states", copies.flatMap { pending[$0]!.states.joined() })
+        state.add("\(name).pending.marked", copies.map { Float(pending[$0]!.marked) })
         return state.tensors + outcomes.tensors(prefix: "\(name).outcomes")
     }
 
@@ -149,6 +167,11 @@ public final class FallRiskTrainer {
         else {
             throw WireError.invalidField("checkpoint.state.\(name).pending", reason: "does not describe up to \(Self.maxCopies) copies' waiting states of \(dim) values")
         }
+        // Absent from checkpoints written before outcomes waited their turn: nothing was marked.
+        let marked = state.has("\(name).pending.marked") ? try state.values("\(name).pending.marked") : [Float](repeating: 0, count: rows.count)
+        guard marked.count == rows.count, zip(marked, rows).allSatisfy({ $0 >= 0 && $0 == $0.rounded() && Int($0) <= $1 }) else {
+            throw WireError.invalidField("checkpoint.state.\(name).pending.marked", reason: "needs, per copy, a whole number of its waiting states")
+        }
         pending.removeAll()
         var offset = 0
         for (index, count) in rows.enumerated() {
@@ -156,7 +179,8 @@ public final class FallRiskTrainer {
             // A run resumed with a shorter horizon keeps each copy's newest states.
             let kept = (max(0, count - horizon)..<count).map { row in Array(states[(offset + row * dim)..<(offset + (row + 1) * dim)]) }
             pending[CopyKey(worker: word(0), copy: word(1))] = Pending(
-                nextSegment: word(2), nextEpisode: UInt64(word(3)) << 32 | UInt64(word(4)), idleFits: Int(keys[width * index + 10]), states: kept)
+                nextSegment: word(2), nextEpisode: UInt64(word(3)) << 32 | UInt64(word(4)), idleFits: Int(keys[width * index + 10]), states: kept,
+                marked: max(0, Int(marked[index]) - (count - kept.count)))
             offset += count * dim
         }
     }

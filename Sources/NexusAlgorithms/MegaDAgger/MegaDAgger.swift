@@ -58,6 +58,11 @@ public struct MegaDAggerSettings: Sendable, Equatable, Codable {
     /// docs/algorithms/mega-dagger.md, "How long a safety takeover holds"). A row flagged by
     /// both the disagreement and a safety firing takes this hold.
     public var safetyTakeoverSteps = 2
+    /// Steps in a row a copy's own state may stay inside the unsafe region with the safety
+    /// fallback still handing it to the expert; past them it lets go until the state leaves
+    /// (`UnsafeStay`: HalfCheetah-v5 on its back, which nobody can right and v5 never ends,
+    /// gave the expert every remaining step of the episode). 0: no limit.
+    public var unsafeStaySteps = 50
     /// The lookahead's margin, in multiples of the model's held-out one-step error (90th
     /// percentile per dimension); 0: predicted states are judged as they are.
     public var safetyMargin: Float = 3
@@ -171,7 +176,8 @@ public final class MegaDAgger: ImitationAlgorithm {
         return .gated(
             threshold: threshold, horizon: settings.horizon, takeoverSteps: settings.takeoverSteps, safetyTakeoverSteps: settings.safetyTakeoverSteps,
             expertActionProbability: beta, margin: safetyMargin,
-            interventionRate: settings.queryRate > 0 ? settings.queryRate : nil, riskThreshold: fallRisk?.hasLearned == true ? settings.fallRiskThreshold : nil)
+            interventionRate: settings.queryRate > 0 ? settings.queryRate : nil, riskThreshold: fallRisk?.hasLearned == true ? settings.fallRiskThreshold : nil,
+            unsafeStaySteps: settings.unsafeStaySteps)
     }
 
     /// Where β's schedule stands for the iteration about to run: iterations, or with

@@ -37,6 +37,7 @@ public final class RolloutWorker: Sendable {
     private let progress = Mutex<(envSteps: UInt64, version: UInt64)>((0, 0))
     /// With several experts: labels they disagreed on, and labels dropped as unsafe.
     private let fusion = Mutex<(conflicts: Int, filtered: Int)>((0, 0))
+    private let unsafeStaysReleased = Atomic<Int>(0)
     /// Steps of a `gym:` environment that failed (raised, hung, died, answered nonsense).
     private let envFailures = Atomic<Int>(0)
     /// The expert clients once made: their retries go into the heartbeats.
@@ -97,6 +98,7 @@ public final class RolloutWorker: Sendable {
         logger.info("stopping: \(stop.reason)", metadata: [
             "env_steps": "\(progress.withLock { $0.envSteps })", "expert_retries": "\(experts.reduce(0) { $0 + $1.retries })",
             "label_conflicts": "\(fused.conflicts)", "unsafe_labels_filtered": "\(fused.filtered)",
+            "unsafe_stays_released": "\(unsafeStaysReleased.load(ordering: .relaxed))",
             "env_failures": "\(envFailures.load(ordering: .relaxed))",
         ])
         let deadline = options.shutdownDeadlineSeconds.map { ShutdownDeadline(role: "worker \(options.workerID)", seconds: $0) }
@@ -251,6 +253,7 @@ public final class RolloutWorker: Sendable {
             let steps = collector.envSteps
             progress.withLock { $0 = (steps, version) }
             if experts.count > 1 { fusion.withLock { $0 = collector.fusion } }
+            unsafeStaysReleased.store(collector.unsafeStaysReleased, ordering: .relaxed)
         }
     }
 }

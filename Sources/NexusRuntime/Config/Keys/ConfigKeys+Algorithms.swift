@@ -70,6 +70,8 @@ extension ConfigKeys {
              "where the gate fires (and the query rate admits it), the expert drives that copy this many steps; 0: it labels the state and the policy drives on"),
         .key("mega.safety_takeover_steps", \.mega.safetyTakeoverSteps, .from(0, to: RolloutPlan.maxTakeoverSteps),
              "where a safety firing (the lookahead or the fall-risk critic) hands a copy to the expert, it drives this many steps, that one included, renewed on every step the danger is seen; 0 or 1: only those steps"),
+        .key("mega.unsafe_stay_steps", \.mega.unsafeStaySteps, .from(0, to: RolloutPlan.maxTakeoverSteps),
+             "once a copy's own state has been inside the unsafe region this many steps in a row, safety firings no longer hand it to the expert until it leaves (the rest of the gate still applies); 0: no limit"),
         .key("mega.safety_margin", \.mega.safetyMargin, Rule("must be from 0 to 100 (multiples of the model's one-step error)") { $0 >= 0 && $0 <= 100 },
              "a predicted state is also unsafe when this many held-out one-step errors away from the unsafe region"),
         .key("mega.imagined_labels", \.mega.imaginedLabels, .from(0, to: 4096), "states per iteration the learner imagines ahead of the policy for the expert to label; 0: none"),
