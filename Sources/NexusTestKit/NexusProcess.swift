@@ -50,7 +50,7 @@ public struct NexusProcess {
             let pid = execution.processIdentifier.value
             watchdog.withLock { $0 = Task { try await Task.sleep(for: .seconds(timeout)); kill(pid, SIGTERM) } }
         }
-        return Result(status: result.terminationStatus.code, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+        return Result(status: result.terminationStatus.code, stdout: result.standardOutput, stderr: result.standardError)
     }
 }
 

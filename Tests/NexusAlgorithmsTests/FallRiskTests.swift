@@ -90,6 +90,24 @@ struct FallRiskTests {
         #expect(Self.outcomes(trainer)[40] == nil && Self.outcomes(trainer)[41] == nil && Self.outcomes(trainer)[50] == 1)
     }
 
+    @Test("the fit draws the waiting states as they stand: an entry's states as unsafe at once, the other copies' as safe so far; none of them settled yet")
+    func fitsWhatIsKnownNow() {
+        let trainer = Self.trainer(horizon: 50)
+        var random = RandomSource(seed: 6)
+        // Copy 0 enters the region at its 10th step; copy 1 walks 40 steps elsewhere. No state
+        // is 50 steps old and no episode ended: nothing is settled.
+        trainer.add(Self.segment(index: 0, first: 0, steps: 10, unsafe: [9]))
+        trainer.add(Self.segment(copy: 1, index: 0, first: 100, steps: 40))
+        #expect(trainer.outcomes.count == 0 && trainer.positives == 0)
+        #expect(!trainer.fit(steps: 1_500, random: &random).isNaN && trainer.hasLearned)
+        let risk = trainer.critic.probabilities([3, 6, 110, 130], rows: 4)
+        #expect(risk[0] > 0.7 && risk[1] > 0.7 && risk[2] < 0.3 && risk[3] < 0.3, "\(risk)")
+        // Without an entry anywhere there is nothing to learn.
+        let calm = Self.trainer(horizon: 50)
+        calm.add(Self.segment(index: 0, first: 0, steps: 10))
+        #expect(calm.fit(steps: 10, random: &random).isNaN && !calm.hasLearned)
+    }
+
     @Test("fitted to its outcomes the critic tells the risky states from the safe ones; nothing is fitted before a first unsafe outcome")
     func learnsWhereFallsCome() {
         let trainer = Self.trainer(horizon: 2)

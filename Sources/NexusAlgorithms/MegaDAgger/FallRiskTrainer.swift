@@ -10,16 +10,11 @@ import NexusWire
 /// its copy (a restarted worker, an environment replaced between segments) drops them, and so
 /// does a copy that sent nothing for two iterations (a worker gone). Pure: no I/O.
 ///
-/// Every outcome joins the data at the same age: when its state is `horizon` steps old, or its
-/// episode ends. An entry settles the states before it as unsafe at once, but they wait their
-/// turn like the safe ones: released at the entry, they came `horizon` steps ahead of the safe
-/// states of the same stretch, and where an entry does not end the episode (HalfCheetah-v5's
-/// flip) the first outcomes were mostly falls. With 16 copies stepping 16 steps an iteration
-/// the safe ones took six iterations to follow; the critic, fitted on a quarter unsafe, put the
-/// risk of every state past its threshold and the expert drove every step of those iterations
-/// (2026-12-07, seeds 4, 11, 12, 19: 700–1,500 labels where the other seeds took 450–650).
-/// Where an entry ends the episode (Hopper, Walker2d, Ant), everything pending is settled then
-/// anyway: nothing changes there.
+/// Every outcome joins the kept data at the same age: when its state is `horizon` steps old, or
+/// its episode ends. An entry settles the states before it as unsafe at once, but they wait
+/// their turn like the safe ones: released at the entry, they came `horizon` steps ahead of the
+/// safe states of the same stretch. The fit draws the waiting states too, as they stand (`fit`),
+/// so the critic learns of an entry at once without the data leaning toward falls.
 public final class FallRiskTrainer {
     public let critic: FallRiskNetwork
     public let horizon: Int
@@ -100,28 +95,65 @@ public final class FallRiskTrainer {
     /// unsafe outcome has been seen.
     public var hasLearned: Bool { normalised }
 
-    /// `steps` Adam steps on uniform draws of the outcomes; returns the mean loss (NaN before
-    /// any unsafe outcome: with none there is nothing to learn, and the critic is not used).
+    /// `steps` Adam steps on uniform draws of what is known now: every settled outcome, and every
+    /// waiting state as it stands (unsafe where an entry has already come, safe so far
+    /// otherwise). Returns the mean loss (NaN before any unsafe outcome: with none there is
+    /// nothing to learn, and the critic is not used).
+    ///
+    /// The waiting states are drawn too because leaving them out skews the data toward falls:
+    /// a fall settles the states before it at once, while a copy that did not fall has its last
+    /// `horizon` states waiting, and early in a run that is nearly all of them. With 16 copies
+    /// stepping 16 steps an iteration, the first fall on Ant-v5 met no safe outcome for six
+    /// iterations; the critic fitted to it fired on every state and the expert drove 186–256
+    /// of an iteration's 256 steps (2026-12-07). Counted as safe so far, a waiting state is
+    /// wrong only where its copy is heading for a fall not yet come, and then only until it
+    /// comes.
     @discardableResult
     public func fit(steps: Int, random: inout RandomSource) -> Float {
         for key in pending.keys.sorted(by: Self.order) {
             pending[key]!.idleFits += 1
             if pending[key]!.idleFits > Self.maxIdleFits { pending[key] = nil }
         }
-        guard positives > 0, outcomes.count > 0, steps > 0 else { return .nan }
+        let waiting = waitingRows()
+        guard positives + waiting.unsafe > 0, steps > 0 else { return .nan }
+        let settled = outcomes.count, total = settled + waiting.labels.count
         if !normalised {
-            let (shift, scale) = outcomes.normalisation()
+            var known = LabelledDataset(observationDim: critic.observationDim, labelDim: 1, capacity: total)
+            for row in 0..<settled { known.append(observation: outcomes.observations[(row * critic.observationDim)..<((row + 1) * critic.observationDim)], label: [outcomes.labels[row]]) }
+            for row in 0..<waiting.labels.count { known.append(observation: waiting.observations[(row * critic.observationDim)..<((row + 1) * critic.observationDim)], label: [waiting.labels[row]]) }
+            let (shift, scale) = known.normalisation()
             critic.setNormalisation(shift: shift, scale: scale)
             normalised = true
         }
-        let batch = min(batchSize, outcomes.count)
-        var observations = [Float](repeating: 0, count: batch * critic.observationDim), targets = [Float](repeating: 0, count: batch)
-        var total: Float = 0
+        let (batch, dim) = (min(batchSize, total), critic.observationDim)
+        var observations = [Float](repeating: 0, count: batch * dim), targets = [Float](repeating: 0, count: batch)
+        var loss: Float = 0
         for _ in 0..<steps {
-            outcomes.draw(batch, random: &random, observations: &observations, labels: &targets)
-            total += critic.train(observations: observations, outcomes: targets, rows: batch)
+            for row in 0..<batch {
+                let pick = Int(random.next() % UInt64(total))
+                let (source, labels, index) = pick < settled ? (outcomes.observations, outcomes.labels, pick) : (waiting.observations, waiting.labels, pick - settled)
+                observations.replaceSubrange((row * dim)..<((row + 1) * dim), with: source[(index * dim)..<((index + 1) * dim)])
+                targets[row] = labels[index]
+            }
+            loss += critic.train(observations: observations, outcomes: targets, rows: batch)
         }
-        return total / Float(steps)
+        return loss / Float(steps)
+    }
+
+    /// Every copy's waiting states, in a fixed order, labelled as they stand: 1 for those an
+    /// entry has settled, 0 (so far) for the rest.
+    private func waitingRows() -> (observations: [Float], labels: [Float], unsafe: Int) {
+        var observations: [Float] = [], labels: [Float] = []
+        var unsafe = 0
+        for key in pending.keys.sorted(by: Self.order) {
+            let copy = pending[key]!
+            for (index, state) in copy.states.enumerated() {
+                observations += state
+                labels.append(index < copy.marked ? 1 : 0)
+            }
+            unsafe += copy.marked
+        }
+        return (observations, labels, unsafe)
     }
 
     /// For checkpoints: the critic, its optimiser, the outcomes, the counts, and each copy's
