@@ -130,7 +130,16 @@ public final class QueryGate {
                 proposed.withUnsafeBufferPointer { ensemble.predict(observations: s, actions: $0, batch: rows, eachMember: judge).nextObservations }
             }
         }
-        let fires = (0..<rows).map { first.disagreement[$0] >= threshold || unsafeAhead[$0] }
-        return Decision(disagreement: first.disagreement, unsafeAhead: unsafeAhead, fires: fires)
+        return decision(disagreement: first.disagreement, unsafeAhead: unsafeAhead)
+    }
+
+    /// `decision` with the safety firings of the rows `letGo` marks dropped (`UnsafeStay`): those
+    /// rows fire on their disagreement alone.
+    public func decision(_ decision: Decision, lettingGoOf letGo: [Bool]) -> Decision {
+        self.decision(disagreement: decision.disagreement, unsafeAhead: zip(decision.unsafeAhead, letGo).map { $0 && !$1 })
+    }
+
+    private func decision(disagreement: [Float], unsafeAhead: [Bool]) -> Decision {
+        Decision(disagreement: disagreement, unsafeAhead: unsafeAhead, fires: zip(disagreement, unsafeAhead).map { $0 >= threshold || $1 })
     }
 }

@@ -191,14 +191,13 @@ public struct RolloutCollector<V: BatchedEnvironment>: RolloutCollecting {
             }
             // A copy kept inside the unsafe region past the plan's limit is let go of by the
             // safety fallback (`UnsafeStay`): the rest of the gate still judges it.
-            let dim = observationDim
-            let inside = vector.observations.withUnsafeBufferPointer { o in
-                (0..<count).map { isUnsafe(UnsafeBufferPointer(rebasing: o[($0 * dim)..<(($0 + 1) * dim)])) }
-            }
-            let letGo = unsafeStay.observe(inside: inside, limit: plan.gateUnsafeStaySteps)
-            for index in 0..<count where letGo[index] && decision!.unsafeAhead[index] {
-                decision!.unsafeAhead[index] = false
-                decision!.fires[index] = decision!.disagreement[index] >= gate!.threshold
+            if plan.gateUnsafeStaySteps > 0 {
+                let dim = observationDim
+                let inside = vector.observations.withUnsafeBufferPointer { o in
+                    (0..<count).map { isUnsafe(UnsafeBufferPointer(rebasing: o[($0 * dim)..<(($0 + 1) * dim)])) }
+                }
+                let letGo = unsafeStay.observe(inside: inside, limit: plan.gateUnsafeStaySteps)
+                if letGo.contains(true) { decision = gate!.decision(decision!, lettingGoOf: letGo) }
             }
         }
         var rows: [Int] = []
