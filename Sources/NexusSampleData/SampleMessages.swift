@@ -76,6 +76,8 @@ public enum SampleMessages {
             .control(.status(.init(role: "learner", runID: "run", policyVersion: 4, metrics: [Metric(name: "eval_return", value: 500), Metric(name: "loss", value: .nan)]))),
             .control(.stop(reason: "done")),
             .control(.stop(reason: "")),
+            .control(.moreData(policyVersion: 7)),
+            .control(.moreData(policyVersion: 0)),
             .control(.heartbeat(.init(workerID: 2, sequence: 1, envSteps: 8, policyVersion: 1, envFailures: 4, expertRetries: 3))),
             .envRequest(EnvRequest(requestID: 1, kind: .describe)),
             .envRequest(EnvRequest(requestID: 2, kind: .reset(seed: 42))),

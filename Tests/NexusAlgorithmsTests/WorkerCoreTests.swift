@@ -84,6 +84,47 @@ struct WorkerCoreTests {
         #expect(same.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 0.5), "no gated share given: the one share")
     }
 
+    @Test("under a plan that asks the expert it waits the longer query wait; under one that does not, the version wait")
+    func queryPlansWaitLonger() {
+        var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0.5, queryVersionWaitSeconds: 10)
+        core.installed(weights(1))
+        core.stepped(copies: 8, plan: RolloutPlan(expertActionProbability: 0.2, queryExpert: true))
+        #expect(core.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 10))
+        #expect(core.next(offered: nil, now: 9.5) == .awaitNextVersion(seconds: 0.5))
+        // A learner gone for the whole wait: another share with the version it has.
+        #expect(core.next(offered: nil, now: 10) == .step(version: 1))
+        core.installed(weights(2))
+        core.stepped(copies: 8, plan: .policyOnly)
+        #expect(core.next(offered: nil, now: 11) == .awaitNextVersion(seconds: 0.5), "GAIL's and PPO's plans ask no expert")
+        #expect(core.next(offered: nil, now: 11.5) == .step(version: 2))
+        var same = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0.5)
+        same.installed(weights(1))
+        same.stepped(copies: 8, plan: RolloutPlan(expertActionProbability: 0.2, queryExpert: true))
+        #expect(same.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 0.5), "no query wait given: the one wait")
+    }
+
+    @Test("the learner's request for more data starts another share of the installed version once its share is in; other versions' requests change nothing")
+    func learnerWantsMore() {
+        var core = WorkerCore(stepsPerVersion: 16, versionWaitSeconds: 0.5, queryVersionWaitSeconds: 10)
+        let plan = RolloutPlan(expertActionProbability: 1, queryExpert: true)
+        core.learnerWantsMore(version: 1)
+        #expect(core.next(offered: nil, now: 0) == .awaitFirstWeights, "nothing installed: nothing to collect with")
+        core.installed(weights(3))
+        core.stepped(copies: 8, plan: plan)
+        core.learnerWantsMore(version: 3)
+        core.stepped(copies: 8, plan: plan)
+        #expect(core.next(offered: nil, now: 1) == .awaitNextVersion(seconds: 10), "asked mid-share: the share is still one share")
+        core.learnerWantsMore(version: 2)
+        core.learnerWantsMore(version: 4)
+        #expect(core.next(offered: nil, now: 2) == .awaitNextVersion(seconds: 9), "a request for another version")
+        core.learnerWantsMore(version: 3)
+        #expect(core.next(offered: nil, now: 3) == .step(version: 3))
+        core.stepped(copies: 8, plan: plan)
+        #expect(core.next(offered: nil, now: 3.1) == .step(version: 3))
+        core.stepped(copies: 8, plan: plan)
+        #expect(core.next(offered: nil, now: 3.2) == .awaitNextVersion(seconds: 10), "one more share, then a fresh wait")
+    }
+
     @Test("version_wait_seconds 0: never waits, whatever the share")
     func noWait() {
         var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0)

@@ -141,6 +141,19 @@ struct ClusterTrainingTests {
 
     static func lastIteration(_ rows: [[String: String]]) -> Int { rows.compactMap { Int($0["iteration"] ?? "") }.last ?? 0 }
 
+    @Test("workers whose shares fall short of an iteration are asked for more: DAgger trains on although they would wait an hour for a version")
+    func learnerAsksForMoreData() async throws {
+        // 2 workers × one 64-step round each: half of DAgger's 256 labels an iteration. Only
+        // the learner's request for more data (after 0.5 s without a segment) moves the run.
+        let run = try await ClusterRun.train([
+            "--env", "CartPole-v1", "--workers", "2", "--seed", "4", "--set", "worker.steps_per_version=8", "--set", "worker.query_version_wait_seconds=3600",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=5", "--set", "learner.eval_episodes=2", "--max-seconds", "120",
+        ])
+        #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
+        let summary = try #require(run.summary)
+        #expect(summary.number("iterations") == 5, "\(summary["finish_reason"] ?? "")")
+    }
+
     @Test("a worker killed with SIGKILL is restarted and the run still reaches the target")
     func workerRestart() async throws {
         let (_, _, summary) = try await Self.killMidRun("worker-2", workers: 3, afterRows: 2, reachTarget: true)

@@ -28,8 +28,16 @@ public struct WorkerCore {
     /// are `mega.steps_per_iteration` env steps rather than labels.
     public let stepsPerGatedVersion: Int
     public let versionWaitSeconds: Double
-    /// The share of the plan last stepped with.
+    /// The longest wait under a plan that asks the expert. A share collected with an old
+    /// plan spends expert queries on a policy (and, for MEGA-DAgger, a β and a gate) about to
+    /// be replaced: a learner that evaluates after each iteration for longer than
+    /// `versionWaitSeconds` (every MuJoCo race iteration) had each iteration's labels drawn a
+    /// version late. Such a worker waits for the version; the learner asks for another share
+    /// (`learnerWantsMore`) where it waits for data that does not come.
+    public let queryVersionWaitSeconds: Double
+    /// The share of the plan last stepped with, and whether that plan asks the expert.
     private var share: Int
+    private var asksExpert = false
 
     /// The installed weights' run and version (nil before the first).
     public private(set) var installed: (runID: String, version: UInt64)?
@@ -39,11 +47,13 @@ public struct WorkerCore {
     private var refusedVersion: (runID: String, version: UInt64)?
     public private(set) var refusedWeights = 0
 
-    /// `stepsPerGatedVersion`: nil for the same share under every plan.
-    public init(stepsPerVersion: Int, stepsPerGatedVersion: Int? = nil, versionWaitSeconds: Double) {
+    /// `stepsPerGatedVersion`: nil for the same share under every plan; `queryVersionWaitSeconds`:
+    /// nil for the same wait under every plan.
+    public init(stepsPerVersion: Int, stepsPerGatedVersion: Int? = nil, versionWaitSeconds: Double, queryVersionWaitSeconds: Double? = nil) {
         self.stepsPerVersion = versionWaitSeconds > 0 ? stepsPerVersion : 0
         self.stepsPerGatedVersion = versionWaitSeconds > 0 ? stepsPerGatedVersion ?? stepsPerVersion : 0
         self.versionWaitSeconds = versionWaitSeconds
+        self.queryVersionWaitSeconds = queryVersionWaitSeconds ?? versionWaitSeconds
         share = self.stepsPerVersion
     }
 
@@ -57,7 +67,8 @@ public struct WorkerCore {
         if share > 0, stepsWithVersion >= share {
             let since = waitingSince ?? now
             waitingSince = since
-            if now - since < versionWaitSeconds { return .awaitNextVersion(seconds: versionWaitSeconds - (now - since)) }
+            let longest = asksExpert ? queryVersionWaitSeconds : versionWaitSeconds
+            if now - since < longest { return .awaitNextVersion(seconds: longest - (now - since)) }
             // Waited long enough: another share with this version.
             stepsWithVersion = 0
             waitingSince = nil
@@ -79,6 +90,16 @@ public struct WorkerCore {
         refusedWeights += 1
     }
 
+    /// The learner waits for data of `version` and none comes (`ControlMessage.moreData`): if
+    /// that version is installed and its share collected, another share starts now. A request
+    /// for another version changes nothing: older weights are on their way out, and newer ones
+    /// will arrive with a share of their own.
+    public mutating func learnerWantsMore(version: UInt64) {
+        guard installed?.version == version, share > 0, stepsWithVersion >= share else { return }
+        stepsWithVersion = 0
+        waitingSince = nil
+    }
+
     /// A step of `envSteps` env steps (every copy's) was collected with the installed version.
     public mutating func stepped(envSteps: Int) { stepsWithVersion += envSteps }
 
@@ -92,6 +113,7 @@ public struct WorkerCore {
     /// `versionWaitSeconds` every iteration (0.5 s of MEGA-DAgger's 0.62 s).
     public mutating func stepped(copies: Int, plan: RolloutPlan) {
         share = plan.queryRule == .gate ? stepsPerGatedVersion : stepsPerVersion
+        asksExpert = plan.needsExpert
         stepped(envSteps: plan.expertCopies > 0 ? min(plan.expertCopies, copies) : copies)
     }
 }

@@ -97,6 +97,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// and its expert queries few. 0: its share of training.samples_per_iteration.
         public var stepsPerVersion = 0
         public var versionWaitSeconds = 0.5
+        /// The same wait under a plan that asks the expert (DAgger, MEGA-DAgger): a share
+        /// collected with an old plan spends queries on it. The learner asks for another share
+        /// sooner (after `version_wait_seconds` without a segment) when it needs one; this bounds
+        /// the wait for a learner that is gone.
+        public var queryVersionWaitSeconds = 10.0
         public var heartbeatSeconds = 1.0
         /// A query without an answer after this long is sent again.
         public var expertTimeoutSeconds = 2.0

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import NexusAlgorithms
 import NexusEnvironments
@@ -29,6 +30,8 @@ public final class LearnerServer: Sendable {
     private let metricsMirror = MetricsMirror(role: "learner", counters: NetworkCounts.totals)
     /// Announced with the sockets' endpoints (`metrics`: the Prometheus endpoint's URL).
     private let extraAnnouncements: [String: String]
+    /// Segments received so far (`DataWait` reads it to tell a quiet wait from a slow one).
+    private let segmentsReceived = Atomic<UInt64>(0)
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, announcing extraAnnouncements: [String: String] = [:], logger: Logger) throws {
         self.extraAnnouncements = extraAnnouncements
@@ -164,6 +167,8 @@ public final class LearnerServer: Sendable {
         }
         defer { ticker.cancel() }
         var wakeup = wakeups.stream.makeAsyncIterator()
+        var dataWait = DataWait(after: trajectories == nil ? 0 : learner.config.worker.versionWaitSeconds)
+        let clock = ContinuousClock(), origin = clock.now
         while !stop.isStopped {
             if let weights = try await learner.trainIfReady() {
                 // Published first: workers collect the next iteration's data while this one
@@ -172,7 +177,11 @@ public final class LearnerServer: Sendable {
                 if let publisher { try await publisher.send(.weights(weights)) }
                 try await learner.evaluateAndRecord(network: networkMetrics)
                 try await labelWantedStates()
+                dataWait.trained()
             } else {
+                if dataWait.waiting(now: (clock.now - origin) / .seconds(1), received: segmentsReceived.load(ordering: .relaxed)) {
+                    askForMoreData()
+                }
                 // Cancelled (another loop ended): the stream ends, and so does this loop.
                 guard await wakeup.next() != nil else { return }
             }
@@ -180,6 +189,15 @@ public final class LearnerServer: Sendable {
             controlPlane.publish(metrics: await learner.statusMetrics())
             if await learner.finishReason != nil { return }
         }
+    }
+
+    /// Every worker heard from: collect another share of the newest version (`DataWait`).
+    /// Never waiting for a peer, as the stop at the end does not.
+    private func askForMoreData() {
+        guard let version = controlPlane.weights?.version else { return }
+        let request = WireCodec.encode(.control(.moreData(policyVersion: version)))
+        for peer in controlPlane.peers { _ = try? control.reply(to: peer, encoded: request) }
+        logger.debug("no segment for \(learner.config.worker.versionWaitSeconds) s: asked the workers for more of version \(version)")
     }
 
     /// The states the algorithm wants labelled now, asked of every expert (their answers fused
@@ -200,6 +218,7 @@ public final class LearnerServer: Sendable {
         while true {
             let message = try await trajectories.receiveMessage(expecting: expectations)
             if case .trajectory(let segment) = message { await learner.inbox.put(.segment(segment)) } else { await learner.inbox.put(.wrongKind) }
+            segmentsReceived.add(1, ordering: .relaxed)
             wakeups.continuation.yield()
         }
     }
@@ -250,7 +269,7 @@ public final class LearnerServer: Sendable {
             try self.control.reply(to: peer, encoded: controlPlane.encodedStatus { self.networkMetrics })
         case .stop(let reason):
             stop.trigger("stop requested: \(reason)")
-        case .welcome, .status:
+        case .welcome, .status, .moreData:
             break
         }
     }

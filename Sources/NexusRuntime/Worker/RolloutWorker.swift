@@ -35,6 +35,8 @@ public final class RolloutWorker: Sendable {
     private let logger: Logger
     /// Env steps and installed policy version, for heartbeats and the final log line.
     private let progress = Mutex<(envSteps: UInt64, version: UInt64)>((0, 0))
+    /// The newest version the learner asked more data of, not yet seen by the rollout loop.
+    private let moreData = Mutex<UInt64?>(nil)
     /// With several experts: labels they disagreed on, and labels dropped as unsafe.
     private let fusion = Mutex<(conflicts: Int, filtered: Int)>((0, 0))
     private let unsafeStaysReleased = Atomic<Int>(0)
@@ -86,7 +88,7 @@ public final class RolloutWorker: Sendable {
 
         try await runUntilStopped(stop, [
             RoleLoop { try await inbox.run() },
-            RoleLoop { try await self.listen(control, stop: stop) },
+            RoleLoop { try await self.listen(control, inbox: inbox, stop: stop) },
             // On the control socket's own thread: a heartbeat never waits behind rollout work on
             // the shared pool (the launcher replaces a worker that misses 2.5 of them).
             // Stopping the loops stops the heartbeats too (awaiting a task's value does not
@@ -157,11 +159,17 @@ public final class RolloutWorker: Sendable {
         return nil
     }
 
-    private func listen(_ control: DealerSocket, stop: StopSignal) async throws {
+    private func listen(_ control: DealerSocket, inbox: WeightsInbox, stop: StopSignal) async throws {
         while true {
-            if case .control(.stop(let reason)) = try await control.receiveMessage() {
+            switch try await control.receiveMessage() {
+            case .control(.stop(let reason)):
                 stop.trigger("the learner asked to stop: \(reason)")
                 return
+            case .control(.moreData(let version)):
+                moreData.withLock { $0 = max($0 ?? 0, version) }
+                inbox.nudge()
+            default:
+                continue
             }
         }
     }
@@ -199,12 +207,13 @@ public final class RolloutWorker: Sendable {
         var collector = made
         var core = WorkerCore(
             stepsPerVersion: config.workerStepsPerVersion, stepsPerGatedVersion: config.workerStepsPerGatedVersion,
-            versionWaitSeconds: config.worker.versionWaitSeconds)
+            versionWaitSeconds: config.worker.versionWaitSeconds, queryVersionWaitSeconds: config.worker.queryVersionWaitSeconds)
         var installed: InstalledPolicy?
         let clock = ContinuousClock(), origin = clock.now
         while true {
             try Task.checkCancellation()
             let offers = inbox.offerCount
+            if let version = moreData.withLock({ request in defer { request = nil }; return request }) { core.learnerWantsMore(version: version) }
             let version: UInt64
             switch core.next(offered: inbox.take(over: core.installed), now: (clock.now - origin) / .seconds(1)) {
             case .install(let weights):

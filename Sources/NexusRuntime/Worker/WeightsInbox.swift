@@ -44,6 +44,13 @@ public final class WeightsInbox: Sendable {
         wakeWaiter()
     }
 
+    /// Wakes the rollout loop as an offer would, without weights: the learner asked for more
+    /// data, and a worker waiting for the next version should look again.
+    public func nudge() {
+        arrivals.withLock { $0.count += 1 }
+        wakeWaiter()
+    }
+
     /// How many weights messages have been offered: pass it to `waitForOffer(after:seconds:)`.
     public var offerCount: UInt64 { arrivals.withLock { $0.count } }
 

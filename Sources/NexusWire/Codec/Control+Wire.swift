@@ -57,6 +57,12 @@ extension ControlMessage {
             c.pointee.reason = arena.string(reason)
             message.pointee.kind_case = NEXUS__V1__CONTROL__KIND_STOP
             message.pointee.stop = c
+        case .moreData(let version):
+            let c = arena.allocate(Nexus__V1__MoreData.self)
+            nexus__v1__more_data__init(c)
+            c.pointee.policy_version = version
+            message.pointee.kind_case = NEXUS__V1__CONTROL__KIND_MORE_DATA
+            message.pointee.more_data = c
         }
         return message
     }
@@ -98,6 +104,8 @@ extension ControlMessage {
         case NEXUS__V1__CONTROL__KIND_STOP:
             let c = try reader.required(m.stop, field: field + ".stop").pointee
             self = .stop(reason: try reader.string(c.reason, field: field + ".stop.reason"))
+        case NEXUS__V1__CONTROL__KIND_MORE_DATA:
+            self = .moreData(policyVersion: try reader.required(m.more_data, field: field + ".more_data").pointee.policy_version)
         default:
             throw WireError.missingField(field + ".kind")
         }

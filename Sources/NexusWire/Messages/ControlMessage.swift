@@ -6,6 +6,9 @@ public enum ControlMessage: Sendable, Equatable {
     case statusRequest
     case status(Status)
     case stop(reason: String)
+    /// The learner waits for data and none comes: a worker waiting after its share of
+    /// `policyVersion` collects another (`WorkerCore.learnerWantsMore`).
+    case moreData(policyVersion: UInt64)
 
     public struct Hello: Sendable, Equatable {
         public var workerID: UInt32
@@ -88,7 +91,7 @@ public enum ControlMessage: Sendable, Equatable {
             guard status.metrics.count <= limits.maxRepeatedMessages else {
                 throw WireError.limitExceeded(field: "control.status.metrics", value: status.metrics.count, limit: limits.maxRepeatedMessages)
             }
-        case .hello, .heartbeat, .statusRequest, .stop: break
+        case .hello, .heartbeat, .statusRequest, .stop, .moreData: break
         }
     }
 }

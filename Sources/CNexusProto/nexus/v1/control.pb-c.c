@@ -322,6 +322,51 @@ void   nexus__v1__stop__free_unpacked
   assert(message->base.descriptor == &nexus__v1__stop__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   nexus__v1__more_data__init
+                     (Nexus__V1__MoreData         *message)
+{
+  static const Nexus__V1__MoreData init_value = NEXUS__V1__MORE_DATA__INIT;
+  *message = init_value;
+}
+size_t nexus__v1__more_data__get_packed_size
+                     (const Nexus__V1__MoreData *message)
+{
+  assert(message->base.descriptor == &nexus__v1__more_data__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t nexus__v1__more_data__pack
+                     (const Nexus__V1__MoreData *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &nexus__v1__more_data__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t nexus__v1__more_data__pack_to_buffer
+                     (const Nexus__V1__MoreData *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &nexus__v1__more_data__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Nexus__V1__MoreData *
+       nexus__v1__more_data__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Nexus__V1__MoreData *)
+     protobuf_c_message_unpack (&nexus__v1__more_data__descriptor,
+                                allocator, len, data);
+}
+void   nexus__v1__more_data__free_unpacked
+                     (Nexus__V1__MoreData *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &nexus__v1__more_data__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   nexus__v1__control__init
                      (Nexus__V1__Control         *message)
 {
@@ -834,7 +879,45 @@ const ProtobufCMessageDescriptor nexus__v1__stop__descriptor =
   (ProtobufCMessageInit) nexus__v1__stop__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor nexus__v1__control__field_descriptors[6] =
+static const ProtobufCFieldDescriptor nexus__v1__more_data__field_descriptors[1] =
+{
+  {
+    "policy_version",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Nexus__V1__MoreData, policy_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned nexus__v1__more_data__field_indices_by_name[] = {
+  0,   /* field[0] = policy_version */
+};
+static const ProtobufCIntRange nexus__v1__more_data__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor nexus__v1__more_data__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "nexus.v1.MoreData",
+  "MoreData",
+  "Nexus__V1__MoreData",
+  "nexus.v1",
+  sizeof(Nexus__V1__MoreData),
+  1,
+  nexus__v1__more_data__field_descriptors,
+  nexus__v1__more_data__field_indices_by_name,
+  1,  nexus__v1__more_data__number_ranges,
+  (ProtobufCMessageInit) nexus__v1__more_data__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor nexus__v1__control__field_descriptors[7] =
 {
   {
     "hello",
@@ -908,10 +991,23 @@ static const ProtobufCFieldDescriptor nexus__v1__control__field_descriptors[6] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "more_data",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Nexus__V1__Control, kind_case),
+    offsetof(Nexus__V1__Control, more_data),
+    &nexus__v1__more_data__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned nexus__v1__control__field_indices_by_name[] = {
   2,   /* field[2] = heartbeat */
   0,   /* field[0] = hello */
+  6,   /* field[6] = more_data */
   4,   /* field[4] = status */
   3,   /* field[3] = status_request */
   5,   /* field[5] = stop */
@@ -920,7 +1016,7 @@ static const unsigned nexus__v1__control__field_indices_by_name[] = {
 static const ProtobufCIntRange nexus__v1__control__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor nexus__v1__control__descriptor =
 {
@@ -930,7 +1026,7 @@ const ProtobufCMessageDescriptor nexus__v1__control__descriptor =
   "Nexus__V1__Control",
   "nexus.v1",
   sizeof(Nexus__V1__Control),
-  6,
+  7,
   nexus__v1__control__field_descriptors,
   nexus__v1__control__field_indices_by_name,
   1,  nexus__v1__control__number_ranges,

@@ -26,6 +26,8 @@ extension ConfigKeys {
         .key("worker.steps_per_version", \.worker.stepsPerVersion, .atLeast(0, " (0: a share of training.samples_per_iteration)"),
              "env steps a worker collects with one policy version before it waits for the next (where the expert drives fixed copies, their steps); 0: its share of training.samples_per_iteration (under MEGA-DAgger's gated plans, of its env steps per iteration)"),
         .key("worker.version_wait_seconds", \.worker.versionWaitSeconds, .secondsOrZero(), "how long a worker waits for the next version; 0: never waits"),
+        .key("worker.query_version_wait_seconds", \.worker.queryVersionWaitSeconds, .secondsOrZero(),
+             "the same wait under a plan that asks the expert (the learner asks for more data sooner when it needs it)"),
         .key("worker.heartbeat_seconds", \.worker.heartbeatSeconds, .seconds(), "between a worker's heartbeats"),
         .key("worker.expert_timeout_seconds", \.worker.expertTimeoutSeconds, .seconds(), "a query without an answer after this long is sent again"),
         .key("worker.retry_initial_seconds", \.worker.retryInitialSeconds, .seconds(), "first wait before asking the expert again"),

@@ -23,6 +23,7 @@ typedef struct Nexus__V1__StatusRequest Nexus__V1__StatusRequest;
 typedef struct Nexus__V1__Metric Nexus__V1__Metric;
 typedef struct Nexus__V1__Status Nexus__V1__Status;
 typedef struct Nexus__V1__Stop Nexus__V1__Stop;
+typedef struct Nexus__V1__MoreData Nexus__V1__MoreData;
 typedef struct Nexus__V1__Control Nexus__V1__Control;
 
 
@@ -134,6 +135,22 @@ struct  Nexus__V1__Stop
     , (char *)protobuf_c_empty_string }
 
 
+/*
+ * The learner to its workers: it is waiting for data to train on and none has come (a worker
+ * gone, segments refused): a worker that has collected its share of `policy_version` and waits
+ * for the next version collects another share with it. Without it, a worker whose plan asks
+ * the expert waits for the next version rather than spend queries on a plan about to change.
+ */
+struct  Nexus__V1__MoreData
+{
+  ProtobufCMessage base;
+  uint64_t policy_version;
+};
+#define NEXUS__V1__MORE_DATA__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&nexus__v1__more_data__descriptor) \
+    , 0 }
+
+
 typedef enum {
   NEXUS__V1__CONTROL__KIND__NOT_SET = 0,
   NEXUS__V1__CONTROL__KIND_HELLO = 1,
@@ -141,7 +158,8 @@ typedef enum {
   NEXUS__V1__CONTROL__KIND_HEARTBEAT = 3,
   NEXUS__V1__CONTROL__KIND_STATUS_REQUEST = 4,
   NEXUS__V1__CONTROL__KIND_STATUS = 5,
-  NEXUS__V1__CONTROL__KIND_STOP = 6
+  NEXUS__V1__CONTROL__KIND_STOP = 6,
+  NEXUS__V1__CONTROL__KIND_MORE_DATA = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(NEXUS__V1__CONTROL__KIND__CASE)
 } Nexus__V1__Control__KindCase;
 
@@ -156,6 +174,7 @@ struct  Nexus__V1__Control
     Nexus__V1__StatusRequest *status_request;
     Nexus__V1__Status *status;
     Nexus__V1__Stop *stop;
+    Nexus__V1__MoreData *more_data;
   };
 };
 #define NEXUS__V1__CONTROL__INIT \
@@ -296,6 +315,25 @@ Nexus__V1__Stop *
 void   nexus__v1__stop__free_unpacked
                      (Nexus__V1__Stop *message,
                       ProtobufCAllocator *allocator);
+/* Nexus__V1__MoreData methods */
+void   nexus__v1__more_data__init
+                     (Nexus__V1__MoreData         *message);
+size_t nexus__v1__more_data__get_packed_size
+                     (const Nexus__V1__MoreData   *message);
+size_t nexus__v1__more_data__pack
+                     (const Nexus__V1__MoreData   *message,
+                      uint8_t             *out);
+size_t nexus__v1__more_data__pack_to_buffer
+                     (const Nexus__V1__MoreData   *message,
+                      ProtobufCBuffer     *buffer);
+Nexus__V1__MoreData *
+       nexus__v1__more_data__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   nexus__v1__more_data__free_unpacked
+                     (Nexus__V1__MoreData *message,
+                      ProtobufCAllocator *allocator);
 /* Nexus__V1__Control methods */
 void   nexus__v1__control__init
                      (Nexus__V1__Control         *message);
@@ -338,6 +376,9 @@ typedef void (*Nexus__V1__Status_Closure)
 typedef void (*Nexus__V1__Stop_Closure)
                  (const Nexus__V1__Stop *message,
                   void *closure_data);
+typedef void (*Nexus__V1__MoreData_Closure)
+                 (const Nexus__V1__MoreData *message,
+                  void *closure_data);
 typedef void (*Nexus__V1__Control_Closure)
                  (const Nexus__V1__Control *message,
                   void *closure_data);
@@ -354,6 +395,7 @@ extern const ProtobufCMessageDescriptor nexus__v1__status_request__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__metric__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__status__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__stop__descriptor;
+extern const ProtobufCMessageDescriptor nexus__v1__more_data__descriptor;
 extern const ProtobufCMessageDescriptor nexus__v1__control__descriptor;
 
 PROTOBUF_C__END_DECLS
