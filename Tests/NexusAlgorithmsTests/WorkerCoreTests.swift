@@ -125,6 +125,17 @@ struct WorkerCoreTests {
         #expect(core.next(offered: nil, now: 3.2) == .awaitNextVersion(seconds: 10), "one more share, then a fresh wait")
     }
 
+    @Test("a request for the version it refused starts another share with the one it has (it would otherwise wait out the query wait)")
+    func requestForARefusedVersion() {
+        var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0.5, queryVersionWaitSeconds: 10)
+        core.installed(weights(1))
+        core.stepped(copies: 8, plan: RolloutPlan(expertActionProbability: 1, queryExpert: true))
+        core.refused(weights(2))
+        #expect(core.next(offered: nil, now: 0) == .awaitNextVersion(seconds: 10))
+        core.learnerWantsMore(version: 2)
+        #expect(core.next(offered: nil, now: 0.5) == .step(version: 1))
+    }
+
     @Test("version_wait_seconds 0: never waits, whatever the share")
     func noWait() {
         var core = WorkerCore(stepsPerVersion: 8, versionWaitSeconds: 0)

@@ -152,6 +152,10 @@ struct ClusterTrainingTests {
         #expect(await run.finish(within: 180) == 0, "\(run.outputText)")
         let summary = try #require(run.summary)
         #expect(summary.number("iterations") == 5, "\(summary["finish_reason"] ?? "")")
+        // One worker asked at a time, for one share: no share beyond the iteration's, none
+        // collected with a version the learner has replaced (asking both would leave one over).
+        let lags = run.metricsRows.compactMap { Double($0["policy_lag"] ?? "") }
+        #expect(lags.count == 5 && lags.allSatisfy { $0 == 0 }, "policy_lag per iteration: \(lags)")
     }
 
     @Test("a worker killed with SIGKILL is restarted and the run still reaches the target")

@@ -17,7 +17,7 @@ struct InProcessEquivalenceTests {
         let settings = [
             "algo=\(algo)", "env=\(env)", "workers=1", "seed=3", "training.max_iterations=10", "stop_at_target=false",
             // The worker waits for each version as long as it takes: lockstep.
-            "worker.version_wait_seconds=86400", "learner.eval_episodes=3", "max_seconds=600",
+            "worker.version_wait_seconds=86400", "worker.query_version_wait_seconds=86400", "learner.eval_episodes=3", "max_seconds=600",
         ]
         // The same OpenBLAS kernel as this process: another kernel sums in another order.
         let run = try await ClusterRun.train(settings.flatMap { ["--set", $0] }, environment: ["OPENBLAS_CORETYPE": NexusNN.blasKernel])

@@ -22,7 +22,7 @@ extension ClusterTrainingTests {
         // sometimes still immature.
         let airl = try await ClusterRun.train([
             "--algo", "airl", "--env", "Pendulum-v1", "--demos", demos, "--workers", "1", "--seed", "1",
-            "--set", "stop_at_target=false", "--set", "training.max_iterations=60", "--set", "worker.version_wait_seconds=86400", "--max-seconds", "400",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=60", "--set", "worker.version_wait_seconds=86400", "--set", "worker.query_version_wait_seconds=86400", "--max-seconds", "400",
             "--set", "adversarial.warm_start_steps=0", "--set", "adversarial.demonstration_weight=0",
         ])
         #expect(await airl.finish(within: 500) == 0, "\(airl.outputText)")
@@ -30,7 +30,7 @@ extension ClusterTrainingTests {
 
         let transfer = try await ClusterRun.train([
             "--algo", "ppo", "--env", "Pendulum-v1", "--env-kwarg", "g=12", "--reward", reward, "--workers", "1", "--seed", "1",
-            "--set", "stop_at_target=false", "--set", "training.max_iterations=25", "--set", "worker.version_wait_seconds=86400", "--max-seconds", "400",
+            "--set", "stop_at_target=false", "--set", "training.max_iterations=25", "--set", "worker.version_wait_seconds=86400", "--set", "worker.query_version_wait_seconds=86400", "--max-seconds", "400",
         ])
         #expect(await transfer.finish(within: 500) == 0, "\(transfer.outputText)")
         let policy = try #require(Self.newestCheckpoint(transfer.runDirectory))

@@ -91,11 +91,12 @@ public struct WorkerCore {
     }
 
     /// The learner waits for data of `version` and none comes (`ControlMessage.moreData`): if
-    /// that version is installed and its share collected, another share starts now. A request
-    /// for another version changes nothing: older weights are on their way out, and newer ones
-    /// will arrive with a share of their own.
+    /// that version is installed, or is the one this worker refused (it goes on with the one it
+    /// has), and the share is collected, another share starts now. A request for another version
+    /// changes nothing: older weights are on their way out, and newer ones will arrive with a
+    /// share of their own.
     public mutating func learnerWantsMore(version: UInt64) {
-        guard installed?.version == version, share > 0, stepsWithVersion >= share else { return }
+        guard installed?.version == version || refusedVersion?.version == version, share > 0, stepsWithVersion >= share else { return }
         stepsWithVersion = 0
         waitingSince = nil
     }

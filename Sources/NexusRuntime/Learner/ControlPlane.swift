@@ -78,6 +78,9 @@ final class ControlPlane: Sendable {
 
     var peers: [PeerID] { state.withLock { $0.roster.peers } }
 
+    /// The peers heard from within the worker timeout, with their worker ids.
+    var activePeers: [(peer: PeerID, workerID: UInt32)] { state.withLock { $0.roster.activePeers(within: workerTimeout) } }
+
     /// The welcome for `hello`, and whether it carries weights (within the ration), or whether
     /// its refusal is to be logged; a refusal (`Welcome.refused`) when another live process
     /// holds its worker id, whose counts, seeds and liveness would otherwise mix with this one's.

@@ -30,8 +30,10 @@ public final class LearnerServer: Sendable {
     private let metricsMirror = MetricsMirror(role: "learner", counters: NetworkCounts.totals)
     /// Announced with the sockets' endpoints (`metrics`: the Prometheus endpoint's URL).
     private let extraAnnouncements: [String: String]
-    /// Segments received so far (`DataWait` reads it to tell a quiet wait from a slow one).
-    private let segmentsReceived = Atomic<UInt64>(0)
+    /// Segments received, and each worker's newest (`DataWait`, `ShareLedger`).
+    private let ledger = Mutex(ShareLedger())
+    private let started = ContinuousClock.now
+    private var secondsSinceStart: Double { (ContinuousClock.now - started) / .seconds(1) }
 
     public init(config: RunConfig, run: RunDirectory, resume: Bool, announcing extraAnnouncements: [String: String] = [:], logger: Logger) throws {
         self.extraAnnouncements = extraAnnouncements
@@ -168,7 +170,6 @@ public final class LearnerServer: Sendable {
         defer { ticker.cancel() }
         var wakeup = wakeups.stream.makeAsyncIterator()
         var dataWait = DataWait(after: trajectories == nil ? 0 : learner.config.worker.versionWaitSeconds)
-        let clock = ContinuousClock(), origin = clock.now
         while !stop.isStopped {
             if let weights = try await learner.trainIfReady() {
                 // Published first: workers collect the next iteration's data while this one
@@ -179,9 +180,7 @@ public final class LearnerServer: Sendable {
                 try await labelWantedStates()
                 dataWait.trained()
             } else {
-                if dataWait.waiting(now: (clock.now - origin) / .seconds(1), received: segmentsReceived.load(ordering: .relaxed)) {
-                    askForMoreData()
-                }
+                if dataWait.waiting(now: secondsSinceStart, received: ledger.withLock(\.received)) { askForMoreData() }
                 // Cancelled (another loop ended): the stream ends, and so does this loop.
                 guard await wakeup.next() != nil else { return }
             }
@@ -191,13 +190,16 @@ public final class LearnerServer: Sendable {
         }
     }
 
-    /// Every worker heard from: collect another share of the newest version (`DataWait`).
-    /// Never waiting for a peer, as the stop at the end does not.
+    /// One worker whose share of the newest version is in collects another (`ShareLedger`);
+    /// none when no live worker's is. Never waiting for the peer, as the stop at the end does not.
     private func askForMoreData() {
         guard let version = controlPlane.weights?.version else { return }
+        let live = controlPlane.activePeers
+        let now = secondsSinceStart
+        guard let workerID = ledger.withLock({ $0.ask(version: version, among: Set(live.map(\.workerID)), at: now) }) else { return }
         let request = WireCodec.encode(.control(.moreData(policyVersion: version)))
-        for peer in controlPlane.peers { _ = try? control.reply(to: peer, encoded: request) }
-        logger.debug("no segment for \(learner.config.worker.versionWaitSeconds) s: asked the workers for more of version \(version)")
+        for (peer, id) in live where id == workerID { _ = try? control.reply(to: peer, encoded: request) }
+        logger.debug("no segment for \(learner.config.worker.versionWaitSeconds) s: asked worker \(workerID) for another share of version \(version)")
     }
 
     /// The states the algorithm wants labelled now, asked of every expert (their answers fused
@@ -217,8 +219,12 @@ public final class LearnerServer: Sendable {
         guard let trajectories else { return }
         while true {
             let message = try await trajectories.receiveMessage(expecting: expectations)
-            if case .trajectory(let segment) = message { await learner.inbox.put(.segment(segment)) } else { await learner.inbox.put(.wrongKind) }
-            segmentsReceived.add(1, ordering: .relaxed)
+            if case .trajectory(let segment) = message {
+                ledger.withLock { $0.segment(from: segment.workerID, version: segment.policyVersion, at: secondsSinceStart) }
+                await learner.inbox.put(.segment(segment))
+            } else {
+                await learner.inbox.put(.wrongKind)
+            }
             wakeups.continuation.yield()
         }
     }

@@ -39,6 +39,10 @@ struct WorkerRoster {
 
     var peers: [PeerID] { Array(entries.keys) }
 
+    func activePeers(within timeout: Duration, at now: ContinuousClock.Instant = .now) -> [(peer: PeerID, workerID: UInt32)] {
+        entries.filter { now - $0.value.lastHeard < timeout }.map { ($0.key, $0.value.workerID) }
+    }
+
     func active(within timeout: Duration, at now: ContinuousClock.Instant = .now) -> Int {
         entries.values.filter { now - $0.lastHeard < timeout }.count
     }
