@@ -44,7 +44,7 @@ struct WorkerRoster {
     }
 
     func active(within timeout: Duration, at now: ContinuousClock.Instant = .now) -> Int {
-        entries.values.filter { now - $0.lastHeard < timeout }.count
+        activePeers(within: timeout, at: now).count
     }
 
     /// Seconds since each worker id was last heard (by any of its routing ids: a restarted
